@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY "orders_created_at_idx" ON "orders" USING btree ("created_at");

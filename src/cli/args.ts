@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../runner/errors.js';
+import type { SeveritySetting } from '../engine/types.js';
+
+export const FORMATS = ['pretty', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CliOptions {
+  paths: string[];
+  config?: string;
+  format: Format;
+  maxWarnings?: number;
+  rules: Record<string, SeveritySetting>;
+  quiet: boolean;
+  color?: boolean;
+  pgVersion?: number;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** One table for every flag: parsing, validation and help text come from the same place. */
+const OPTIONS = {
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'drizzle config to read `out` from (default: ./drizzle.config.*)' },
+  format: { type: 'string', short: 'f', value: 'NAME', help: `output format: ${FORMATS.join(' | ')} (default pretty)` },
+  'max-warnings': { type: 'string', value: 'N', help: 'exit 1 when there are more than N warnings' },
+  rule: { type: 'string', multiple: true, value: 'ID=LEVEL', help: 'set a rule to off | warn | error (repeatable)' },
+  quiet: { type: 'boolean', short: 'q', help: 'report errors only (warnings are neither shown nor counted)' },
+  'pg-version': { type: 'string', value: 'N', help: 'PostgreSQL major version of production (default 16)' },
+  color: { type: 'boolean', help: 'force colours' },
+  'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
+  debug: { type: 'boolean', help: 'print stack traces of internal errors' },
+  version: { type: 'boolean', short: 'v', help: 'print the version' },
+  help: { type: 'boolean', short: 'h', help: 'print this help' },
+} as const;
+
+export function helpText(version: string): string {
+  const flags = Object.entries(OPTIONS).map(([name, o]) => {
+    const short = 'short' in o ? `-${o.short}, ` : '    ';
+    const left = `${short}--${name}${'value' in o ? ` ${o.value}` : ''}`;
+    return `  ${left.padEnd(28)}${o.help}`;
+  });
+  return [
+    `migration-lint ${version} — lint drizzle-kit migrations for PostgreSQL`,
+    '',
+    'Usage:',
+    '  migration-lint                      lint the migrations of ./drizzle.config.ts (`out`, default ./drizzle)',
+    '  migration-lint path/to/drizzle      lint a migrations folder (meta/_journal.json, or drizzle-kit 1.0 folders)',
+    '  migration-lint a.sql b.sql          lint SQL files, in name order, as one history',
+    '',
+    'Options:',
+    ...flags,
+    '',
+    'Exit codes: 0 no errors (warnings within --max-warnings) · 1 errors found · 2 bad usage, unreadable input or internal error',
+    'Rules and docs: https://github.com/migration-lint/migration-lint/tree/main/docs/rules',
+    '',
+  ].join('\n');
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(
+        Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) }]),
+      ) as Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint --help` for the options');
+  }
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const format = (v.format as string | undefined) ?? 'pretty';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+  return {
+    paths: parsed.positionals,
+    config: v.config as string | undefined,
+    format: format as Format,
+    maxWarnings: v['max-warnings'] === undefined ? undefined : nonNegativeInt('--max-warnings', v['max-warnings'] as string),
+    rules: parseRuleFlags((v.rule as string[] | undefined) ?? []),
+    quiet: v.quiet === true,
+    color: v['no-color'] ? false : v.color ? true : undefined,
+    pgVersion: v['pg-version'] === undefined ? undefined : pgVersion(v['pg-version'] as string),
+    debug: v.debug === true,
+    help: v.help === true,
+    version: v.version === true,
+  };
+}
+
+function nonNegativeInt(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} needs a whole number (got "${text}")`);
+  return Number(text);
+}
+
+function pgVersion(text: string): number {
+  const n = /^(\d+)(\.\d+)?$/.exec(text);
+  if (!n || Number(n[1]) < 9 || Number(n[1]) > 30) throw new UsageError(`--pg-version needs a PostgreSQL major version such as 16 (got "${text}")`);
+  return Number(n[1]);
+}
+
+function parseRuleFlags(values: string[]): Record<string, SeveritySetting> {
+  const out: Record<string, SeveritySetting> = {};
+  for (const value of values) {
+    const m = /^([a-z0-9-]+)=(off|warn|error)$/.exec(value);
+    if (!m) throw new UsageError(`--rule needs ID=off|warn|error (got "${value}")`);
+    out[m[1]] = m[2] as SeveritySetting;
+  }
+  return out;
+}

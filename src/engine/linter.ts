@@ -1,0 +1,219 @@
+import { applyStatement } from '../schema/replay.js';
+import { emptyState, type SchemaState } from '../schema/model.js';
+import type { Effect } from '../schema/effects.js';
+import type {
+  FolderFacts,
+  Finding,
+  LintSettings,
+  MigrationInfo,
+  ParsedMigration,
+  ReportDescriptor,
+  Rule,
+  Severity,
+  SeveritySetting,
+  Statement,
+} from './types.js';
+import type { Location } from './source.js';
+
+export interface EngineInput {
+  /** The whole history, in the order the migrator applies it. */
+  migrations: readonly ParsedMigration[];
+  rules: readonly Rule[];
+  settings: LintSettings;
+  /** Which migrations findings are reported for (default: all). The others are context only. */
+  isSelected?: (migration: ParsedMigration, position: number) => boolean;
+  /** Schema before the first migration (default: an empty database). */
+  initialState?: SchemaState;
+  /** Folder facts for the history rules (journal problems…). */
+  folder?: FolderFacts;
+  /** Called after each migration with the replayed state (snapshot comparison, tests). */
+  afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
+}
+
+export interface EngineOutput {
+  findings: Finding[];
+  state: SchemaState;
+}
+
+/** Built-in pseudo-rule ids the engine itself reports under. */
+export const PARSE_ERROR = 'parse-error';
+export const RULE_CRASH = 'internal-error';
+
+/**
+ * The pure engine: replays every statement into the schema model and runs the rules with the
+ * shared analysis (state before each statement, objects created in this migration, transaction
+ * state, journal position). No file system, no console.
+ */
+export function runEngine(input: EngineInput): EngineOutput {
+  const state = input.initialState ?? emptyState();
+  const findings: Finding[] = [];
+  const severityOf = (rule: Rule): SeveritySetting => input.settings.rules[rule.id] ?? rule.meta.defaultSeverity;
+  const active = input.rules.filter((r) => severityOf(r) !== 'off');
+  const statementRules = active.filter((r) => r.check);
+  const migrationRules = active.filter((r) => r.checkMigration);
+  const parseErrorRule = input.rules.find((r) => r.id === PARSE_ERROR);
+
+  const history: MigrationInfo[] = input.migrations.map((m, position) => ({
+    tag: m.tag,
+    file: m.file,
+    position,
+    idx: m.idx,
+    when: m.when,
+    statements: m.statements,
+    effects: [],
+    selected: input.isSelected ? input.isSelected(m, position) : true,
+  }));
+
+  for (const migration of history) {
+    const parsed = input.migrations[migration.position];
+    const effects: Effect[][] = [];
+    (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
+    const newTables = new Set<string>();
+    let inTransaction = true;
+
+    if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
+      for (const failure of parsed.parseFailures) {
+        findings.push({
+          rule: PARSE_ERROR,
+          severity: severityOf(parseErrorRule) as Severity,
+          message: fill(parseErrorRule.meta.messages.syntax ?? '{message}', { message: failure.message }),
+          help: parseErrorRule.meta.help?.syntax,
+          file: migration.file,
+          line: failure.at.line,
+          column: failure.at.column,
+          endLine: failure.location.endLine,
+          endColumn: failure.location.endColumn,
+          migration: migration.tag,
+          statement: failure.sql,
+        });
+      }
+    }
+
+    for (const statement of migration.statements) {
+      if (statement.kind === 'TransactionStmt') inTransaction = transactionAfter(statement, inTransaction);
+      if (migration.selected) {
+        for (const rule of statementRules) {
+          const report = reporter(rule, severityOf(rule) as Severity, migration, statement, findings);
+          guard(rule, migration, statement, findings, () =>
+            rule.check!({
+              migration,
+              history,
+              settings: input.settings,
+              statement,
+              schema: state,
+              inTransaction,
+              isNewTable: (k) => newTables.has(k),
+              report,
+            }),
+          );
+        }
+      }
+      const done = applyStatement(state, statement.kind, statement.ast);
+      trackNewTables(done, newTables);
+      effects.push(done);
+    }
+
+    if (migration.selected) {
+      for (const rule of migrationRules) {
+        const report = reporter(rule, severityOf(rule) as Severity, migration, undefined, findings);
+        guard(rule, migration, undefined, findings, () => rule.checkMigration!({ migration, history, settings: input.settings, report }));
+      }
+    }
+    input.afterMigration?.(migration, state);
+  }
+
+  const folder = input.folder ?? { layout: 'files', problems: [] };
+  for (const rule of active.filter((r) => r.checkHistory)) {
+    const severity = severityOf(rule) as Severity;
+    guard(rule, undefined, undefined, findings, () =>
+      rule.checkHistory!({
+        folder,
+        history,
+        settings: input.settings,
+        report: (d) => {
+          const template = rule.meta.messages[d.messageId];
+          if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
+          const line = d.line ?? 1;
+          findings.push({
+            rule: rule.id,
+            severity,
+            message: fill(template, d.data ?? {}, rule.id),
+            help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
+            file: d.file,
+            line,
+            column: 1,
+            endLine: line,
+            endColumn: 1,
+            migration: d.migration,
+          });
+        },
+      }),
+    );
+  }
+  return { findings, state };
+}
+
+function trackNewTables(effects: Effect[], newTables: Set<string>): void {
+  for (const e of effects) {
+    if (e.kind === 'create-table') newTables.add(e.table);
+    else if (e.kind === 'drop-table') newTables.delete(e.table);
+    else if (e.kind === 'rename-table' && newTables.delete(e.from)) newTables.add(e.to);
+  }
+}
+
+/** A `COMMIT;` in the file ends drizzle's migrate() transaction; what follows runs in autocommit until a BEGIN. */
+function transactionAfter(statement: Statement, inTransaction: boolean): boolean {
+  const kind: string = statement.ast.kind ?? '';
+  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
+  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_COMMIT_PREPARED') return false;
+  return inTransaction;
+}
+
+function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: Statement | undefined, findings: Finding[]) {
+  return (d: ReportDescriptor) => {
+    const template = rule.meta.messages[d.messageId];
+    if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
+    const statement = d.statement ?? current;
+    const where = d.location ?? statement?.location;
+    findings.push({
+      rule: rule.id,
+      severity: severity === 'warn' ? 'warn' : (d.severity ?? severity),
+      message: fill(template, d.data ?? {}, rule.id),
+      help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
+      file: migration.file,
+      ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
+      migration: migration.tag,
+      ...(statement ? { statement: statement.sql } : {}),
+    });
+  };
+}
+
+function guard(rule: Rule, migration: MigrationInfo | undefined, statement: Statement | undefined, findings: Finding[], run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    // A crashing rule must not hide the others, nor pass silently: it becomes an error finding.
+    findings.push({
+      rule: RULE_CRASH,
+      severity: 'error',
+      message: `rule ${rule.id} crashed: ${(error as Error)?.message ?? String(error)}`,
+      help: 'This is a bug in migration-lint; please report it with the migration. Turn the rule off with --rule ' + rule.id + '=off meanwhile.',
+      file: migration?.file ?? '',
+      ...(statement ? position(statement.location) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
+      migration: migration?.tag ?? '',
+      ...(statement ? { statement: statement.sql } : {}),
+    });
+  }
+}
+
+function position(l: Location): Pick<Finding, 'line' | 'column' | 'endLine' | 'endColumn'> {
+  return { line: l.line, column: l.column, endLine: l.endLine, endColumn: l.endColumn };
+}
+
+/** Fill `{name}` placeholders; a missing value is a rule bug, reported loudly. */
+export function fill(template: string, data: Record<string, string | number>, ruleId = ''): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in data)) throw new Error(`rule ${ruleId} message needs "{${name}}" but the report has no such data`);
+    return String(data[name]);
+  });
+}

@@ -1,0 +1,226 @@
+import { createRequire } from 'node:module';
+import type { Node } from './ast.js';
+import { inner, nodeTag, walk } from './ast.js';
+import { ByteOffsets, LineIndex, type Location } from './source.js';
+import { splitChunks, type Chunk } from './split.js';
+import type { MigrationInput, ParseFailure, ParsedMigration, Statement } from './types.js';
+
+interface PgQuery {
+  parseSync(sql: string): { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] };
+  parsePlPgSQLSync(sql: string): Node;
+  scanSync(sql: string): { tokens: { start: number; end: number; tokenName: string }[] };
+}
+
+let parser: PgQuery | undefined;
+
+/**
+ * Load libpg-query's WASM module. It is the heaviest thing the linter loads (~60 ms), so it is
+ * imported on first use, never at start-up (`--help` and `--version` stay instant).
+ */
+export async function loadParser(): Promise<void> {
+  if (parser) return;
+  const require = createRequire(import.meta.url);
+  const lib = require('libpg-query') as PgQuery & { loadModule(): Promise<void> };
+  await lib.loadModule();
+  parser = lib;
+}
+
+function pg(): PgQuery {
+  if (!parser) throw new Error('internal: loadParser() must be awaited before parsing');
+  return parser;
+}
+
+/** Parse one migration into statements with exact locations in the original text. */
+export function parseMigration(input: MigrationInput): ParsedMigration {
+  const lines = new LineIndex(input.text);
+  const statements: Statement[] = [];
+  const parseFailures: ParseFailure[] = [];
+  const chunks = splitChunks(input.text);
+  for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
+  return { ...input, statements, parseFailures, chunkCount: chunks.length };
+}
+
+interface Piece {
+  /** Offset of the piece in the file. */
+  start: number;
+  text: string;
+}
+
+function parseChunk(chunk: Chunk, lines: LineIndex, out: Statement[], failures: ParseFailure[]): void {
+  if (!hasCode(chunk.text)) return;
+  try {
+    addStatements({ start: chunk.start, text: chunk.text }, chunk.index, lines, out);
+    return;
+  } catch {
+    // One bad statement must not hide the others in the same chunk: split the chunk on
+    // top-level semicolons (the scanner knows strings and dollar quotes) and parse each piece.
+  }
+  for (const piece of splitOnSemicolons(chunk)) {
+    if (!hasCode(piece.text)) continue;
+    try {
+      addStatements(piece, chunk.index, lines, out);
+    } catch (error) {
+      failures.push(toFailure(error, piece, chunk.index, lines));
+    }
+  }
+}
+
+function addStatements(piece: Piece, chunkIndex: number, lines: LineIndex, out: Statement[]): void {
+  const result = pg().parseSync(piece.text);
+  const bytes = new ByteOffsets(piece.text);
+  for (const raw of result.stmts ?? []) {
+    const from = bytes.toIndex(raw.stmt_location ?? 0);
+    const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : piece.text.length;
+    const span = trimSpan(piece.text, from, to);
+    const sql = piece.text.slice(span.start, span.end);
+    const offsetOf = (loc: number | undefined) => bytes.toIndex(Math.max(0, loc ?? 0)) - span.start;
+    const statement = makeStatement(raw.stmt, sql, piece.start + span.start, chunkIndex, lines, out.length, offsetOf);
+    out.push(statement);
+    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, chunkIndex, lines, out);
+  }
+}
+
+function makeStatement(
+  node: Node,
+  sql: string,
+  fileOffset: number,
+  chunk: number,
+  lines: LineIndex,
+  index: number,
+  offsetOf: (astLocation: number | undefined) => number,
+): Statement {
+  return {
+    index,
+    chunk,
+    kind: nodeTag(node),
+    ast: inner(node),
+    sql,
+    location: lines.locate({ start: fileOffset, end: fileOffset + sql.length }),
+    origin: 'top-level',
+    offsetOf,
+  };
+}
+
+/**
+ * Older drizzle-kit versions wrapped CREATE TYPE and ADD CONSTRAINT in
+ * `DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$;`. Parse the body with the
+ * PL/pgSQL parser and surface each embedded SQL statement, located in the file.
+ */
+function addDoBlockStatements(doStatement: Statement, chunk: number, lines: LineIndex, out: Statement[]): void {
+  let tree: Node;
+  try {
+    tree = pg().parsePlPgSQLSync(doStatement.sql);
+  } catch {
+    return; // not PL/pgSQL (LANGUAGE sql, plv8…): the DO itself is still a statement
+  }
+  const handles: string[] = [];
+  const queries: string[] = [];
+  walk(tree, (tag, fields) => {
+    if (tag === 'PLpgSQL_condition' && fields.condname) handles.push(fields.condname);
+    if (tag === 'PLpgSQL_stmt_execsql') {
+      const query = fields.sqlstmt?.PLpgSQL_expr?.query;
+      if (typeof query === 'string') queries.push(query);
+    }
+  });
+  let searchFrom = 0;
+  for (const query of queries) {
+    const at = doStatement.sql.indexOf(query, searchFrom);
+    if (at >= 0) searchFrom = at + query.length;
+    let result: ReturnType<PgQuery['parseSync']>;
+    try {
+      result = pg().parseSync(query);
+    } catch {
+      continue; // PL/pgSQL-only syntax (SELECT … INTO var); nothing for the schema model
+    }
+    const bytes = new ByteOffsets(query);
+    const offsetOf = (loc: number | undefined) => bytes.toIndex(Math.max(0, loc ?? 0));
+    for (const raw of result.stmts ?? []) {
+      const start = doStatement.location.start + (at >= 0 ? at : 0);
+      const statement = makeStatement(raw.stmt, query, start, chunk, lines, out.length, offsetOf);
+      if (at < 0) statement.location = doStatement.location;
+      statement.origin = 'do-block';
+      statement.doBlock = { parent: doStatement.index, handles };
+      out.push(statement);
+    }
+  }
+}
+
+/** Skip leading/trailing whitespace and comments so a statement's range starts at its first keyword. */
+function trimSpan(text: string, from: number, to: number): { start: number; end: number } {
+  let start = from;
+  for (;;) {
+    while (start < to && /\s/.test(text[start])) start++;
+    if (text.startsWith('--', start)) {
+      const nl = text.indexOf('\n', start);
+      start = nl === -1 || nl > to ? to : nl + 1;
+      continue;
+    }
+    if (text.startsWith('/*', start)) {
+      const close = text.indexOf('*/', start + 2);
+      start = close === -1 || close + 2 > to ? to : close + 2;
+      continue;
+    }
+    break;
+  }
+  let end = to;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  if (text[end] === ';') end++;
+  return { start, end };
+}
+
+function splitOnSemicolons(chunk: Chunk): Piece[] {
+  let tokens: { start: number; end: number; tokenName: string }[];
+  try {
+    tokens = pg().scanSync(chunk.text).tokens;
+  } catch {
+    return [{ start: chunk.start, text: chunk.text }];
+  }
+  const bytes = new ByteOffsets(chunk.text);
+  const pieces: Piece[] = [];
+  let from = 0;
+  for (const token of tokens) {
+    if (token.tokenName !== 'ASCII_59') continue;
+    const at = bytes.toIndex(token.end);
+    pieces.push({ start: chunk.start + from, text: chunk.text.slice(from, at) });
+    from = at;
+  }
+  if (from < chunk.text.length) pieces.push({ start: chunk.start + from, text: chunk.text.slice(from) });
+  return pieces;
+}
+
+function toFailure(error: unknown, piece: Piece, chunk: number, lines: LineIndex): ParseFailure {
+  const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+  const message = details?.message ?? (error as Error).message ?? String(error);
+  const span = trimSpan(piece.text, 0, piece.text.length);
+  const location: Location = lines.locate({ start: piece.start + span.start, end: piece.start + span.end });
+  // The parser's cursor is a 0-based character offset into the parsed text.
+  const cursor = Math.min(Math.max(details?.cursorPosition ?? span.start, 0), piece.text.length);
+  const at = lines.locate({ start: piece.start + cursor, end: piece.start + cursor });
+  return { chunk, message, location, at, sql: piece.text.slice(span.start, span.end) };
+}
+
+/** True when the text holds more than whitespace and comments. */
+function hasCode(text: string): boolean {
+  const span = trimSpan(text, 0, text.length);
+  return span.end > span.start && text.slice(span.start, span.end).replace(/;/g, '').trim().length > 0;
+}
+
+/** Parse a standalone SQL expression (a snapshot's default, check or index predicate). */
+export function parseExpression(text: string): Node | undefined {
+  try {
+    const result = pg().parseSync(`SELECT ${text}`);
+    return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parse a type as drizzle writes it in snapshots (`varchar(255)`, `timestamp(3) with time zone`). */
+export function parseTypeName(text: string): Node | undefined {
+  try {
+    const result = pg().parseSync(`SELECT NULL::${text}`);
+    return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.TypeCast?.typeName;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,184 @@
+import type { Node } from './ast.js';
+import type { Location } from './source.js';
+import type { SchemaState } from '../schema/model.js';
+import type { Effect } from '../schema/effects.js';
+
+export type Severity = 'error' | 'warn';
+export type SeveritySetting = Severity | 'off';
+
+export type Category = 'correctness' | 'data-loss' | 'locking' | 'integrity' | 'breaking-change' | 'convention';
+
+/** One SQL statement of a migration, as libpg-query parsed it. */
+export interface Statement {
+  /** 0-based position in the migration, DO-block statements included (they follow their DO). */
+  index: number;
+  /** 0-based chunk (text between `--> statement-breakpoint` markers) holding it. */
+  chunk: number;
+  /** AST node type: `CreateStmt`, `AlterTableStmt`, `IndexStmt`, … */
+  kind: string;
+  /** The node's fields (`{ CreateStmt: ast }`). */
+  ast: Node;
+  /** The statement's SQL text, as written in the file. */
+  sql: string;
+  /** Where it is in the file. */
+  location: Location;
+  /** `do-block` for statements found inside `DO $$ … $$` bodies by the PL/pgSQL parser. */
+  origin: 'top-level' | 'do-block';
+  /** For do-block statements: the DO statement's index, and the exception conditions the block swallows. */
+  doBlock?: { parent: number; handles: string[] };
+  /** UTF-8 byte offset → string index inside `sql`, for AST `location` fields. */
+  offsetOf(astLocation: number | undefined): number;
+}
+
+/** A statement libpg-query rejected; it becomes a `parse-error` finding. */
+export interface ParseFailure {
+  chunk: number;
+  message: string;
+  /** The whole failing statement. */
+  location: Location;
+  /** Where PostgreSQL's parser stopped. */
+  at: Location;
+  sql: string;
+}
+
+/** Everything the engine needs about one migration: no file system beyond this. */
+export interface MigrationInput {
+  /** Journal tag, folder name (drizzle-kit 1.0) or file name. */
+  tag: string;
+  /** Path shown in findings (relative to the working directory). */
+  file: string;
+  text: string;
+  /** Journal facts, when there is a journal. */
+  idx?: number;
+  when?: number;
+}
+
+export interface ParsedMigration extends MigrationInput {
+  statements: Statement[];
+  parseFailures: ParseFailure[];
+  chunkCount: number;
+}
+
+/** Shared analysis the engine computes once per migration and hands to every rule. */
+export interface MigrationInfo {
+  tag: string;
+  file: string;
+  /** 0-based position in the linted history. */
+  position: number;
+  idx?: number;
+  when?: number;
+  statements: readonly Statement[];
+  /** What each statement changed (same index as `statements`), with the objects' definitions before the change. */
+  effects: readonly (readonly Effect[])[];
+  /** Whether the migration is reported on (selected) or only replayed as context. */
+  selected: boolean;
+}
+
+export interface ReportDescriptor<M extends string = string> {
+  messageId: M;
+  data?: Record<string, string | number>;
+  /** Defaults to the current statement. */
+  statement?: Statement;
+  /** A narrower location inside the file (e.g. one column of an ALTER TABLE). */
+  location?: Location;
+  /** Overrides the rule's help for this message with text built from the user's names. */
+  help?: string;
+  /** Lower the severity of this one finding (never raises it above the configured level). */
+  severity?: Severity;
+}
+
+interface BaseContext<M extends string> {
+  migration: MigrationInfo;
+  /** Migrations in history order; this one is `history[migration.position]`. */
+  history: readonly MigrationInfo[];
+  /** Effective options (pg version, known types…). */
+  settings: LintSettings;
+  report(descriptor: ReportDescriptor<M>): void;
+}
+
+export interface StatementContext<M extends string = string> extends BaseContext<M> {
+  statement: Statement;
+  /** The schema just before this statement. Valid only during the call: do not keep it. */
+  schema: Readonly<SchemaState>;
+  /** True when `schema.table` was created earlier in this migration (new, therefore empty). */
+  isNewTable(tableKey: string): boolean;
+  /** True when the statement runs inside drizzle's migrate() transaction (no COMMIT before it in the file). */
+  inTransaction: boolean;
+}
+
+export type MigrationContext<M extends string = string> = BaseContext<M>;
+
+/** Facts about the migrations folder that are not statements (journal entries without files…). */
+export interface FolderProblem {
+  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file';
+  /** Display path of the file concerned (the journal, or the SQL file). */
+  file: string;
+  tag: string;
+  /** 1-based line in the journal for entry problems. */
+  line?: number;
+}
+
+export interface FolderFacts {
+  layout: 'journal' | 'folders' | 'files';
+  /** Display path of the journal, when there is one. */
+  journalFile?: string;
+  problems: readonly FolderProblem[];
+}
+
+export interface HistoryReport<M extends string = string> {
+  messageId: M;
+  data?: Record<string, string | number>;
+  file: string;
+  line?: number;
+  migration: string;
+  help?: string;
+}
+
+export interface HistoryContext<M extends string = string> {
+  folder: FolderFacts;
+  history: readonly MigrationInfo[];
+  settings: LintSettings;
+  report(descriptor: HistoryReport<M>): void;
+}
+
+export interface RuleMeta<M extends string> {
+  description: string;
+  category: Category;
+  defaultSeverity: SeveritySetting;
+  /** Message templates with `{placeholder}`s; the engine rejects unknown ids and missing data. */
+  messages: Record<M, string>;
+  /** Default help per message: the safe alternative. A report may override it with filled-in SQL. */
+  help?: Partial<Record<M, string>>;
+}
+
+export interface Rule<M extends string = string> {
+  id: string;
+  meta: RuleMeta<M> & { docsUrl: string };
+  /** Called for every statement, with the schema as it was just before it. */
+  check?(context: StatementContext<M>): void;
+  /** Called once per migration after its statements were replayed (for rules that pair statements). */
+  checkMigration?(context: MigrationContext<M>): void;
+  /** Called once per run with the folder facts and the whole history (integrity rules). */
+  checkHistory?(context: HistoryContext<M>): void;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  help?: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  migration: string;
+  statement?: string;
+}
+
+export interface LintSettings {
+  /** Target PostgreSQL major version (default 16). */
+  pgVersion: number;
+  /** Effective severity per rule id. */
+  rules: Record<string, SeveritySetting>;
+}

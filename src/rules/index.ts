@@ -1,0 +1,16 @@
+import type { Rule } from '../engine/types.js';
+import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import journalFiles from './journal-files.js';
+import parseError from './parse-error.js';
+
+/**
+ * The rule registry: id → rule. Each id equals its file name here and its page in docs/rules/
+ * (test/rules-registry.test.ts fails when one of the four is missing).
+ */
+export const rules: Record<string, Rule> = {
+  'concurrently-in-transaction': concurrentlyInTransaction,
+  'journal-files': journalFiles,
+  'parse-error': parseError,
+};
+
+export const ruleList: readonly Rule[] = Object.values(rules);

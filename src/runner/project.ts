@@ -1,0 +1,199 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { UsageError } from './errors.js';
+import { displayPath, type DrizzleConfig } from './drizzle-config.js';
+import type { FolderProblem } from '../engine/types.js';
+
+export interface JournalEntry {
+  idx: number;
+  version: string;
+  when: number;
+  tag: string;
+  breakpoints: boolean;
+}
+
+export interface Journal {
+  /** Absolute path of `meta/_journal.json`. */
+  file: string;
+  version: string;
+  dialect: string;
+  entries: JournalEntry[];
+}
+
+/**
+ * `journal`: drizzle-kit 0.x (`meta/_journal.json`, `<tag>.sql`, `meta/<prefix>_snapshot.json`).
+ * `folders`: drizzle-kit 1.0 (`<timestamp>_<name>/migration.sql` + `snapshot.json`, no journal).
+ * `files`: plain SQL files named on the command line, linted in name order as one history.
+ */
+export type Layout = 'journal' | 'folders' | 'files';
+
+export interface MigrationFile {
+  tag: string;
+  /** Absolute path. */
+  path: string;
+  /** Path for messages. */
+  file: string;
+  idx?: number;
+  when?: number;
+  /** Absolute path of its snapshot, when the layout has one and it exists. */
+  snapshot?: string;
+}
+
+
+export interface Project {
+  layout: Layout;
+  /** Absolute migrations folder (undefined for loose files). */
+  dir?: string;
+  config?: DrizzleConfig;
+  journal?: Journal;
+  migrations: MigrationFile[];
+  problems: FolderProblem[];
+}
+
+const SNAPSHOT_SUFFIX = '_snapshot.json';
+
+/** Load a migrations folder of any layout. */
+export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig): Project {
+  const absolute = resolve(cwd, dir);
+  let stat;
+  try {
+    stat = statSync(absolute);
+  } catch {
+    const where = config ? ` (\`out\` in ${displayPath(config.file, cwd)})` : '';
+    throw new UsageError(`${displayPath(absolute, cwd)}: migrations folder not found${where}`, 'run drizzle-kit generate first, or pass the folder that holds meta/_journal.json');
+  }
+  if (!stat.isDirectory()) throw new UsageError(`${displayPath(absolute, cwd)}: not a folder`);
+  const journalFile = join(absolute, 'meta', '_journal.json');
+  if (existsSync(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config);
+  const folders = listEntries(absolute, cwd).filter((name) => /^\d{14}_/.test(name) && existsSync(join(absolute, name, 'migration.sql')));
+  if (folders.length > 0) return loadV1Folder(absolute, folders.sort(), cwd, config);
+  const sqlFiles = listEntries(absolute, cwd).filter((n) => n.endsWith('.sql'));
+  if (sqlFiles.length > 0) return loadFiles(sqlFiles.map((n) => join(absolute, n)), cwd, absolute);
+  throw new UsageError(
+    `${displayPath(absolute, cwd)}: no migrations here (no meta/_journal.json, no <timestamp>_<name>/migration.sql, no .sql files)`,
+    'pass the folder drizzle-kit generates into (`out` in drizzle.config)',
+  );
+}
+
+/** Loose SQL files: linted in name order as one history. */
+export function loadFiles(paths: string[], cwd: string, dir?: string): Project {
+  const migrations = paths
+    .map((p) => resolve(cwd, p))
+    .sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : a < b ? -1 : 1))
+    .map((path) => ({ tag: basename(path, '.sql'), path, file: displayPath(path, cwd) }));
+  for (const m of migrations) {
+    if (!existsSync(m.path)) throw new UsageError(`${m.file}: file not found`);
+  }
+  return { layout: 'files', dir, migrations, problems: [] };
+}
+
+function listEntries(dir: string, cwd: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    throw new UsageError(`${displayPath(dir, cwd)}: cannot read folder (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+function loadJournalFolder(dir: string, journalFile: string, cwd: string, config?: DrizzleConfig): Project {
+  const journal = readJournal(journalFile, cwd);
+  const journalDisplay = displayPath(journalFile, cwd);
+  const journalText = readFileSync(journalFile, 'utf8');
+  const metaFiles = new Set(safeList(join(dir, 'meta')));
+  const problems: FolderProblem[] = [];
+  const migrations: MigrationFile[] = [];
+  const inJournal = new Set<string>();
+  for (const entry of journal.entries) {
+    const line = lineOfTag(journalText, entry.tag);
+    if (!isSafeTag(entry.tag)) {
+      // A tag like `../../etc/passwd` would make us read outside the migrations folder: refuse it.
+      problems.push({ kind: 'unsafe-tag', file: journalDisplay, tag: entry.tag, line });
+      continue;
+    }
+    inJournal.add(`${entry.tag}.sql`);
+    const path = join(dir, `${entry.tag}.sql`);
+    if (!existsSync(path)) {
+      problems.push({ kind: 'missing-file', file: journalDisplay, tag: entry.tag, line });
+      continue;
+    }
+    const prefix = entry.tag.split('_')[0];
+    const snapshotName = `${prefix}${SNAPSHOT_SUFFIX}`;
+    migrations.push({
+      tag: entry.tag,
+      path,
+      file: displayPath(path, cwd),
+      idx: entry.idx,
+      when: entry.when,
+      ...(metaFiles.has(snapshotName) ? { snapshot: join(dir, 'meta', snapshotName) } : {}),
+    });
+  }
+  for (const name of safeList(dir).sort()) {
+    if (name.endsWith('.sql') && !inJournal.has(name)) {
+      problems.push({ kind: 'orphan-file', file: displayPath(join(dir, name), cwd), tag: name.slice(0, -4) });
+    }
+  }
+  return { layout: 'journal', dir, config, journal, migrations, problems };
+}
+
+function loadV1Folder(dir: string, folders: string[], cwd: string, config?: DrizzleConfig): Project {
+  const migrations = folders.map((name) => {
+    const path = join(dir, name, 'migration.sql');
+    const snapshot = join(dir, name, 'snapshot.json');
+    const ts = name.slice(0, 14);
+    const when = Date.UTC(+ts.slice(0, 4), +ts.slice(4, 6) - 1, +ts.slice(6, 8), +ts.slice(8, 10), +ts.slice(10, 12), +ts.slice(12, 14));
+    return { tag: name, path, file: displayPath(path, cwd), when, ...(existsSync(snapshot) ? { snapshot } : {}) };
+  });
+  return { layout: 'folders', dir, config, migrations, problems: [] };
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isSafeTag(tag: string): boolean {
+  return tag.length > 0 && !tag.includes('/') && !tag.includes('\\') && !tag.includes('\0') && tag !== '.' && tag !== '..' && !tag.includes(sep);
+}
+
+function lineOfTag(text: string, tag: string): number | undefined {
+  const at = text.indexOf(JSON.stringify(tag));
+  if (at < 0) return undefined;
+  let line = 1;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Read and validate `meta/_journal.json`; a malformed journal is a usage error (exit 2). */
+export function readJournal(file: string, cwd: string): Journal {
+  const shown = displayPath(file, cwd);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? `not valid JSON (${error.message})` : `cannot read (${(error as NodeJS.ErrnoException).code})`;
+    throw new UsageError(`${shown}: ${reason}`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`${shown}: expected an object with "version", "dialect" and "entries"`);
+  const j = json as Record<string, unknown>;
+  if (!Array.isArray(j.entries)) throw new UsageError(`${shown}: "entries" is missing or not an array`);
+  const version = String(j.version ?? '');
+  if (!['5', '6', '7'].includes(version)) {
+    throw new UsageError(`${shown}: journal version "${version}" is not supported (expected 5, 6 or 7)`, 'run drizzle-kit up, or upgrade migration-lint');
+  }
+  const dialect = String(j.dialect ?? '');
+  if (dialect !== 'pg' && dialect !== 'postgresql') {
+    throw new UsageError(`${shown}: dialect "${dialect}" is not PostgreSQL; migration-lint lints PostgreSQL migrations`);
+  }
+  const entries = j.entries.map((raw, i): JournalEntry => {
+    const e = raw as Record<string, unknown>;
+    if (!e || typeof e !== 'object') throw new UsageError(`${shown}: entry ${i} is not an object`);
+    if (typeof e.tag !== 'string') throw new UsageError(`${shown}: entry ${i} has no string "tag"`);
+    const when = Number(e.when);
+    if (!Number.isFinite(when)) throw new UsageError(`${shown}: entry ${i} (${e.tag}) has no numeric "when"`);
+    return { idx: Number(e.idx ?? i), version: String(e.version ?? version), when, tag: e.tag, breakpoints: e.breakpoints !== false };
+  });
+  return { file, version, dialect, entries };
+}

@@ -1,0 +1,189 @@
+/**
+ * The schema model: what the database looks like at one point of the history.
+ *
+ * It is built two ways — from a drizzle snapshot (`fromSnapshot`) and by replaying parsed
+ * statements (`applyStatement`) — and both must produce the same model, so every field here
+ * is something both sources know. Keys are `schema.name` with the names as PostgreSQL stores
+ * them (case preserved; unquoted identifiers already folded to lower case by the parser).
+ */
+
+/** A column or cast type, normalised so `int4`, `integer` and `INT` compare equal. */
+export interface TypeRef {
+  /** Schema for user-defined types (`public` when unqualified and user-defined); undefined for built-ins. */
+  schema?: string;
+  /** Canonical name: built-ins in drizzle's spelling (`integer`, `timestamp with time zone`), user types as stored. */
+  name: string;
+  /** Type modifiers as written, e.g. `["255"]` for varchar(255), `["10", "2"]` for numeric(10, 2). */
+  mods: string[];
+  /** Number of array dimensions (`text[][]` → 2). */
+  arrayDims: number;
+  /** True for types PostgreSQL ships (pg_catalog); false for enums, extension and user types. */
+  builtin: boolean;
+}
+
+/** A SQL expression kept as its parse tree; text is derived on demand (deparsing is lazy). */
+export interface Expr {
+  /** libpg-query node (locations included; compare with `exprKey`). */
+  ast: unknown;
+}
+
+export interface Column {
+  name: string;
+  type: TypeRef;
+  notNull: boolean;
+  default?: Expr;
+  identity?: 'always' | 'byDefault';
+  generated?: Expr;
+}
+
+export type ConstraintKind = 'primaryKey' | 'unique' | 'foreignKey' | 'check' | 'exclusion';
+
+export interface ForeignKeyTarget {
+  schema: string;
+  table: string;
+  columns: string[];
+  onDelete: string;
+  onUpdate: string;
+}
+
+export interface Constraint {
+  name: string;
+  kind: ConstraintKind;
+  columns: string[];
+  references?: ForeignKeyTarget;
+  check?: Expr;
+  notValid: boolean;
+  nullsNotDistinct?: boolean;
+}
+
+export interface Policy {
+  name: string;
+  command: string;
+  permissive: boolean;
+  roles: string[];
+  using?: Expr;
+  withCheck?: Expr;
+}
+
+export interface Table {
+  schema: string;
+  name: string;
+  /** Insertion-ordered: column order matters for rename pairing and messages. */
+  columns: Map<string, Column>;
+  constraints: Map<string, Constraint>;
+  policies: Map<string, Policy>;
+  rlsEnabled: boolean;
+  rlsForced: boolean;
+}
+
+export interface IndexColumn {
+  /** Column name, or the deparsed expression for expression indexes. */
+  expression: string;
+  isExpression: boolean;
+  desc: boolean;
+  nullsFirst?: boolean;
+  opclass?: string;
+}
+
+export interface Index {
+  schema: string;
+  name: string;
+  /** Key of the indexed table (`schema.table`). */
+  table: string;
+  unique: boolean;
+  method: string;
+  columns: IndexColumn[];
+  where?: Expr;
+  /** Set when a unique/PK constraint owns this index (it is dropped with the constraint). */
+  constraint?: string;
+}
+
+export interface EnumType {
+  schema: string;
+  name: string;
+  values: string[];
+}
+
+export interface Sequence {
+  schema: string;
+  name: string;
+  /** `schema.table.column` when owned by a serial or identity column. */
+  ownedBy?: string;
+}
+
+export interface View {
+  schema: string;
+  name: string;
+  materialized: boolean;
+}
+
+/** Types that are neither enums nor built-ins: composite, domain, range, extension types. */
+export interface OtherType {
+  schema: string;
+  name: string;
+  kind: 'composite' | 'domain' | 'range' | 'base';
+}
+
+export interface SchemaState {
+  schemas: Set<string>;
+  tables: Map<string, Table>;
+  enums: Map<string, EnumType>;
+  types: Map<string, OtherType>;
+  indexes: Map<string, Index>;
+  sequences: Map<string, Sequence>;
+  views: Map<string, View>;
+  extensions: Set<string>;
+  functions: Set<string>;
+}
+
+export const DEFAULT_SCHEMA = 'public';
+
+export function key(schema: string | undefined, name: string): string {
+  return `${schema || DEFAULT_SCHEMA}.${name}`;
+}
+
+export function emptyState(): SchemaState {
+  return {
+    schemas: new Set([DEFAULT_SCHEMA]),
+    tables: new Map(),
+    enums: new Map(),
+    types: new Map(),
+    indexes: new Map(),
+    sequences: new Map(),
+    views: new Map(),
+    extensions: new Set(),
+    functions: new Set(),
+  };
+}
+
+export function newTable(schema: string, name: string): Table {
+  return { schema, name, columns: new Map(), constraints: new Map(), policies: new Map(), rlsEnabled: false, rlsForced: false };
+}
+
+/** Indexes of one table, in creation order. */
+export function indexesOf(state: SchemaState, tableKey: string): Index[] {
+  return [...state.indexes.values()].filter((index) => index.table === tableKey);
+}
+
+/** `"schema"."name"` as SQL, schema omitted for public. */
+export function qualifiedName(schema: string, name: string): string {
+  return schema === DEFAULT_SCHEMA ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The type as drizzle writes it: `varchar(255)`, `"public"."role"`, `text[]`. */
+export function typeToSql(type: TypeRef): string {
+  const base = type.builtin ? type.name : `${quoteIdent(type.schema ?? DEFAULT_SCHEMA)}.${quoteIdent(type.name)}`;
+  const withMods = type.mods.length === 0 ? base : insertMods(base, type.mods);
+  return withMods + '[]'.repeat(type.arrayDims);
+}
+
+/** `timestamp with time zone` + (3) → `timestamp(3) with time zone`, as PostgreSQL prints it. */
+function insertMods(base: string, mods: string[]): string {
+  const m = `(${mods.join(', ')})`;
+  const tz = / with(out)? time zone$/.exec(base);
+  return tz ? base.slice(0, tz.index) + m + base.slice(tz.index) : base + m;
+}

@@ -1,0 +1,208 @@
+import { parseExpression, parseTypeName } from '../engine/parse.js';
+import {
+  DEFAULT_SCHEMA,
+  emptyState,
+  key,
+  newTable,
+  type Column,
+  type Constraint,
+  type Expr,
+  type IndexColumn,
+  type SchemaState,
+  type TypeRef,
+} from './model.js';
+import { truncateIdentifier } from './replay.js';
+import { exprText } from './expr.js';
+import { BUILTIN_TYPES, SERIAL_TYPES, canonicalTypeName, typeFromAst } from './typename.js';
+
+/**
+ * Build the schema model from a drizzle-kit PostgreSQL snapshot (format version 5–7,
+ * `meta/NNNN_snapshot.json`). The result describes the database drizzle-kit believes exists
+ * after that migration; replaying the SQL must give the same model.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function fromSnapshot(snapshot: any): SchemaState {
+  const state = emptyState();
+  for (const name of Object.values<string>(snapshot.schemas ?? {})) if (name) state.schemas.add(name);
+  for (const e of Object.values<any>(snapshot.enums ?? {})) {
+    const schema = e.schema || DEFAULT_SCHEMA;
+    state.enums.set(key(schema, e.name), { schema, name: e.name, values: [...(e.values ?? [])] });
+  }
+  for (const s of Object.values<any>(snapshot.sequences ?? {})) {
+    const schema = s.schema || DEFAULT_SCHEMA;
+    state.sequences.set(key(schema, s.name), { schema, name: s.name });
+  }
+  for (const v of Object.values<any>(snapshot.views ?? {})) {
+    if (v.isExisting) continue; // `.existing()` views are not created by migrations
+    const schema = v.schema || DEFAULT_SCHEMA;
+    state.views.set(key(schema, v.name), { schema, name: v.name, materialized: v.materialized === true });
+  }
+  for (const t of Object.values<any>(snapshot.tables ?? {})) addTable(state, t);
+  return state;
+}
+
+function addTable(state: SchemaState, t: any): void {
+  const schema = t.schema || DEFAULT_SCHEMA;
+  const tableKey = key(schema, t.name);
+  const table = newTable(schema, t.name);
+  table.rlsEnabled = t.isRLSEnabled === true;
+  const add = (c: Constraint) => table.constraints.set(c.name, c);
+  for (const c of Object.values<any>(t.columns ?? {})) {
+    const column: Column = { name: c.name, type: snapshotType(state, c.type, c.typeSchema), notNull: c.notNull === true || c.primaryKey === true };
+    if (c.default !== undefined && c.default !== null) column.default = expr(String(c.default));
+    if (c.identity) {
+      column.identity = c.identity.type === 'always' ? 'always' : 'byDefault';
+      column.notNull = true;
+    }
+    if (c.generated?.as) column.generated = expr(stripParens(c.generated.as));
+    table.columns.set(column.name, column);
+    if (c.primaryKey) add({ name: truncateIdentifier(`${t.name}_pkey`), kind: 'primaryKey', columns: [c.name], notValid: false });
+    if (c.isUnique) {
+      const unique: Constraint = { name: truncateIdentifier(c.uniqueName ?? `${t.name}_${c.name}_unique`), kind: 'unique', columns: [c.name], notValid: false };
+      if (c.nullsNotDistinct) unique.nullsNotDistinct = true;
+      add(unique);
+    }
+    if (SERIAL_TYPES.has(column.type.name) || column.identity) {
+      const seqName = truncateIdentifier(c.identity?.name ?? `${t.name}_${c.name}_seq`);
+      state.sequences.set(key(schema, seqName), { schema, name: seqName, ownedBy: `${tableKey}.${c.name}` });
+    }
+  }
+  for (const pk of Object.values<any>(t.compositePrimaryKeys ?? {})) {
+    const { name, columns } = typeof pk === 'string' ? legacyComposite(pk, t.name) : pk;
+    add({ name: truncateIdentifier(name ?? `${t.name}_pkey`), kind: 'primaryKey', columns, notValid: false });
+    for (const col of columns) {
+      const column = table.columns.get(col);
+      if (column) column.notNull = true;
+    }
+  }
+  for (const u of Object.values<any>(t.uniqueConstraints ?? {})) {
+    const unique: Constraint = { name: truncateIdentifier(u.name), kind: 'unique', columns: [...u.columns], notValid: false };
+    if (u.nullsNotDistinct) unique.nullsNotDistinct = true;
+    add(unique);
+  }
+  for (const fk of Object.values<any>(t.foreignKeys ?? {})) {
+    const f = typeof fk === 'string' ? legacyForeignKey(fk) : fk;
+    add({
+      name: truncateIdentifier(f.name),
+      kind: 'foreignKey',
+      columns: [...f.columnsFrom],
+      notValid: false,
+      references: {
+        schema: f.schemaTo || DEFAULT_SCHEMA,
+        table: f.tableTo,
+        columns: [...f.columnsTo],
+        onDelete: (f.onDelete ?? 'no action').toLowerCase(),
+        onUpdate: (f.onUpdate ?? 'no action').toLowerCase(),
+      },
+    });
+  }
+  for (const ch of Object.values<any>(t.checkConstraints ?? {})) {
+    add({ name: truncateIdentifier(ch.name), kind: 'check', columns: [], notValid: false, check: expr(ch.value) });
+  }
+  for (const p of Object.values<any>(t.policies ?? {})) {
+    table.policies.set(p.name, {
+      name: p.name,
+      command: (p.for ?? 'ALL').toLowerCase(),
+      permissive: (p.as ?? 'PERMISSIVE').toUpperCase() === 'PERMISSIVE',
+      roles: [...(p.to ?? ['public'])],
+      ...(p.using ? { using: expr(p.using) } : {}),
+      ...(p.withCheck ? { withCheck: expr(p.withCheck) } : {}),
+    });
+  }
+  for (const i of Object.values<any>(t.indexes ?? {})) {
+    const index = typeof i === 'string' ? legacyIndex(i) : i;
+    state.indexes.set(key(schema, index.name), {
+      schema,
+      name: index.name,
+      table: tableKey,
+      unique: index.isUnique === true,
+      method: index.method ?? 'btree',
+      columns: (index.columns ?? []).map(indexColumn),
+      ...(index.where ? { where: expr(index.where) } : {}),
+    });
+  }
+  state.tables.set(tableKey, table);
+}
+
+function indexColumn(c: any): IndexColumn {
+  if (typeof c === 'string') return { expression: c, isExpression: false, desc: false };
+  const column: IndexColumn = {
+    // Expression text is canonicalised the way replay does it (parse, then deparse).
+    expression: c.isExpression ? canonicalExpression(c.expression) : c.expression,
+    isExpression: c.isExpression === true,
+    desc: c.asc === false,
+  };
+  if (c.nulls === 'first') column.nullsFirst = true;
+  if (c.opclass) column.opclass = c.opclass;
+  return column;
+}
+
+/** Snapshot format 5: `"name;col1,col2"`. */
+function legacyComposite(text: string, table: string): { name: string; columns: string[] } {
+  const [name, cols] = text.includes(';') ? text.split(';') : [`${table}_pkey`, text];
+  return { name, columns: cols.split(',').filter(Boolean) };
+}
+
+/** Snapshot format 5: `"name;tableFrom;colsFrom;tableTo;colsTo;onUpdate;onDelete"`. */
+function legacyForeignKey(text: string): any {
+  const [name, tableFrom, columnsFrom, tableTo, columnsTo, onUpdate, onDelete] = text.split(';');
+  return { name, tableFrom, columnsFrom: columnsFrom.split(','), tableTo, columnsTo: columnsTo.split(','), onUpdate, onDelete };
+}
+
+/** Snapshot format 5: `"name;col1,col2;isUnique;method"`. */
+function legacyIndex(text: string): any {
+  const [name, cols, isUnique, method] = text.split(';');
+  return { name, columns: cols.split(','), isUnique: isUnique === 'true', method };
+}
+
+function canonicalExpression(text: string): string {
+  const ast = parseExpression(text);
+  return ast ? exprText(ast) : text;
+}
+
+const exprCache = new Map<string, Expr>();
+
+function expr(text: string): Expr {
+  let e = exprCache.get(text);
+  if (!e) {
+    e = { ast: parseExpression(text) ?? { RawText: text } };
+    exprCache.set(text, e);
+  }
+  return e;
+}
+
+function stripParens(text: string): string {
+  const t = text.trim();
+  return t.startsWith('(') && t.endsWith(')') ? t : `(${t})`;
+}
+
+const typeCache = new Map<string, TypeRef>();
+
+/**
+ * Snapshot types are SQL spellings (`varchar(256)`, `text[]`, `timestamp with time zone`) or,
+ * for enums, the bare enum name with `typeSchema` (older snapshots omit typeSchema).
+ */
+function snapshotType(state: SchemaState, text: string, typeSchema: string | undefined): TypeRef {
+  const dims = /(\[\])+$/.exec(text);
+  const arrayDims = dims ? dims[0].length / 2 : 0;
+  const base = dims ? text.slice(0, dims.index) : text;
+  if (typeSchema) return { schema: typeSchema, name: base, mods: [], arrayDims, builtin: false };
+  const enumSchema = findEnumSchema(state, base);
+  if (enumSchema) return { schema: enumSchema, name: base, mods: [], arrayDims, builtin: false };
+  const cacheKey = text;
+  let type = typeCache.get(cacheKey);
+  if (!type) {
+    const bare = /^[A-Za-z_][\w$]*$/.test(base) && !BUILTIN_TYPES.has(canonicalTypeName(base));
+    // Quote bare user type names so the parser keeps their case (`"RegistryType"`).
+    const ast = parseTypeName(bare ? `"${base}"${'[]'.repeat(arrayDims)}` : text);
+    type = ast ? typeFromAst(ast) : { name: base, mods: [], arrayDims, builtin: false };
+    typeCache.set(cacheKey, type);
+  }
+  return { ...type, mods: [...type.mods] };
+}
+
+function findEnumSchema(state: SchemaState, name: string): string | undefined {
+  if (state.enums.has(key(DEFAULT_SCHEMA, name))) return DEFAULT_SCHEMA;
+  for (const e of state.enums.values()) if (e.name === name) return e.schema;
+  return undefined;
+}
