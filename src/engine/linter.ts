@@ -75,6 +75,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const failure of parsed.parseFailures) {
         findings.push({
           rule: PARSE_ERROR,
+          messageId: 'syntax',
           severity: severityOf(parseErrorRule) as Severity,
           message: fill(parseErrorRule.meta.messages.syntax ?? '{message}', { message: failure.message }),
           help: parseErrorRule.meta.help?.syntax,
@@ -136,6 +137,7 @@ export function runEngine(input: EngineInput): EngineOutput {
           const line = d.line ?? 1;
           findings.push({
             rule: rule.id,
+            messageId: d.messageId,
             severity,
             message: fill(template, d.data ?? {}, rule.id),
             help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
@@ -177,6 +179,7 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
     const where = d.location ?? statement?.location;
     findings.push({
       rule: rule.id,
+      messageId: d.messageId,
       severity: severity === 'warn' ? 'warn' : (d.severity ?? severity),
       message: fill(template, d.data ?? {}, rule.id),
       help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),

@@ -164,6 +164,8 @@ export interface Rule<M extends string = string> {
 
 export interface Finding {
   rule: string;
+  /** Which of the rule's messages (not part of the JSON output; tests match on it). */
+  messageId?: string;
   severity: Severity;
   message: string;
   help?: string;

@@ -1,0 +1,171 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const temp = mkdtempSync(join(tmpdir(), 'ml-cli-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+const SHOP = resolve('examples/shop');
+
+function copyShop(name: string): string {
+  const dir = join(temp, name);
+  cpSync(SHOP, dir, { recursive: true });
+  return dir;
+}
+
+describe('CLI (real binary)', () => {
+  it('--version and --help exit 0', () => {
+    const v = runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const h = runCli(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Usage:');
+    expect(h.stdout).toContain('--max-warnings');
+    expect(h.stdout).toContain('Exit codes');
+  });
+
+  it('finds drizzle.config.ts in the working directory, prints findings with a code frame, exits 1 on errors', () => {
+    const r = runCli([], { cwd: SHOP });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('drizzle/0005_orders_created_at_index.sql');
+    expect(r.stdout).toContain('> 1 | CREATE INDEX CONCURRENTLY "orders_created_at_idx"');
+    expect(r.stdout).toContain('help:');
+    expect(r.stdout).toMatch(/✖ \d+ errors?, \d+ warnings? in \d+ of 6 migrations/);
+    expect(r.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colours
+    expect(r.stderr).toBe('');
+  });
+
+  it('--config points at a drizzle config elsewhere (monorepos)', () => {
+    const r = runCli(['--config', join(SHOP, 'drizzle.config.ts'), '--format', 'json'], { cwd: temp });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).summary.migrations).toBe(6);
+  });
+
+  it('--format json prints one stable document', () => {
+    const r = runCli(['examples/shop/drizzle', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['version', 'findings', 'summary']);
+    expect(doc.version).toBe(1);
+    expect(Object.keys(doc.summary)).toEqual(['errors', 'warnings', 'migrations', 'files']);
+    const f = doc.findings.find((x: { rule: string }) => x.rule === 'concurrently-in-transaction');
+    expect(Object.keys(f)).toEqual(['rule', 'severity', 'message', 'help', 'file', 'line', 'column', 'endLine', 'endColumn', 'migration', 'statement']);
+    expect(f).toMatchObject({ severity: 'error', file: 'examples/shop/drizzle/0005_orders_created_at_index.sql', line: 1, column: 1, migration: '0005_orders_created_at_index' });
+    expect(f.statement).toMatch(/^CREATE INDEX CONCURRENTLY/);
+  });
+
+  it('--rule id=off turns a rule off; id=warn makes it a warning (exit 0)', () => {
+    const off = runCli(['examples/shop/drizzle', '--format', 'json', '--rule', 'concurrently-in-transaction=off']);
+    expect(JSON.parse(off.stdout).findings.some((f: { rule: string }) => f.rule === 'concurrently-in-transaction')).toBe(false);
+    const warn = JSON.parse(runCli(['examples/shop/drizzle', '--format', 'json', '--rule', 'concurrently-in-transaction=warn']).stdout);
+    const finding = warn.findings.find((f: { rule: string }) => f.rule === 'concurrently-in-transaction');
+    expect(finding.severity).toBe('warn');
+  });
+
+  it('--max-warnings: warnings alone exit 0, more than N exit 1; --quiet hides them', () => {
+    const args = ['examples/shop/drizzle', '--rule', 'concurrently-in-transaction=warn'];
+    const base = runCli([...args, '--format', 'json']);
+    const doc = JSON.parse(base.stdout);
+    expect(doc.summary.warnings).toBeGreaterThan(0);
+    if (doc.summary.errors === 0) {
+      expect(base.code).toBe(0);
+      expect(runCli([...args, '--max-warnings', '0']).code).toBe(1);
+      expect(runCli([...args, '--max-warnings', String(doc.summary.warnings)]).code).toBe(0);
+    }
+    const quiet = JSON.parse(runCli([...args, '--quiet', '--format', 'json']).stdout);
+    expect(quiet.findings.every((f: { severity: string }) => f.severity === 'error')).toBe(true);
+    expect(quiet.summary.warnings).toBe(0);
+  });
+
+  it('lints plain .sql files in name order as one history', () => {
+    const a = join(temp, 'b_second.sql');
+    const b = join(temp, 'a_first.sql');
+    writeFileSync(a, 'CREATE INDEX CONCURRENTLY "i" ON "t" ("x");');
+    writeFileSync(b, 'CREATE TABLE "t" ("x" int);');
+    const r = runCli([a, b, '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(r.code).toBe(1);
+    expect(doc.summary.migrations).toBe(2);
+    expect(doc.findings.map((f: { migration: string }) => f.migration)).toEqual(['b_second']);
+  });
+
+  it('a clean history exits 0 with a success line', () => {
+    const r = runCli(['fixtures/projects/safe/drizzle']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✔ 4 migrations checked, no problems');
+  });
+
+  it('NO_COLOR off and --color on', () => {
+    expect(runCli(['examples/shop/drizzle', '--color']).stdout).toMatch(/\x1b\[/);
+    expect(runCli(['examples/shop/drizzle', '--color', '--no-color']).stdout).not.toMatch(/\x1b\[/);
+    expect(runCli(['examples/shop/drizzle'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout).not.toMatch(/\x1b\[/);
+  });
+
+  describe('bad input: one line naming the file and the problem, exit 2, no stack trace', () => {
+    const cases: { name: string; setup: () => string[]; expected: RegExp }[] = [
+      { name: 'unknown option', setup: () => ['--frobnicate'], expected: /^migration-lint: Unknown option '--frobnicate'/ },
+      { name: 'bad --format', setup: () => ['--format', 'xml'], expected: /--format must be one of pretty, json/ },
+      { name: 'bad --rule', setup: () => ['--rule', 'nope'], expected: /--rule needs ID=off\|warn\|error/ },
+      { name: 'unknown rule id', setup: () => ['examples/shop/drizzle', '--rule', 'no-such-rule=off'], expected: /unknown rule "no-such-rule"/ },
+      { name: 'missing folder', setup: () => [join(temp, 'nope')], expected: /nope: migrations folder not found/ },
+      {
+        name: 'journal that is not JSON',
+        setup: () => {
+          const dir = copyShop('bad-json');
+          writeFileSync(join(dir, 'drizzle/meta/_journal.json'), '{ "version": "7", ');
+          return [join(dir, 'drizzle')];
+        },
+        expected: /bad-json\/drizzle\/meta\/_journal\.json: not valid JSON/,
+      },
+      {
+        name: 'journal that is an array',
+        setup: () => {
+          const dir = copyShop('array-journal');
+          writeFileSync(join(dir, 'drizzle/meta/_journal.json'), '[]');
+          return [join(dir, 'drizzle')];
+        },
+        expected: /_journal\.json: expected an object with "version", "dialect" and "entries"/,
+      },
+      {
+        name: 'journal without entries',
+        setup: () => {
+          const dir = copyShop('no-entries');
+          writeFileSync(join(dir, 'drizzle/meta/_journal.json'), '{"version":"7","dialect":"postgresql"}');
+          return [join(dir, 'drizzle')];
+        },
+        expected: /_journal\.json: "entries" is missing or not an array/,
+      },
+      {
+        name: 'a MySQL journal',
+        setup: () => {
+          const dir = copyShop('mysql');
+          writeFileSync(join(dir, 'drizzle/meta/_journal.json'), '{"version":"7","dialect":"mysql","entries":[]}');
+          return [join(dir, 'drizzle')];
+        },
+        expected: /dialect "mysql" is not PostgreSQL/,
+      },
+      { name: 'no drizzle config here', setup: () => [], expected: /no drizzle\.config\.\{ts,mts,js,mjs,cjs,json\} in/ },
+      {
+        name: 'drizzle config with a computed out',
+        setup: () => {
+          const dir = copyShop('computed-out');
+          writeFileSync(join(dir, 'drizzle.config.ts'), "export default { dialect: 'postgresql', out: process.env.OUT_DIR, schema: './src/db/schema.ts' };\n");
+          return ['--config', join(dir, 'drizzle.config.ts')];
+        },
+        expected: /drizzle\.config\.ts: `out` is not a string literal \(process\.env\.OUT_DIR\)/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const args = c.setup();
+        const r = runCli(args, { cwd: c.name === 'no drizzle config here' ? temp : undefined });
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        const first = r.stderr.split('\n')[0];
+        expect(first).toMatch(c.expected);
+        expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      });
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadParser, parseMigration } from '../../src/engine/parse.js';
+import { runEngine } from '../../src/engine/linter.js';
+import type { Finding, Rule } from '../../src/engine/types.js';
+import { lint } from '../../src/runner/lint.js';
+
+/** An expected finding: messageId and line always; the rest when the case cares. */
+export interface ExpectedFinding {
+  messageId: string;
+  line: number;
+  column?: number;
+  /** Substrings the message must contain (object names, consequences). */
+  message?: string[];
+  /** Substrings the help must contain (the filled-in SQL). */
+  help?: string[];
+  severity?: 'error' | 'warn';
+}
+
+export interface SqlCase {
+  name: string;
+  /** Earlier migrations (context only, never reported on). */
+  setup?: string[];
+  sql: string;
+  /** Later migrations of the same batch (reported on too). */
+  after?: string[];
+  pgVersion?: number;
+}
+
+export interface InvalidSqlCase extends SqlCase {
+  errors: ExpectedFinding[];
+}
+
+/** A real drizzle-kit folder; findings are matched for one migration of it. */
+export interface FixtureCase {
+  name: string;
+  folder: string;
+  migration: string;
+}
+
+export interface InvalidFixtureCase extends FixtureCase {
+  errors: ExpectedFinding[];
+}
+
+export interface RuleTests {
+  valid: (SqlCase | FixtureCase)[];
+  invalid: (InvalidSqlCase | InvalidFixtureCase)[];
+}
+
+/** Lint SQL migrations in order with only `rule` enabled; setup migrations are context. */
+export async function lintSql(rule: Rule, c: SqlCase): Promise<Finding[]> {
+  await loadParser();
+  const texts = [...(c.setup ?? []), c.sql, ...(c.after ?? [])];
+  const migrations = texts.map((text, i) => parseMigration({ tag: `${String(i).padStart(4, '0')}_case`, file: `${String(i).padStart(4, '0')}_case.sql`, text }));
+  const setupCount = c.setup?.length ?? 0;
+  const { findings } = runEngine({
+    migrations,
+    rules: [rule],
+    settings: { pgVersion: c.pgVersion ?? 16, rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity } },
+    isSelected: (_, position) => position >= setupCount,
+  });
+  return findings.filter((f) => f.rule === rule.id || f.rule === 'internal-error');
+}
+
+async function lintFixture(rule: Rule, c: FixtureCase): Promise<Finding[]> {
+  const result = await lint({ paths: [c.folder], rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity } });
+  return result.findings.filter((f) => (f.rule === rule.id || f.rule === 'internal-error') && f.migration === c.migration);
+}
+
+function isFixture(c: SqlCase | FixtureCase): c is FixtureCase {
+  return 'folder' in c;
+}
+
+/**
+ * ESLint-style rule tests as data: valid cases must produce no finding; invalid cases must
+ * produce exactly the listed findings (messageId + line, and message/help fragments when given).
+ */
+export function testRule(rule: Rule, tests: RuleTests): void {
+  const names = [...tests.valid, ...tests.invalid].map((c) => c.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`duplicate test case name "${duplicate}"`);
+  if (tests.invalid.length === 0) throw new Error(`rule ${rule.id} has no invalid case`);
+
+  describe(rule.id, () => {
+    describe('valid', () => {
+      for (const c of tests.valid) {
+        it(c.name, async () => {
+          const findings = isFixture(c) ? await lintFixture(rule, c) : await lintSql(rule, c);
+          expect(findings.map(show)).toEqual([]);
+        });
+      }
+    });
+    describe('invalid', () => {
+      for (const c of tests.invalid) {
+        it(c.name, async () => {
+          const findings = isFixture(c) ? await lintFixture(rule, c) : await lintSql(rule, c);
+          expect(findings.map((f) => `${f.messageId}@${f.line}`)).toEqual(c.errors.map((e) => `${e.messageId}@${e.line}`));
+          c.errors.forEach((e, i) => {
+            const f = findings[i];
+            if (e.column !== undefined) expect(f.column).toBe(e.column);
+            if (e.severity) expect(f.severity).toBe(e.severity);
+            for (const part of e.message ?? []) expect(f.message).toContain(part);
+            for (const part of e.help ?? []) expect(f.help ?? '').toContain(part);
+          });
+        });
+      }
+    });
+  });
+}
+
+function show(f: Finding): string {
+  return `${f.rule}/${f.messageId}@${f.file}:${f.line}: ${f.message}`;
+}
+
+export function readFixture(path: string): string {
+  return readFileSync(path, 'utf8');
+}

@@ -1,0 +1,41 @@
+import rule from '../../src/rules/concurrently-in-transaction.js';
+import { testRule } from '../helpers/rule-tester.js';
+
+testRule(rule, {
+  valid: [
+    { name: 'plain index', sql: 'CREATE TABLE "t" ("a" int);\n--> statement-breakpoint\nCREATE INDEX "t_a_idx" ON "t" USING btree ("a");' },
+    { name: 'ANALYZE alone is allowed in a transaction', sql: 'ANALYZE "users";' },
+    { name: 'DROP INDEX without CONCURRENTLY', sql: 'DROP INDEX "t_a_idx";' },
+    { name: 'safe drizzle-kit history', folder: 'fixtures/projects/safe/drizzle', migration: '0003_projects' },
+  ],
+  invalid: [
+    {
+      name: 'drizzle-kit .concurrently() index (example project)',
+      folder: 'examples/shop/drizzle',
+      migration: '0005_orders_created_at_index',
+      errors: [{ messageId: 'inTransaction', line: 1, column: 1, severity: 'error', message: ['CREATE INDEX CONCURRENTLY on "orders"', 'one transaction'] }],
+    },
+    {
+      name: 'DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM',
+      sql: 'DROP INDEX CONCURRENTLY "a_idx";--> statement-breakpoint\nREINDEX INDEX CONCURRENTLY "b_idx";--> statement-breakpoint\nVACUUM "users";',
+      errors: [
+        { messageId: 'inTransaction', line: 1, message: ['DROP INDEX CONCURRENTLY'] },
+        { messageId: 'inTransaction', line: 2, message: ['REINDEX CONCURRENTLY'] },
+        { messageId: 'inTransaction', line: 3, message: ['VACUUM'] },
+      ],
+    },
+    {
+      name: 'after a bare COMMIT (the simstudio pattern) it is a warning about atomicity',
+      sql: 'ALTER TABLE "t" ADD COLUMN "b" int;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "t_b_idx" ON "t" USING btree ("b");',
+      errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'] }],
+    },
+    {
+      name: 'BEGIN after the COMMIT starts a transaction again',
+      sql: 'COMMIT;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");\nBEGIN;\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
+      errors: [
+        { messageId: 'afterCommit', line: 2, severity: 'warn' },
+        { messageId: 'inTransaction', line: 4, severity: 'error' },
+      ],
+    },
+  ],
+});
