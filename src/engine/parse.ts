@@ -13,6 +13,8 @@ interface PgQuery {
 
 let parser: PgQuery | undefined;
 
+const BOM = '\ufeff';
+
 /**
  * Load libpg-query's WASM module. It is the heaviest thing the linter loads (~60 ms), so it is
  * imported on first use, never at start-up (`--help` and `--version` stay instant).
@@ -36,6 +38,19 @@ export function parseMigration(input: MigrationInput): ParsedMigration {
   const statements: Statement[] = [];
   const parseFailures: ParseFailure[] = [];
   const chunks = splitChunks(input.text);
+  if (input.text.startsWith(BOM)) {
+    // drizzle's migrator sends the file text as read, BOM included, and PostgreSQL's scanner takes
+    // the BOM's bytes as the start of an identifier: the first statement fails. Report that,
+    // then lint the statement as if the BOM were not there.
+    parseFailures.push({
+      chunk: 0,
+      message: 'the file starts with a UTF-8 byte order mark (BOM), which PostgreSQL reads as part of the first word (syntax error at or near "\uFEFF…"); save the file as UTF-8 without BOM',
+      location: lines.locate({ start: 0, end: 1 }),
+      at: lines.locate({ start: 0, end: 0 }),
+      sql: input.text.slice(0, input.text.indexOf('\n') === -1 ? input.text.length : input.text.indexOf('\n')),
+    });
+    chunks[0] = { ...chunks[0], text: ' ' + chunks[0].text.slice(1) };
+  }
   for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
   return { ...input, statements, parseFailures, chunkCount: chunks.length };
 }
