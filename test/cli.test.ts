@@ -169,3 +169,15 @@ describe('CLI (real binary)', () => {
     }
   });
 });
+
+describe('drizzle-kit 1.0 layout (<timestamp>_<name>/migration.sql, no journal)', () => {
+  it('lints the folders in name order, tagged by folder name', () => {
+    const r = runCli(['fixtures/projects/v1-folders/drizzle', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary.migrations).toBe(3);
+    expect(doc.findings.map((f: { rule: string; migration: string; line: number; file: string }) => [f.rule, f.migration, f.line, f.file])).toEqual([
+      ['concurrently-in-transaction', '20250106100000_isbn', 2, 'fixtures/projects/v1-folders/drizzle/20250106100000_isbn/migration.sql'],
+    ]);
+    expect(r.code).toBe(1);
+  });
+});

@@ -4,6 +4,7 @@ import type { Effect } from '../schema/effects.js';
 import type {
   FolderFacts,
   Finding,
+  SchemaSourceFacts,
   LintSettings,
   MigrationInfo,
   ParsedMigration,
@@ -26,6 +27,8 @@ export interface EngineInput {
   initialState?: SchemaState;
   /** Folder facts for the history rules (journal problems…). */
   folder?: FolderFacts;
+  /** What the drizzle schema source declares and exports (enum-not-exported). */
+  schemaSource?: SchemaSourceFacts;
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
 }
@@ -129,12 +132,14 @@ export function runEngine(input: EngineInput): EngineOutput {
     guard(rule, undefined, undefined, findings, () =>
       rule.checkHistory!({
         folder,
+        schemaSource: input.schemaSource,
         history,
         settings: input.settings,
         report: (d) => {
           const template = rule.meta.messages[d.messageId];
           if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
           const line = d.line ?? 1;
+          const column = d.column ?? 1;
           findings.push({
             rule: rule.id,
             messageId: d.messageId,
@@ -143,9 +148,9 @@ export function runEngine(input: EngineInput): EngineOutput {
             help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
             file: d.file,
             line,
-            column: 1,
+            column,
             endLine: line,
-            endColumn: 1,
+            endColumn: column,
             migration: d.migration,
           });
         },

@@ -130,12 +130,45 @@ export interface HistoryReport<M extends string = string> {
   data?: Record<string, string | number>;
   file: string;
   line?: number;
+  column?: number;
   migration: string;
   help?: string;
 }
 
+/** A `pgEnum(…)`, `pgSchema(…)` or `pgSequence(…)` declared in the drizzle schema source. */
+export interface SchemaDeclaration {
+  kind: 'pgEnum' | 'pgSchema' | 'pgSequence';
+  /** The TypeScript variable (`roleEnum`). */
+  variable: string;
+  /** The SQL name given to pgEnum/pgSchema (`role`), when it is a string literal. */
+  sqlName?: string;
+  /** Display path and 1-based position of the declaration. */
+  file: string;
+  line: number;
+  column: number;
+  /** True when a module drizzle-kit loads (a file matched by `schema` in drizzle.config) exports it, directly or through re-exports. */
+  exported: boolean;
+  /** Where tables (or other declarations) use it. */
+  usedBy: { file: string; line: number; table?: string }[];
+}
+
+/** What the runner learned from the drizzle schema source (`schema` in drizzle.config). */
+export interface SchemaSourceFacts {
+  /** Display path of the drizzle config. */
+  configFile: string;
+  /** `schema` patterns as written in the config. */
+  patterns: string[];
+  /** Display paths of the files the patterns match (what drizzle-kit loads). */
+  files: string[];
+  /** Files that could not be read or parsed, with the reason. */
+  problems: { file: string; message: string }[];
+  declarations: SchemaDeclaration[];
+}
+
 export interface HistoryContext<M extends string = string> {
   folder: FolderFacts;
+  /** Present when a drizzle config with `schema` was found and its files were analysed. */
+  schemaSource?: SchemaSourceFacts;
   history: readonly MigrationInfo[];
   settings: LintSettings;
   report(descriptor: HistoryReport<M>): void;
