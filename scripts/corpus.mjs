@@ -1,0 +1,379 @@
+#!/usr/bin/env node
+/**
+ * Acceptance run over the real drizzle-kit corpus: `npm run corpus` (builds first), or
+ *
+ *   node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]
+ *
+ * Default corpus: ../shared/corpus relative to the repo root (absent → message, exit 0).
+ * Each folder is linted by the real CLI as a child process (`--format json`, time-bounded), so
+ * exit codes are what users see. Exits 1 when any run exits 2, crashes, times out, prints
+ * unreadable JSON, or reports a parse-error finding ("0 parse errors, no crash, no exit code 2").
+ * If dist/index.js exports checkSnapshotAgreement, its verdict per folder is printed too
+ * (informational only). Full results: bench/results/corpus.json.
+ */
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DIST, ROOT, countStatements, listFolders, loadApi, runCli, hasGnuTime, table } from '../bench/lib.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+const RESULTS = join(ROOT, 'bench', 'results', 'corpus.json');
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child-info') {
+  await childInfo(argv[1]);
+} else {
+  process.exitCode = await main(argv);
+}
+
+async function main(args) {
+  let timeoutS = 120;
+  const positional = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--timeout') timeoutS = Number(args[++i]);
+    else if (args[i] === '--help' || args[i] === '-h') {
+      process.stdout.write('usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]\n');
+      return 0;
+    } else positional.push(args[i]);
+  }
+  if (!(timeoutS > 0) || positional.length > 1) {
+    process.stderr.write('usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]\n');
+    return 2;
+  }
+  const target = resolve(positional[0] ?? join(ROOT, '..', 'shared', 'corpus'));
+  if (!existsSync(target)) {
+    if (positional[0]) {
+      process.stderr.write(`corpus: ${target} not found\n`);
+      return 2;
+    }
+    process.stdout.write(`corpus: ${target} not found; nothing to do (the corpus lives outside the repo, in ../shared/corpus)\n`);
+    return 0;
+  }
+  if (!existsSync(DIST)) {
+    process.stderr.write('corpus: dist/index.js not found; run `npx tsc -p tsconfig.json` (or `npm run corpus`) first\n');
+    return 2;
+  }
+  // A migrations folder itself, or a directory of them.
+  const folders = isMigrationsFolder(target) ? [target] : listFolders(target).map((name) => join(target, name));
+  if (folders.length === 0) {
+    process.stdout.write(`corpus: no folders in ${target}; nothing to do\n`);
+    return 0;
+  }
+
+  const api = await loadApi();
+  const hasAgreement = typeof api.checkSnapshotAgreement === 'function';
+  const rss = (await hasGnuTime()) ? 'gnu-time' : 'node';
+  const timeoutMs = timeoutS * 1000;
+  process.stdout.write(`corpus: ${folders.length} folder(s) in ${relative(process.cwd(), target) || '.'}, time bound ${timeoutS} s per run, peak RSS via ${rss === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}\n\n`);
+
+  const results = [];
+  for (const folder of folders) {
+    const name = basename(folder);
+    process.stderr.write(`  linting ${name}…\n`);
+    const run = await runCli([folder, '--format', 'json'], { timeoutMs, rss });
+    const result = {
+      folder: name,
+      path: folder,
+      migrations: null,
+      statements: null,
+      chunks: null,
+      wallMs: round(run.wallMs),
+      statementsPerSec: null,
+      exitCode: run.exitCode,
+      signal: run.signal ?? null,
+      timedOut: run.timedOut,
+      maxRssMb: run.maxRssKb ? round(run.maxRssKb / 1024, 1) : null,
+      parseErrors: null,
+      findingsByRule: {},
+      summary: null,
+      stderr: run.stderr.trim() || null,
+      failures: [],
+      notes: [],
+      snapshotAgreement: null,
+      report: null,
+    };
+    if (run.spawnError) result.failures.push(`could not start: ${run.spawnError}`);
+    if (run.timedOut) result.failures.push(`timed out after ${timeoutS} s`);
+    else if (run.exitCode === 2) result.failures.push('exit code 2');
+    else if (run.exitCode !== 0 && run.exitCode !== 1) result.failures.push(`crashed (exit ${run.exitCode ?? '-'}, ${run.signal ?? 'no signal'})`);
+    if (!run.timedOut && (run.exitCode === 0 || run.exitCode === 1)) {
+      try {
+        const report = JSON.parse(run.stdout);
+        result.report = report;
+        result.summary = report.summary;
+        result.migrations = report.summary?.migrations ?? null;
+        for (const f of report.findings ?? []) result.findingsByRule[f.rule] = (result.findingsByRule[f.rule] ?? 0) + 1;
+        result.parseErrors = result.findingsByRule['parse-error'] ?? 0;
+        if (result.parseErrors > 0) result.failures.push(`${result.parseErrors} parse error(s)`);
+        const errors = report.summary?.errors ?? 0;
+        if ((run.exitCode === 0 && errors > 0) || (run.exitCode === 1 && errors === 0)) {
+          result.notes.push(`exit ${run.exitCode} with ${errors} error finding(s)`);
+        }
+      } catch (error) {
+        result.failures.push(`stdout is not a JSON report (${error.message})`);
+      }
+    }
+
+    // Statement count (and the snapshot check) in a separate time-bounded child: the API is
+    // imported in-process there, so a hang or crash cannot take this script down.
+    if (!run.timedOut) {
+      const info = await runCli(['--child-info', folder, ...(hasAgreement ? ['--agreement'] : [])], { timeoutMs, entry: SELF });
+      let parsed;
+      try {
+        parsed = JSON.parse(info.stdout);
+      } catch {
+        result.notes.push(`statement count failed (exit ${info.exitCode ?? info.signal}): ${info.stderr.trim().split('\n')[0] ?? ''}`);
+      }
+      if (parsed?.count) {
+        result.statements = parsed.count.statements;
+        result.chunks = parsed.count.chunks;
+        result.migrations ??= parsed.count.migrations;
+        if (result.statements > 0 && run.wallMs > 0) result.statementsPerSec = Math.round(result.statements / (run.wallMs / 1000));
+      } else if (parsed?.countError) result.notes.push(`statement count failed: ${parsed.countError}`);
+      if (hasAgreement) result.snapshotAgreement = parsed?.agreement ?? { error: parsed ? 'no result' : `child failed: ${info.stderr.trim().split('\n')[0] ?? ''}` };
+    }
+    results.push(result);
+  }
+
+  // --- report -------------------------------------------------------------------------------
+  const rows = results.map((r) => [
+    r.folder,
+    r.migrations ?? '-',
+    r.statements ?? '-',
+    r.wallMs.toFixed(0),
+    r.statementsPerSec ?? '-',
+    r.maxRssMb ?? '-',
+    r.timedOut ? 'timeout' : (r.exitCode ?? r.signal ?? '-'),
+    r.parseErrors ?? '-',
+    compactRules(r.findingsByRule) || (r.summary ? '-' : '?'),
+  ]);
+  const totals = {
+    folders: results.length,
+    migrations: sum(results.map((r) => r.migrations)),
+    statements: sum(results.map((r) => r.statements)),
+    wallMs: round(sum(results.map((r) => r.wallMs))),
+    parseErrors: sum(results.map((r) => r.parseErrors)),
+    exit: countBy(results.map((r) => (r.timedOut ? 'timeout' : String(r.exitCode ?? r.signal)))),
+    findingsByRule: mergeCounts(results.map((r) => r.findingsByRule)),
+    failedFolders: results.filter((r) => r.failures.length > 0).map((r) => r.folder),
+  };
+  totals.statementsPerSec = totals.wallMs > 0 ? Math.round(totals.statements / (totals.wallMs / 1000)) : null;
+  rows.push([
+    'TOTAL',
+    totals.migrations,
+    totals.statements,
+    totals.wallMs.toFixed(0),
+    totals.statementsPerSec ?? '-',
+    '',
+    Object.entries(totals.exit).map(([k, v]) => `${k}:${v}`).join(' '),
+    totals.parseErrors,
+    compactRules(totals.findingsByRule) || '-',
+  ]);
+  process.stdout.write(
+    table(['folder', 'migrations', 'statements', 'ms', 'stmts/s', 'RSS MB', 'exit', 'parse errors', 'findings by rule'], rows, [1, 2, 3, 4, 5, 7]) + '\n',
+  );
+  process.stdout.write('\n(statements: top-level SQL statements of the migrations the CLI lints, counted with parseMigration; ms: wall time of one CLI process, start-up included)\n');
+
+  for (const r of results) {
+    for (const note of r.notes) process.stdout.write(`note: ${r.folder}: ${note}\n`);
+    if (r.stderr && r.failures.length > 0) process.stdout.write(`stderr: ${r.folder}: ${r.stderr.split('\n').slice(0, 5).join('\n  ')}\n`);
+  }
+
+  if (hasAgreement) {
+    process.stdout.write('\nsnapshot agreement (checkSnapshotAgreement; informational, never fails the run)\n');
+    const agreementRows = results.map((r) => {
+      const a = r.snapshotAgreement;
+      if (!a) return [r.folder, '-', '-', '-', 'not run'];
+      if (a.error) return [r.folder, '?', '?', '?', '?', '?', a.error.slice(0, 100)];
+      return [r.folder, yesNo(a.chainIntact), a.compared ?? '?', a.skipped ?? '?', a.disagreements ?? '?', a.differences ?? '?', a.note ?? ''];
+    });
+    process.stdout.write(
+      table(['folder', 'chain intact', 'compared', 'skipped', 'disagreements', 'differences', 'note'], agreementRows, [2, 3, 4, 5]) + '\n',
+    );
+    process.stdout.write('(disagreements: migrations whose replayed schema differs from their snapshot; differences: total over them)\n');
+  } else {
+    process.stdout.write('\nsnapshot agreement: skipped (dist/index.js does not export checkSnapshotAgreement yet)\n');
+  }
+
+  const failures = results.flatMap((r) => r.failures.map((f) => `${r.folder}: ${f}`));
+  const ok = failures.length === 0;
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    RESULTS,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        corpus: target,
+        timeoutMs,
+        rssMethod: rss,
+        statementCount: 'top-level statements from parseMigration (after loadParser) over the migrations lint() resolves',
+        snapshotAgreement: hasAgreement,
+        ok,
+        failures,
+        totals,
+        folders: results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  process.stdout.write(`\nresults: ${relative(process.cwd(), RESULTS)}\n`);
+  if (ok) {
+    process.stdout.write(`PASS: ${results.length} folder(s), 0 parse errors, no crash, no time-out, no exit code 2\n`);
+    return 0;
+  }
+  process.stdout.write(`FAIL:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+  return 1;
+}
+
+/** `--child-info <folder> [--agreement]`: print { count, agreement } as JSON (runs in a child process). */
+async function childInfo(folder) {
+  const out = {};
+  try {
+    out.count = await countStatements(folder);
+  } catch (error) {
+    out.countError = error?.message ?? String(error);
+  }
+  if (argv.includes('--agreement')) out.agreement = await agreement(folder);
+  process.stdout.write(JSON.stringify(out));
+}
+
+/**
+ * checkSnapshotAgreement is being written elsewhere and its signature is not settled: try the
+ * lint()-style options object first, then a bare folder path, and read the verdict from whatever
+ * field names the result uses (chain…/intact, compared…, disagreements/differences/mismatches).
+ */
+async function agreement(folder) {
+  const { checkSnapshotAgreement } = await loadApi();
+  const attempts = [
+    ['{ paths: [folder], cwd }', () => checkSnapshotAgreement({ paths: [folder], cwd: ROOT })],
+    ['(folder)', () => checkSnapshotAgreement(folder)],
+  ];
+  const errors = [];
+  for (const [signature, call] of attempts) {
+    let value;
+    try {
+      value = await call();
+    } catch (error) {
+      errors.push(`${signature}: ${error?.message ?? error}`);
+      continue;
+    }
+    if (value === undefined || value === null) {
+      errors.push(`${signature}: returned ${value}`);
+      continue;
+    }
+    return { signature, ...interpret(value), detail: detail(value) };
+  }
+  return { error: errors.join('; ') };
+}
+
+function interpret(value) {
+  // The AgreementReport shape of src/schema/agreement.ts.
+  if (typeof value.chainIntact === 'boolean' && typeof value.compared === 'number' && Array.isArray(value.disagreements)) {
+    return {
+      chainIntact: value.chainIntact,
+      compared: value.compared,
+      skipped: Array.isArray(value.skipped) ? value.skipped.length : null,
+      disagreements: value.disagreements.length,
+      differences: value.disagreements.reduce((n, d) => n + (Array.isArray(d.differences) ? d.differences.length : 0), 0),
+      note: [
+        Array.isArray(value.chainProblems) && value.chainProblems.length > 0
+          ? `${value.chainProblems.length} chain problem(s), first: ${value.chainProblems[0]}`
+          : '',
+      ].join('').slice(0, 110),
+    };
+  }
+  const keys = Object.keys(value);
+  const find = (re) => keys.find((k) => re.test(k));
+  let chainIntact = null;
+  const chainKey = find(/chain|intact/i);
+  if (chainKey) {
+    const c = value[chainKey];
+    if (typeof c === 'boolean') chainIntact = /broken/i.test(chainKey) ? !c : c;
+    else if (Array.isArray(c)) chainIntact = c.length === 0;
+    else if (c && typeof c === 'object') {
+      if (typeof c.intact === 'boolean') chainIntact = c.intact;
+      else if (typeof c.ok === 'boolean') chainIntact = c.ok;
+      else if (Array.isArray(c.breaks)) chainIntact = c.breaks.length === 0;
+      else if (Array.isArray(c.problems)) chainIntact = c.problems.length === 0;
+    }
+  }
+  const comparedKey = find(/compared/i) ?? find(/^migrations$/i);
+  const compared = countOf(comparedKey ? value[comparedKey] : undefined);
+  const disagreeKey = find(/disagree|differences|mismatch/i);
+  const disagreements = countOf(disagreeKey ? value[disagreeKey] : undefined);
+  return { chainIntact, compared, disagreements, note: [chainKey, comparedKey, disagreeKey].some((k) => !k) ? `fields: ${keys.join(',')}`.slice(0, 100) : '' };
+}
+
+function countOf(v) {
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof Map || v instanceof Set) return v.size;
+  return null;
+}
+
+/** What goes to corpus.json: chain problems, skips, and per disagreeing migration its first differences. */
+function detail(value) {
+  if (!Array.isArray(value.disagreements)) return capped(value);
+  return {
+    chainProblems: value.chainProblems ?? null,
+    skipped: value.skipped ?? null,
+    disagreements: value.disagreements.map((d) => ({
+      tag: d.tag,
+      count: Array.isArray(d.differences) ? d.differences.length : null,
+      first: Array.isArray(d.differences) ? d.differences.slice(0, 5) : d.differences,
+    })),
+  };
+}
+
+function capped(value) {
+  try {
+    const text = JSON.stringify(value, (_, v) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v));
+    return text.length <= 200_000 ? JSON.parse(text) : { truncated: true, chars: text.length };
+  } catch (error) {
+    return { unserializable: error.message };
+  }
+}
+
+// --- small helpers ----------------------------------------------------------------------------
+
+function isMigrationsFolder(dir) {
+  if (existsSync(join(dir, 'meta', '_journal.json'))) return true;
+  // drizzle-kit v1 layout (<timestamp>_<name>/migration.sql), or loose .sql files with no sub-folders.
+  const subfolders = listFolders(dir);
+  if (subfolders.some((name) => existsSync(join(dir, name, 'migration.sql')))) return true;
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true && subfolders.length === 0;
+}
+
+function compactRules(counts) {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([rule, n]) => `${rule}:${n}`)
+    .join(' ');
+}
+
+function mergeCounts(list) {
+  const out = {};
+  for (const counts of list) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function countBy(values) {
+  const out = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+function sum(values) {
+  return values.reduce((s, v) => s + (typeof v === 'number' ? v : 0), 0);
+}
+
+function round(n, digits = 0) {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function yesNo(v) {
+  return v === true ? 'yes' : v === false ? 'no' : '?';
+}
