@@ -33,7 +33,7 @@ export function formatPretty(findings: readonly Finding[], summary: LintSummary,
       out.push('');
     }
   }
-  out.push(summaryLine(summary, c));
+  out.push(summaryLine(summary, c, affectedFiles(findings, options.sources)));
   return out.join('\n') + '\n';
 }
 
@@ -55,11 +55,23 @@ function frame(lines: LineIndex, f: Finding, c: ChalkInstance): string[] {
   return out;
 }
 
-export function summaryLine(summary: LintSummary, c: ChalkInstance = new Chalk({ level: 0 })): string {
+/** Migrations with findings, and other files with findings (the journal, files drizzle never runs). */
+function affectedFiles(findings: readonly Finding[], migrationFiles: ReadonlyMap<string, string>): { migrations: number; others: number } {
+  const files = new Set(findings.map((f) => f.file));
+  const migrations = [...files].filter((f) => migrationFiles.has(f)).length;
+  return { migrations, others: files.size - migrations };
+}
+
+export function summaryLine(
+  summary: LintSummary,
+  c: ChalkInstance = new Chalk({ level: 0 }),
+  affected: { migrations: number; others: number } = { migrations: summary.files, others: 0 },
+): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (summary.errors === 0 && summary.warnings === 0) {
     return c.green(`✔ ${plural(summary.migrations, 'migration')} checked, no problems`);
   }
-  const text = `${summary.errors > 0 ? '✖' : '⚠'} ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} in ${summary.files} of ${plural(summary.migrations, 'migration')}`;
+  const others = affected.others > 0 ? ` and ${plural(affected.others, 'other file')}` : '';
+  const text = `${summary.errors > 0 ? '✖' : '⚠'} ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} in ${affected.migrations} of ${plural(summary.migrations, 'migration')}${others}`;
   return summary.errors > 0 ? c.red.bold(text) : c.yellow.bold(text);
 }

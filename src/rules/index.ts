@@ -1,4 +1,5 @@
 import type { Rule } from '../engine/types.js';
+import columnRenameByDrop from './column-rename-by-drop.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import journalFiles from './journal-files.js';
 import parseError from './parse-error.js';
@@ -8,6 +9,7 @@ import parseError from './parse-error.js';
  * (test/rules-registry.test.ts fails when one of the four is missing).
  */
 export const rules: Record<string, Rule> = {
+  'column-rename-by-drop': columnRenameByDrop,
   'concurrently-in-transaction': concurrentlyInTransaction,
   'journal-files': journalFiles,
   'parse-error': parseError,

@@ -7,7 +7,7 @@ import type { Column, Constraint, EnumType, Expr, Index, Table, TypeRef } from '
  */
 export type Effect =
   | { kind: 'create-table'; table: string; definition: Table }
-  | { kind: 'drop-table'; table: string; definition: Table; cascade: boolean }
+  | { kind: 'drop-table'; table: string; definition: Table; /** Its indexes, dropped with it. */ indexes: Index[]; cascade: boolean }
   | { kind: 'rename-table'; from: string; to: string }
   | { kind: 'add-column'; table: string; column: Column }
   | { kind: 'drop-column'; table: string; column: Column; cascade: boolean }

@@ -1,0 +1,60 @@
+import rule from '../../src/rules/column-rename-by-drop.js';
+import { testRule } from '../helpers/rule-tester.js';
+
+const USERS = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "name" text, "age" integer, "bio" text);';
+
+testRule(rule, {
+  valid: [
+    { name: 'rename answered "rename" (drizzle-kit RENAME COLUMN)', folder: 'fixtures/projects/renames/drizzle', migration: '0001_rename_post_body' },
+    { name: 'a drop and an add of unrelated types', setup: [USERS], sql: 'ALTER TABLE "users" ADD COLUMN "active" boolean;--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "name";' },
+    { name: 'drop and add on different tables', setup: [USERS, 'CREATE TABLE "posts" ("id" serial PRIMARY KEY);'], sql: 'ALTER TABLE "posts" ADD COLUMN "title" text;--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "name";' },
+    { name: 'only a drop', setup: [USERS], sql: 'ALTER TABLE "users" DROP COLUMN "bio";' },
+    { name: 'a table created in this migration has no data', sql: 'CREATE TABLE "t" ("a" text);--> statement-breakpoint\nALTER TABLE "t" ADD COLUMN "b" text;--> statement-breakpoint\nALTER TABLE "t" DROP COLUMN "a";' },
+    { name: 'the safe history', folder: 'fixtures/projects/safe/drizzle', migration: '0001_profile_and_plan_columns' },
+  ],
+  invalid: [
+    {
+      name: 'example project: users.name → full_name answered "create"',
+      folder: 'examples/shop/drizzle',
+      migration: '0001_rename_user_name',
+      errors: [
+        {
+          messageId: 'renameByDrop',
+          line: 2,
+          message: ['"users"."name" (text) is dropped', '"full_name" (text) is added', 'every value of "name" is deleted'],
+          help: ['ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";', '~ name › full_name rename column'],
+        },
+      ],
+    },
+    {
+      name: 'renames fixture: authors.bio → biography',
+      folder: 'fixtures/projects/renames/drizzle',
+      migration: '0002_rename_author_bio',
+      errors: [{ messageId: 'renameByDrop', line: 2, help: ['RENAME COLUMN "bio" TO "biography"'] }],
+    },
+    {
+      name: 'two dropped, two added: the compatible pair is reported (the other pair was a real RENAME)',
+      folder: 'fixtures/projects/renames/drizzle',
+      migration: '0008_replace_author_links',
+      errors: [{ messageId: 'renameByDrop', line: 3, message: ['"twitter_handle" (varchar(32))', '"mastodon_handle" (varchar(64))'], help: ['SET DATA TYPE varchar(64);'] }],
+    },
+    {
+      name: 'drop before add, several actions in one ALTER TABLE, other statements between',
+      setup: [USERS],
+      sql: 'ALTER TABLE "users" DROP COLUMN "age", ADD COLUMN "x" boolean;\nCREATE TABLE "other" ("id" int);\nALTER TABLE "users" ADD COLUMN "age_years" bigint DEFAULT 0 NOT NULL;',
+      errors: [{ messageId: 'renameByDrop', line: 1, message: ['"age" (integer)', '"age_years" (bigint)', 'with its default (0)'], help: ['SET DATA TYPE bigint USING "age_years"::bigint;', 'SET DEFAULT 0;', 'SET NOT NULL;'] }],
+    },
+    {
+      name: 'several candidates: pairs the most likely by type and name and says so',
+      setup: [USERS],
+      sql: 'ALTER TABLE "users" ADD COLUMN "display_name" text;\nALTER TABLE "users" ADD COLUMN "nickname" text;\nALTER TABLE "users" DROP COLUMN "name";',
+      errors: [{ messageId: 'renameByDrop', line: 3, message: ['"display_name"', 'also possible: "nickname"'] }],
+    },
+    {
+      name: 'schema-qualified, mixed-case names',
+      setup: ['CREATE SCHEMA "billing";\nCREATE TABLE "billing"."Invoice" ("id" int, "totalCents" integer);'],
+      sql: 'ALTER TABLE "billing"."Invoice" ADD COLUMN "amountCents" integer;--> statement-breakpoint\nALTER TABLE "billing"."Invoice" DROP COLUMN "totalCents";',
+      errors: [{ messageId: 'renameByDrop', line: 2, message: ['"billing"."Invoice"."totalCents"'], help: ['ALTER TABLE "billing"."Invoice" RENAME COLUMN "totalCents" TO "amountCents";'] }],
+    },
+  ],
+});
