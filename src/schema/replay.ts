@@ -196,7 +196,12 @@ function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effe
   const table = state.tables.get(tableKey);
   if (!table) return [];
   state.tables.delete(tableKey);
-  for (const [k, index] of state.indexes) if (index.table === tableKey) state.indexes.delete(k);
+  const indexes: Index[] = [];
+  for (const [k, index] of state.indexes) {
+    if (index.table !== tableKey) continue;
+    indexes.push(index);
+    state.indexes.delete(k);
+  }
   dropOwnedSequences(state, tableKey);
   if (cascade) {
     // CASCADE drops the foreign keys of other tables that point here.
@@ -206,7 +211,7 @@ function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effe
       }
     }
   }
-  return [{ kind: 'drop-table', table: tableKey, definition: table, cascade }];
+  return [{ kind: 'drop-table', table: tableKey, definition: table, indexes, cascade }];
 }
 
 function alterTable(state: SchemaState, ast: Node): Effect[] {
