@@ -54,6 +54,11 @@ export interface Constraint {
   check?: Expr;
   notValid: boolean;
   nullsNotDistinct?: boolean;
+  /**
+   * The source does not know the name: a snapshot's column-level `primaryKey: true` stores no
+   * constraint name, and PostgreSQL keeps the old `<table>_pkey` name when a table is renamed.
+   */
+  implicitName?: boolean;
 }
 
 export interface Policy {
@@ -109,6 +114,8 @@ export interface Sequence {
   name: string;
   /** `schema.table.column` when owned by a serial or identity column. */
   ownedBy?: string;
+  /** The source does not know the name (a snapshot's serial column; kept across table renames in PostgreSQL). */
+  implicitName?: boolean;
 }
 
 export interface View {

@@ -48,6 +48,21 @@ function splitKey(k: string): { schema: string; name: string } {
 // ---------------------------------------------------------------------------------------------
 // Tables and columns
 
+/** `GENERATED … AS IDENTITY (SEQUENCE NAME "s" …)`: the sequence name, when given. */
+function identitySequenceName(con: Node): string | undefined {
+  for (const option of con?.options ?? []) {
+    const d = option.DefElem;
+    if (d?.defname === 'sequence_name') {
+      const names = strs(d.arg?.List?.items ?? (Array.isArray(d.arg) ? d.arg : []));
+      return names[names.length - 1];
+    }
+  }
+  return undefined;
+}
+
+/** Identity sequence names seen while building a column (read once by ownSerialSequence). */
+const identitySequence = new WeakMap<Column, string | undefined>();
+
 function columnFromDef(def: Node, table: Table, constraints: Constraint[]): Column {
   const column: Column = { name: def.colname, type: typeFromAst(def.typeName), notNull: false };
   for (const c of def.constraints ?? []) {
@@ -65,6 +80,7 @@ function columnFromDef(def: Node, table: Table, constraints: Constraint[]): Colu
       case 'CONSTR_IDENTITY':
         column.identity = con.generated_when === 'a' ? 'always' : 'byDefault';
         column.notNull = true;
+        identitySequence.set(column, identitySequenceName(con));
         break;
       case 'CONSTR_GENERATED':
         column.generated = { ast: con.raw_expr };
@@ -149,6 +165,8 @@ function addConstraint(state: SchemaState, table: Table, constraint: Constraint)
 }
 
 function createTable(state: SchemaState, ast: Node): Effect[] {
+  // Temporary tables live in the session's pg_temp schema and vanish with it (data-fix helpers).
+  if (ast.relation?.relpersistence === 't') return [{ kind: 'other', what: 'create-temp-table' }];
   const tableKey = rangeKey(ast.relation);
   if (ast.if_not_exists && state.tables.has(tableKey)) return [];
   const { schema, name } = splitKey(tableKey);
@@ -159,7 +177,7 @@ function createTable(state: SchemaState, ast: Node): Effect[] {
     if (tag === 'ColumnDef') {
       const column = columnFromDef(element.ColumnDef, table, constraints);
       table.columns.set(column.name, column);
-      ownSerialSequence(state, table, column);
+      ownSerialSequence(state, table, column, identitySequence.get(column));
     } else if (tag === 'Constraint') {
       constraints.push(constraintFrom(element.Constraint, table, []));
     }
@@ -169,10 +187,13 @@ function createTable(state: SchemaState, ast: Node): Effect[] {
   return [{ kind: 'create-table', table: tableKey, definition: cloneTable(table) }];
 }
 
-/** serial and identity columns own an implicit sequence `<table>_<column>_seq`. */
-function ownSerialSequence(state: SchemaState, table: Table, column: Column): void {
+/**
+ * serial and identity columns own an implicit sequence `<table>_<column>_seq`, or the one named by
+ * the identity's `SEQUENCE NAME` option.
+ */
+function ownSerialSequence(state: SchemaState, table: Table, column: Column, sequenceName?: string): void {
   if (!SERIAL_TYPES.has(column.type.name) && !column.identity) return;
-  const name = truncateIdentifier(`${table.name}_${column.name}_seq`);
+  const name = truncateIdentifier(sequenceName ?? `${table.name}_${column.name}_seq`);
   state.sequences.set(key(table.schema, name), { schema: table.schema, name, ownedBy: `${key(table.schema, table.name)}.${column.name}` });
 }
 
@@ -236,7 +257,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       const constraints: Constraint[] = [];
       const added = columnFromDef(def, table, constraints);
       table.columns.set(added.name, added);
-      ownSerialSequence(state, table, added);
+      ownSerialSequence(state, table, added, identitySequence.get(added));
       const effects: Effect[] = [{ kind: 'add-column', table: tableKey, column: { ...added } }];
       for (const c of constraints) {
         addConstraint(state, table, c);
@@ -279,7 +300,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       const con = cmd.def?.Constraint;
       column.identity = con?.generated_when === 'a' ? 'always' : 'byDefault';
       column.notNull = true;
-      ownSerialSequence(state, table, column);
+      ownSerialSequence(state, table, column, identitySequenceName(con));
       return [{ kind: 'add-identity', table: tableKey, column: column.name }];
     }
     case 'AT_DropIdentity':
@@ -330,10 +351,17 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
 
 function dropColumn(state: SchemaState, table: Table, tableKey: string, column: Column, cascade: boolean): Effect[] {
   table.columns.delete(column.name);
-  // PostgreSQL drops the indexes and constraints that use the column, even multi-column ones.
-  for (const [name, c] of table.constraints) if (c.columns.includes(column.name)) table.constraints.delete(name);
+  // PostgreSQL drops the indexes and constraints that use the column, even multi-column ones,
+  // and those whose expression (CHECK, index expression or predicate) mentions it.
+  for (const [name, c] of table.constraints) {
+    if (c.columns.includes(column.name) || (c.check && referencesColumn(c.check.ast, column.name))) table.constraints.delete(name);
+  }
   for (const [k, index] of state.indexes) {
-    if (index.table === tableKey && index.columns.some((ic) => !ic.isExpression && ic.expression === column.name)) state.indexes.delete(k);
+    if (index.table !== tableKey) continue;
+    const uses =
+      index.columns.some((ic) => (ic.isExpression ? textReferencesColumn(ic.expression, column.name) : ic.expression === column.name)) ||
+      (index.where !== undefined && referencesColumn(index.where.ast, column.name));
+    if (uses) state.indexes.delete(k);
   }
   dropOwnedSequences(state, tableKey, column.name);
   if (cascade) {
@@ -362,10 +390,28 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (!table || !column) return [];
       table.columns = renameMapKey(table.columns, ast.subname, ast.newname);
       column.name = ast.newname;
-      for (const c of table.constraints.values()) c.columns = c.columns.map((n) => (n === ast.subname ? ast.newname : n));
+      // PostgreSQL refers to columns by number: every constraint, index, default and policy
+      // expression that used the old name now shows the new one.
+      const from: string = ast.subname;
+      const to: string = ast.newname;
+      for (const c of table.constraints.values()) {
+        c.columns = c.columns.map((n) => (n === from ? to : n));
+        if (c.check && referencesColumn(c.check.ast, from)) c.check = { ast: renameColumnRefs(c.check.ast, from, to) };
+      }
+      for (const other of table.columns.values()) {
+        if (other.generated && referencesColumn(other.generated.ast, from)) other.generated = { ast: renameColumnRefs(other.generated.ast, from, to) };
+      }
+      for (const policy of table.policies.values()) {
+        if (policy.using && referencesColumn(policy.using.ast, from)) policy.using = { ast: renameColumnRefs(policy.using.ast, from, to) };
+        if (policy.withCheck && referencesColumn(policy.withCheck.ast, from)) policy.withCheck = { ast: renameColumnRefs(policy.withCheck.ast, from, to) };
+      }
       for (const index of state.indexes.values()) {
         if (index.table !== tableKey) continue;
-        for (const ic of index.columns) if (!ic.isExpression && ic.expression === ast.subname) ic.expression = ast.newname;
+        for (const ic of index.columns) {
+          if (!ic.isExpression && ic.expression === from) ic.expression = to;
+          else if (ic.isExpression && textReferencesColumn(ic.expression, from)) ic.expression = renameInExpressionText(ic.expression, from, to);
+        }
+        if (index.where && referencesColumn(index.where.ast, from)) index.where = { ast: renameColumnRefs(index.where.ast, from, to) };
       }
       for (const other of state.tables.values()) {
         for (const c of other.constraints.values()) {
@@ -687,6 +733,7 @@ function createView(state: SchemaState, ast: Node): Effect[] {
 
 function createTableAs(state: SchemaState, ast: Node): Effect[] {
   if (ast.objtype !== 'OBJECT_MATVIEW') {
+    if (ast.into?.rel?.relpersistence === 't') return [{ kind: 'other', what: 'create-temp-table' }];
     // CREATE TABLE … AS SELECT: columns unknown without running the query.
     const tableKey = rangeKey(ast.into?.rel);
     const { schema, name } = splitKey(tableKey);
@@ -756,6 +803,48 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
     return [{ kind: 'rename-type', from, to }];
   }
   return [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column references inside expressions
+
+/** Whether an expression tree has a column reference whose last name is `column`. */
+function referencesColumn(node: Node, column: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => referencesColumn(n, column));
+  if (!node || typeof node !== 'object') return false;
+  const ref = node.ColumnRef;
+  if (ref && Array.isArray(ref.fields)) return str(ref.fields[ref.fields.length - 1]) === column;
+  for (const k in node) if (referencesColumn(node[k], column)) return true;
+  return false;
+}
+
+/** A copy of the tree with column references to `from` renamed (the parsed statement is never mutated). */
+function renameColumnRefs(node: Node, from: string, to: string): Node {
+  if (Array.isArray(node)) return node.map((n) => renameColumnRefs(n, from, to));
+  if (!node || typeof node !== 'object') return node;
+  const ref = node.ColumnRef;
+  if (ref && Array.isArray(ref.fields) && str(ref.fields[ref.fields.length - 1]) === from) {
+    return { ColumnRef: { ...ref, fields: [...ref.fields.slice(0, -1), { String: { sval: to } }] } };
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in node) out[k] = renameColumnRefs(node[k], from, to);
+  return out;
+}
+
+function textReferencesColumn(text: string, column: string): boolean {
+  return identifierPattern(column).test(text);
+}
+
+function renameInExpressionText(text: string, from: string, to: string): string {
+  const quoted = /^[a-z_][a-z0-9_$]*$/.test(to) ? to : `"${to.replaceAll('"', '""')}"`;
+  return text.replace(new RegExp(identifierPattern(from).source, 'g'), (m, pre: string) => pre + quoted);
+}
+
+/** `col` or `"col"` as a whole identifier in deparsed SQL text (not inside a longer name or a string). */
+function identifierPattern(column: string): RegExp {
+  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('"', '""');
+  const bare = /^[a-z_][a-z0-9_$]*$/.test(column) ? `|\\b${escaped}\\b(?![$"])` : '';
+  return new RegExp(`(^|[^\\w$'])(?:"${escaped}"${bare})(?!\\s*\\()`);
 }
 
 const HANDLERS: Record<string, Handler> = {

@@ -45,7 +45,9 @@ function addTable(state: SchemaState, t: any): void {
   const schema = t.schema || DEFAULT_SCHEMA;
   const tableKey = key(schema, t.name);
   const table = newTable(schema, t.name);
-  table.rlsEnabled = t.isRLSEnabled === true;
+  // drizzle-kit enables RLS on every table that has policies (`ENABLE ROW LEVEL SECURITY` is
+  // generated with the first policy, `DISABLE` when the last one goes) without setting isRLSEnabled.
+  table.rlsEnabled = t.isRLSEnabled === true || Object.keys(t.policies ?? {}).length > 0;
   const add = (c: Constraint) => table.constraints.set(c.name, c);
   for (const c of Object.values<any>(t.columns ?? {})) {
     const column: Column = { name: c.name, type: snapshotType(state, c.type, c.typeSchema), notNull: c.notNull === true || c.primaryKey === true };
@@ -56,7 +58,9 @@ function addTable(state: SchemaState, t: any): void {
     }
     if (c.generated?.as) column.generated = expr(stripParens(c.generated.as));
     table.columns.set(column.name, column);
-    if (c.primaryKey) add({ name: truncateIdentifier(`${t.name}_pkey`), kind: 'primaryKey', columns: [c.name], notValid: false });
+    // A column-level primary key has no name in the snapshot: PostgreSQL calls it `<table>_pkey`
+    // when created, and keeps that name when the table is renamed.
+    if (c.primaryKey) add({ name: truncateIdentifier(`${t.name}_pkey`), kind: 'primaryKey', columns: [c.name], notValid: false, implicitName: true });
     if (c.isUnique) {
       const unique: Constraint = { name: truncateIdentifier(c.uniqueName ?? `${t.name}_${c.name}_unique`), kind: 'unique', columns: [c.name], notValid: false };
       if (c.nullsNotDistinct) unique.nullsNotDistinct = true;
@@ -64,7 +68,12 @@ function addTable(state: SchemaState, t: any): void {
     }
     if (SERIAL_TYPES.has(column.type.name) || column.identity) {
       const seqName = truncateIdentifier(c.identity?.name ?? `${t.name}_${c.name}_seq`);
-      state.sequences.set(key(schema, seqName), { schema, name: seqName, ownedBy: `${tableKey}.${c.name}` });
+      state.sequences.set(key(schema, seqName), {
+        schema,
+        name: seqName,
+        ownedBy: `${tableKey}.${c.name}`,
+        ...(c.identity?.name ? {} : { implicitName: true }),
+      });
     }
   }
   for (const pk of Object.values<any>(t.compositePrimaryKeys ?? {})) {
@@ -126,6 +135,17 @@ function addTable(state: SchemaState, t: any): void {
 
 function indexColumn(c: any): IndexColumn {
   if (typeof c === 'string') return { expression: c, isExpression: false, desc: false };
+  if (c.isExpression) {
+    // `sql\`"started_at" DESC NULLS LAST\`` is a plain column with an ordering: drizzle-kit writes
+    // the text as-is into CREATE INDEX, so PostgreSQL indexes the column, not an expression.
+    const m = /^\s*(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*))(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$/i.exec(String(c.expression));
+    if (m) {
+      const column: IndexColumn = { expression: m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2].toLowerCase(), isExpression: false, desc: m[3]?.toLowerCase() === 'desc' };
+      if (m[4]) column.nullsFirst = m[4].toLowerCase() === 'first';
+      if (c.opclass) column.opclass = c.opclass;
+      return column;
+    }
+  }
   const column: IndexColumn = {
     // Expression text is canonicalised the way replay does it (parse, then deparse).
     expression: c.isExpression ? canonicalExpression(c.expression) : c.expression,
