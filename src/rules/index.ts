@@ -1,8 +1,10 @@
 import type { Rule } from '../engine/types.js';
 import columnRenameByDrop from './column-rename-by-drop.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import enumRecreate from './enum-recreate.js';
 import journalFiles from './journal-files.js';
 import parseError from './parse-error.js';
+import tableRenameByDrop from './table-rename-by-drop.js';
 
 /**
  * The rule registry: id → rule. Each id equals its file name here and its page in docs/rules/
@@ -11,8 +13,10 @@ import parseError from './parse-error.js';
 export const rules: Record<string, Rule> = {
   'column-rename-by-drop': columnRenameByDrop,
   'concurrently-in-transaction': concurrentlyInTransaction,
+  'enum-recreate': enumRecreate,
   'journal-files': journalFiles,
   'parse-error': parseError,
+  'table-rename-by-drop': tableRenameByDrop,
 };
 
 export const ruleList: readonly Rule[] = Object.values(rules);

@@ -1,0 +1,39 @@
+import rule from '../../src/rules/table-rename-by-drop.js';
+import { testRule } from '../helpers/rule-tester.js';
+
+const POSTS = 'CREATE TABLE "posts" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nCREATE INDEX "posts_title_idx" ON "posts" USING btree ("title");';
+
+testRule(rule, {
+  valid: [
+    { name: 'table rename answered "rename" (ALTER TABLE … RENAME TO)', folder: 'fixtures/projects/renames/drizzle', migration: '0003_rename_tags_table' },
+    { name: 'drop of a table with different columns', setup: [POSTS], sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "headline" text NOT NULL);\nDROP TABLE "posts" CASCADE;' },
+    { name: 'same column names, different types', setup: [POSTS], sql: 'CREATE TABLE "articles" ("id" uuid PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nDROP TABLE "posts";' },
+    { name: 'a drop with no create', setup: [POSTS], sql: 'DROP TABLE "posts" CASCADE;' },
+  ],
+  invalid: [
+    {
+      name: 'renames fixture: comments → post_comments answered "create"',
+      folder: 'fixtures/projects/renames/drizzle',
+      migration: '0004_rename_comments_table',
+      errors: [
+        {
+          messageId: 'renameByDrop',
+          line: 9,
+          message: ['Table "comments" is dropped and "post_comments" is created', 'every row of "comments" is deleted', 'CASCADE'],
+          help: [
+            'ALTER TABLE "comments" RENAME TO "post_comments";',
+            'RENAME CONSTRAINT "comments_post_id_posts_id_fk" TO "post_comments_post_id_posts_id_fk";',
+            'ALTER INDEX "comments_post_id_idx" RENAME TO "post_comments_post_id_idx";',
+            '~ comments › post_comments rename table',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'drop before create, other schema, index renamed',
+      setup: ['CREATE SCHEMA "blog";\n' + POSTS.replaceAll('"posts"', '"blog"."posts"').replace('ON "blog"."posts"', 'ON "blog"."posts"')],
+      sql: 'DROP TABLE "blog"."posts";\nCREATE TABLE "blog"."articles" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nCREATE INDEX "articles_title_idx" ON "blog"."articles" USING btree ("title");',
+      errors: [{ messageId: 'renameByDrop', line: 1, message: ['"blog"."posts"', '"blog"."articles"'], help: ['ALTER TABLE "blog"."posts" RENAME TO "articles";', 'ALTER INDEX "blog"."posts_title_idx" RENAME TO "articles_title_idx";'] }],
+    },
+  ],
+});
