@@ -113,6 +113,10 @@ function makeStatement(
     location: lines.locate({ start: fileOffset, end: fileOffset + sql.length }),
     origin: 'top-level',
     offsetOf,
+    locate(astLocation, length) {
+      const start = fileOffset + Math.min(Math.max(0, offsetOf(astLocation)), sql.length);
+      return lines.locate({ start, end: Math.min(start + Math.max(0, length), fileOffset + sql.length) });
+    },
   };
 }
 

@@ -28,6 +28,8 @@ export interface Statement {
   doBlock?: { parent: number; handles: string[] };
   /** UTF-8 byte offset → string index inside `sql`, for AST `location` fields. */
   offsetOf(astLocation: number | undefined): number;
+  /** File location of `length` characters starting at an AST `location` (to point at one name, not the statement). */
+  locate(astLocation: number | undefined, length: number): Location;
 }
 
 /** A statement libpg-query rejected; it becomes a `parse-error` finding. */

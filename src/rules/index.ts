@@ -3,6 +3,7 @@ import columnRenameByDrop from './column-rename-by-drop.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import enumRecreate from './enum-recreate.js';
 import journalFiles from './journal-files.js';
+import missingCreateType from './missing-create-type.js';
 import parseError from './parse-error.js';
 import tableRenameByDrop from './table-rename-by-drop.js';
 
@@ -15,6 +16,7 @@ export const rules: Record<string, Rule> = {
   'concurrently-in-transaction': concurrentlyInTransaction,
   'enum-recreate': enumRecreate,
   'journal-files': journalFiles,
+  'missing-create-type': missingCreateType,
   'parse-error': parseError,
   'table-rename-by-drop': tableRenameByDrop,
 };

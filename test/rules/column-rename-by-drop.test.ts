@@ -11,6 +11,21 @@ testRule(rule, {
     { name: 'only a drop', setup: [USERS], sql: 'ALTER TABLE "users" DROP COLUMN "bio";' },
     { name: 'a table created in this migration has no data', sql: 'CREATE TABLE "t" ("a" text);--> statement-breakpoint\nALTER TABLE "t" ADD COLUMN "b" text;--> statement-breakpoint\nALTER TABLE "t" DROP COLUMN "a";' },
     { name: 'the safe history', folder: 'fixtures/projects/safe/drizzle', migration: '0001_profile_and_plan_columns' },
+    {
+      name: 'the migration copies the data itself (UPDATE … SET new = … before the DROP)',
+      setup: [USERS, 'ALTER TABLE "users" ADD COLUMN "user_email" text;'],
+      sql: 'ALTER TABLE "users" ADD COLUMN "user_id" text;\nUPDATE "users" SET "user_id" = (SELECT "id"::text FROM "accounts" WHERE "accounts"."email" = "users"."user_email");\nALTER TABLE "users" DROP COLUMN "user_email";',
+    },
+    {
+      name: 'a value replaced by a foreign key (customGitSSHKey → customGitSSHKeyId)',
+      setup: [USERS, 'ALTER TABLE "users" ADD COLUMN "ssh_key" text;', 'CREATE TABLE "keys" ("id" text PRIMARY KEY);'],
+      sql: 'ALTER TABLE "users" ADD COLUMN "ssh_key_id" text;\nALTER TABLE "users" ADD CONSTRAINT "users_ssh_key_id_keys_id_fk" FOREIGN KEY ("ssh_key_id") REFERENCES "public"."keys"("id");\nALTER TABLE "users" DROP COLUMN "ssh_key";',
+    },
+    {
+      name: 'names with nothing in common are a replacement drizzle-kit asked about (user_id → trace_id)',
+      setup: ['CREATE TABLE "messages" ("id" uuid PRIMARY KEY, "user_id" uuid, "debug_mode" boolean);'],
+      sql: 'ALTER TABLE "messages" ADD COLUMN "trace_id" uuid;\nALTER TABLE "messages" ADD COLUMN "console_expanded" boolean;\nALTER TABLE "messages" DROP COLUMN "user_id";\nALTER TABLE "messages" DROP COLUMN "debug_mode";',
+    },
   ],
   invalid: [
     {
@@ -49,6 +64,12 @@ testRule(rule, {
       setup: [USERS],
       sql: 'ALTER TABLE "users" ADD COLUMN "display_name" text;\nALTER TABLE "users" ADD COLUMN "nickname" text;\nALTER TABLE "users" DROP COLUMN "name";',
       errors: [{ messageId: 'renameByDrop', line: 3, message: ['"display_name"', 'also possible: "nickname"'] }],
+    },
+    {
+      name: 'a column dropped and added again under the same name (a hand-made enum rebuild)',
+      setup: ['CREATE TYPE "st" AS ENUM(\'a\', \'b\');\nCREATE TABLE "t" ("id" int, "status" "st" NOT NULL);'],
+      sql: 'ALTER TABLE "t" DROP COLUMN "status";\nDROP TYPE "st";\nCREATE TYPE "st" AS ENUM(\'a\', \'c\');\nALTER TABLE "t" ADD COLUMN "status" "st" NOT NULL DEFAULT \'a\';',
+      errors: [{ messageId: 'droppedAndReadded', line: 1, message: ['"t"."status" is dropped and added again', 'every value it held is deleted'], help: ['SET DATA TYPE "public"."st" USING "status"::text::"public"."st";'] }],
     },
     {
       name: 'schema-qualified, mixed-case names',

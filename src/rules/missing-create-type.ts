@@ -1,0 +1,120 @@
+import type { Node } from '../engine/ast.js';
+import { defineRule } from '../engine/define-rule.js';
+import type { Statement } from '../engine/types.js';
+import { DEFAULT_SCHEMA, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
+import { typeFromAst } from '../schema/typename.js';
+
+/** Types that extensions bring, so `vector(1536)` is known once `CREATE EXTENSION vector` ran. */
+const EXTENSION_TYPES: Record<string, string> = {
+  vector: 'vector', halfvec: 'vector', sparsevec: 'vector',
+  geometry: 'postgis', geography: 'postgis', box2d: 'postgis', box3d: 'postgis', raster: 'postgis_raster',
+  citext: 'citext', hstore: 'hstore', ltree: 'ltree', lquery: 'ltree', ltxtquery: 'ltree', cube: 'cube', earth: 'earthdistance',
+  isbn: 'isn', isbn13: 'isn', issn: 'isn', issn13: 'isn', ean13: 'isn', upc: 'isn', ismn: 'isn', ismn13: 'isn', seg: 'seg',
+};
+const KNOWN_EXTENSIONS = new Set(Object.values(EXTENSION_TYPES));
+
+/** Schemas managed outside the migrations (platform schemas): objects there are not ours to check. */
+const EXTERNAL_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'auth', 'storage', 'extensions', 'realtime', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'supabase_functions', 'cron', 'net', 'topology', 'tiger']);
+
+/** Statements that name types without using them as column types (or define them). */
+const SKIP = new Set(['DropStmt', 'CreateEnumStmt', 'AlterEnumStmt', 'CreateFunctionStmt', 'DoStmt', 'CommentStmt', 'GrantStmt', 'AlterOwnerStmt', 'AlterObjectSchemaStmt', 'RenameStmt', 'CreateCastStmt']);
+
+interface TypeUse {
+  node: Node;
+  schema?: string;
+  name: string;
+}
+
+export default defineRule({
+  id: 'missing-create-type',
+  meta: {
+    description: 'A type or schema used before anything creates it (an unexported pgEnum or pgSchema): the deploy fails with "does not exist".',
+    category: 'correctness',
+    defaultSeverity: 'error',
+    messages: {
+      missingType:
+        'Type {type} is used here but no earlier migration (nor this one) creates it: the deploy fails with `type "{name}" does not exist`. drizzle-kit writes exactly this when a pgEnum is not exported from the schema file.',
+      missingExtension:
+        'Type {type} comes from the {extension} extension, which no migration creates: the migration fails with `type "{name}" does not exist` on any database where {extension} is not already installed (fresh, CI and preview databases).',
+      missingSchema:
+        'Schema {schema} is used here but no migration creates it: the deploy fails with `schema "{name}" does not exist`. drizzle-kit writes exactly this when a pgSchema is not exported from the schema file.',
+    },
+    help: {
+      missingType: 'Export the pgEnum from a file matched by `schema` in drizzle.config (`export const … = pgEnum(…)`), then run `drizzle-kit generate` again: it adds the missing CREATE TYPE.',
+      missingExtension: 'Add `CREATE EXTENSION IF NOT EXISTS {extension};` in a migration before this one (`drizzle-kit generate --custom`).',
+      missingSchema: 'Export the pgSchema (`export const {name} = pgSchema("{name}")`) from a file matched by `schema` in drizzle.config, then run `drizzle-kit generate` again: it adds CREATE SCHEMA.',
+    },
+  },
+  check({ statement, schema, report }) {
+    if (SKIP.has(statement.kind)) return;
+    const createdSchema = schemaCreatedBy(statement);
+    if (createdSchema && !schema.schemas.has(createdSchema.name) && !EXTERNAL_SCHEMAS.has(createdSchema.name)) {
+      report({
+        messageId: 'missingSchema',
+        data: { schema: quoteIdent(createdSchema.name), name: createdSchema.name },
+        location: statement.locate(createdSchema.location, quoteIdent(createdSchema.name).length),
+      });
+    }
+    const reported = new Set<string>();
+    for (const use of typeUses(statement.ast)) {
+      const k = `${use.schema ?? ''}.${use.name}`;
+      if (reported.has(k) || typeExists(schema, use)) continue;
+      if (use.schema && EXTERNAL_SCHEMAS.has(use.schema)) continue;
+      const extension = use.schema === undefined || use.schema === DEFAULT_SCHEMA ? EXTENSION_TYPES[use.name] : undefined;
+      if (extension && schema.extensions.has(extension)) continue;
+      // An extension we know nothing about may define the type: stay silent rather than guess.
+      if (!extension && [...schema.extensions].some((e) => !KNOWN_EXTENSIONS.has(e))) continue;
+      reported.add(k);
+      const type = use.schema ? qualifiedName(use.schema, use.name) : quoteIdent(use.name);
+      const location = typeLocation(statement, use);
+      if (extension) report({ messageId: 'missingExtension', data: { type, name: use.name, extension }, location });
+      else report({ messageId: 'missingType', data: { type, name: use.name }, location });
+    }
+  },
+});
+
+function typeExists(state: SchemaState, use: TypeUse): boolean {
+  if (use.schema) return state.enums.has(key(use.schema, use.name)) || state.types.has(key(use.schema, use.name));
+  // Unqualified: PostgreSQL looks in search_path (public by default); accept any schema to stay conservative.
+  if (state.enums.has(key(DEFAULT_SCHEMA, use.name)) || state.types.has(key(DEFAULT_SCHEMA, use.name))) return true;
+  for (const e of state.enums.values()) if (e.name === use.name) return true;
+  for (const t of state.types.values()) if (t.name === use.name) return true;
+  return false;
+}
+
+/** Every non-built-in type the statement uses: column types, SET DATA TYPE, casts in defaults and expressions. */
+function typeUses(ast: Node): TypeUse[] {
+  const out: TypeUse[] = [];
+  const visit = (node: Node): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const k in node) {
+      const v = node[k];
+      if (k === 'typeName' && v && !Array.isArray(v) && Array.isArray(v.names)) {
+        const ref = typeFromAst(v);
+        if (!ref.builtin && !v.pct_type) out.push({ node: v, schema: ref.schema, name: ref.name });
+      } else if (v && typeof v === 'object') visit(v);
+    }
+  };
+  visit(ast);
+  return out;
+}
+
+/** Point at the type name itself, not the whole statement. */
+function typeLocation(statement: Statement, use: TypeUse) {
+  const text = use.schema ? `${quoteIdent(use.schema)}.${quoteIdent(use.name)}` : quoteIdent(use.name);
+  const at = statement.offsetOf(use.node.location);
+  const written = statement.sql.slice(at, at + text.length);
+  return statement.locate(use.node.location, written.toLowerCase() === text.toLowerCase() ? text.length : use.name.length);
+}
+
+/** The schema a CREATE puts its object in, when the statement names one. */
+function schemaCreatedBy(statement: Statement): { name: string; location?: number } | undefined {
+  const a = statement.ast;
+  const rangeVar = statement.kind === 'CreateStmt' ? a.relation : statement.kind === 'CreateSeqStmt' ? a.sequence : statement.kind === 'ViewStmt' ? a.view : statement.kind === 'CreateTableAsStmt' ? a.into?.rel : undefined;
+  if (rangeVar?.schemaname) return { name: rangeVar.schemaname, location: rangeVar.location };
+  return undefined;
+}
