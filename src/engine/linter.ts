@@ -151,7 +151,7 @@ export function runEngine(input: EngineInput): EngineOutput {
             column,
             endLine: line,
             endColumn: column,
-            migration: d.migration,
+            migration: d.migration || d.file,
           });
         },
       }),

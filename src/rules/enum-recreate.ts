@@ -31,7 +31,7 @@ export default defineRule({
       const cols = retypes
         .filter((c) => !c.effect.to.builtin && `${c.effect.to.schema ?? 'public'}.${c.effect.to.name}` === typeKey)
         .map((c) => `${c.effect.table.replace(/^public\./, '')}.${c.effect.column}`);
-      return cols.length ? [...new Set(cols)].join(', ') : 'the columns using it';
+      return [...new Set(cols)].join(', ');
     };
     for (const drop of changesOfKind(changes, 'drop-type')) {
       const before = drop.effect.definition;
@@ -43,6 +43,9 @@ export default defineRule({
         const removed = before.values.filter((v) => !after.values.includes(v));
         const added = after.values.filter((v) => !before.values.includes(v));
         const columns = columnsUsing(drop.effect.type);
+        // No column is converted back to the type: nothing holds its values (columns dropped first
+        // are column-rename-by-drop's or drop-column's concern), and nothing is rewritten.
+        if (!columns) continue;
         if (removed.length === 1 && added.length === 1) {
           report({ messageId: 'valueRenamed', statement: drop.statement, data: { type, from: literal(removed[0]), to: literal(added[0]), columns }, help: renameValueHelp(type, removed[0], added[0]) });
         } else if (removed.length > 0) {

@@ -1,6 +1,7 @@
 import type { Rule } from '../engine/types.js';
 import columnRenameByDrop from './column-rename-by-drop.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import enumNotExported from './enum-not-exported.js';
 import enumRecreate from './enum-recreate.js';
 import journalFiles from './journal-files.js';
 import missingCreateType from './missing-create-type.js';
@@ -14,6 +15,7 @@ import tableRenameByDrop from './table-rename-by-drop.js';
 export const rules: Record<string, Rule> = {
   'column-rename-by-drop': columnRenameByDrop,
   'concurrently-in-transaction': concurrentlyInTransaction,
+  'enum-not-exported': enumNotExported,
   'enum-recreate': enumRecreate,
   'journal-files': journalFiles,
   'missing-create-type': missingCreateType,

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
 import { loadParser, parseMigration } from '../engine/parse.js';
-import type { Finding, LintSettings, ParsedMigration, Rule, SeveritySetting } from '../engine/types.js';
+import type { Finding, LintSettings, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
 import type { SchemaState } from '../schema/model.js';
 import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
@@ -61,7 +61,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when });
   });
 
+  const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
   const { findings } = runEngine({
+    schemaSource,
     migrations: parsed,
     rules: allRules,
     settings,
@@ -74,6 +76,19 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   });
   findings.sort(byLocation(parsed));
   return { findings, summary: summarize(findings, parsed.length), project, sources };
+}
+
+/**
+ * The drizzle schema source is read only when a rule that needs it is on and the config names
+ * `schema` (the parser for it is loaded lazily, so plain folder runs pay nothing).
+ */
+async function readSchemaSource(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string): Promise<SchemaSourceFacts | undefined> {
+  const config = project.config;
+  if (!config || config.schema.length === 0) return undefined;
+  const needed = allRules.some((r) => r.id === 'enum-not-exported' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
+  if (!needed) return undefined;
+  const { analyzeSchemaSource } = await import('./schema-source.js');
+  return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd);
 }
 
 function resolveSettings(options: LintOptions, allRules: readonly Rule[]): LintSettings {

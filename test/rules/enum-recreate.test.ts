@@ -46,8 +46,14 @@ testRule(rule, {
     {
       name: 'legacy DO-block CREATE TYPE after a DROP TYPE',
       setup: [STATUS],
-      sql: 'DROP TYPE "status" CASCADE;\nDO $$ BEGIN\n CREATE TYPE "public"."status" AS ENUM(\'draft\', \'published\');\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;',
-      errors: [{ messageId: 'valuesRemoved', line: 1, message: ["without 'archived'"] }],
+      sql: 'ALTER TABLE "posts" ALTER COLUMN "status" SET DATA TYPE text;\nDROP TYPE "status";\nDO $$ BEGIN\n CREATE TYPE "public"."status" AS ENUM(\'draft\', \'published\');\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\nALTER TABLE "posts" ALTER COLUMN "status" SET DATA TYPE "status" USING "status"::"status";',
+      errors: [{ messageId: 'valuesRemoved', line: 2, message: ["without 'archived'", 'posts.status'] }],
+    },
+    {
+      name: 'onlook pattern: the column is dropped before the type is rebuilt (no row can hold a removed value)',
+      setup: [STATUS],
+      sql: 'ALTER TABLE "posts" DROP COLUMN "status";\nDROP TYPE "status";\nCREATE TYPE "status" AS ENUM(\'new\');\nALTER TABLE "posts" ADD COLUMN "status" "status";',
+      errors: [],
     },
   ],
 });
