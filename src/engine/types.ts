@@ -125,6 +125,8 @@ export interface FolderFacts {
   /** Display path of the journal, when there is one. */
   journalFile?: string;
   problems: readonly FolderProblem[];
+  /** The newest migration's snapshot (what the next `drizzle-kit generate` diffs against), when a rule needs it. */
+  latestSnapshot?: { file: string; text: string; migration: string };
 }
 
 export interface HistoryReport<M extends string = string> {

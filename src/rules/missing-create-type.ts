@@ -38,12 +38,40 @@ export default defineRule({
         'Type {type} comes from the {extension} extension, which no migration creates: the migration fails with `type "{name}" does not exist` on any database where {extension} is not already installed (fresh, CI and preview databases).',
       missingSchema:
         'Schema {schema} is used here but no migration creates it: the deploy fails with `schema "{name}" does not exist`. drizzle-kit writes exactly this when a pgSchema is not exported from the schema file.',
+      snapshotMissingEnum:
+        'The latest snapshot says {table}.{column} has enum type "{typeSchema}"."{type}", but that enum is not in the snapshot\'s enums: drizzle-kit saw the column but not the pgEnum (it is not exported), so no migration creates the type.',
     },
     help: {
       missingType: 'Export the pgEnum from a file matched by `schema` in drizzle.config (`export const … = pgEnum(…)`), then run `drizzle-kit generate` again: it adds the missing CREATE TYPE.',
       missingExtension: 'Add `CREATE EXTENSION IF NOT EXISTS {extension};` in a migration before this one (`drizzle-kit generate --custom`).',
+      snapshotMissingEnum: 'Export the pgEnum "{type}" from a file matched by `schema` in drizzle.config, then run `drizzle-kit generate`: it writes the missing CREATE TYPE and fixes the snapshot.',
       missingSchema: 'Export the pgSchema (`export const {name} = pgSchema("{name}")`) from a file matched by `schema` in drizzle.config, then run `drizzle-kit generate` again: it adds CREATE SCHEMA.',
     },
+  },
+  checkHistory({ folder, report }) {
+    const snapshot = folder.latestSnapshot;
+    if (!snapshot) return;
+    let data: { enums?: Record<string, unknown>; tables?: Record<string, { name: string; schema?: string; columns?: Record<string, { name: string; type: string; typeSchema?: string }> }> };
+    try {
+      data = JSON.parse(snapshot.text);
+    } catch {
+      return; // a malformed snapshot is the snapshot rules' finding, not this one's
+    }
+    const enums = new Set(Object.keys(data.enums ?? {}));
+    for (const [tableKey, table] of Object.entries(data.tables ?? {})) {
+      for (const column of Object.values(table.columns ?? {})) {
+        if (!column.typeSchema) continue;
+        const type = column.type.replace(/(\[\])+$/, '');
+        if (enums.has(`${column.typeSchema}.${type}`)) continue;
+        report({
+          messageId: 'snapshotMissingEnum',
+          data: { table: qualifiedName(table.schema || DEFAULT_SCHEMA, table.name), column: quoteIdent(column.name), typeSchema: column.typeSchema, type },
+          file: snapshot.file,
+          line: lineOfColumn(snapshot.text, tableKey, column.name),
+          migration: snapshot.migration,
+        });
+      }
+    }
   },
   check({ statement, schema, report }) {
     if (SKIP.has(statement.kind)) return;
@@ -72,6 +100,16 @@ export default defineRule({
     }
   },
 });
+
+/** 1-based line of the column's entry in the snapshot JSON (drizzle-kit writes it pretty-printed). */
+function lineOfColumn(text: string, tableKey: string, column: string): number {
+  const tableAt = text.indexOf(JSON.stringify(tableKey));
+  const columnAt = tableAt < 0 ? -1 : text.indexOf(`"name": ${JSON.stringify(column)}`, tableAt);
+  const at = columnAt < 0 ? Math.max(tableAt, 0) : columnAt;
+  let line = 1;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
 
 function typeExists(state: SchemaState, use: TypeUse): boolean {
   if (use.schema) return state.enums.has(key(use.schema, use.name)) || state.types.has(key(use.schema, use.name));

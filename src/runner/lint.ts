@@ -71,6 +71,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
       layout: project.layout,
       ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
       problems: project.problems,
+      ...latestSnapshot(project, settings, allRules, cwd),
     },
     afterMigration: options.afterMigration,
   });
@@ -89,6 +90,18 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
   if (!needed) return undefined;
   const { analyzeSchemaSource } = await import('./schema-source.js');
   return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd);
+}
+
+/** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
+function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string) {
+  const needed = allRules.some((r) => r.id === 'missing-create-type' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
+  const last = project.migrations[project.migrations.length - 1];
+  if (!needed || !last?.snapshot || project.layout !== 'journal') return {};
+  try {
+    return { latestSnapshot: { file: displayPath(last.snapshot, cwd), text: readFileSync(last.snapshot, 'utf8'), migration: last.tag } };
+  } catch {
+    return {};
+  }
 }
 
 function resolveSettings(options: LintOptions, allRules: readonly Rule[]): LintSettings {

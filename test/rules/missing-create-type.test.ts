@@ -1,3 +1,5 @@
+import { describe, expect, it } from 'vitest';
+import { lint } from '../../src/runner/lint.js';
 import rule from '../../src/rules/missing-create-type.js';
 import { testRule } from '../helpers/rule-tester.js';
 
@@ -26,7 +28,10 @@ testRule(rule, {
       name: 'schemas fixture: enum in a non-exported schema enum (qualified)',
       folder: 'fixtures/projects/schemas/drizzle',
       migration: '0003_payment_method',
-      errors: [{ messageId: 'missingType', line: 1, column: 54, message: ['"billing"."payment_method"'] }],
+      errors: [
+        { messageId: 'snapshotMissingEnum', line: 157, message: ['"billing"."payments"', 'enum type "billing"."payment_method"'] },
+        { messageId: 'missingType', line: 1, column: 54, message: ['"billing"."payment_method"'] },
+      ],
     },
     {
       name: 'schemas fixture: pgSchema not exported',
@@ -53,4 +58,20 @@ testRule(rule, {
       errors: [{ messageId: 'missingExtension', line: 1, column: 44, message: ['vector extension'], help: ['CREATE EXTENSION IF NOT EXISTS vector;'] }],
     },
   ],
+});
+
+describe('missing-create-type: the snapshot symptom', () => {
+  it('reports a column whose typeSchema names an enum missing from the latest snapshot', async () => {
+    const result = await lint({ paths: ['examples/shop/drizzle'] });
+    const found = result.findings.filter((f) => f.rule === 'missing-create-type' && f.file.endsWith('_snapshot.json'));
+    expect(found.map((f) => [f.messageId, f.file, f.line, f.migration])).toEqual([['snapshotMissingEnum', 'examples/shop/drizzle/meta/0005_snapshot.json', 313, '0005_orders_created_at_index']]);
+    expect(found[0].message).toContain('"users"."role" has enum type "public"."user_role"');
+  });
+
+  it('is silent on intact snapshots', async () => {
+    for (const folder of ['fixtures/projects/safe/drizzle', 'fixtures/projects/features/drizzle', 'fixtures/projects/renames/drizzle']) {
+      const result = await lint({ paths: [folder] });
+      expect(result.findings.filter((f) => f.rule === 'missing-create-type')).toEqual([]);
+    }
+  });
 });
