@@ -16,9 +16,19 @@ export interface Streams {
   stderr: { write(text: string): unknown };
 }
 
+/**
+ * Subcommands: `migration-lint <name> …` loads `./cli/commands/<name>.js` (lazily) and runs it.
+ * Everything else is the default lint command.
+ */
+export const COMMANDS = new Set<string>([]);
+
 export async function execute(argv: string[], io: Streams): Promise<number> {
   let options: CliOptions | undefined;
   try {
+    if (argv[0] && COMMANDS.has(argv[0])) {
+      const command = (await import(`./cli/commands/${argv[0]}.js`)) as { default: (argv: string[], io: Streams) => Promise<number> };
+      return await command.default(argv.slice(1), io);
+    }
     options = parseCli(argv);
     if (options.help) {
       io.stdout.write(helpText(version()));
@@ -42,7 +52,14 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
   const { lint, summarize } = await import('./runner/lint.js');
-  const result = await lint({ paths: options.paths, config: options.config, rules: options.rules, pgVersion: options.pgVersion });
+  const result = await lint({
+    paths: options.paths,
+    config: options.config,
+    rules: options.rules,
+    pgVersion: options.pgVersion,
+    ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.staged ? { staged: true } : {}),
+  });
   const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
   const summary = options.quiet ? summarize(findings, result.summary.migrations) : result.summary;
   if (options.format === 'json') {

@@ -14,6 +14,10 @@ export interface CliOptions {
   quiet: boolean;
   color?: boolean;
   pgVersion?: number;
+  /** Git revision: lint migrations added or changed since it (and compare hashes against it). */
+  since?: string;
+  /** Lint the staged content of migrations (the git index). */
+  staged: boolean;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -27,6 +31,8 @@ const OPTIONS = {
   rule: { type: 'string', multiple: true, value: 'ID=LEVEL', help: 'set a rule to off | warn | error (repeatable)' },
   quiet: { type: 'boolean', short: 'q', help: 'report errors only (warnings are neither shown nor counted)' },
   'pg-version': { type: 'string', value: 'N', help: 'PostgreSQL major version of production (default 16)' },
+  since: { type: 'string', value: 'REF', help: 'git base: report on migrations added or changed since REF (integrity rules check the whole history)' },
+  staged: { type: 'boolean', help: 'lint the staged content of migrations (for pre-commit hooks)' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -83,6 +89,8 @@ export function parseCli(argv: string[]): CliOptions {
     quiet: v.quiet === true,
     color: v['no-color'] ? false : v.color ? true : undefined,
     pgVersion: v['pg-version'] === undefined ? undefined : pgVersion(v['pg-version'] as string),
+    since: v.since as string | undefined,
+    staged: v.staged === true,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,

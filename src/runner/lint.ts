@@ -21,6 +21,10 @@ export interface LintOptions {
   rules?: Record<string, SeveritySetting>;
   /** Target PostgreSQL major version (default 16). */
   pgVersion?: number;
+  /** Git revision the change is compared with (`--since`): selection and hash-drift. */
+  since?: string;
+  /** Lint the staged content (git index) instead of the working tree (`--staged`). */
+  staged?: boolean;
   /** Extra rules (plugins, tests). */
   extraRules?: readonly Rule[];
   /** Called after each migration with the replayed schema (snapshot comparison). */
