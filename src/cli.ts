@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import type { Finding } from './engine/types.js';
+import type { LintSummary } from './runner/lint.js';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
 import { errorMessage, isUsageError } from './runner/errors.js';
 
@@ -20,7 +22,7 @@ export interface Streams {
  * Subcommands: `migration-lint <name> …` loads `./cli/commands/<name>.js` (lazily) and runs it.
  * Everything else is the default lint command.
  */
-export const COMMANDS = new Set<string>([]);
+export const COMMANDS = new Set<string>(['rules', 'explain', 'lock']);
 
 export async function execute(argv: string[], io: Streams): Promise<number> {
   let options: CliOptions | undefined;
@@ -59,22 +61,41 @@ async function lintAndReport(options: CliOptions, io: Streams): Promise<number> 
     pgVersion: options.pgVersion,
     ...(options.since !== undefined ? { since: options.since } : {}),
     ...(options.staged ? { staged: true } : {}),
+    ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
   });
   const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
   const summary = options.quiet ? summarize(findings, result.summary.migrations) : result.summary;
-  if (options.format === 'json') {
-    const { formatJson } = await import('./formatters/json.js');
-    io.stdout.write(formatJson(findings, summary));
-  } else {
-    const { formatPretty } = await import('./formatters/pretty.js');
-    io.stdout.write(formatPretty(findings, summary, { color: useColor(options, io), sources: result.sources }));
-  }
+  io.stdout.write(await format(options, io, findings, summary, result.sources));
   if (summary.errors > 0) return 1;
   if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
     io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
     return 1;
   }
   return 0;
+}
+
+async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string> {
+  switch (options.format) {
+    case 'json':
+      return (await import('./formatters/json.js')).formatJson(findings, summary);
+    case 'compact':
+      return (await import('./formatters/compact.js')).formatCompact(findings);
+    case 'sarif': {
+      const { ruleList } = await import('./rules/index.js');
+      return (await import('./formatters/sarif.js')).formatSarif(findings, ruleList, version());
+    }
+    case 'gitlab':
+      return (await import('./formatters/gitlab.js')).formatGitlab(findings);
+    case 'github': {
+      const github = await import('./formatters/github.js');
+      // The job summary is a file GitHub renders under the run; append, as other steps may write too.
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, github.githubStepSummary(findings, summary));
+      const { summaryLine } = await import('./formatters/pretty.js');
+      return github.formatGithub(findings) + summaryLine(summary) + '\n';
+    }
+    default:
+      return (await import('./formatters/pretty.js')).formatPretty(findings, summary, { color: useColor(options, io), sources });
+  }
 }
 
 /** --color / --no-color win; then NO_COLOR and FORCE_COLOR; then colour only on a terminal. */
@@ -85,7 +106,7 @@ function useColor(options: CliOptions, io: Streams): boolean {
   return io.stdout.isTTY === true;
 }
 
-function version(): string {
+export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../runner/errors.js';
 import type { SeveritySetting } from '../engine/types.js';
 
-export const FORMATS = ['pretty', 'json'] as const;
+export const FORMATS = ['pretty', 'json', 'compact', 'github', 'sarif', 'gitlab'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface CliOptions {
@@ -18,6 +18,8 @@ export interface CliOptions {
   since?: string;
   /** Lint the staged content of migrations (the git index). */
   staged: boolean;
+  /** Read drizzle's __drizzle_migrations rows from this database (read-only) for hash-drift. */
+  databaseUrl?: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -26,13 +28,14 @@ export interface CliOptions {
 /** One table for every flag: parsing, validation and help text come from the same place. */
 const OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', help: 'drizzle config to read `out` from (default: ./drizzle.config.*)' },
-  format: { type: 'string', short: 'f', value: 'NAME', help: `output format: ${FORMATS.join(' | ')} (default pretty)` },
+  format: { type: 'string', short: 'f', value: 'NAME', help: `output format: ${FORMATS.join(' | ')} (default pretty; github in GitHub Actions)` },
   'max-warnings': { type: 'string', value: 'N', help: 'exit 1 when there are more than N warnings' },
   rule: { type: 'string', multiple: true, value: 'ID=LEVEL', help: 'set a rule to off | warn | error (repeatable)' },
   quiet: { type: 'boolean', short: 'q', help: 'report errors only (warnings are neither shown nor counted)' },
   'pg-version': { type: 'string', value: 'N', help: 'PostgreSQL major version of production (default 16)' },
   since: { type: 'string', value: 'REF', help: 'git base: report on migrations added or changed since REF (integrity rules check the whole history)' },
   staged: { type: 'boolean', help: 'lint the staged content of migrations (for pre-commit hooks)' },
+  'database-url': { type: 'string', value: 'URL', help: 'read-only: compare the hashes in drizzle\'s __drizzle_migrations with the files (hash-drift)' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -53,6 +56,10 @@ export function helpText(version: string): string {
     '  migration-lint                      lint the migrations of ./drizzle.config.ts (`out`, default ./drizzle)',
     '  migration-lint path/to/drizzle      lint a migrations folder (meta/_journal.json, or drizzle-kit 1.0 folders)',
     '  migration-lint a.sql b.sql          lint SQL files, in name order, as one history',
+    '  migration-lint --staged             pre-commit: lint the staged migrations (the rest of the history is context)',
+    '  migration-lint --since origin/main  pull request: lint what changed since the base branch',
+    '  migration-lint rules                list the rules, their category and severity',
+    '  migration-lint explain <rule>       print a rule\'s documentation',
     '',
     'Options:',
     ...flags,
@@ -78,7 +85,7 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint --help` for the options');
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
-  const format = (v.format as string | undefined) ?? 'pretty';
+  const format = (v.format as string | undefined) ?? (process.env.GITHUB_ACTIONS === 'true' ? 'github' : 'pretty');
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
   return {
     paths: parsed.positionals,
@@ -91,6 +98,7 @@ export function parseCli(argv: string[]): CliOptions {
     pgVersion: v['pg-version'] === undefined ? undefined : pgVersion(v['pg-version'] as string),
     since: v.since as string | undefined,
     staged: v.staged === true,
+    databaseUrl: v['database-url'] as string | undefined,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,

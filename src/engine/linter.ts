@@ -15,6 +15,7 @@ import type {
   Statement,
 } from './types.js';
 import type { Location } from './source.js';
+import { applyDirectives, readDirectives, type Directive } from './suppressions.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -83,10 +84,13 @@ export function runEngine(input: EngineInput): EngineOutput {
           message: fill(parseErrorRule.meta.messages.syntax ?? '{message}', { message: failure.message }),
           help: parseErrorRule.meta.help?.syntax,
           file: migration.file,
+          // Where the parser stopped, to the end of the statement (or just that point when it
+          // stopped past the statement's text, e.g. "at end of input" after a trailing comment).
           line: failure.at.line,
           column: failure.at.column,
-          endLine: failure.location.endLine,
-          endColumn: failure.location.endColumn,
+          ...(failure.at.start <= failure.location.end
+            ? { endLine: failure.location.endLine, endColumn: failure.location.endColumn }
+            : { endLine: failure.at.endLine, endColumn: failure.at.endColumn }),
           migration: migration.tag,
           statement: failure.sql,
         });
@@ -157,7 +161,48 @@ export function runEngine(input: EngineInput): EngineOutput {
       }),
     );
   }
-  return { findings, state };
+  return { findings: applySuppressions(findings, input, severityOf), state };
+}
+
+export const SUPPRESSION = 'suppression-comment';
+
+/** Drop findings covered by `-- migration-lint-ignore` comments; report the comments that cannot be trusted. */
+function applySuppressions(findings: Finding[], input: EngineInput, severityOf: (rule: Rule) => SeveritySetting): Finding[] {
+  const meta = input.rules.find((r) => r.id === SUPPRESSION);
+  const known = new Set(input.rules.map((r) => r.id));
+  const isOn = (id: string) => {
+    const rule = input.rules.find((r) => r.id === id);
+    return rule !== undefined && severityOf(rule) !== 'off';
+  };
+  const directives = input.migrations.filter((m, i) => (input.isSelected ? input.isSelected(m, i) : true)).flatMap(readDirectives);
+  const kept = applyDirectives(findings, directives);
+  if (!meta || severityOf(meta) === 'off') return kept;
+  const severity = severityOf(meta) as Severity;
+  const problem = (d: Directive, messageId: 'missingReason' | 'unknownRule' | 'unused', data: Record<string, string>, level: Severity = severity) =>
+    kept.push({
+      rule: SUPPRESSION,
+      messageId,
+      severity: level,
+      message: fill(meta.meta.messages[messageId], data, SUPPRESSION),
+      help: fill(meta.meta.help?.[messageId] ?? '', data, SUPPRESSION),
+      file: d.file,
+      line: d.line,
+      column: d.column,
+      endLine: d.line,
+      endColumn: d.endColumn,
+      migration: d.migration,
+    });
+  for (const d of directives) {
+    if (!d.reason) {
+      problem(d, 'missingReason', { rules: d.rules.join(', ') || '<rule>' });
+      continue;
+    }
+    for (const rule of d.rules) {
+      if (!known.has(rule)) problem(d, 'unknownRule', { rule });
+      else if (!d.used.has(rule) && isOn(rule)) problem(d, 'unused', { rule, scope: d.scope === 'file' ? 'the file' : 'the next statement' }, 'warn');
+    }
+  }
+  return kept;
 }
 
 function trackNewTables(effects: Effect[], newTables: Set<string>): void {

@@ -127,6 +127,8 @@ export interface FolderFacts {
   problems: readonly FolderProblem[];
   /** The newest migration's snapshot (what the next `drizzle-kit generate` diffs against), when a rule needs it. */
   latestSnapshot?: { file: string; text: string; migration: string };
+  /** Journal, snapshot, hash, git-base, lock-file and database facts for the history-integrity rules (src/runner/history-facts.ts). */
+  integrity?: import('../runner/history-facts.js').HistoryFacts;
 }
 
 export interface HistoryReport<M extends string = string> {
@@ -137,6 +139,8 @@ export interface HistoryReport<M extends string = string> {
   column?: number;
   migration: string;
   help?: string;
+  /** Lower the severity of this one finding (never above the configured level). */
+  severity?: Severity;
 }
 
 /** A `pgEnum(…)`, `pgSchema(…)` or `pgSequence(…)` declared in the drizzle schema source. */
@@ -220,4 +224,8 @@ export interface LintSettings {
   pgVersion: number;
   /** Effective severity per rule id. */
   rules: Record<string, SeveritySetting>;
+  /** Types, extensions and schemas that exist without a migration creating them (config). */
+  knownTypes?: readonly string[];
+  extensions?: readonly string[];
+  schemas?: readonly string[];
 }

@@ -1,26 +1,60 @@
 import type { Rule } from '../engine/types.js';
+import castWithoutUsing from './cast-without-using.js';
 import columnRenameByDrop from './column-rename-by-drop.js';
+import columnTypeRewrite from './column-type-rewrite.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import disableRls from './disable-rls.js';
+import dropColumn from './drop-column.js';
+import dropTable from './drop-table.js';
 import enumNotExported from './enum-not-exported.js';
 import enumRecreate from './enum-recreate.js';
+import enumValueUsedInTransaction from './enum-value-used-in-transaction.js';
+import foreignKeyNotValid from './foreign-key-not-valid.js';
+import identifierTooLong from './identifier-too-long.js';
+import indexNotConcurrent from './index-not-concurrent.js';
 import journalFiles from './journal-files.js';
 import missingCreateType from './missing-create-type.js';
+import notNullWithoutDefault from './not-null-without-default.js';
 import parseError from './parse-error.js';
+import renameColumn from './rename-column.js';
+import renameTable from './rename-table.js';
+import serialToIdentity from './serial-to-identity.js';
+import setNotNull from './set-not-null.js';
+import suppressionComment from './suppression-comment.js';
 import tableRenameByDrop from './table-rename-by-drop.js';
+import uniqueConstraintLock from './unique-constraint-lock.js';
+import volatileDefault from './volatile-default.js';
 
 /**
  * The rule registry: id → rule. Each id equals its file name here and its page in docs/rules/
  * (test/rules-registry.test.ts fails when one of the four is missing).
  */
 export const rules: Record<string, Rule> = {
+  'cast-without-using': castWithoutUsing,
   'column-rename-by-drop': columnRenameByDrop,
+  'column-type-rewrite': columnTypeRewrite,
   'concurrently-in-transaction': concurrentlyInTransaction,
+  'disable-rls': disableRls,
+  'drop-column': dropColumn,
+  'drop-table': dropTable,
   'enum-not-exported': enumNotExported,
   'enum-recreate': enumRecreate,
+  'enum-value-used-in-transaction': enumValueUsedInTransaction,
+  'foreign-key-not-valid': foreignKeyNotValid,
+  'identifier-too-long': identifierTooLong,
+  'index-not-concurrent': indexNotConcurrent,
   'journal-files': journalFiles,
   'missing-create-type': missingCreateType,
+  'not-null-without-default': notNullWithoutDefault,
   'parse-error': parseError,
+  'rename-column': renameColumn,
+  'rename-table': renameTable,
+  'serial-to-identity': serialToIdentity,
+  'set-not-null': setNotNull,
+  'suppression-comment': suppressionComment,
   'table-rename-by-drop': tableRenameByDrop,
+  'unique-constraint-lock': uniqueConstraintLock,
+  'volatile-default': volatileDefault,
 };
 
 export const ruleList: readonly Rule[] = Object.values(rules);

@@ -73,10 +73,13 @@ export default defineRule({
       }
     }
   },
-  check({ statement, schema, report }) {
+  check({ statement, schema, settings, report }) {
     if (SKIP.has(statement.kind)) return;
     const createdSchema = schemaCreatedBy(statement);
-    if (createdSchema && !schema.schemas.has(createdSchema.name) && !EXTERNAL_SCHEMAS.has(createdSchema.name)) {
+    const knownSchemas = new Set(settings.schemas ?? []);
+    const knownTypes = new Set(settings.knownTypes ?? []);
+    const extensions = new Set(settings.extensions ?? []);
+    if (createdSchema && !schema.schemas.has(createdSchema.name) && !EXTERNAL_SCHEMAS.has(createdSchema.name) && !knownSchemas.has(createdSchema.name)) {
       report({
         messageId: 'missingSchema',
         data: { schema: quoteIdent(createdSchema.name), name: createdSchema.name },
@@ -87,11 +90,12 @@ export default defineRule({
     for (const use of typeUses(statement.ast)) {
       const k = `${use.schema ?? ''}.${use.name}`;
       if (reported.has(k) || typeExists(schema, use)) continue;
-      if (use.schema && EXTERNAL_SCHEMAS.has(use.schema)) continue;
+      if (knownTypes.has(use.name) || (use.schema && knownTypes.has(`${use.schema}.${use.name}`))) continue;
+      if (use.schema && (EXTERNAL_SCHEMAS.has(use.schema) || knownSchemas.has(use.schema))) continue;
       const extension = use.schema === undefined || use.schema === DEFAULT_SCHEMA ? EXTENSION_TYPES[use.name] : undefined;
-      if (extension && schema.extensions.has(extension)) continue;
+      if (extension && (schema.extensions.has(extension) || extensions.has(extension))) continue;
       // An extension we know nothing about may define the type: stay silent rather than guess.
-      if (!extension && [...schema.extensions].some((e) => !KNOWN_EXTENSIONS.has(e))) continue;
+      if (!extension && [...schema.extensions, ...extensions].some((e) => !KNOWN_EXTENSIONS.has(e))) continue;
       reported.add(k);
       const type = use.schema ? qualifiedName(use.schema, use.name) : quoteIdent(use.name);
       const location = typeLocation(statement, use);

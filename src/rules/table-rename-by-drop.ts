@@ -1,8 +1,8 @@
 import { changesOf, changesOfKind } from '../analysis/changes.js';
+import { tableRenamesByDrop } from '../analysis/renames.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Constraint, Index, Table } from '../schema/model.js';
 import { qualifiedName, quoteIdent } from '../schema/model.js';
-import { typeKey } from '../schema/typename.js';
 
 export default defineRule({
   id: 'table-rename-by-drop',
@@ -17,15 +17,9 @@ export default defineRule({
   },
   checkMigration({ migration, report }) {
     const changes = changesOf(migration);
-    const created = changesOfKind(changes, 'create-table');
     const createdIndexes = changesOfKind(changes, 'create-index').map((c) => c.effect.index);
-    const used = new Set<string>();
-    for (const drop of changesOfKind(changes, 'drop-table')) {
+    for (const { drop, create: match } of tableRenamesByDrop(migration)) {
       const old = drop.effect.definition;
-      if (created.some((c) => c.effect.table === drop.effect.table && c.order < drop.order)) continue; // created and dropped here: never held data
-      const match = created.find((c) => c.effect.table !== drop.effect.table && !used.has(c.effect.table) && sameColumns(old, c.effect.definition));
-      if (!match) continue;
-      used.add(match.effect.table);
       // drizzle-kit adds foreign keys after CREATE TABLE: count them as the new table's.
       const next: Table = { ...match.effect.definition, constraints: new Map(match.effect.definition.constraints) };
       for (const c of changesOfKind(changes, 'add-constraint')) if (c.effect.table === match.effect.table) next.constraints.set(c.effect.constraint.name, c.effect.constraint);
@@ -45,15 +39,6 @@ export default defineRule({
     }
   },
 });
-
-function sameColumns(a: Table, b: Table): boolean {
-  if (a.columns.size === 0 || a.columns.size !== b.columns.size) return false;
-  for (const [name, column] of a.columns) {
-    const other = b.columns.get(name);
-    if (!other || typeKey(other.type) !== typeKey(column.type)) return false;
-  }
-  return true;
-}
 
 /** RENAME TO, then the constraint and index renames that give drizzle-kit the names its snapshot expects. */
 function renameHelp(old: Table, next: Table, oldIndexes: Index[], newIndexes: Index[]): string {

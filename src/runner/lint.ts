@@ -8,7 +8,9 @@ import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig } from './drizzle-config.js';
 import { UsageError } from './errors.js';
-import { loadFiles, loadFolder, type Project } from './project.js';
+import { loadFiles, loadFolder, readFromDisk, type Project, type TextReader } from './project.js';
+import { loadConfig, tagMatches, type LintConfig } from './config.js';
+import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 
 export interface LintOptions {
   /** Working directory: where drizzle.config.* is looked for, and what paths are relative to. */
@@ -21,10 +23,18 @@ export interface LintOptions {
   rules?: Record<string, SeveritySetting>;
   /** Target PostgreSQL major version (default 16). */
   pgVersion?: number;
+  /** A migration-lint config file (default: migration-lint.config.* or package.json "migration-lint" in cwd). */
+  configFile?: string;
+  /** A config object to use instead of reading one (API users, tests). */
+  lintConfig?: LintConfig;
+  /** Environment for CI detection (GITHUB_BASE_REF); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Git revision the change is compared with (`--since`): selection and hash-drift. */
   since?: string;
   /** Lint the staged content (git index) instead of the working tree (`--staged`). */
   staged?: boolean;
+  /** Read drizzle's `__drizzle_migrations` rows from this database (read-only) for hash-drift (`--database-url`). */
+  databaseUrl?: string;
   /** Extra rules (plugins, tests). */
   extraRules?: readonly Rule[];
   /** Called after each migration with the replayed schema (snapshot comparison). */
@@ -46,6 +56,10 @@ export interface LintResult {
   project: Project;
   /** File text by display path, for code frames. */
   sources: Map<string, string>;
+  /** The migration-lint config in effect, and where it came from. */
+  config: LintConfig & { file?: string };
+  /** What was selected for reporting (`staged`, `added or changed since origin/main`), when not everything. */
+  selection?: string;
 }
 
 export const DEFAULT_PG_VERSION = 16;
@@ -54,18 +68,24 @@ export const DEFAULT_PG_VERSION = 16;
 export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const allRules = [...ruleList, ...(options.extraRules ?? [])];
-  const settings = resolveSettings(options, allRules);
-  const project = resolveProject(options, cwd);
+  const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
+  const settings = resolveSettings(options, config, allRules);
+  const target = resolveTarget(options, cwd);
+  const selection = select(options, target.dir, cwd);
+  const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
+  const project = target.load(read);
   await loadParser();
 
   const sources = new Map<string, string>();
   const parsed: ParsedMigration[] = project.migrations.map((m) => {
-    const text = readMigration(m.path, m.file);
+    const text = readMigration(m.path, m.file, read);
     sources.set(m.file, text);
     return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when });
   });
+  const isSelected = selector(project, config, selection);
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
+  const integrity = await historyFacts(options, project, parsed, settings, allRules, cwd, selection?.base);
   const { findings } = runEngine({
     schemaSource,
     migrations: parsed,
@@ -76,11 +96,47 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
       ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
       problems: project.problems,
       ...latestSnapshot(project, settings, allRules, cwd),
+      ...(integrity ? { integrity } : {}),
     },
     afterMigration: options.afterMigration,
+    isSelected: (m) => isSelected(m.tag, m.file),
   });
-  findings.sort(byLocation(parsed));
-  return { findings, summary: summarize(findings, parsed.length), project, sources };
+  const kept = applyConfigIgnores(findings, config);
+  kept.sort(byLocation(parsed));
+  const linted = parsed.filter((m) => isSelected(m.tag, m.file)).length;
+  return { findings: kept, summary: summarize(kept, linted), project, sources, config: { file: configFile, ...config }, selection: selection?.describe };
+}
+
+/** Config `ignores`: drop findings of the named rules (all rules when none are named) for matching migrations. */
+function applyConfigIgnores(findings: Finding[], config: LintConfig): Finding[] {
+  const ignores = config.ignores ?? [];
+  if (ignores.length === 0) return findings;
+  return findings.filter((f) => !ignores.some((i) => tagMatches(i.migration, f.migration) && (!i.rules || i.rules.includes(f.rule))));
+}
+
+/** Which migrations are reported on: --since / --staged selections, and config `startAfter`. */
+function selector(project: Project, config: LintConfig, selection: Selection | undefined): (tag: string, file: string) => boolean {
+  let startIndex = 0;
+  if (config.startAfter) {
+    const at = project.migrations.findIndex((m) => m.tag === config.startAfter);
+    if (at < 0) throw new UsageError(`config startAfter: "${config.startAfter}" is not a migration of ${project.dir ?? 'the history'}`, 'use a journal tag, e.g. "0041_brave_wolf"');
+    startIndex = at + 1;
+  }
+  const position = new Map(project.migrations.map((m, i) => [m.tag, i]));
+  const paths = new Map(project.migrations.map((m) => [m.tag, m.path]));
+  return (tag) => {
+    if ((position.get(tag) ?? 0) < startIndex) return false;
+    if (!selection?.files) return true;
+    return selection.files.has(paths.get(tag) ?? '');
+  };
+}
+
+function select(options: LintOptions, dir: string | undefined, cwd: string): Selection | undefined {
+  if (options.staged && options.since !== undefined) throw new UsageError('--staged and --since cannot be combined');
+  const where = dir ?? cwd;
+  if (options.staged) return selectStaged(where, cwd);
+  const since = resolveSince(options.since, cwd, options.env);
+  return since === undefined ? undefined : selectSince(since, where, cwd);
 }
 
 /**
@@ -96,6 +152,14 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
   return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd);
 }
 
+/** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
+async function historyFacts(options: LintOptions, project: Project, parsed: ParsedMigration[], settings: LintSettings, allRules: readonly Rule[], cwd: string, mergeBase: string | undefined) {
+  const active = new Set(allRules.filter((r) => r.checkHistory && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
+  const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
+  if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
+  return gatherHistoryFacts({ project, cwd, active, texts: new Map(parsed.map((m) => [m.tag, m.text])), since: resolveSince(options.since, cwd, options.env), mergeBase, databaseUrl: options.databaseUrl });
+}
+
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
 function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string) {
   const needed = allRules.some((r) => r.id === 'missing-create-type' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
@@ -108,29 +172,37 @@ function latestSnapshot(project: Project, settings: LintSettings, allRules: read
   }
 }
 
-function resolveSettings(options: LintOptions, allRules: readonly Rule[]): LintSettings {
+/** Severities: rule defaults < config `rules` < `--rule` flags. */
+function resolveSettings(options: LintOptions, config: LintConfig, allRules: readonly Rule[]): LintSettings {
   const known = new Set(allRules.map((r) => r.id));
   for (const id of Object.keys(options.rules ?? {})) {
-    if (!known.has(id)) throw new UsageError(`unknown rule "${id}"`, 'run `migration-lint --help` for the list of rules');
+    if (!known.has(id)) throw new UsageError(`unknown rule "${id}"`, 'run `migration-lint rules` for the list of rules');
   }
-  return { pgVersion: options.pgVersion ?? DEFAULT_PG_VERSION, rules: { ...(options.rules ?? {}) } };
+  return {
+    pgVersion: options.pgVersion ?? config.pgVersion ?? DEFAULT_PG_VERSION,
+    rules: { ...(config.rules ?? {}), ...(options.rules ?? {}) },
+    knownTypes: config.knownTypes ?? [],
+    extensions: config.extensions ?? [],
+    schemas: config.schemas ?? [],
+  };
 }
 
-function resolveProject(options: LintOptions, cwd: string): Project {
+/** Where the migrations are (resolved before reading, so --staged can read them from the index). */
+function resolveTarget(options: LintOptions, cwd: string): { dir?: string; load: (read: TextReader) => Project } {
   const paths = options.paths ?? [];
   if (paths.length > 0) {
     const sqlFiles = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
-    if (sqlFiles.length === paths.length) return loadFiles(paths, cwd);
+    if (sqlFiles.length === paths.length) return { load: () => loadFiles(paths, cwd) };
     if (paths.length > 1) throw new UsageError('pass one migrations folder, or any number of .sql files, not both');
     const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
-    return loadFolder(paths[0], cwd, config);
+    return { dir: resolve(cwd, paths[0]), load: (read) => loadFolder(paths[0], cwd, config, read) };
   }
   const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
   if (!configFile) {
     throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
   }
   const config = readDrizzleConfig(configFile);
-  return loadFolder(config.out, cwd, config);
+  return { dir: config.out, load: (read) => loadFolder(config.out, cwd, config, read) };
 }
 
 function isFile(path: string): boolean {
@@ -141,9 +213,9 @@ function isFile(path: string): boolean {
   }
 }
 
-function readMigration(path: string, shown: string): string {
+function readMigration(path: string, shown: string, read: TextReader): string {
   try {
-    return readFileSync(path, 'utf8');
+    return read(path);
   } catch (error) {
     throw new UsageError(`${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }

@@ -52,8 +52,13 @@ export interface Project {
 
 const SNAPSHOT_SUFFIX = '_snapshot.json';
 
+/** Reads a file's text: the working tree by default, the git index for --staged. */
+export type TextReader = (absolutePath: string) => string;
+
+export const readFromDisk: TextReader = (path) => readFileSync(path, 'utf8');
+
 /** Load a migrations folder of any layout. */
-export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig): Project {
+export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, read: TextReader = readFromDisk): Project {
   const absolute = resolve(cwd, dir);
   let stat;
   try {
@@ -64,7 +69,7 @@ export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig): Pr
   }
   if (!stat.isDirectory()) throw new UsageError(`${displayPath(absolute, cwd)}: not a folder`);
   const journalFile = join(absolute, 'meta', '_journal.json');
-  if (existsSync(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config);
+  if (existsSync(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config, read);
   const folders = listEntries(absolute, cwd).filter((name) => /^\d{14}_/.test(name) && existsSync(join(absolute, name, 'migration.sql')));
   if (folders.length > 0) return loadV1Folder(absolute, folders.sort(), cwd, config);
   const sqlFiles = listEntries(absolute, cwd).filter((n) => n.endsWith('.sql'));
@@ -95,10 +100,10 @@ function listEntries(dir: string, cwd: string): string[] {
   }
 }
 
-function loadJournalFolder(dir: string, journalFile: string, cwd: string, config?: DrizzleConfig): Project {
-  const journal = readJournal(journalFile, cwd);
+function loadJournalFolder(dir: string, journalFile: string, cwd: string, config: DrizzleConfig | undefined, read: TextReader): Project {
+  const journal = readJournal(journalFile, cwd, read);
   const journalDisplay = displayPath(journalFile, cwd);
-  const journalText = readFileSync(journalFile, 'utf8');
+  const journalText = read(journalFile);
   const metaFiles = new Set(safeList(join(dir, 'meta')));
   const problems: FolderProblem[] = [];
   const migrations: MigrationFile[] = [];
@@ -167,11 +172,11 @@ function lineOfTag(text: string, tag: string): number | undefined {
 }
 
 /** Read and validate `meta/_journal.json`; a malformed journal is a usage error (exit 2). */
-export function readJournal(file: string, cwd: string): Journal {
+export function readJournal(file: string, cwd: string, read: TextReader = readFromDisk): Journal {
   const shown = displayPath(file, cwd);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(read(file));
   } catch (error) {
     const reason = error instanceof SyntaxError ? `not valid JSON (${error.message})` : `cannot read (${(error as NodeJS.ErrnoException).code})`;
     throw new UsageError(`${shown}: ${reason}`);

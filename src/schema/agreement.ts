@@ -7,6 +7,7 @@ import { ruleList } from '../rules/index.js';
 import { loadFiles, loadFolder, type Project } from '../runner/project.js';
 import { compareSchemas, type SchemaDifference } from './compare.js';
 import { fromSnapshot } from './snapshot.js';
+import type { SchemaState } from './model.js';
 
 export interface AgreementReport {
   /** Migrations whose replayed state was compared with their snapshot. */
@@ -58,19 +59,36 @@ export async function checkSnapshotAgreement(options: { cwd?: string; paths?: st
         return;
       }
       heads.set(migration.tag, { id: snapshot?.id, prevId: snapshot?.prevId, prevIds: snapshot?.prevIds });
-      if (!snapshot || typeof snapshot !== 'object' || !snapshot.tables || Array.isArray(snapshot.ddl)) {
-        report.skipped.push({ tag: migration.tag, reason: `unsupported snapshot format (version ${snapshot?.version ?? '?'})` });
+      const compared = differencesFromSnapshot(state as SchemaState, snapshot);
+      if ('reason' in compared) {
+        report.skipped.push({ tag: migration.tag, reason: compared.reason });
         return;
       }
       report.compared++;
-      const differences = compareSchemas(state as never, fromSnapshot(snapshot), { left: 'sql', right: 'snapshot' });
-      if (differences.length > 0) report.disagreements.push({ tag: migration.tag, differences });
+      if (compared.differences.length > 0) report.disagreements.push({ tag: migration.tag, differences: compared.differences });
     },
   });
 
   checkChain(project, heads, report);
   report.chainIntact = report.chainProblems.length === 0;
   return report;
+}
+
+/**
+ * The model of a drizzle-kit 0.x PostgreSQL snapshot, or why it cannot be built (shared by
+ * checkSnapshotAgreement and the snapshot-drift rule).
+ */
+export function snapshotState(snapshot: unknown): { state: SchemaState } | { reason: string } {
+  const s = snapshot as { tables?: unknown; ddl?: unknown; version?: unknown } | undefined;
+  if (!s || typeof s !== 'object' || !s.tables || Array.isArray(s.ddl)) return { reason: `unsupported snapshot format (version ${String(s?.version ?? '?')})` };
+  return { state: fromSnapshot(s) };
+}
+
+/** What differs between a replayed schema (left, `sql`) and a snapshot (right, `snapshot`). */
+export function differencesFromSnapshot(state: SchemaState, snapshot: unknown): { differences: SchemaDifference[] } | { reason: string } {
+  const built = snapshotState(snapshot);
+  if ('reason' in built) return built;
+  return { differences: compareSchemas(state, built.state, { left: 'sql', right: 'snapshot' }) };
 }
 
 function checkChain(project: Project, heads: Map<string, { id?: string; prevId?: string; prevIds?: string[] }>, report: AgreementReport): void {

@@ -15,7 +15,7 @@ function folder(name: string, edit: (dir: string) => void): string {
   return dir;
 }
 
-function editJournal(dir: string, change: (j: { entries: { tag: string }[] }) => void): void {
+function editJournal(dir: string, change: (j: { entries: { tag: string; idx?: number }[] }) => void): void {
   const file = join(dir, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(file, 'utf8'));
   change(journal);
@@ -47,7 +47,48 @@ describe('journal-files', () => {
   it('invalid: a tag that escapes the folder is refused, never read', async () => {
     const dir = folder('escape', (d) => editJournal(d, (j) => (j.entries[1].tag = '../../../etc/passwd')));
     const result = await lint({ paths: [dir] });
-    expect(result.findings.filter((f) => f.rule === 'journal-files').map((f) => f.messageId).sort()).toEqual(['orphanFile', 'unsafeTag']);
+    expect(result.findings.filter((f) => f.rule === 'journal-files').map((f) => f.messageId).sort()).toEqual(['orphanFile', 'orphanSnapshot', 'unsafeTag']);
     expect([...result.sources.keys()].some((k) => k.includes('passwd'))).toBe(false);
+  });
+});
+
+describe('journal-files (history integrity)', () => {
+  it('invalid: a duplicate tag', async () => {
+    const dir = folder('dup-tag', (d) => editJournal(d, (j) => j.entries.push({ ...j.entries[2] })));
+    expect((await findings(dir)).map((f) => f.messageId)).toContain('duplicateTag');
+  });
+
+  it('invalid: two migrations sharing a numeric prefix (one overwrote the other\'s snapshot)', async () => {
+    const dir = folder('dup-prefix', (d) => writeFileSync(join(d, '0002_other_branch.sql'), 'SELECT 1;'));
+    expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['duplicatePrefix', 'orphanFile']);
+  });
+
+  it('invalid: idx out of order, and an idx gap (warning)', async () => {
+    const dir = folder('idx', (d) =>
+      editJournal(d, (j) => {
+        (j.entries[2] as unknown as { idx: number }).idx = 1;
+        (j.entries[5] as unknown as { idx: number }).idx = 9;
+      }),
+    );
+    expect((await findings(dir)).map((f) => [f.messageId, f.migration])).toEqual([
+      ['idxOrder', '0002_product_sku'],
+      ['idxGap', '0003_drop_refunded_status'],
+      ['idxGap', '0005_orders_created_at_index'],
+    ]);
+  });
+
+  it('invalid: an entry without a snapshot, a snapshot without an entry, a stray file in meta/', async () => {
+    const dir = folder('meta', (d) => {
+      rmSync(join(d, 'meta', '0003_snapshot.json'));
+      writeFileSync(join(d, 'meta', '0009_snapshot.json'), '{}');
+      writeFileSync(join(d, 'meta', '.DS_Store'), '');
+    });
+    expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['missingSnapshot', 'orphanSnapshot', 'strayMeta']);
+  });
+
+  it('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy two files with prefix 0130; midday 39 files outside the journal', async () => {
+    expect((await findings('../shared/corpus/simstudioai__sim')).map((f) => f.messageId)).toContain('idxGap');
+    expect((await findings('../shared/corpus/Dokploy__dokploy')).some((f) => f.messageId === 'duplicatePrefix')).toBe(true);
+    expect((await findings('../shared/corpus/midday-ai__midday')).filter((f) => f.messageId === 'orphanFile')).toHaveLength(39);
   });
 });

@@ -1,0 +1,171 @@
+import { changesOf, changesOfKind, finalTableKeys, tablesCreatedIn, type Change } from './changes.js';
+import { compatibility } from './type-compat.js';
+import { str, walk } from '../engine/ast.js';
+import type { MigrationInfo, Statement } from '../engine/types.js';
+import type { Column, Table } from '../schema/model.js';
+import { typeKey } from '../schema/typename.js';
+
+/**
+ * The pairing behind the rename-by-drop rules, shared with the rules that must stay silent on the
+ * statements those rules already explain (drop-column, drop-table). Call them from `checkMigration`
+ * only: they read the migration's effects, which are complete once the migration is replayed.
+ */
+
+export type ColumnDrop = Change<{ kind: 'drop-column'; table: string; column: Column; cascade: boolean }>;
+export type ColumnAdd = Change<{ kind: 'add-column'; table: string; column: Column }>;
+export type TableDrop = Change<{ kind: 'drop-table'; table: string; definition: Table; indexes: import('../schema/model.js').Index[]; cascade: boolean }>;
+export type TableCreate = Change<{ kind: 'create-table'; table: string; definition: Table }>;
+
+export interface ColumnRenameByDrop {
+  /** Final key of the table (after renames in the migration). */
+  tableKey: string;
+  drop: ColumnDrop;
+  add: ColumnAdd;
+  /** Other added columns the dropped one could have become. */
+  others: string[];
+}
+
+export interface TableRenameByDrop {
+  drop: TableDrop;
+  create: TableCreate;
+}
+
+const columnCache = new WeakMap<MigrationInfo, ColumnRenameByDrop[]>();
+const tableCache = new WeakMap<MigrationInfo, TableRenameByDrop[]>();
+
+/**
+ * Dropped columns paired with a compatible column added to the same table in the migration: what
+ * drizzle-kit writes when its rename prompt is answered "create column". Not paired: columns of
+ * tables created here, backfills (the migration's DML reads the old column or writes the new one),
+ * a new column that is a foreign key replacing a plain value, and names with nothing in common.
+ */
+export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDrop[] {
+  const cached = columnCache.get(migration);
+  if (cached) return cached;
+  const changes = changesOf(migration);
+  const finalKey = finalTableKeys(changes);
+  const created = tablesCreatedIn(changes);
+  const byTable = new Map<string, { drops: ColumnDrop[]; adds: ColumnAdd[] }>();
+  const group = (table: string) => {
+    const k = finalKey(table);
+    if (!byTable.has(k)) byTable.set(k, { drops: [], adds: [] });
+    return byTable.get(k)!;
+  };
+  for (const d of changesOfKind(changes, 'drop-column')) group(d.effect.table).drops.push(d);
+  for (const a of changesOfKind(changes, 'add-column')) group(a.effect.table).adds.push(a);
+
+  const out: ColumnRenameByDrop[] = [];
+  for (const [tableKey, { drops, adds }] of byTable) {
+    if (created.has(tableKey) || drops.length === 0 || adds.length === 0) continue;
+    // An added column dropped again in the same migration is not a rename target.
+    const live = adds.filter((a) => !drops.some((d) => d.effect.column.name === a.effect.column.name && d.order > a.order));
+    const reads = dataMovedIn(migration.statements, tableKey);
+    const referencing = new Set(changesOfKind(changes, 'add-constraint').filter((c) => finalKey(c.effect.table) === tableKey && c.effect.constraint.kind === 'foreignKey').flatMap((c) => c.effect.constraint.columns));
+    // Not a lost rename: the migration copies the data itself (UPDATE … SET new = …, or reads the
+    // old column), or the new column is a foreign key replacing a plain value.
+    const candidates = live.filter((a) => !reads.written.has(a.effect.column.name) && !referencing.has(a.effect.column.name));
+    const dropped = drops.filter((d) => !reads.read.has(d.effect.column.name));
+    for (const pair of pairUp(dropped, candidates)) out.push({ tableKey, ...pair });
+  }
+  columnCache.set(migration, out);
+  return out;
+}
+
+/** Dropped tables paired with a table created in the migration with exactly the same columns: a rename answered "create table". */
+export function tableRenamesByDrop(migration: MigrationInfo): TableRenameByDrop[] {
+  const cached = tableCache.get(migration);
+  if (cached) return cached;
+  const changes = changesOf(migration);
+  const created = changesOfKind(changes, 'create-table');
+  const used = new Set<string>();
+  const out: TableRenameByDrop[] = [];
+  for (const drop of changesOfKind(changes, 'drop-table')) {
+    const old = drop.effect.definition;
+    if (created.some((c) => c.effect.table === drop.effect.table && c.order < drop.order)) continue; // created and dropped here: never held data
+    const match = created.find((c) => c.effect.table !== drop.effect.table && !used.has(c.effect.table) && sameColumns(old, c.effect.definition));
+    if (!match) continue;
+    used.add(match.effect.table);
+    out.push({ drop, create: match });
+  }
+  tableCache.set(migration, out);
+  return out;
+}
+
+function sameColumns(a: Table, b: Table): boolean {
+  if (a.columns.size === 0 || a.columns.size !== b.columns.size) return false;
+  for (const [name, column] of a.columns) {
+    const other = b.columns.get(name);
+    if (!other || typeKey(other.type) !== typeKey(column.type)) return false;
+  }
+  return true;
+}
+
+interface Pair {
+  drop: ColumnDrop;
+  add: ColumnAdd;
+  score: number;
+}
+
+/** Pair drops with adds, best first: same type over same family, then similar names, then nearby statements. */
+function pairUp(drops: ColumnDrop[], adds: ColumnAdd[]): { drop: ColumnDrop; add: ColumnAdd; others: string[] }[] {
+  const candidates: Pair[] = [];
+  for (const drop of drops) {
+    for (const add of adds) {
+      const compat = compatibility(drop.effect.column.type, add.effect.column.type);
+      if (compat === 'none') continue;
+      // Names with nothing in common (debug_mode / console_expanded_by_default, user_id / trace_id)
+      // are a column replaced by another, which drizzle-kit asked about; a rename shares a word.
+      if (drop.effect.column.name !== add.effect.column.name && nameSimilarity(drop.effect.column.name, add.effect.column.name) === 0) continue;
+      const score = (compat === 'same' ? 100 : 50) + 40 * nameSimilarity(drop.effect.column.name, add.effect.column.name) - Math.min(10, Math.abs(drop.order - add.order)) / 10;
+      candidates.push({ drop, add, score });
+    }
+  }
+  candidates.sort((a, b) => b.score - a.score);
+  const usedDrops = new Set<ColumnDrop>();
+  const usedAdds = new Set<ColumnAdd>();
+  const out: { drop: ColumnDrop; add: ColumnAdd; others: string[] }[] = [];
+  for (const c of candidates) {
+    if (usedDrops.has(c.drop) || usedAdds.has(c.add)) continue;
+    usedDrops.add(c.drop);
+    usedAdds.add(c.add);
+    const others = candidates.filter((o) => o.drop === c.drop && o.add !== c.add && !usedAdds.has(o.add)).map((o) => o.add.effect.column.name);
+    out.push({ drop: c.drop, add: c.add, others });
+  }
+  return out.sort((a, b) => a.drop.order - b.drop.order);
+}
+
+/** Words too common in column names to suggest a rename (`user_id` / `trace_id` share only `id`). */
+const GENERIC_WORDS = new Set(['id', 'ids', 'at', 'is', 'has', 'by', 'to', 'of', 'on', 'in', 'the', 'a', 'an', 'count', 'num', 'type', 'fk', 'ref']);
+
+/** 0..1: shared meaningful name parts (`user_name` / `full_name` share `name`), or one name inside the other. */
+function nameSimilarity(a: string, b: string): number {
+  const parts = (s: string) => new Set(s.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w && !GENERIC_WORDS.has(w)));
+  const pa = parts(a);
+  const pb = parts(b);
+  const shared = [...pa].filter((p) => pb.has(p)).length;
+  const containment = a.toLowerCase().includes(b.toLowerCase()) || b.toLowerCase().includes(a.toLowerCase()) ? 0.5 : 0;
+  return Math.min(1, shared / Math.max(pa.size, pb.size, 1) + containment);
+}
+
+/**
+ * Columns the migration's own DML reads (`… = "old"`) or writes (`UPDATE t SET "new" = …`) on this
+ * table: a hand-written data migration, so the drop is deliberate.
+ */
+export function dataMovedIn(statements: readonly Statement[], tableKey: string): { read: Set<string>; written: Set<string> } {
+  const read = new Set<string>();
+  const written = new Set<string>();
+  const tableName = tableKey.slice(tableKey.indexOf('.') + 1);
+  for (const s of statements) {
+    if (s.kind !== 'UpdateStmt' && s.kind !== 'InsertStmt') continue;
+    if (s.kind === 'UpdateStmt' && s.ast.relation?.relname === tableName) {
+      for (const t of s.ast.targetList ?? []) if (t.ResTarget?.name) written.add(t.ResTarget.name);
+    }
+    walk(s.ast, (tag, fields) => {
+      if (tag === 'ColumnRef') {
+        const names = (fields.fields ?? []).map((f: unknown) => str(f)).filter(Boolean);
+        if (names.length) read.add(names[names.length - 1]);
+      }
+    });
+  }
+  return { read, written };
+}

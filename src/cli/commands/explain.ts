@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import type { Streams } from '../../cli.js';
+import { rules } from '../../rules/index.js';
+import { UsageError } from '../../runner/errors.js';
+
+/** `migration-lint explain <rule>`: the rule's documentation page, in the terminal. */
+export default async function explain(argv: string[], io: Streams): Promise<number> {
+  const id = argv[0];
+  if (!id || argv.length > 1) throw new UsageError('explain needs one rule id', 'usage: migration-lint explain <rule>   (migration-lint rules lists them)');
+  const rule = rules[id];
+  if (!rule) {
+    const close = Object.keys(rules).filter((k) => k.includes(id) || id.includes(k.split('-')[0]));
+    throw new UsageError(`unknown rule "${id}"${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, 'run `migration-lint rules` for the list');
+  }
+  const doc = readFileSync(new URL(`../../../docs/rules/${id}.md`, import.meta.url), 'utf8').replace(/^---\n[\s\S]*?\n---\n+/, '');
+  io.stdout.write(`${doc.trimEnd()}\n\nDefault severity: ${rule.meta.defaultSeverity} · category: ${rule.meta.category} · ${rule.meta.docsUrl}\n`);
+  return 0;
+}

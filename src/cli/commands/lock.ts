@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../runner/errors.js';
+import { displayPath, findDrizzleConfig, readDrizzleConfig } from '../../runner/drizzle-config.js';
+import { loadFolder } from '../../runner/project.js';
+import { sha256 } from '../../runner/history-facts.js';
+import { lockPath, readLock, updateLock, writeLock } from '../../runner/lockfile.js';
+
+interface Streams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const HELP = `Usage: migration-lint lock [folder] [-c drizzle.config.ts] [--force]
+
+Record the sha256 of every migration (as drizzle-orm's migrator computes it) in
+<folder>/migration-lint.lock.json, one per journal tag, keys sorted. hash-drift then reports any
+migration that changes after it was recorded. A recorded hash is never replaced without --force.
+`;
+
+/** `migration-lint lock`: write or update the lock file. Exit 0 written, 1 a recorded hash differs (no --force), 2 usage. */
+export default async function lock(argv: string[], io: Streams): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string', short: 'c' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint lock --help`');
+  }
+  if (parsed.values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const cwd = process.cwd();
+  if (parsed.positionals.length > 1) throw new UsageError('lock takes one migrations folder');
+  let folder = parsed.positionals[0];
+  const configFile = parsed.values.config ? resolve(cwd, parsed.values.config) : folder ? undefined : findDrizzleConfig(cwd);
+  const config = configFile ? readDrizzleConfig(configFile) : undefined;
+  if (!folder) {
+    if (!config) throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'pass the migrations folder: migration-lint lock path/to/drizzle');
+    folder = config.out;
+  }
+  const project = loadFolder(folder, cwd, config);
+  if (project.layout === 'files' || !project.dir) throw new UsageError(`${folder}: no drizzle journal or 1.0 migration folders here; lock records journal tags`);
+  const current = new Map<string, string>();
+  for (const m of project.migrations) current.set(m.tag, sha256(readFileSync(m.path).toString()));
+  const read = readLock(project.dir);
+  if (read?.problem && !parsed.values.force) {
+    throw new UsageError(`${displayPath(lockPath(project.dir), cwd)}: ${read.problem}`, 'fix it, or rewrite it with `migration-lint lock --force`');
+  }
+  const update = updateLock(read?.lock?.migrations ?? {}, current, parsed.values.force === true);
+  writeLock(project.dir, update.next);
+  const shown = displayPath(lockPath(project.dir), cwd);
+  for (const c of update.conflicts) {
+    io.stderr.write(
+      parsed.values.force
+        ? `migration-lint: ${c.tag}: recorded hash ${c.recorded} replaced by ${c.current} (--force)\n`
+        : `migration-lint: ${c.tag}: changed since it was recorded (recorded ${c.recorded}, now ${c.current}); kept the recorded hash\n`,
+    );
+  }
+  for (const tag of update.stale) io.stderr.write(`migration-lint: ${tag}: recorded but no longer a migration; ${parsed.values.force ? 'removed' : 'kept'}\n`);
+  io.stdout.write(`${shown}: ${update.added.length} added, ${update.unchanged.length} unchanged${update.conflicts.length ? `, ${update.conflicts.length} ${parsed.values.force ? 'replaced' : 'changed (kept the recorded hash; --force replaces it)'}` : ''}\n`);
+  return update.conflicts.length > 0 && !parsed.values.force ? 1 : 0;
+}

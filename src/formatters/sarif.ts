@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { Finding, Rule } from '../engine/types.js';
+
+/**
+ * SARIF 2.1.0, for GitHub code scanning and other SARIF viewers: rule metadata (description,
+ * help, help URI, default level) in `tool.driver.rules`, one result per finding, with a
+ * fingerprint that survives line moves.
+ */
+export function formatSarif(findings: readonly Finding[], rules: readonly Rule[], version: string): string {
+  const used = rules.filter((r) => findings.some((f) => f.rule === r.id) || r.meta.defaultSeverity !== 'off');
+  const index = new Map(used.map((r, i) => [r.id, i]));
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'migration-lint',
+            version,
+            informationUri: 'https://github.com/migration-lint/migration-lint',
+            rules: used.map((r) => ({
+              id: r.id,
+              name: r.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()),
+              shortDescription: { text: r.meta.description },
+              fullDescription: { text: r.meta.description },
+              helpUri: r.meta.docsUrl,
+              help: { text: `${r.meta.description} See ${r.meta.docsUrl}`, markdown: `${r.meta.description}\n\n[Documentation](${r.meta.docsUrl})` },
+              defaultConfiguration: { level: r.meta.defaultSeverity === 'error' ? 'error' : r.meta.defaultSeverity === 'warn' ? 'warning' : 'none' },
+              properties: { category: r.meta.category, tags: [r.meta.category, 'drizzle', 'postgresql'] },
+            })),
+          },
+        },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
+          level: f.severity === 'error' ? 'error' : 'warning',
+          message: { text: f.help ? `${f.message}\n\n${f.help}` : f.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: f.file.split('\\').join('/') },
+                region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: Math.max(f.endColumn, f.column) },
+              },
+            },
+          ],
+          partialFingerprints: { 'migrationLint/v1': fingerprint(f) },
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}
+
+/** Stable across line moves: rule, file, migration and the statement text (or the message). */
+export function fingerprint(f: Finding): string {
+  return createHash('sha256').update([f.rule, f.file, f.migration, f.statement ?? f.message].join('\0')).digest('hex').slice(0, 32);
+}

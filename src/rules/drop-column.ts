@@ -1,0 +1,81 @@
+import { changesOf, changesOfKind, finalTableKeys } from '../analysis/changes.js';
+import { dependentsOf, describeDependents, type Dependents } from '../analysis/dependents.js';
+import { labelOf } from '../analysis/existing.js';
+import { columnRenamesByDrop, dataMovedIn } from '../analysis/renames.js';
+import { typeLabel } from '../analysis/type-compat.js';
+import { defineRule } from '../engine/define-rule.js';
+import type { Statement } from '../engine/types.js';
+import { key, quoteIdent } from '../schema/model.js';
+
+interface Seen {
+  table: string;
+  column: string;
+  type: string;
+  dependents: Dependents;
+  primaryKey: string[];
+}
+
+/** Facts read from the schema at each DROP COLUMN (check), reported once the migration is replayed (checkMigration). */
+const seen = new WeakMap<Statement, Seen[]>();
+
+export default defineRule({
+  id: 'drop-column',
+  meta: {
+    description: 'A column of an existing table dropped: its values are deleted, with what depends on it.',
+    category: 'data-loss',
+    defaultSeverity: 'warn',
+    messages: {
+      dropColumn: 'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
+    },
+  },
+  check({ statement, schema, isNewTable, history, migration }) {
+    if (statement.kind !== 'AlterTableStmt') return;
+    const tableKey = key(statement.ast.relation?.schemaname, statement.ast.relation?.relname ?? '');
+    const table = schema.tables.get(tableKey);
+    if (!table || isNewTable(tableKey)) return;
+    const found: Seen[] = [];
+    for (const cmd of statement.ast.cmds ?? []) {
+      const c = cmd.AlterTableCmd;
+      if (c?.subtype !== 'AT_DropColumn') continue;
+      const column = table.columns.get(c.name);
+      if (!column) continue;
+      const pk = [...table.constraints.values()].find((k) => k.kind === 'primaryKey');
+      found.push({ table: tableKey, column: column.name, type: typeLabel(column.type), dependents: dependentsOf(schema, history, migration, tableKey, column.name), primaryKey: pk?.columns ?? [] });
+    }
+    if (found.length) seen.set(statement, found);
+  },
+  checkMigration({ migration, settings, report }) {
+    const changes = changesOf(migration);
+    const finalKey = finalTableKeys(changes);
+    const explained = settings.rules['column-rename-by-drop'] === 'off' ? [] : columnRenamesByDrop(migration);
+    for (const drop of changesOfKind(changes, 'drop-column')) {
+      const facts = seen.get(drop.statement)?.find((f) => f.table === drop.effect.table && f.column === drop.effect.column.name);
+      if (!facts) continue;
+      if (explained.some((p) => p.drop.order === drop.order)) continue; // column-rename-by-drop reports it
+      // Added earlier in this migration: it never held data.
+      if (changesOfKind(changes, 'add-column').some((a) => a.order < drop.order && a.effect.table === drop.effect.table && a.effect.column.name === facts.column)) continue;
+      // The migration copies the values elsewhere first (UPDATE … SET x = "old"): a deliberate data move.
+      if (dataMovedIn(migration.statements, finalKey(drop.effect.table)).read.has(facts.column)) continue;
+      const table = labelOf(facts.table);
+      const column = quoteIdent(facts.column);
+      const dependents = describeDependents(facts.dependents);
+      const fails = !drop.effect.cascade && (facts.dependents.foreignKeys.length > 0 || facts.dependents.views.length > 0);
+      const keep = facts.primaryKey.length ? [...facts.primaryKey.map(quoteIdent), column].join(', ') : column;
+      report({
+        messageId: 'dropColumn',
+        statement: drop.statement,
+        data: {
+          table,
+          column,
+          type: facts.type,
+          dependents: dependents ? (fails ? ` ${dependents} depend on it: without CASCADE the DROP fails; with CASCADE they go too.` : ` It also drops ${dependents}.`) : '',
+        },
+        help: [
+          `If the values may still be needed, keep a copy before dropping:`,
+          `CREATE TABLE ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_${facts.column}_backup`.slice(0, 63))} AS SELECT ${keep} FROM ${table};`,
+          `and deploy in two steps: first a release whose code no longer uses ${column}, then this migration.`,
+        ].join('\n'),
+      });
+    }
+  },
+});

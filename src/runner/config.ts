@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { SeveritySetting } from '../engine/types.js';
+import { displayPath } from './drizzle-config.js';
+import { UsageError } from './errors.js';
+
+/** What `migration-lint.config.*` (or `"migration-lint"` in package.json) may say. */
+export interface LintConfig {
+  /** Severity per rule id. */
+  rules?: Record<string, SeveritySetting>;
+  /** Findings to ignore for migrations matching a tag or glob, with the reason (required). */
+  ignores?: { migration: string; rules?: string[]; reason: string }[];
+  /** Types that exist without a migration creating them (made by a DBA, a platform, an init script). */
+  knownTypes?: string[];
+  /** Extensions installed outside the migrations (their types are known). */
+  extensions?: string[];
+  /** Schemas that exist without a migration creating them. */
+  schemas?: string[];
+  /** PostgreSQL major version of production. */
+  pgVersion?: number;
+  /** Where drizzle's migrator keeps its bookkeeping (default: drizzle.config `migrations`, else drizzle.__drizzle_migrations). */
+  migrationsTable?: { schema?: string; table?: string };
+  /** Adopt the tool on an old project: migrations up to and including this tag are context only. */
+  startAfter?: string;
+}
+
+export interface LoadedConfig {
+  /** Display path of the file it came from (undefined when there is none). */
+  file?: string;
+  config: LintConfig;
+}
+
+export const CONFIG_FILES = ['migration-lint.config.json', 'migration-lint.config.mjs', 'migration-lint.config.js', 'migration-lint.config.ts'];
+
+/**
+ * Find and validate the config in `cwd`. Unknown keys and unknown rule ids are errors naming the
+ * key (exit 2): a typo must not silently turn a rule off.
+ */
+export async function loadConfig(cwd: string, knownRules: ReadonlySet<string>, explicit?: string): Promise<LoadedConfig> {
+  const found = explicit ? resolve(cwd, explicit) : CONFIG_FILES.map((n) => join(cwd, n)).find((f) => existsSync(f));
+  if (explicit && !existsSync(found!)) throw new UsageError(`${explicit}: config file not found`);
+  if (found) {
+    const shown = displayPath(found, cwd);
+    return { file: shown, config: await validate(await readConfigFile(found, shown, cwd), shown, knownRules) };
+  }
+  const pkgFile = join(cwd, 'package.json');
+  if (existsSync(pkgFile)) {
+    let pkg: Record<string, unknown>;
+    try {
+      pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    } catch {
+      return { config: {} }; // not ours to judge
+    }
+    if (pkg && typeof pkg === 'object' && 'migration-lint' in pkg) {
+      return { file: 'package.json', config: await validate(pkg['migration-lint'], 'package.json "migration-lint"', knownRules) };
+    }
+  }
+  return { config: {} };
+}
+
+async function readConfigFile(file: string, shown: string, cwd: string): Promise<unknown> {
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${shown}: not valid JSON (${(error as Error).message})`);
+    }
+  }
+  let url = pathToFileURL(file).href;
+  if (file.endsWith('.ts')) url = await transpileTs(file, shown, cwd);
+  try {
+    const mod = (await import(url)) as { default?: unknown };
+    return mod.default ?? mod;
+  } catch (error) {
+    throw new UsageError(`${shown}: cannot load (${(error as Error).message.split('\n')[0]})`, 'use migration-lint.config.json for a config that needs no code');
+  }
+}
+
+/**
+ * A TypeScript config is compiled with the esbuild that drizzle-kit installs in every drizzle
+ * project, so migration-lint needs no TypeScript toolchain of its own.
+ */
+async function transpileTs(file: string, shown: string, cwd: string): Promise<string> {
+  type Esbuild = { transformSync(code: string, options: object): { code: string } };
+  let esbuild: Esbuild | undefined;
+  for (const from of [join(cwd, 'package.json'), import.meta.url]) {
+    try {
+      esbuild = createRequire(from)('esbuild') as Esbuild;
+      break;
+    } catch {
+      // try the next place
+    }
+  }
+  if (!esbuild) {
+    throw new UsageError(`${shown}: loading a .ts config needs esbuild (installed with drizzle-kit), which is not found from ${cwd}`, 'rename it to migration-lint.config.mjs, or use JSON');
+  }
+  const { code } = esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', sourcefile: file });
+  return `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`;
+}
+
+async function validate(raw: unknown, where: string, knownRules: ReadonlySet<string>): Promise<LintConfig> {
+  const { z } = await import('zod');
+  const severity = z.enum(['off', 'warn', 'error']);
+  const schema = z.strictObject({
+    $schema: z.string().optional(),
+    rules: z.record(z.string(), severity).optional(),
+    ignores: z.array(z.strictObject({ migration: z.string().min(1), rules: z.array(z.string()).min(1).optional(), reason: z.string().trim().min(1, 'a reason is required') })).optional(),
+    knownTypes: z.array(z.string()).optional(),
+    extensions: z.array(z.string()).optional(),
+    schemas: z.array(z.string()).optional(),
+    pgVersion: z.number().int().min(9).max(30).optional(),
+    migrationsTable: z.strictObject({ schema: z.string().optional(), table: z.string().optional() }).optional(),
+    startAfter: z.string().min(1).optional(),
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.join('.');
+    const keys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
+    const detail = keys.length ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${path ? `${path}.` : ''}${k}"`).join(', ')}` : `${path ? `"${path}": ` : ''}${issue.message}`;
+    throw new UsageError(`${where}: ${detail}`, 'see "Configuration" in the migration-lint README');
+  }
+  const config = parsed.data as LintConfig & { $schema?: string };
+  delete config.$schema;
+  const unknown = [...Object.keys(config.rules ?? {}), ...(config.ignores ?? []).flatMap((i) => i.rules ?? [])].filter((id) => !knownRules.has(id));
+  if (unknown.length) throw new UsageError(`${where}: unknown rule "${unknown[0]}"`, 'run `migration-lint rules` for the list of rule ids');
+  return config;
+}
+
+/** `0007_*` style globs over migration tags: `*` any run of characters, `?` one character. */
+export function tagMatches(pattern: string, tag: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(tag);
+}

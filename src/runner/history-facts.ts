@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { displayPath } from './drizzle-config.js';
+import type { Project } from './project.js';
+import type { GitBaseFacts } from './git.js';
+import type { DatabaseFacts } from './database.js';
+
+/**
+ * Everything the history-integrity rules (hash-drift, journal-order, journal-files, snapshot-fork,
+ * snapshot-drift, statement-breakpoint) need, gathered once per run. Cheap by construction:
+ * snapshots are never parsed here (their `id`/`prevId` are read from the first few KB, where
+ * drizzle-kit writes them), git is asked only for blobs that differ, and the database only when
+ * a URL is given. Full snapshots are parsed on demand (`readSnapshot`), by snapshot-drift only.
+ */
+export interface HistoryFacts {
+  layout: Project['layout'];
+  /** Absolute migrations folder, and its display path. */
+  dir?: string;
+  displayDir?: string;
+  journal?: {
+    file: string;
+    text: string;
+    entries: JournalEntryFact[];
+  };
+  /** Names of the entries of `meta/` (journal layout). */
+  metaFiles: string[];
+  /** Names of the .sql files directly in the folder. */
+  sqlFiles: string[];
+  /** Every snapshot header: `meta/*_snapshot.json` (journal layout) or `<tag>/snapshot.json` (1.0 folders), in name order. */
+  snapshots: SnapshotHeader[];
+  /** Migration files by tag (only the ones that exist). */
+  files: Map<string, MigrationFileFact>;
+  /** Set with `--since` (or the CI base) when hash-drift or journal-order is on. */
+  base?: GitBaseFacts;
+  /** The lock file written by `migration-lint lock`, when present. */
+  lock?: { file: string; migrations: Record<string, string>; problem?: string };
+  /** drizzle's bookkeeping rows, with `--database-url`. */
+  database?: DatabaseFacts;
+  /** Parse a snapshot fully (cached). Expensive on big projects: only snapshot-drift and snapshot-fork (on a fork) call it. */
+  readSnapshot(file: string): unknown;
+}
+
+export interface JournalEntryFact {
+  /** 0-based position in `entries`. */
+  position: number;
+  idx: number;
+  when: number;
+  tag: string;
+  breakpoints: boolean;
+  /** 1-based line of the entry's tag in the journal text. */
+  line?: number;
+}
+
+export interface SnapshotHeader {
+  /** Absolute path and display path. */
+  path: string;
+  file: string;
+  /** `0012_snapshot.json`, or the 1.0 folder name. */
+  name: string;
+  /** Numeric prefix (`0012`) for journal snapshots, the folder name for 1.0. */
+  prefix: string;
+  id?: string;
+  prevId?: string;
+  prevIds?: string[];
+}
+
+export interface MigrationFileFact {
+  tag: string;
+  path: string;
+  file: string;
+  text: string;
+  /** sha256 of the text as drizzle-orm's migrator computes it (`readFileSync(path).toString()`). */
+  hash: string;
+  crlf: boolean;
+  bom: boolean;
+  /** Absolute path of its snapshot, when it has one. */
+  snapshot?: string;
+}
+
+export interface GatherOptions {
+  project: Project;
+  cwd: string;
+  /** The text being linted, by tag (working tree or staged content). */
+  texts: Map<string, string>;
+  /** Rule ids that are on. */
+  active: ReadonlySet<string>;
+  /** The git base (`--since`, or the PR base in CI): journal-order compares with its journal. */
+  since?: string;
+  /** The merge base of `since` and HEAD: hash-drift compares files with it (defaults to `since`). */
+  mergeBase?: string;
+  databaseUrl?: string;
+}
+
+/** The rules that read these facts. */
+export const HISTORY_RULES = ['hash-drift', 'snapshot-drift', 'journal-order', 'journal-files', 'snapshot-fork', 'statement-breakpoint'];
+
+export const ROOT_SNAPSHOT_ID = '00000000-0000-0000-0000-000000000000';
+const HEAD_BYTES = 4096;
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function gatherHistoryFacts(options: GatherOptions): Promise<HistoryFacts> {
+  const { project, cwd, texts, active } = options;
+  const dir = project.dir;
+  const cache = new Map<string, unknown>();
+  const facts: HistoryFacts = {
+    layout: project.layout,
+    ...(dir ? { dir, displayDir: displayPath(dir, cwd) } : {}),
+    metaFiles: [],
+    sqlFiles: [],
+    snapshots: [],
+    files: new Map(),
+    readSnapshot(file: string) {
+      if (!cache.has(file)) {
+        let value: unknown;
+        try {
+          value = JSON.parse(readFileSync(file, 'utf8'));
+        } catch {
+          value = undefined;
+        }
+        cache.set(file, value);
+      }
+      return cache.get(file);
+    },
+  };
+
+  for (const m of project.migrations) {
+    const text = texts.get(m.tag);
+    if (text === undefined) continue;
+    facts.files.set(m.tag, {
+      tag: m.tag,
+      path: m.path,
+      file: m.file,
+      text,
+      hash: sha256(text),
+      crlf: text.includes('\r\n'),
+      bom: text.charCodeAt(0) === 0xfeff,
+      ...(m.snapshot ? { snapshot: m.snapshot } : {}),
+    });
+  }
+
+  if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();
+
+  if (project.layout === 'journal' && project.journal && dir) {
+    const text = readFileSync(project.journal.file, 'utf8');
+    const lines = tagLines(text);
+    facts.journal = {
+      file: displayPath(project.journal.file, cwd),
+      text,
+      entries: project.journal.entries.map((e, position) => ({ position, idx: e.idx, when: e.when, tag: e.tag, breakpoints: e.breakpoints, line: lines.get(e.tag) })),
+    };
+    facts.metaFiles = list(join(dir, 'meta')).sort();
+    if (active.has('snapshot-fork') || active.has('snapshot-drift')) {
+      for (const name of facts.metaFiles) {
+        const m = /^(.*)_snapshot\.json$/.exec(name);
+        if (!m) continue;
+        const path = join(dir, 'meta', name);
+        facts.snapshots.push({ path, file: displayPath(path, cwd), name, prefix: m[1], ...readHeader(path) });
+      }
+    }
+  } else if (project.layout === 'folders' && (active.has('snapshot-fork') || active.has('snapshot-drift'))) {
+    for (const m of project.migrations) {
+      if (!m.snapshot) continue;
+      facts.snapshots.push({ path: m.snapshot, file: displayPath(m.snapshot, cwd), name: m.tag, prefix: m.tag, ...readHeader(m.snapshot) });
+    }
+  }
+
+  const wantsHashes = active.has('hash-drift');
+  if (options.since && dir && (wantsHashes || active.has('journal-order'))) {
+    const { gitBaseFacts } = await import('./git.js');
+    facts.base = await gitBaseFacts(
+      options.since,
+      dir,
+      wantsHashes ? [...facts.files.values()].map((f) => ({ path: f.path, text: f.text })) : [],
+      options.mergeBase,
+    );
+  }
+
+  if (dir && wantsHashes && project.layout !== 'files') {
+    const { readLock, lockPath } = await import('./lockfile.js');
+    const read = readLock(dir);
+    if (read) facts.lock = { file: displayPath(lockPath(dir), cwd), migrations: read.lock?.migrations ?? {}, ...(read.problem ? { problem: read.problem } : {}) };
+  }
+
+  if (options.databaseUrl && wantsHashes) {
+    const { readMigrationRows } = await import('./database.js');
+    facts.database = await readMigrationRows(options.databaseUrl, project.config?.migrationsSchema, project.config?.migrationsTable);
+  }
+  return facts;
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Line of each `"tag": "…"` in the journal text. */
+function tagLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let line = 1;
+  const re = /"tag"\s*:\s*("(?:[^"\\]|\\.)*")|\n/g;
+  for (let m; (m = re.exec(text)); ) {
+    if (m[0] === '\n') line++;
+    else {
+      try {
+        const tag = JSON.parse(m[1]) as string;
+        if (!out.has(tag)) out.set(tag, line);
+      } catch {
+        /* not a plain string */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `id`, `prevId` (or 1.0's `prevIds`) of a snapshot without parsing it: drizzle-kit writes them as
+ * top-level keys (two-space indent) at the top of the file, or at the bottom in snapshots that
+ * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
+ */
+export function readHeader(path: string): { id?: string; prevId?: string; prevIds?: string[] } {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return {};
+  }
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    readSync(fd, head, 0, head.length, 0);
+    let header = parseHeader(head.toString('utf8'));
+    if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
+    if (size > HEAD_BYTES) {
+      const tail = Buffer.alloc(Math.min(HEAD_BYTES, size));
+      readSync(fd, tail, 0, tail.length, size - tail.length);
+      header = { ...parseHeader(tail.toString('utf8')), ...header };
+      if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
+      return { ...parseHeader(readFileSync(path, 'utf8')), ...header };
+    }
+    return header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseHeader(text: string): { id?: string; prevId?: string; prevIds?: string[] } {
+  const out: { id?: string; prevId?: string; prevIds?: string[] } = {};
+  const id = /(?:^|\n) {2}"id": "([^"]*)"/.exec(text) ?? /^\{"id":"([^"]*)"/.exec(text);
+  if (id) out.id = id[1];
+  const prev = /(?:^|\n) {2}"prevId": "([^"]*)"/.exec(text) ?? /"prevId":"([^"]*)"/.exec(text.slice(0, 200));
+  if (prev) out.prevId = prev[1];
+  const prevs = /(?:^|\n) {2}"prevIds": (\[[^\]]*\])/.exec(text);
+  if (prevs) {
+    try {
+      out.prevIds = JSON.parse(prevs[1]) as string[];
+    } catch {
+      /* ignore */
+    }
+  }
+  return out;
+}
+

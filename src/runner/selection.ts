@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { relative, resolve, sep } from 'node:path';
+import { UsageError } from './errors.js';
+
+/**
+ * Which migrations a run reports on. Statement rules report only on selected migrations (the
+ * rest of the history is replayed as context); integrity rules always see the whole history.
+ */
+export interface Selection {
+  /** Absolute paths of the files selected, or undefined for "everything". */
+  files?: Set<string>;
+  /** Human description for messages: `changed since origin/main`, `staged`. */
+  describe: string;
+  /** For --staged: file text from the git index where it differs from the working tree. */
+  staged?: Map<string, string>;
+  /** The git base revision used (resolved merge-base), for integrity rules that compare against it. */
+  base?: string;
+}
+
+function git(args: string[], cwd: string): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+}
+
+function tryGit(args: string[], cwd: string): string | undefined {
+  try {
+    return git(args, cwd);
+  } catch {
+    return undefined;
+  }
+}
+
+export function repoRoot(cwd: string): string | undefined {
+  return tryGit(['rev-parse', '--show-toplevel'], cwd)?.trim();
+}
+
+function requireRepo(cwd: string, flag: string): string {
+  const root = repoRoot(cwd);
+  if (!root) throw new UsageError(`${flag} needs a git repository, and ${cwd} is not inside one`);
+  return root;
+}
+
+/**
+ * The base to compare a change with. `--since` wins; in a GitHub Actions pull request the base
+ * branch is found from GITHUB_BASE_REF (fetched when the checkout is shallow).
+ */
+export function resolveSince(since: string | undefined, cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (since !== undefined) return since;
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_BASE_REF) return `origin/${env.GITHUB_BASE_REF}`;
+  return undefined;
+}
+
+/** Migrations added or changed since `ref` (compared with the merge base, as a pull request is). */
+export function selectSince(ref: string, dir: string, cwd: string): Selection {
+  const root = requireRepo(cwd, '--since');
+  if (tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root) === undefined) fetchBase(ref, root);
+  const base = tryGit(['merge-base', ref, 'HEAD'], root)?.trim() || tryGit(['rev-parse', ref], root)?.trim();
+  if (!base) throw new UsageError(`--since ${ref}: no common history with HEAD`, 'fetch the full history (actions/checkout with fetch-depth: 0)');
+  const rel = relative(root, dir) || '.';
+  const changed = git(['diff', '--name-only', '--diff-filter=ACMR', base, '--', rel], root);
+  const untracked = git(['ls-files', '--others', '--exclude-standard', '--', rel], root);
+  return { files: toAbsolute(root, changed + untracked), describe: `added or changed since ${ref}`, base };
+}
+
+/** In CI the base branch may be missing from a shallow clone: fetch it, or say what to change. */
+function fetchBase(ref: string, root: string): void {
+  const remote = /^origin\/(.+)$/.exec(ref);
+  if (remote && tryGit(['fetch', '--no-tags', '--quiet', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root) !== undefined) {
+    if (tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root) !== undefined) {
+      // A shallow clone also lacks the merge base: deepen until it is there (bounded).
+      for (let i = 0; i < 6 && tryGit(['merge-base', ref, 'HEAD'], root) === undefined; i++) {
+        if (tryGit(['fetch', '--no-tags', '--quiet', '--deepen=200', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root) === undefined) break;
+      }
+      return;
+    }
+  }
+  throw new UsageError(`--since ${ref}: no such revision in this clone`, 'with actions/checkout, set `fetch-depth: 0` (or fetch the base branch) before running migration-lint');
+}
+
+/** The staged migrations, and the index content of files whose working copy differs from it. */
+export function selectStaged(dir: string, cwd: string): Selection {
+  const root = requireRepo(cwd, '--staged');
+  const rel = relative(root, dir) || '.';
+  const staged = toAbsolute(root, git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root));
+  const unstaged = git(['diff', '--name-only', '--', rel], root).split('\n').filter(Boolean);
+  const content = new Map<string, string>();
+  for (const file of unstaged) {
+    const text = tryGit(['show', `:${file}`], root);
+    if (text !== undefined) content.set(resolve(root, file), text);
+  }
+  return { files: staged, describe: 'staged', staged: content };
+}
+
+function toAbsolute(root: string, output: string): Set<string> {
+  return new Set(
+    output
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => resolve(root, f.split('/').join(sep))),
+  );
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const require = createRequire(import.meta.url);
+const temp = mkdtempSync(join(tmpdir(), 'ml-formats-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+const SHOP = ['examples/shop/drizzle'];
+
+describe('output formats (real binary)', () => {
+  it('compact: file:line:col: severity rule message', () => {
+    const r = runCli([...SHOP, '--format', 'compact']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('examples/shop/drizzle/0005_orders_created_at_index.sql:1:1: error concurrently-in-transaction CREATE INDEX CONCURRENTLY on "orders"');
+    for (const line of r.stdout.trim().split('\n')) expect(line).toMatch(/^[^:]+:\d+:\d+: (error|warn) [a-z-]+ /);
+  });
+
+  it('github: workflow commands with escaped properties, and a step summary table', () => {
+    const summary = join(temp, 'summary.md');
+    const r = runCli([...SHOP, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(r.code).toBe(1);
+    const line = r.stdout.split('\n').find((l) => l.includes('title=concurrently-in-transaction'))!;
+    expect(line).toMatch(/^::error file=examples\/shop\/drizzle\/0005_orders_created_at_index\.sql,line=1,endLine=1,col=1,endColumn=\d+,title=concurrently-in-transaction::CREATE INDEX CONCURRENTLY/);
+    expect(line).toContain('%0A%0A'); // message and help, newlines escaped
+    const md = readFileSync(summary, 'utf8');
+    expect(md).toContain('### migration-lint');
+    expect(md).toMatch(/\| ❌ error \| `examples\/shop\/drizzle\/0005_orders_created_at_index\.sql:1` \| \[concurrently-in-transaction\]/);
+  });
+
+  it('github is the default format inside GitHub Actions', () => {
+    const r = runCli(SHOP, { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(temp, 's2.md') } });
+    expect(r.stdout).toMatch(/^::error /m);
+  });
+
+  it('sarif: valid SARIF 2.1.0 (official schema), with rule metadata, help URIs and fingerprints', () => {
+    const r = runCli([...SHOP, '--format', 'sarif']);
+    const log = JSON.parse(r.stdout);
+    const Ajv = require('ajv');
+    const ajv = new Ajv({ allErrors: true, schemaId: 'auto', jsonPointers: true });
+    try {
+      ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json'));
+    } catch {
+      // already known
+    }
+    const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+    const valid = ajv.validate(schema, log);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    const run = log.runs[0];
+    const rule = run.tool.driver.rules.find((x: { id: string }) => x.id === 'concurrently-in-transaction');
+    expect(rule.helpUri).toMatch(/docs\/rules\/concurrently-in-transaction\.md$/);
+    expect(rule.defaultConfiguration.level).toBe('error');
+    const result = run.results.find((x: { ruleId: string }) => x.ruleId === 'concurrently-in-transaction');
+    expect(run.tool.driver.rules[result.ruleIndex].id).toBe('concurrently-in-transaction');
+    expect(result.locations[0].physicalLocation.region.startLine).toBe(1);
+    expect(result.partialFingerprints['migrationLint/v1']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('gitlab: Code Quality JSON with stable, unique fingerprints', () => {
+    const a = JSON.parse(runCli([...SHOP, '--format', 'gitlab']).stdout);
+    const b = JSON.parse(runCli([...SHOP, '--format', 'gitlab']).stdout);
+    expect(a.length).toBeGreaterThan(0);
+    for (const issue of a) {
+      expect(Object.keys(issue).sort()).toEqual(['categories', 'check_name', 'description', 'fingerprint', 'location', 'severity', 'type']);
+      expect(['major', 'minor']).toContain(issue.severity);
+      expect(issue.location.lines.begin).toBeGreaterThan(0);
+    }
+    expect(new Set(a.map((i: { fingerprint: string }) => i.fingerprint)).size).toBe(a.length);
+    expect(a.map((i: { fingerprint: string }) => i.fingerprint)).toEqual(b.map((i: { fingerprint: string }) => i.fingerprint));
+  });
+});
+
+describe('discoverability', () => {
+  it('migration-lint rules lists every rule with category and default severity', () => {
+    const r = runCli(['rules']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/column-rename-by-drop\s+data-loss\s+error\s+A column dropped/);
+    const json = JSON.parse(runCli(['rules', '--format', 'json']).stdout);
+    expect(json.find((x: { id: string }) => x.id === 'enum-recreate')).toMatchObject({ category: 'data-loss', severity: 'error' });
+  });
+
+  it('migration-lint explain <rule> prints the doc; an unknown rule is exit 2 with a suggestion', () => {
+    const r = runCli(['explain', 'enum-recreate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('# enum-recreate');
+    expect(r.stdout).toContain('## Safe alternative');
+    const bad = runCli(['explain', 'enum']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown rule "enum" \(did you mean .*enum-recreate/);
+  });
+});

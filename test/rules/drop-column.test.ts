@@ -1,0 +1,28 @@
+import rule from '../../src/rules/drop-column.js';
+import { testRule } from '../helpers/rule-tester.js';
+
+const USERS = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text NOT NULL, "nickname" text);';
+
+testRule(rule, {
+  valid: [
+    { name: 'renames fixture: a rename answered "create" is column-rename-by-drop\'s finding', folder: 'fixtures/projects/renames/drizzle', migration: '0002_rename_author_bio' },
+    { name: 'safe fixture', folder: 'fixtures/projects/safe/drizzle', migration: '0001_profile_and_plan_columns' },
+    { name: 'column added earlier in the same migration', setup: [USERS], sql: 'ALTER TABLE "users" ADD COLUMN "tmp" text;\nALTER TABLE "users" DROP COLUMN "tmp";' },
+    { name: 'table created in the same migration', sql: USERS + '\nALTER TABLE "users" DROP COLUMN "nickname";' },
+    { name: 'values copied first by the migration', setup: [USERS], sql: 'ALTER TABLE "users" ADD COLUMN "display_name" text;\nUPDATE "users" SET "display_name" = "nickname";\nALTER TABLE "users" DROP COLUMN "nickname";' },
+  ],
+  invalid: [
+    {
+      name: 'locks fixture: users.nickname dropped',
+      folder: 'fixtures/projects/locks/drizzle',
+      migration: '0002_drop_column_and_table',
+      errors: [{ messageId: 'dropColumn', line: 5, severity: 'warn', message: ['"users"."nickname"', '(text)'], help: ['CREATE TABLE "users_nickname_backup" AS SELECT "id", "nickname" FROM "users";'] }],
+    },
+    {
+      name: 'dependents: an index and a foreign key pointing at the column',
+      setup: [USERS + '\nCREATE UNIQUE INDEX "users_nick_idx" ON "users" ("nickname");\nCREATE TABLE "mentions" ("nick" text REFERENCES "users"("nickname"));\nCREATE VIEW "nicks" AS SELECT "nickname" FROM "users";'],
+      sql: 'ALTER TABLE "users" DROP COLUMN "nickname";',
+      errors: [{ messageId: 'dropColumn', line: 1, message: ['foreign key "mentions_nick_fkey" on "mentions"', 'view "nicks"', 'index "users_nick_idx"', 'without CASCADE the DROP fails'] }],
+    },
+  ],
+});

@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { addMigration } from './helpers/history.js';
+
+/** A git repository holding the safe example history, committed on `main`. */
+const temp = mkdtempSync(join(tmpdir(), 'ml-selection-'));
+const repo = join(temp, 'app');
+const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+const BAD = 'ALTER TABLE "users" ADD COLUMN "nickname" text;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "users_nickname_idx" ON "users" USING btree ("nickname");';
+
+beforeAll(() => {
+  cpSync('fixtures/projects/safe', repo, { recursive: true });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-qm', 'base');
+});
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+
+const json = (r: { stdout: string }) => JSON.parse(r.stdout) as { findings: { rule: string; migration: string }[]; summary: { migrations: number } };
+
+describe('which migrations are reported on', () => {
+  it('--since REF: only migrations added or changed since REF; the rest is context', () => {
+    git('checkout', '-qb', 'feature');
+    addMigration(join(repo, 'drizzle'), '0004_nickname', BAD);
+    git('add', '.');
+    git('commit', '-qm', 'nickname');
+    const r = runCli(['--since', 'main', '--format', 'json'], { cwd: repo });
+    expect(r.code).toBe(1);
+    const doc = json(r);
+    expect(doc.summary.migrations).toBe(1);
+    expect(doc.findings.map((f) => f.migration)).toEqual(['0004_nickname']);
+    // Nothing changed since HEAD: nothing reported, exit 0.
+    const none = runCli(['--since', 'HEAD', '--format', 'json'], { cwd: repo });
+    expect([none.code, json(none).summary.migrations]).toEqual([0, 0]);
+  });
+
+  it('in GitHub Actions, the pull request base comes from GITHUB_BASE_REF (origin/<base>)', () => {
+    git('update-ref', 'refs/remotes/origin/main', 'main');
+    const r = runCli(['--format', 'json'], { cwd: repo, env: { GITHUB_ACTIONS: 'true', GITHUB_BASE_REF: 'main' } });
+    expect(json(r).findings.map((f) => f.migration)).toEqual(['0004_nickname']);
+  });
+
+  it('an unknown base says what to add to the workflow', () => {
+    const r = runCli(['--since', 'origin/nope'], { cwd: repo });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--since origin\/nope: no such revision in this clone/);
+    expect(r.stderr).toMatch(/fetch-depth: 0/);
+  });
+
+  it('--staged: the staged content is linted, not the working tree', () => {
+    git('checkout', '-q', 'main');
+    git('branch', '-qD', 'feature');
+    addMigration(join(repo, 'drizzle'), '0004_staged', 'ALTER TABLE "users" ADD COLUMN "nickname" text;');
+    git('add', '.');
+    // The working copy now has a mistake the index does not: it must not count.
+    appendFileSync(join(repo, 'drizzle/0004_staged.sql'), '--> statement-breakpoint\nVACUUM "users";');
+    const clean = runCli(['--staged', '--format', 'json'], { cwd: repo });
+    expect([clean.code, json(clean).summary.migrations, json(clean).findings]).toEqual([0, 1, []]);
+    git('add', '.');
+    const bad = runCli(['--staged', '--format', 'json'], { cwd: repo });
+    expect(bad.code).toBe(1);
+    expect(json(bad).findings.map((f) => `${f.rule}@${f.migration}`)).toEqual(['concurrently-in-transaction@0004_staged']);
+  });
+
+  it('--staged with no migration staged reports nothing (a commit of other files is not slowed down by history)', () => {
+    git('commit', '-qm', 'staged');
+    writeFileSync(join(repo, 'README.md'), 'hi');
+    git('add', 'README.md');
+    const r = runCli(['--staged', '--format', 'json'], { cwd: repo });
+    expect([r.code, json(r).summary.migrations]).toEqual([0, 0]);
+  });
+
+  it('--staged outside a git repository is a usage error', () => {
+    const r = runCli(['--staged', join(process.cwd(), 'fixtures/projects/safe/drizzle')], { cwd: tmpdir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--staged needs a git repository/);
+  });
+});
