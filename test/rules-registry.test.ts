@@ -60,7 +60,7 @@ describe('rule registry', () => {
         it(`doc example ${i + 1} (${example.kind}) behaves as labelled`, async () => {
           // A `-- setup` section (before `-- migration`) is an earlier migration: context only.
           const [setup, sql] = example.sql.includes('-- migration\n') ? example.sql.split('-- migration\n') : ['', example.sql];
-          const findings = await lintSql(rule, { name: 'doc', setup: setup.trim() ? [setup] : [], sql });
+          const findings = await lintSql(rule, { name: 'doc', setup: setup.trim() ? [setup] : [], sql }, true);
           if (example.kind === 'invalid') expect(findings.length).toBeGreaterThan(0);
           else expect(findings).toEqual([]);
         });

@@ -4,6 +4,7 @@ import { loadParser, parseMigration } from '../../src/engine/parse.js';
 import { runEngine } from '../../src/engine/linter.js';
 import type { Finding, Rule } from '../../src/engine/types.js';
 import { lint } from '../../src/runner/lint.js';
+import { ruleList } from '../../src/rules/index.js';
 
 /** An expected finding: messageId and line always; the rest when the case cares. */
 export interface ExpectedFinding {
@@ -47,15 +48,19 @@ export interface RuleTests {
   invalid: (InvalidSqlCase | InvalidFixtureCase)[];
 }
 
-/** Lint SQL migrations in order with only `rule` enabled; setup migrations are context. */
-export async function lintSql(rule: Rule, c: SqlCase): Promise<Finding[]> {
+/**
+ * Lint SQL migrations in order; setup migrations are context. Only `rule` runs, unless
+ * `withRegistry` asks for every registered rule at its default (findings are still those of `rule`):
+ * rules that interact with others (suppressions) need that.
+ */
+export async function lintSql(rule: Rule, c: SqlCase, withRegistry = false): Promise<Finding[]> {
   await loadParser();
   const texts = [...(c.setup ?? []), c.sql, ...(c.after ?? [])];
   const migrations = texts.map((text, i) => parseMigration({ tag: `${String(i).padStart(4, '0')}_case`, file: `${String(i).padStart(4, '0')}_case.sql`, text }));
   const setupCount = c.setup?.length ?? 0;
   const { findings } = runEngine({
     migrations,
-    rules: [rule],
+    rules: withRegistry ? [...ruleList.filter((r) => r.id !== rule.id), rule] : [rule],
     settings: { pgVersion: c.pgVersion ?? 16, rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity } },
     isSelected: (_, position) => position >= setupCount,
   });
