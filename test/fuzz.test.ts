@@ -108,7 +108,9 @@ describe('fuzz: every rule on mutated real drizzle-kit SQL', () => {
         checkFindings(first.findings, new Map(texts.map((t, i) => [`${i}.sql`, t])));
         expect(lintTexts(texts).findings).toEqual(first.findings);
       }),
-      runs(150),
+      // Found by this test once, kept as regressions: a marker after the last statement put a
+      // parse error's end before its start.
+      { ...runs(150), examples: [[[{ file: 18 % realSql.length, edits: [{ kind: 'insert', at: 153176, text: BREAKPOINT }] }, { file: 0, edits: [] }]]] as never },
     );
   });
 });
@@ -154,7 +156,8 @@ describe('fuzz: mutated journals and snapshots', () => {
           expect((error as Error).message).not.toContain('\n');
         }
       }),
-      runs(60),
+      // Found by this test once, kept as regressions: a `when` beyond Date's range crashed journal-order.
+      { ...runs(60), examples: [[[{ kind: 'field', entry: 0, field: 'when', value: 1e308 }], null]] as never },
     );
   });
 

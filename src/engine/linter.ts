@@ -1,5 +1,5 @@
 import { applyStatement } from '../schema/replay.js';
-import { emptyState, type SchemaState } from '../schema/model.js';
+import { emptyState, key, type SchemaState } from '../schema/model.js';
 import type { Effect } from '../schema/effects.js';
 import type {
   FolderFacts,
@@ -73,6 +73,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     const effects: Effect[][] = [];
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
     const newTables = new Set<string>();
+    const emptiedTables = new Set<string>();
     let inTransaction = true;
 
     if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
@@ -111,6 +112,7 @@ export function runEngine(input: EngineInput): EngineOutput {
               schema: state,
               inTransaction,
               isNewTable: (k) => newTables.has(k),
+              isEmptyTable: (k) => newTables.has(k) || emptiedTables.has(k),
               report,
             }),
           );
@@ -118,6 +120,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
       const done = applyStatement(state, statement.kind, statement.ast);
       trackNewTables(done, newTables);
+      trackEmptiedTables(statement, emptiedTables);
       effects.push(done);
     }
 
@@ -147,7 +150,7 @@ export function runEngine(input: EngineInput): EngineOutput {
           findings.push({
             rule: rule.id,
             messageId: d.messageId,
-            severity,
+            severity: d.severity === 'warn' ? 'warn' : severity,
             message: fill(template, d.data ?? {}, rule.id),
             help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
             file: d.file,
@@ -211,6 +214,17 @@ function trackNewTables(effects: Effect[], newTables: Set<string>): void {
     else if (e.kind === 'drop-table') newTables.delete(e.table);
     else if (e.kind === 'rename-table' && newTables.delete(e.from)) newTables.add(e.to);
   }
+}
+
+/** `TRUNCATE t` and `DELETE FROM t` without WHERE leave the table empty for the rest of the migration. */
+function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
+  const relations =
+    statement.kind === 'TruncateStmt'
+      ? (statement.ast.relations ?? []).map((r: { RangeVar?: { schemaname?: string; relname?: string } }) => r.RangeVar)
+      : statement.kind === 'DeleteStmt' && !statement.ast.whereClause
+        ? [statement.ast.relation]
+        : [];
+  for (const rv of relations) if (rv?.relname) emptied.add(key(rv.schemaname, rv.relname));
 }
 
 /** A `COMMIT;` in the file ends drizzle's migrate() transaction; what follows runs in autocommit until a BEGIN. */

@@ -104,6 +104,12 @@ export interface StatementContext<M extends string = string> extends BaseContext
   schema: Readonly<SchemaState>;
   /** True when `schema.table` was created earlier in this migration (new, therefore empty). */
   isNewTable(tableKey: string): boolean;
+  /**
+   * True when the table has no rows at this statement as far as the migration shows: created
+   * earlier in it, or emptied by an earlier `TRUNCATE` / `DELETE` without WHERE. Statements on
+   * an empty table cannot fail on rows, and rewrites or scans of it cost nothing.
+   */
+  isEmptyTable(tableKey: string): boolean;
   /** True when the statement runs inside drizzle's migrate() transaction (no COMMIT before it in the file). */
   inTransaction: boolean;
 }

@@ -1,6 +1,5 @@
 import { alterCommands, locateTypeName } from '../analysis/alter-table.js';
 import { castWithoutUsing, storedType, typeChangeRewrites } from '../analysis/casts.js';
-import { emptiedBefore } from '../analysis/emptied.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { str } from '../engine/ast.js';
@@ -19,14 +18,14 @@ export default defineRule({
         'Changing {table}.{column} from {from} to {to} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write of {table} waits until the migration commits, for as long as copying the table takes.{note}',
     },
   },
-  check({ statement, schema, isNewTable, migration, report }) {
+  check({ statement, schema, isEmptyTable, migration, report }) {
     let enums: { dropped: Set<string>; created: Set<string> } | undefined;
     for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
       if (subtype !== 'AT_AlterColumnType' || !table) continue;
       const def = cmd.def?.ColumnDef;
       const column = table.columns.get(cmd.name);
       if (!def?.typeName || !column) continue;
-      if (isNewTable(tableKey) || emptiedBefore(migration, statement, tableKey)) continue;
+      if (isEmptyTable(tableKey)) continue;
       const from = column.type;
       const to = typeFromAst(def.typeName);
       if (to.builtin && SERIAL_TYPES.has(to.name)) continue; // fails: cast-without-using

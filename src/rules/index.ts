@@ -10,9 +10,11 @@ import enumNotExported from './enum-not-exported.js';
 import enumRecreate from './enum-recreate.js';
 import enumValueUsedInTransaction from './enum-value-used-in-transaction.js';
 import foreignKeyNotValid from './foreign-key-not-valid.js';
+import hashDrift from './hash-drift.js';
 import identifierTooLong from './identifier-too-long.js';
 import indexNotConcurrent from './index-not-concurrent.js';
 import journalFiles from './journal-files.js';
+import journalOrder from './journal-order.js';
 import missingCreateType from './missing-create-type.js';
 import notNullWithoutDefault from './not-null-without-default.js';
 import parseError from './parse-error.js';
@@ -20,6 +22,9 @@ import renameColumn from './rename-column.js';
 import renameTable from './rename-table.js';
 import serialToIdentity from './serial-to-identity.js';
 import setNotNull from './set-not-null.js';
+import snapshotDrift from './snapshot-drift.js';
+import snapshotFork from './snapshot-fork.js';
+import statementBreakpoint from './statement-breakpoint.js';
 import suppressionComment from './suppression-comment.js';
 import tableRenameByDrop from './table-rename-by-drop.js';
 import uniqueConstraintLock from './unique-constraint-lock.js';
@@ -41,9 +46,11 @@ export const rules: Record<string, Rule> = {
   'enum-recreate': enumRecreate,
   'enum-value-used-in-transaction': enumValueUsedInTransaction,
   'foreign-key-not-valid': foreignKeyNotValid,
+  'hash-drift': hashDrift,
   'identifier-too-long': identifierTooLong,
   'index-not-concurrent': indexNotConcurrent,
   'journal-files': journalFiles,
+  'journal-order': journalOrder,
   'missing-create-type': missingCreateType,
   'not-null-without-default': notNullWithoutDefault,
   'parse-error': parseError,
@@ -51,6 +58,9 @@ export const rules: Record<string, Rule> = {
   'rename-table': renameTable,
   'serial-to-identity': serialToIdentity,
   'set-not-null': setNotNull,
+  'snapshot-drift': snapshotDrift,
+  'snapshot-fork': snapshotFork,
+  'statement-breakpoint': statementBreakpoint,
   'suppression-comment': suppressionComment,
   'table-rename-by-drop': tableRenameByDrop,
   'unique-constraint-lock': uniqueConstraintLock,

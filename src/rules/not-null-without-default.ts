@@ -1,5 +1,4 @@
 import { alterCommands, columnLabel } from '../analysis/alter-table.js';
-import { emptiedBefore } from '../analysis/emptied.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { quoteIdent, typeToSql } from '../schema/model.js';
@@ -16,13 +15,13 @@ export default defineRule({
         'Column {column} is added as NOT NULL with no default to the existing table {table}: PostgreSQL fills existing rows with NULL, so the migration fails with `column "{name}" of relation "{tableName}" contains null values` as soon as the table has a row (it passes on empty CI and dev databases). A `.$defaultFn()` does not help: drizzle applies it in the app, not in the database.',
     },
   },
-  check({ statement, schema, isNewTable, migration, report }) {
+  check({ statement, schema, isEmptyTable, migration, report }) {
     for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
       if (subtype !== 'AT_AddColumn' || !table) continue;
       const def = cmd.def?.ColumnDef;
       if (!def) continue;
       if (cmd.missing_ok === true && table.columns.has(def.colname)) continue;
-      if (isNewTable(tableKey) || emptiedBefore(migration, statement, tableKey)) continue;
+      if (isEmptyTable(tableKey)) continue;
       const facts = columnFacts(def);
       if (!facts.notNull || facts.filled) continue;
       const type = typeToSql(typeFromAst(def.typeName));

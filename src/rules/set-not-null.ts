@@ -1,5 +1,4 @@
 import { alterCommands, locateColumn } from '../analysis/alter-table.js';
-import { emptiedBefore } from '../analysis/emptied.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { str, walk } from '../engine/ast.js';
@@ -22,14 +21,14 @@ export default defineRule({
         'SET NOT NULL on {table}.{column} scans the whole table under an ACCESS EXCLUSIVE lock to check the backfill above: every read and write of {table} waits until the migration commits, and rows written by the running app since the backfill can still be NULL and fail it.',
     },
   },
-  check({ statement, schema, isNewTable, migration, settings, report }) {
+  check({ statement, schema, isEmptyTable, migration, settings, report }) {
     for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
       if (subtype !== 'AT_SetNotNull' || !table) continue;
       const column = table.columns.get(cmd.name);
       if (!column || column.notNull) continue; // unknown column, or already NOT NULL (a no-op)
       // After `SET DATA TYPE serial` (which fails; cast-without-using reports it) drizzle adds SET NOT NULL.
       if (SERIAL_TYPES.has(column.type.name)) continue;
-      if (isNewTable(tableKey) || emptiedBefore(migration, statement, tableKey)) continue;
+      if (isEmptyTable(tableKey)) continue;
       // PostgreSQL 12+ skips the scan when a validated CHECK (col IS NOT NULL) proves it.
       if (settings.pgVersion >= 12 && hasValidNotNullCheck(table, cmd.name)) continue;
       const col = quoteIdent(cmd.name);

@@ -1,6 +1,5 @@
 import { alterCommands } from '../analysis/alter-table.js';
 import { volatileCall } from '../analysis/casts.js';
-import { emptiedBefore } from '../analysis/emptied.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { exprText } from '../schema/expr.js';
@@ -22,13 +21,13 @@ export default defineRule({
         'Adding {table}.{column} with a default ({expr}) rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock before PostgreSQL 11 (the target is PostgreSQL {version}): every read and write of {table} waits until the migration commits.',
     },
   },
-  check({ statement, schema, isNewTable, migration, settings, report }) {
+  check({ statement, schema, isEmptyTable, migration, settings, report }) {
     for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
       if (subtype !== 'AT_AddColumn' || !table) continue;
       const def = cmd.def?.ColumnDef;
       if (!def) continue;
       if (cmd.missing_ok === true && table.columns.has(def.colname)) continue;
-      if (isNewTable(tableKey) || emptiedBefore(migration, statement, tableKey)) continue;
+      if (isEmptyTable(tableKey)) continue;
       const col = quoteIdent(def.colname);
       const type = typeFromAst(def.typeName);
       const typeSql = typeToSql(type);

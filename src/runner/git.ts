@@ -23,6 +23,8 @@ export interface GitBaseFacts {
   blobs: Map<string, string>;
   /** Base text of the files that exist at the base and whose blob differs from the current text, by repo-relative path. */
   changed: Map<string, string>;
+  /** The same, by the file's absolute path as the runner knows it, with its repo-relative path (rules do no path work). */
+  changedByPath: Map<string, { rel: string; text: string }>;
 }
 
 const GIT_TIMEOUT = 30_000;
@@ -94,7 +96,7 @@ export async function gitBaseFacts(ref: string, dir: string, current: { path: st
   const tip = await listBlobs(root, commit, folder);
   const fileCommit = mergeBase && mergeBase !== commit ? mergeBase : commit;
   const blobs = fileCommit === commit ? tip : await listBlobs(root, fileCommit, folder);
-  const facts: GitBaseFacts = { ref, commit, root, blobs, changed: new Map() };
+  const facts: GitBaseFacts = { ref, commit, root, blobs, changed: new Map(), changedByPath: new Map() };
   const journalPath = `${folder === '' ? '' : `${folder}/`}meta/_journal.json`;
   const journalBlob = tip.get(journalPath);
   if (journalBlob) {
@@ -111,7 +113,9 @@ export async function gitBaseFacts(ref: string, dir: string, current: { path: st
       const rel = repoPath(root, path);
       const sha = blobs.get(rel);
       if (!sha || sha === gitBlobId(Buffer.from(text, 'utf8'))) return;
-      facts.changed.set(rel, await git(['cat-file', 'blob', sha], root));
+      const baseText = await git(['cat-file', 'blob', sha], root);
+      facts.changed.set(rel, baseText);
+      facts.changedByPath.set(path, { rel, text: baseText });
     }),
   );
   return facts;

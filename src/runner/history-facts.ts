@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
@@ -95,12 +95,10 @@ export interface GatherOptions {
 /** The rules that read these facts. */
 export const HISTORY_RULES = ['hash-drift', 'snapshot-drift', 'journal-order', 'journal-files', 'snapshot-fork', 'statement-breakpoint'];
 
-export const ROOT_SNAPSHOT_ID = '00000000-0000-0000-0000-000000000000';
+export { ROOT_SNAPSHOT_ID } from '../engine/hash.js';
 const HEAD_BYTES = 4096;
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { sha256 };
 
 export async function gatherHistoryFacts(options: GatherOptions): Promise<HistoryFacts> {
   const { project, cwd, texts, active } = options;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -51,7 +52,8 @@ export function resolveSince(since: string | undefined, cwd: string, env: NodeJS
 
 /** Migrations added or changed since `ref` (compared with the merge base, as a pull request is). */
 export function selectSince(ref: string, dir: string, cwd: string): Selection {
-  const root = requireRepo(cwd, '--since');
+  // The repository is the one holding the migrations, wherever the command runs from.
+  const root = requireRepo(existsSync(dir) ? dir : cwd, '--since');
   if (tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root) === undefined) fetchBase(ref, root);
   const base = tryGit(['merge-base', ref, 'HEAD'], root)?.trim() || tryGit(['rev-parse', ref], root)?.trim();
   if (!base) throw new UsageError(`--since ${ref}: no common history with HEAD`, 'fetch the full history (actions/checkout with fetch-depth: 0)');
@@ -78,7 +80,7 @@ function fetchBase(ref: string, root: string): void {
 
 /** The staged migrations, and the index content of files whose working copy differs from it. */
 export function selectStaged(dir: string, cwd: string): Selection {
-  const root = requireRepo(cwd, '--staged');
+  const root = requireRepo(existsSync(dir) ? dir : cwd, '--staged');
   const rel = relative(root, dir) || '.';
   const staged = toAbsolute(root, git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root));
   const unstaged = git(['diff', '--name-only', '--', rel], root).split('\n').filter(Boolean);

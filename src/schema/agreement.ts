@@ -5,8 +5,9 @@ import { findDrizzleConfig, readDrizzleConfig } from '../runner/drizzle-config.j
 import { UsageError } from '../runner/errors.js';
 import { ruleList } from '../rules/index.js';
 import { loadFiles, loadFolder, type Project } from '../runner/project.js';
-import { compareSchemas, type SchemaDifference } from './compare.js';
-import { fromSnapshot } from './snapshot.js';
+import type { SchemaDifference } from './compare.js';
+import { differencesFromSnapshot, snapshotState } from './snapshot-diff.js';
+export { differencesFromSnapshot, snapshotState };
 import type { SchemaState } from './model.js';
 
 export interface AgreementReport {
@@ -72,23 +73,6 @@ export async function checkSnapshotAgreement(options: { cwd?: string; paths?: st
   checkChain(project, heads, report);
   report.chainIntact = report.chainProblems.length === 0;
   return report;
-}
-
-/**
- * The model of a drizzle-kit 0.x PostgreSQL snapshot, or why it cannot be built (shared by
- * checkSnapshotAgreement and the snapshot-drift rule).
- */
-export function snapshotState(snapshot: unknown): { state: SchemaState } | { reason: string } {
-  const s = snapshot as { tables?: unknown; ddl?: unknown; version?: unknown } | undefined;
-  if (!s || typeof s !== 'object' || !s.tables || Array.isArray(s.ddl)) return { reason: `unsupported snapshot format (version ${String(s?.version ?? '?')})` };
-  return { state: fromSnapshot(s) };
-}
-
-/** What differs between a replayed schema (left, `sql`) and a snapshot (right, `snapshot`). */
-export function differencesFromSnapshot(state: SchemaState, snapshot: unknown): { differences: SchemaDifference[] } | { reason: string } {
-  const built = snapshotState(snapshot);
-  if ('reason' in built) return built;
-  return { differences: compareSchemas(state, built.state, { left: 'sql', right: 'snapshot' }) };
 }
 
 function checkChain(project: Project, heads: Map<string, { id?: string; prevId?: string; prevIds?: string[] }>, report: AgreementReport): void {

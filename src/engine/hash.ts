@@ -1,0 +1,9 @@
+import { createHash } from 'node:crypto';
+
+/** sha256 of a migration's text, exactly as drizzle-orm's migrator stores it in `__drizzle_migrations.hash`. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The `prevId` of the first snapshot drizzle-kit writes. */
+export const ROOT_SNAPSHOT_ID = '00000000-0000-0000-0000-000000000000';

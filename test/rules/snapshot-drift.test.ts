@@ -1,0 +1,51 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import rule from '../../src/rules/snapshot-drift.js';
+import { addMigration, gitInit, historyTester } from '../helpers/history.js';
+
+const t = historyTester(rule);
+const edit = (dir: string, file: string, change: (sql: string) => string) => writeFileSync(join(dir, file), change(readFileSync(join(dir, file), 'utf8')));
+
+describe('snapshot-drift', () => {
+  it.each(['examples/shop/drizzle', 'fixtures/projects/safe/drizzle', '../shared/corpus/vercel__ai-chatbot', '../shared/corpus/simstudioai__sim'])('valid: %s as generated', async (dir) => {
+    expect(await t.findings(dir)).toEqual([]);
+  });
+
+  it('invalid: the newest migration edited by hand (index on another column)', async () => {
+    const dir = t.folder('edited', (d) => edit(d, '0005_orders_created_at_index.sql', (s) => s.replace('("created_at")', '("status")')));
+    const found = await t.findings(dir);
+    expect(found.map((f) => f.messageId)).toEqual(['differs']);
+    expect(found[0].message).toContain('orders_created_at_idx');
+    expect(found[0].message).toContain('meta/0005_snapshot.json');
+  });
+
+  it('invalid: a statement removed from the SQL (the snapshot has the index, the SQL never creates it)', async () => {
+    const dir = t.folder('removed', (d) => writeFileSync(join(d, '0005_orders_created_at_index.sql'), 'SELECT 1;'));
+    const found = await t.findings(dir);
+    expect(found.map((f) => f.messageId)).toEqual(['onlyInSnapshot']);
+    expect(found[0].message).toMatch(/has index .*orders_created_at_idx, but 0005_orders_created_at_index\.sql never creates it/);
+  });
+
+  it('with a git base, every changed migration is compared (not only the newest)', async () => {
+    const dir = t.folder('since');
+    gitInit(dir);
+    edit(dir, '0002_product_sku.sql', (s) => s.replace(/varchar\(64\)/g, 'varchar(128)'));
+    const found = await t.findings(dir, { since: 'main', cwd: dir, paths: ['.'] });
+    expect(found.map((f) => [f.messageId, f.migration])).toEqual([['differs', '0002_product_sku']]);
+    expect(found[0].message).toContain('varchar(128)');
+  });
+
+  it('valid: a `generate --custom` migration with data changes only', async () => {
+    const dir = t.folder('custom-data', (d) => addMigration(d, '0006_backfill', '-- Custom SQL migration file, put your code below! --\nUPDATE "users" SET "email" = lower("email");'));
+    expect(await t.findings(dir)).toEqual([]);
+  });
+
+  it('invalid (warn): a `generate --custom` migration that changes a tracked table', async () => {
+    const dir = t.folder('custom-ddl', (d) => addMigration(d, '0006_nickname', '-- Custom SQL migration file, put your code below! --\nALTER TABLE "users" ADD COLUMN "nickname" text;'));
+    const found = await t.findings(dir);
+    expect(found.map((f) => f.messageId)).toEqual(['custom']);
+    expect(found[0].message).toContain('users.nickname');
+    expect(found[0].message).toContain('undoes the change');
+  });
+});
