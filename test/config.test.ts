@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,4 +70,26 @@ describe('migration-lint config', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+});
+
+describe('suppressions through the real CLI', () => {
+  it('an inline ignore with a reason hides the finding; without a reason it is itself reported', () => {
+    const dir = shop('inline', {});
+    const file = join(dir, 'drizzle/0005_orders_created_at_index.sql');
+    const sql = readFileSync(file, 'utf8');
+    writeFileSync(file, `-- migration-lint-ignore concurrently-in-transaction: this file runs with psql in the deploy script\n${sql}`);
+    const ok = JSON.parse(runCli(['--format', 'json'], { cwd: dir }).stdout);
+    expect(ok.findings.some((f: { rule: string }) => f.rule === 'concurrently-in-transaction')).toBe(false);
+
+    writeFileSync(file, `-- migration-lint-ignore concurrently-in-transaction\n${sql}`);
+    const bad = JSON.parse(runCli(['--format', 'json'], { cwd: dir }).stdout);
+    const rules = bad.findings.filter((f: { migration: string }) => f.migration === '0005_orders_created_at_index').map((f: { rule: string; line: number }) => `${f.rule}@${f.line}`);
+    expect(rules).toEqual(expect.arrayContaining(['suppression-comment@1', 'concurrently-in-transaction@2']));
+  });
+
+  it('config ignores apply to already-applied migrations without editing them', () => {
+    const dir = shop('ignores', { 'migration-lint.config.json': JSON.stringify({ ignores: [{ migration: '0005_*', reason: 'built with psql in the deploy script' }] }) });
+    const doc = JSON.parse(runCli(['--format', 'json'], { cwd: dir }).stdout);
+    expect(doc.findings.some((f: { migration: string }) => f.migration === '0005_orders_created_at_index')).toBe(false);
+  });
 });
