@@ -80,10 +80,10 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const failure of parsed.parseFailures) {
         findings.push({
           rule: PARSE_ERROR,
-          messageId: 'syntax',
+          messageId: failure.kind ?? 'syntax',
           severity: severityOf(parseErrorRule) as Severity,
-          message: fill(parseErrorRule.meta.messages.syntax ?? '{message}', { message: failure.message }),
-          help: parseErrorRule.meta.help?.syntax,
+          message: fill(parseErrorRule.meta.messages[failure.kind ?? 'syntax'] ?? '{message}', { message: failure.message }),
+          help: parseErrorRule.meta.help?.[failure.kind ?? 'syntax'],
           file: migration.file,
           // Where the parser stopped, to the end of the statement (or just that point when it
           // stopped past the statement's text, e.g. "at end of input" after a trailing comment).

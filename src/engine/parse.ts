@@ -51,6 +51,10 @@ export function parseMigration(input: MigrationInput): ParsedMigration {
     });
     chunks[0] = { ...chunks[0], text: ' ' + chunks[0].text.slice(1) };
   }
+  if (input.invalidUtf8At !== undefined) {
+    const at = lines.locate({ start: input.invalidUtf8At, end: input.invalidUtf8At + 1 });
+    parseFailures.push({ kind: 'encoding', chunk: 0, message: 'invalid UTF-8', location: at, at, sql: lines.lineText(at.line) });
+  }
   for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
   return { ...input, statements, parseFailures, chunkCount: chunks.length };
 }

@@ -34,6 +34,8 @@ export interface Statement {
 
 /** A statement libpg-query rejected; it becomes a `parse-error` finding. */
 export interface ParseFailure {
+  /** `syntax`: PostgreSQL rejects it; `encoding`: the file is not valid UTF-8. */
+  kind?: 'syntax' | 'encoding';
   chunk: number;
   message: string;
   /** The whole failing statement. */
@@ -53,6 +55,8 @@ export interface MigrationInput {
   /** Journal facts, when there is a journal. */
   idx?: number;
   when?: number;
+  /** Offset (in `text`) of the first byte sequence that was not valid UTF-8, replaced by U+FFFD when read. */
+  invalidUtf8At?: number;
 }
 
 export interface ParsedMigration extends MigrationInput {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
@@ -11,6 +12,7 @@ import { UsageError } from './errors.js';
 import { loadFiles, loadFolder, readFromDisk, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
+import { mark } from './timings.js';
 
 export interface LintOptions {
   /** Working directory: where drizzle.config.* is looked for, and what paths are relative to. */
@@ -66,26 +68,34 @@ export const DEFAULT_PG_VERSION = 16;
 
 /** Lint a drizzle project, folder or SQL files. Throws UsageError for bad input (exit 2). */
 export async function lint(options: LintOptions = {}): Promise<LintResult> {
+  mark('lint() called');
   const cwd = resolve(options.cwd ?? process.cwd());
   const allRules = [...ruleList, ...(options.extraRules ?? [])];
   const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
   const settings = resolveSettings(options, config, allRules);
   const target = resolveTarget(options, cwd);
+  mark('config');
   const selection = select(options, target.dir, cwd);
+  mark('selection (git)');
   const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
   const project = target.load(read);
+  mark('load project (journal, folder)');
   await loadParser();
+  mark('load parser (wasm)');
 
   const sources = new Map<string, string>();
   const parsed: ParsedMigration[] = project.migrations.map((m) => {
     const text = readMigration(m.path, m.file, read);
     sources.set(m.file, text);
-    return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when });
+    return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) });
   });
   const isSelected = selector(project, config, selection);
+  mark('read + parse migrations');
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
+  mark('schema source');
   const integrity = await historyFacts(options, project, parsed, settings, allRules, cwd, selection?.base);
+  mark('history facts');
   const { findings } = runEngine({
     schemaSource,
     migrations: parsed,
@@ -101,6 +111,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     afterMigration: options.afterMigration,
     isSelected: (m) => isSelected(m.tag, m.file),
   });
+  mark('engine (replay + rules)');
   const kept = applyConfigIgnores(findings, config);
   kept.sort(byLocation(parsed));
   const linted = parsed.filter((m) => isSelected(m.tag, m.file)).length;
@@ -210,6 +221,20 @@ function isFile(path: string): boolean {
     return statSync(path).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Text read as UTF-8 has U+FFFD where the bytes were invalid, as drizzle's migrator sees it too.
+ * Only when U+FFFD appears are the bytes checked (a file may contain a real U+FFFD).
+ */
+function invalidUtf8(text: string, path: string, read: TextReader): { invalidUtf8At?: number } {
+  const at = text.indexOf('\ufffd');
+  if (at < 0 || read !== readFromDisk) return {};
+  try {
+    return isUtf8(readFileSync(path)) ? {} : { invalidUtf8At: at };
+  } catch {
+    return {};
   }
 }
 

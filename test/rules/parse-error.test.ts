@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lint } from '../../src/runner/lint.js';
 import rule from '../../src/rules/parse-error.js';
 import { testRule } from '../helpers/rule-tester.js';
 
@@ -25,4 +30,23 @@ testRule(rule, {
       errors: [{ messageId: 'syntax', line: 2, column: 8 }],
     },
   ],
+});
+
+describe('parse-error: files that are not valid UTF-8', () => {
+  it('reports the first invalid byte, and still lints the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-latin1-'));
+    const file = join(dir, '0000_latin1.sql');
+    writeFileSync(file, Buffer.concat([Buffer.from('CREATE INDEX CONCURRENTLY "i" ON "t" ("a");\nCOMMENT ON TABLE "t" IS \'Gr'), Buffer.from([0xf6, 0xdf]), Buffer.from("e';\n")]));
+    const result = await lint({ paths: [file] });
+    expect(result.findings.map((f) => `${f.rule}/${f.messageId}@${f.line}:${f.column}`)).toEqual(['concurrently-in-transaction/inTransaction@1:1', 'parse-error/encoding@2:28']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a real U+FFFD in a UTF-8 file is not an encoding problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-fffd-'));
+    const file = join(dir, '0000_fffd.sql');
+    writeFileSync(file, "COMMENT ON TABLE \"t\" IS '\ufffd';\n", 'utf8');
+    expect((await lint({ paths: [file] })).findings).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
