@@ -52,6 +52,9 @@ export default defineRule({
       if (i > 0 && !previousFile?.snapshot) continue; // no base to replay on
       const after = facts.readSnapshot(file.snapshot);
       const before = previousFile?.snapshot ? facts.readSnapshot(previousFile.snapshot) : undefined;
+      // Snapshot N not built on snapshot N-1 (two branches merged, a broken chain): the difference
+      // is the fork's, not this SQL's; snapshot-fork reports it and says what is missing.
+      if (before !== undefined && !buildsOn(after, before)) continue;
       const base = before === undefined ? { state: emptyState() } : snapshotState(before);
       if ('reason' in base || !after) continue;
       for (const s of migration.statements) applyStatement(base.state, s.kind, s.ast);
@@ -91,4 +94,11 @@ function sameContent(a: unknown, b: unknown): boolean {
     return JSON.stringify(rest);
   };
   return strip(a) === strip(b);
+}
+
+function buildsOn(after: unknown, before: unknown): boolean {
+  const parent = after as { prevId?: unknown; prevIds?: unknown } | undefined;
+  const id = (before as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'string') return true;
+  return parent?.prevId === id || (Array.isArray(parent?.prevIds) && parent.prevIds.includes(id));
 }
