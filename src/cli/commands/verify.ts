@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../../runner/errors.js';
+import { redactUrl } from '../../runner/database.js';
+import type { Streams } from '../../cli.js';
+
+const HELP = `Usage: migration-lint verify [folder | files…] [options]
+
+Apply the migration history to a real PostgreSQL — embedded PGlite by default (in-process, no
+server), or a throwaway database on a server with --database-url — the way drizzle-orm's migrate()
+does, and report every statement that fails (file:line, PostgreSQL's message, SQLSTATE, hint),
+the tables it could not seed, and the locks and rewrites of every statement.
+
+Options:
+  -c, --config FILE         drizzle config (default ./drizzle.config.*): its \`out\` folder
+  --since REF               review the migrations added or changed since REF; earlier ones are context
+  -f, --format NAME         pretty (default) or json
+  --database-url URL        run on this server in a throwaway database (CREATE DATABASE
+                            migration_lint_verify_<random>, dropped at the end, also on failure
+                            and Ctrl-C); never writes to an existing database
+  --against URL             read-only: compare the database's __drizzle_migrations with the journal
+                            (skipped entries, unknown rows, changed files); runs no migration
+  --seed FILE               SQL with your own rows, run before the automatic seeding
+  --no-seed                 do not insert representative rows before the migrations under review
+  --transaction MODE        batch (default: the migrations under review in one transaction, as
+                            migrate() runs pending migrations) or each (one per migration)
+  --no-trace                skip the lock and rewrite trace (faster on long histories)
+  --color, --no-color
+  -h, --help
+
+Exit codes: 0 every migration under review applied, 1 failures, 2 usage or engine error.
+`;
+
+export default async function verify(argv: string[], io: Streams): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        since: { type: 'string' },
+        format: { type: 'string', short: 'f', default: 'pretty' },
+        'database-url': { type: 'string' },
+        against: { type: 'string' },
+        seed: { type: 'string' },
+        'no-seed': { type: 'boolean' },
+        transaction: { type: 'string', default: 'batch' },
+        'no-trace': { type: 'boolean' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    } as const);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint verify --help`');
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (v.format !== 'pretty' && v.format !== 'json') throw new UsageError(`--format ${v.format}: verify prints pretty or json`);
+  if (v.transaction !== 'batch' && v.transaction !== 'each') throw new UsageError(`--transaction ${v.transaction}: expected batch or each`);
+  if (v.against !== undefined && v['database-url'] !== undefined) throw new UsageError('--against (read-only drift check) and --database-url (throwaway database) cannot be combined');
+  const cwd = process.cwd();
+  if (v.seed !== undefined && !existsSync(resolve(cwd, v.seed))) throw new UsageError(`--seed ${v.seed}: file not found`);
+  const color = v['no-color'] ? false : v.color ?? (process.env.NO_COLOR ? false : process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : io.stdout.isTTY === true);
+
+  const t0 = performance.now();
+  const { loadHistory } = await import('../../verify/load.js');
+  const history = await loadHistory({ cwd, paths: parsed.positionals, ...(v.config !== undefined ? { config: v.config } : {}), ...(v.since !== undefined ? { since: v.since } : {}) });
+  const loadMs = performance.now() - t0;
+
+  if (v.against !== undefined) {
+    const { checkDrift, formatDriftPretty } = await import('../../verify/drift.js');
+    const report = await checkDrift(v.against, history);
+    io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDriftPretty(report, color));
+    return report.problems > 0 ? 1 : 0;
+  }
+
+  const { startPglite, startPostgres, extensionsUsed, EngineError } = await import('../../verify/engine.js');
+  const { runHistory } = await import('../../verify/run.js');
+  const { formatVerifyPretty, formatVerifyJson } = await import('../../verify/format.js');
+  const t1 = performance.now();
+  let engine;
+  const notes: string[] = [];
+  try {
+    if (v['database-url'] !== undefined) engine = await startPostgres(v['database-url']);
+    else {
+      const started = await startPglite(extensionsUsed(history.migrations.map((m) => m.text), history.lintConfig.extensions ?? []));
+      engine = started.engine;
+      if (started.missing.length) notes.push(`PGlite does not bundle the extension(s) ${started.missing.join(', ')}: statements that need them cannot be checked here; use --database-url with a server that has them`);
+    }
+  } catch (error) {
+    if (error instanceof EngineError) {
+      io.stderr.write(`migration-lint: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      return 2;
+    }
+    throw error;
+  }
+  const startMs = performance.now() - t1;
+  const running = engine;
+  const interrupt = (signal: NodeJS.Signals) => {
+    io.stderr.write(`migration-lint: ${signal}: dropping the throwaway database\n`);
+    void running.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let result;
+  try {
+    result = await runHistory(engine, history, {
+      transaction: v.transaction,
+      seed: !v['no-seed'],
+      ...(v.seed !== undefined ? { seedFile: resolve(cwd, v.seed) } : {}),
+      trace: !v['no-trace'],
+    });
+  } catch (error) {
+    io.stderr.write(`migration-lint: verify stopped: ${v['database-url'] ? (await import('../../verify/engine.js')).maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}\n`);
+    return 2;
+  } finally {
+    const t2 = performance.now();
+    await engine.close();
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
+    if (result) result.phases.push({ name: engine.kind === 'postgres' ? 'drop database' : 'close engine', ms: performance.now() - t2 });
+  }
+  result.phases.unshift({ name: 'load + parse', ms: loadMs }, { name: `start ${engine.kind === 'pglite' ? 'PGlite' : `PostgreSQL (${redactUrl(v['database-url']!)})`}`, ms: startMs });
+  const output = v.format === 'json' ? formatVerifyJson({ ...result, ...(notes.length ? { notes } : {}) } as never) : formatVerifyPretty(result, { color }) + notes.map((n) => `note: ${n}\n`).join('');
+  io.stdout.write(output);
+  if (result.aborted) return 2;
+  return result.summary.failed > 0 || result.summary.unchecked > 0 ? 1 : 0;
+}

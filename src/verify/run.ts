@@ -1,0 +1,321 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { LineIndex } from '../engine/source.js';
+import type { ParsedMigration } from '../engine/types.js';
+import { toPgError, isServerError, type Engine, type PgError } from './engine.js';
+import type { LoadedHistory } from './load.js';
+import { seedTables, type SeedTable } from './seed.js';
+import { diff, snapshot, type LockEntry, type TraceState } from './trace.js';
+
+export type TransactionMode = 'batch' | 'each';
+
+export interface VerifyOptions {
+  /** `batch` (default): all migrations under review in one transaction, as drizzle's migrate() runs pending migrations, with savepoints; `each`: one transaction per migration. */
+  transaction?: TransactionMode;
+  /** Insert representative rows before the migrations under review (default true). */
+  seed?: boolean;
+  /** The user's own rows, run before the automatic seeding. */
+  seedFile?: string;
+  /** Record locks and rewrites per statement (default true). */
+  trace?: boolean;
+}
+
+export interface Failure {
+  migration: string;
+  file: string;
+  /** 0-based statement index in the migration (top-level statements, in file order). */
+  statement: number;
+  /** 0-based `--> statement-breakpoint` chunk. */
+  chunk: number;
+  line: number;
+  column: number;
+  /** Where PostgreSQL points inside the statement, when it reports a position. */
+  at?: { line: number; column: number };
+  sql: string;
+  message: string;
+  code?: string;
+  hint?: string;
+  detail?: string;
+  /** The error depends on the rows (SQLSTATE class 22 or 23 on seeded data): production fails when its rows look like these. */
+  dataDependent?: boolean;
+}
+
+export interface StatementResult {
+  index: number;
+  chunk: number;
+  line: number;
+  column: number;
+  /** First line of the statement, shortened. */
+  summary: string;
+  /** skipped: transaction control (BEGIN/COMMIT…), which verify does not send (it owns the transaction). */
+  status: 'applied' | 'failed' | 'unchecked' | 'not-run' | 'skipped';
+  ms: number;
+  locks?: LockEntry[];
+  rewrites?: string[];
+  failure?: Failure;
+  /** For `unchecked`: the earlier failure it depends on. */
+  because?: string;
+}
+
+export interface MigrationResult {
+  tag: string;
+  file: string;
+  /** `context`: before the migrations under review (replayed, not judged); `review`: under review. */
+  phase: 'context' | 'review';
+  /** applied; failed (a statement failed on its own); unchecked (failed only on objects an earlier failure did not create). */
+  status: 'applied' | 'failed' | 'unchecked';
+  ms: number;
+  statements: StatementResult[];
+  /** Seeding done just before this migration. */
+  seeded?: SeedTable[];
+}
+
+export interface VerifyResult {
+  engine: string;
+  transaction: TransactionMode;
+  reviewFrom: number;
+  reviewReason: string;
+  migrations: MigrationResult[];
+  seed: { tables: SeedTable[]; file?: { path: string; error?: PgError } };
+  phases: { name: string; ms: number }[];
+  summary: { applied: number; failed: number; unchecked: number; contextFailed: number; review: number };
+  /** Set when the engine itself broke (connection lost…): the run stopped. */
+  aborted?: string;
+}
+
+/** SQLSTATEs of "does not exist" errors: a later failure of this kind may only echo an earlier one. */
+const UNDEFINED = new Set(['42P01', '42703', '42704', '42883', '3F000', '42P02', '42710', '42P07']);
+
+interface Unit {
+  index: number;
+  chunk: number;
+  start: number;
+  sql: string;
+  kind?: string;
+}
+
+/** The statements as the migrator sends them: top-level statements (and unparsable pieces), in file order. */
+function units(m: ParsedMigration): Unit[] {
+  const out: Unit[] = m.statements.filter((s) => s.origin === 'top-level').map((s) => ({ index: 0, chunk: s.chunk, start: s.location.start, sql: s.sql, kind: s.kind }));
+  for (const f of m.parseFailures) if (f.sql.trim() && !f.message.includes('byte order mark')) out.push({ index: 0, chunk: f.chunk, start: f.location.start, sql: f.sql });
+  out.sort((a, b) => a.start - b.start);
+  out.forEach((u, i) => (u.index = i));
+  return out;
+}
+
+function summaryOf(sql: string): string {
+  const line = sql.replace(/^(\s*--[^\n]*\n)+/, '').trim().split('\n')[0] ?? '';
+  return line.length > 100 ? `${line.slice(0, 97)}…` : line;
+}
+
+/** Names in a "does not exist" message: `relation "x"`, `column a.workspace_id`, `type "public.x"`. */
+function quotedNames(message: string): string[] {
+  const names = [...message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  for (const m of message.matchAll(/\b(?:column|relation|type|function|schema|constraint|index)\s+([\w.$]+)/g)) names.push(m[1]);
+  return [...new Set(names.flatMap((n) => [n, n.split('.').pop()!]))].filter((n) => n.length > 1);
+}
+
+/**
+ * Apply the history the way drizzle-orm's migrator does — journal order, the file split on
+ * `--> statement-breakpoint` (each chunk's statements sent in order), bookkeeping rows of
+ * (sha256 of the file, journal `when`) — and record, per statement, failures (PostgreSQL's
+ * message, SQLSTATE, hint, file:line), locks and rewrites.
+ *
+ * Migrations before `reviewFrom` are context: each in its own transaction, a failing statement
+ * skipped (they ran in production somehow). Then the tables are seeded, and the migrations under
+ * review run — in `batch` mode in ONE transaction like migrate(), each migration in a savepoint
+ * (and each statement in a nested one) so a failure is attributed and rolled back, and the next
+ * migrations run against the state before the failed one.
+ */
+export async function runHistory(engine: Engine, history: LoadedHistory, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const mode = options.transaction ?? 'batch';
+  const trace = options.trace !== false;
+  const phases: { name: string; ms: number }[] = [];
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      const existing = phases.find((p) => p.name === name);
+      if (existing) existing.ms += performance.now() - t0;
+      else phases.push({ name, ms: performance.now() - t0 });
+    }
+  };
+  const { schema, table } = history.migrationsTable;
+  const bookkeeping = `"${schema.replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
+  const results: MigrationResult[] = [];
+  const seeded = new Set<number>();
+  const seedReport: VerifyResult['seed'] = { tables: [] };
+  /** Failed statements so far (text), to tell a consequence from a failure of its own. */
+  const failedSql: { tag: string; index: number; sql: string }[] = [];
+  let aborted: string | undefined;
+
+  await timed('bookkeeping table', async () => {
+    await engine.exec(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+    await engine.exec(`CREATE TABLE IF NOT EXISTS ${bookkeeping} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  });
+  const excludeTable = `${schema}.${table}`;
+
+  const applyMigration = async (m: ParsedMigration, phase: 'context' | 'review', inBatch: boolean): Promise<MigrationResult> => {
+    const t0 = performance.now();
+    const lines = new LineIndex(m.text);
+    const list = units(m);
+    const statements: StatementResult[] = [];
+    const deferred: Unit[] = [];
+    let state: TraceState | undefined;
+    if (inBatch) await engine.exec('SAVEPOINT migration_lint_migration');
+    else await engine.exec('BEGIN');
+    if (trace && phase === 'review') state = (await snapshot(engine)).state;
+    let ownFailure = false;
+    let anyFailure = false;
+    for (const u of list) {
+      const pos = lines.position(u.start);
+      const base: StatementResult = { index: u.index, chunk: u.chunk, line: pos.line, column: pos.column, summary: summaryOf(u.sql), status: 'applied', ms: 0 };
+      if (u.kind === 'TransactionStmt') {
+        // In migrate() a COMMIT here ends drizzle's transaction early; verify keeps its own and says so.
+        base.status = 'skipped';
+        base.because = 'transaction control: in migrate() it ends or nests drizzle\'s transaction (the statements after a COMMIT run outside it); verify does not send it';
+        statements.push(base);
+        continue;
+      }
+      const s0 = performance.now();
+      await engine.exec('SAVEPOINT migration_lint_statement');
+      try {
+        await engine.exec(u.sql);
+        base.ms = performance.now() - s0;
+        await engine.exec('RELEASE SAVEPOINT migration_lint_statement');
+        if (state) {
+          const d = await diff(engine, state);
+          state = d.state;
+          base.locks = d.locks;
+          base.rewrites = d.rewrites;
+        }
+      } catch (error) {
+        base.ms = performance.now() - s0;
+        if (!isServerError(error)) throw error;
+        await engine.exec('ROLLBACK TO SAVEPOINT migration_lint_statement');
+        await engine.exec('RELEASE SAVEPOINT migration_lint_statement');
+        const e = toPgError(error);
+        if (phase === 'context' && e.code === '25001') {
+          // Context migrations ran in production somehow: run CONCURRENTLY builds after the commit.
+          deferred.push(u);
+          statements.push(base);
+          continue;
+        }
+        const failure: Failure = {
+          migration: m.tag,
+          file: m.file,
+          statement: u.index,
+          chunk: u.chunk,
+          line: pos.line,
+          column: pos.column,
+          sql: u.sql.trim(),
+          message: e.message,
+          ...(e.code ? { code: e.code } : {}),
+          ...(e.hint ? { hint: e.hint } : {}),
+          ...(e.detail ? { detail: e.detail } : {}),
+          ...(e.code && /^2[23]/.test(e.code) ? { dataDependent: true } : {}),
+        };
+        if (e.position !== undefined) {
+          const at = lines.position(u.start + e.position - 1);
+          failure.at = { line: at.line, column: at.column };
+        }
+        const cause = e.code && UNDEFINED.has(e.code) ? failedSql.find((f) => quotedNames(e.message).some((n) => new RegExp(`(^|[^\\w$])"?${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^\\w$])`, 'i').test(f.sql))) : undefined;
+        base.failure = failure;
+        if (cause) {
+          base.status = 'unchecked';
+          base.because = `${cause.tag} statement ${cause.index + 1} failed`;
+        } else {
+          base.status = 'failed';
+          ownFailure = true;
+        }
+        anyFailure = true;
+        failedSql.push({ tag: m.tag, index: u.index, sql: u.sql });
+      }
+      statements.push(base);
+    }
+    const failedMigration = anyFailure && phase === 'review';
+    if (!failedMigration) {
+      const hash = createHash('sha256').update(m.text).digest('hex');
+      await engine.query(`INSERT INTO ${bookkeeping} (hash, created_at) VALUES ($1, $2)`, [hash, m.when ?? Date.now()]);
+    }
+    if (inBatch) await engine.exec(failedMigration ? 'ROLLBACK TO SAVEPOINT migration_lint_migration' : 'RELEASE SAVEPOINT migration_lint_migration');
+    else await engine.exec(failedMigration ? 'ROLLBACK' : 'COMMIT');
+    if (failedMigration && inBatch) await engine.exec('RELEASE SAVEPOINT migration_lint_migration');
+    for (const u of deferred) {
+      try {
+        await engine.exec(u.sql);
+      } catch {
+        /* context: best effort */
+      }
+    }
+    if (failedMigration) for (const s of statements) if (s.status === 'applied') s.status = 'not-run';
+    return { tag: m.tag, file: m.file, phase, status: !anyFailure ? 'applied' : ownFailure || phase === 'context' ? 'failed' : 'unchecked', ms: performance.now() - t0, statements };
+  };
+
+  const seedNow = async (inTransaction: boolean): Promise<SeedTable[]> =>
+    timed('seed', async () => {
+      if (!inTransaction) await engine.exec('BEGIN');
+      const outcome = await seedTables(engine, seeded, excludeTable);
+      if (!inTransaction) await engine.exec('COMMIT');
+      seedReport.tables.push(...outcome.tables);
+      return outcome.tables;
+    });
+
+  try {
+    const context = history.migrations.slice(0, history.reviewFrom);
+    await timed(`context (${context.length} migrations)`, async () => {
+      for (const m of context) results.push(await applyMigration(m, 'context', false));
+    });
+    if (options.seedFile) {
+      await timed('seed', async () => {
+        const text = readFileSync(options.seedFile!, 'utf8');
+        try {
+          await engine.exec(text);
+          seedReport.file = { path: options.seedFile! };
+        } catch (error) {
+          if (!isServerError(error)) throw error;
+          seedReport.file = { path: options.seedFile!, error: toPgError(error) };
+        }
+      });
+    }
+    const review = history.migrations.slice(history.reviewFrom);
+    const seed = options.seed !== false;
+    if (seed && review.length > 0) await seedNow(false);
+    await timed(`review (${review.length} migrations)`, async () => {
+      if (mode === 'batch' && review.length > 0) await engine.exec('BEGIN');
+      for (const [i, m] of review.entries()) {
+        // Tables created by earlier migrations under review get rows too: each migration meets populated tables.
+        const fresh = seed && i > 0 ? await seedNow(mode === 'batch') : [];
+        const r = await applyMigration(m, 'review', mode === 'batch');
+        if (fresh.length) r.seeded = fresh;
+        results.push(r);
+      }
+      if (mode === 'batch' && review.length > 0) await engine.exec('ROLLBACK');
+    });
+  } catch (error) {
+    if (isServerError(error)) throw error;
+    aborted = (error as Error).message;
+  }
+  const inReview = results.filter((r) => r.phase === 'review');
+  for (const m of history.migrations.slice(results.length)) {
+    results.push({ tag: m.tag, file: m.file, phase: results.length < history.reviewFrom ? 'context' : 'review', status: 'unchecked', ms: 0, statements: [] });
+  }
+  return {
+    engine: engine.description,
+    transaction: mode,
+    reviewFrom: history.reviewFrom,
+    reviewReason: history.reviewReason,
+    migrations: results,
+    seed: seedReport,
+    phases,
+    summary: {
+      review: history.migrations.length - history.reviewFrom,
+      applied: inReview.filter((r) => r.status === 'applied').length,
+      failed: inReview.filter((r) => r.status === 'failed').length,
+      unchecked: results.filter((r) => r.phase === 'review' && r.status === 'unchecked').length,
+      contextFailed: results.filter((r) => r.phase === 'context' && r.status === 'failed').length,
+    },
+    ...(aborted ? { aborted } : {}),
+  };
+}

@@ -1,0 +1,123 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+/**
+ * verify --database-url (throwaway database on a real server), verify --against (read-only drift)
+ * and baseline, against the server from scripts/ci/postgres.sh (MIGRATION_LINT_PG_URL).
+ */
+const url = process.env.MIGRATION_LINT_PG_URL;
+const temp = mkdtempSync(join(tmpdir(), 'ml-verify-db-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+type Client = { connect(): Promise<void>; query(q: string, v?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; end(): Promise<void> };
+async function client(connectionString: string): Promise<Client> {
+  const pg = (await import('pg' as string)) as { default: { Client: new (c: unknown) => Client } };
+  const c = new pg.default.Client({ connectionString });
+  await c.connect();
+  return c;
+}
+async function databases(): Promise<string[]> {
+  const c = await client(url!);
+  try {
+    return (await c.query('SELECT datname FROM pg_database ORDER BY 1')).rows.map((r) => String(r.datname));
+  } finally {
+    await c.end();
+  }
+}
+/** A fresh database for a test, and its URL. */
+async function freshDatabase(name: string): Promise<string> {
+  const c = await client(url!);
+  await c.query(`DROP DATABASE IF EXISTS ${name}`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return url!.replace(/\/[^/]*$/, `/${name}`);
+}
+
+describe.skipIf(!url)(`verify / baseline on a real PostgreSQL${url ? '' : ' (skipped: set MIGRATION_LINT_PG_URL, e.g. eval "$(scripts/ci/postgres.sh)")'}`, () => {
+  it('verify --database-url: same failures as PGlite, in a throwaway database that is dropped', async () => {
+    const before = await databases();
+    const run = runCli(['verify', '--format', 'json', '--database-url', url!], { cwd: 'examples/shop', timeout: 120_000 });
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.engine).toMatch(/^PostgreSQL .* at postgres:\/\/.*\/migration_lint_verify_[0-9a-f]{12} \(throwaway database/);
+    const codes = result.migrations.flatMap((m: { tag: string; statements: { failure?: { code: string } }[] }) => m.statements.filter((s) => s.failure).map((s) => `${m.tag} ${s.failure!.code}`));
+    expect(codes).toEqual(['0001_rename_user_name 23502', '0002_product_sku 42804', '0002_product_sku 23502', '0003_drop_refunded_status 22P02', '0004_user_role 42704', '0005_orders_created_at_index 25001']);
+    expect(await databases()).toEqual(before);
+  });
+
+  it('verify --database-url drops the throwaway database on SIGINT', async () => {
+    const before = await databases();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['../../bin/migration-lint.js', 'verify', '--database-url', url!], { cwd: 'examples/shop' });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Wait until the throwaway database exists, then interrupt.
+    for (let i = 0; i < 100 && (await databases()).length === before.length; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? s)));
+    expect([130, 0, 1]).toContain(code);
+    expect(await databases()).toEqual(before);
+  });
+
+  it('verify --database-url never shows the password', () => {
+    const withPassword = url!.replace('postgres://postgres@', 'postgres://postgres:s3cr3t-pw@').replace(/:\d+\//, ':1/');
+    const run = runCli(['verify', '--database-url', withPassword], { cwd: 'examples/shop' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot connect/);
+    expect(run.stderr + run.stdout).not.toContain('s3cr3t-pw');
+  });
+
+  it('baseline: the rows make drizzle-orm\'s migrate() skip exactly the baselined migrations; verify --against agrees', async () => {
+    const dir = join(temp, 'shop');
+    cpSync('fixtures/projects/safe/drizzle', dir, { recursive: true });
+    const dbUrl = await freshDatabase(`ml_baseline_${process.pid}`);
+    // The database already has the schema of 0000 and 0001 (made by `push`, say), and no bookkeeping.
+    const c = await client(dbUrl);
+    try {
+      for (const tag of ['0000_init', '0001_profile_and_plan_columns']) {
+        for (const chunk of readFileSync(join(dir, `${tag}.sql`), 'utf8').split('--> statement-breakpoint')) await c.query(chunk);
+      }
+      const printed = runCli(['baseline', dir, '--database-url', dbUrl, '--to', '0001_profile_and_plan_columns']);
+      expect(printed.code).toBe(0);
+      const journal = JSON.parse(readFileSync(join(dir, 'meta/_journal.json'), 'utf8'));
+      const { createHash } = await import('node:crypto');
+      const hash0 = createHash('sha256').update(readFileSync(join(dir, '0000_init.sql')).toString()).digest('hex');
+      expect(printed.stdout).toContain(`INSERT INTO "drizzle"."__drizzle_migrations" ("hash", "created_at") VALUES ('${hash0}', ${journal.entries[0].when}); -- 0000_init`);
+      expect(printed.stdout).not.toContain('now()');
+      expect(printed.stdout).not.toContain('0002_viewer_role');
+      // Printing wrote nothing.
+      expect((await c.query(`SELECT to_regclass('drizzle.__drizzle_migrations') AS t`)).rows[0].t).toBeNull();
+      const applied = runCli(['baseline', dir, '--database-url', dbUrl, '--to', '0001_profile_and_plan_columns', '--apply']);
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(0);
+      // Drift: 0002 and 0003 pending, nothing skipped.
+      const drift = runCli(['verify', dir, '--against', dbUrl, '--format', 'json']);
+      expect(drift.code).toBe(0);
+      expect(JSON.parse(drift.stdout).entries.map((e: { status: string }) => e.status)).toEqual(['applied', 'applied', 'pending', 'pending']);
+      // drizzle-orm's own migrator now runs only 0002 and 0003 (0000 would fail: its tables exist).
+      const { drizzle } = await import('drizzle-orm/node-postgres');
+      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+      await migrate(drizzle(c as never), { migrationsFolder: dir });
+      const rows = (await c.query('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => Number(r.created_at));
+      expect(rows).toEqual(journal.entries.map((e: { when: number }) => e.when));
+      expect((await c.query(`SELECT to_regclass('public.projects') AS t`)).rows[0].t).toBe('projects');
+      // A second --apply changes nothing.
+      expect(runCli(['baseline', dir, '--database-url', dbUrl, '--apply']).stdout).toMatch(/marked 0 migration/);
+      // Drift: edit an applied file, and add a row with now() as created_at.
+      writeFileSync(join(dir, '0001_profile_and_plan_columns.sql'), readFileSync(join(dir, '0001_profile_and_plan_columns.sql'), 'utf8') + '\n-- edited\n');
+      await c.query(`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)`, [hash0, Date.now() + 86_400_000]);
+      const drifted = runCli(['verify', dir, '--against', dbUrl, '--no-color']);
+      expect(drifted.code).toBe(1);
+      expect(drifted.stdout).toMatch(/0001_profile_and_plan_columns\.sql: changed after it was applied/);
+      expect(drifted.stdout).toMatch(/matches no journal entry; its hash is the file of 0000_init/);
+    } finally {
+      await c.end();
+      const admin = await client(url!);
+      await admin.query(`DROP DATABASE IF EXISTS ml_baseline_${process.pid}`);
+      await admin.end();
+    }
+  });
+});

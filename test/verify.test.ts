@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { lint } from '../src/runner/lint.js';
+import { loadHistory } from '../src/verify/load.js';
+import { startPglite } from '../src/verify/engine.js';
+import { runHistory, type VerifyResult } from '../src/verify/run.js';
+import { lockSummary } from '../src/verify/format.js';
+
+/** `migration-lint verify` on embedded PGlite (no server needed). */
+const temp = mkdtempSync(join(tmpdir(), 'ml-verify-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+function failures(result: VerifyResult) {
+  return result.migrations.flatMap((m) => m.statements.filter((s) => s.failure).map((s) => ({ tag: m.tag, status: s.status, line: s.failure!.line, code: s.failure!.code, message: s.failure!.message, hint: s.failure!.hint })));
+}
+
+describe('verify on PGlite', { timeout: 180_000 }, () => {
+  it('examples/shop: every bad migration fails with PostgreSQL\'s message, SQLSTATE and file:line (JSON, exit 1)', () => {
+    const run = runCli(['verify', '--format', 'json'], { cwd: 'examples/shop', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as VerifyResult;
+    expect(result.migrations.map((m) => [m.tag, m.status])).toEqual([
+      ['0000_init', 'applied'],
+      ['0001_rename_user_name', 'failed'],
+      ['0002_product_sku', 'failed'],
+      ['0003_drop_refunded_status', 'failed'],
+      ['0004_user_role', 'failed'],
+      ['0005_orders_created_at_index', 'failed'],
+    ]);
+    const f = failures(result);
+    expect(f).toEqual([
+      { tag: '0001_rename_user_name', status: 'failed', line: 1, code: '23502', message: 'column "full_name" of relation "users" contains null values', hint: undefined },
+      { tag: '0002_product_sku', status: 'failed', line: 1, code: '42804', message: 'column "note" cannot be cast automatically to type integer', hint: 'You might need to specify "USING note::integer".' },
+      { tag: '0002_product_sku', status: 'failed', line: 2, code: '23502', message: 'column "sku" of relation "products" contains null values', hint: undefined },
+      { tag: '0003_drop_refunded_status', status: 'failed', line: 6, code: '22P02', message: 'invalid input value for enum order_status: "refunded"', hint: undefined },
+      { tag: '0004_user_role', status: 'failed', line: 1, code: '42704', message: 'type "user_role" does not exist', hint: undefined },
+      { tag: '0005_orders_created_at_index', status: 'failed', line: 1, code: '25001', message: 'CREATE INDEX CONCURRENTLY cannot run inside a transaction block', hint: undefined },
+    ]);
+    // PostgreSQL's error position, mapped into the file: the unknown type name.
+    const role = result.migrations[4].statements[0].failure!;
+    expect(role.at).toEqual({ line: 1, column: 39 });
+    expect(role.file).toBe('drizzle/0004_user_role.sql');
+    // Seeding: every table got rows, every enum value included (so the removal of 'refunded' bites).
+    expect(result.seed.tables.map((t) => [t.table, t.rows > 0])).toEqual(expect.arrayContaining([['"public"."orders"', true], ['"public"."users"', true], ['"public"."products"', true], ['"public"."order_items"', true]]));
+    expect(result.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['load + parse', 'start PGlite', 'seed', 'review (6 migrations)']));
+  });
+
+  it('fixtures/projects/safe: the whole history applies on seeded tables (pretty, exit 0)', () => {
+    const run = runCli(['verify', '--no-color'], { cwd: 'fixtures/projects/safe', timeout: 120_000 });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/✔ 0 of 4 migrations failed, 4 applied/);
+    expect(run.stdout).toMatch(/seeded 3 of 3 tables/);
+    expect(run.stdout).toMatch(/time: load \+ parse \d+ ms · start PGlite/);
+  });
+
+  it('fixtures/projects/locks: unsafe use of a new enum value (55P04), duplicates under a new UNIQUE, and the lock trace agrees with the static rules', async () => {
+    const history = await loadHistory({ cwd: 'fixtures/projects/locks', paths: [] });
+    const { engine } = await startPglite([]);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { transaction: 'each' });
+    } finally {
+      await engine.close();
+    }
+    const f = failures(result);
+    expect(f).toContainEqual(expect.objectContaining({ tag: '0004_enum_value_as_default', code: '55P04', message: 'unsafe use of new value "archived" of enum type post_status', hint: 'New enum values must be committed before they can be used.' }));
+    expect(f).toContainEqual(expect.objectContaining({ tag: '0001_index_unique_fk_check', code: '23505', line: 3 }));
+    expect(f).toContainEqual(expect.objectContaining({ tag: '0002_drop_column_and_table', code: '42704' }));
+    // Cross-check: what the static rules claim about locks, against pg_locks.
+    const lintResult = await lint({ paths: ['fixtures/projects/locks/drizzle'], env: {} });
+    const claim = lintResult.findings.find((x) => x.rule === 'index-not-concurrent' && x.migration === '0001_index_unique_fk_check')!;
+    expect(claim.message).toMatch(/SHARE lock/);
+    const statement = result.migrations[1].statements.find((s) => s.line === claim.line)!;
+    expect(statement.locks).toContainEqual(expect.objectContaining({ relation: 'public.posts', mode: 'ShareLock' }));
+    expect(lockSummary(statement)).toContain('public.posts SHARE');
+    const fk = lintResult.findings.find((x) => x.rule === 'foreign-key-not-valid' && x.migration === '0001_index_unique_fk_check' && x.line === 1)!;
+    const fkStatement = result.migrations[1].statements.find((s) => s.line === fk.line)!;
+    expect(fkStatement.locks).toContainEqual(expect.objectContaining({ relation: 'public.posts', mode: 'ShareRowExclusiveLock' }));
+  }, 120_000);
+
+  it('trace: a column type change that rewrites the table shows a new relfilenode, as column-type-rewrite claims', async () => {
+    const dir = join(temp, 'rewrite');
+    rmSync(dir, { recursive: true, force: true });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE "events" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"n" integer NOT NULL\n);\n');
+    writeFileSync(join(dir, '0001_widen.sql'), 'ALTER TABLE "events" ALTER COLUMN "n" SET DATA TYPE bigint;--> statement-breakpoint\nALTER TABLE "events" ADD COLUMN "note" text;');
+    const files = [join(dir, '0000_init.sql'), join(dir, '0001_widen.sql')];
+    const lintResult = await lint({ paths: files, env: {} });
+    expect(lintResult.findings.map((x) => x.rule)).toContain('column-type-rewrite');
+    const history = await loadHistory({ cwd: process.cwd(), paths: files });
+    history.reviewFrom = 1;
+    const { engine } = await startPglite([]);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { transaction: 'each' });
+    } finally {
+      await engine.close();
+    }
+    const [alter, add] = result.migrations[1].statements;
+    expect(alter.status).toBe('applied');
+    expect(alter.rewrites).toEqual(expect.arrayContaining(['public.events', 'public.events_pkey']));
+    expect(alter.locks).toContainEqual(expect.objectContaining({ relation: 'public.events', mode: 'AccessExclusiveLock' }));
+    expect(add.rewrites).toEqual([]); // a nullable ADD COLUMN is catalog-only
+  }, 120_000);
+
+  it('continues past a failure and says which later migrations could not be checked', async () => {
+    const dir = join(temp, 'chain');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '0000_a.sql'), 'CREATE TABLE "teams" ("id" serial PRIMARY KEY);');
+    writeFileSync(join(dir, '0001_b.sql'), 'CREATE TABLE "members" ("id" serial PRIMARY KEY, "role" "member_role" NOT NULL);');
+    writeFileSync(join(dir, '0002_c.sql'), 'CREATE INDEX "members_role_idx" ON "members" ("role");');
+    writeFileSync(join(dir, '0003_d.sql'), 'ALTER TABLE "teams" ADD COLUMN "slug" text NOT NULL;');
+    const run = runCli(['verify', '--no-color', join(dir, '0000_a.sql'), join(dir, '0001_b.sql'), join(dir, '0002_c.sql'), join(dir, '0003_d.sql')], { timeout: 120_000 });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/0001_b\.sql {2}failed\n(.*\n)? {2}1:\d+ {2}error {2}type "member_role" does not exist {2}\[42704\]/);
+    expect(run.stdout).toMatch(/\? .*0002_c\.sql {2}not checked/);
+    expect(run.stdout).toMatch(/not checked: 0002_c/);
+    expect(run.stdout).toMatch(/0003_d\.sql {2}failed\n(.*\n)? {2}1:1 {2}error {2}column "slug" of relation "teams" contains null values/);
+  });
+
+  it('usage errors exit 2 with one line', () => {
+    const run = runCli(['verify', '--format', 'sarif'], { cwd: 'examples/shop' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^migration-lint: --format sarif: verify prints pretty or json\n/);
+    expect(runCli(['verify', '--bogus']).code).toBe(2);
+  });
+});
