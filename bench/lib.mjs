@@ -45,16 +45,37 @@ process.on('exit', () => { try { writeSync(3, String(process.resourceUsage().max
  * exitCode is null when the process was killed (signal / time-out).
  * `rss`: 'gnu-time' (wrap in /usr/bin/time -f %M), 'node' (wrapper reporting maxRSS) or 'none'.
  */
-export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, entry = CLI } = {}) {
-  let command = process.execPath;
-  let argv = [entry, ...args];
+/**
+ * Run a native binary (squawk) or `node bin/migration-lint.js …args` once; see runCli.
+ */
+export function squawkBinary() {
+  const path = join(ROOT, 'node_modules', '@squawk-cli', `${process.platform}-${process.arch}`, 'bin', process.platform === 'win32' ? 'squawk.exe' : 'squawk');
+  return existsSync(path) ? path : null;
+}
+
+/** The .sql files of a migrations folder (recursively, for drizzle-kit 1.0 folders), sorted. */
+export function sqlFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('.sql')) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, entry = CLI, command: binary } = {}) {
+  let command = binary ?? process.execPath;
+  let argv = binary ? [...args] : [entry, ...args];
   let rssFile;
   const stdio = ['ignore', 'pipe', 'pipe'];
   if (rss === 'gnu-time') {
     rssFile = join(mkdtempSync(join(tmpdir(), 'ml-rss-')), 'rss');
+    argv = ['-f', '%M', '-o', rssFile, command, ...argv];
     command = GNU_TIME;
-    argv = ['-f', '%M', '-o', rssFile, process.execPath, entry, ...args];
-  } else if (rss === 'node') {
+  } else if (rss === 'node' && !binary) {
     argv = ['--input-type=module', '-e', RSS_WRAPPER, CLI, ...args];
     stdio.push('pipe');
   }

@@ -9,10 +9,12 @@
  * wall time with process.hrtime around the child, peak RSS with `/usr/bin/time -f %M` (or, when
  * GNU time is missing, a child node that reports process.resourceUsage().maxRSS). See README.md.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
-import { DIST, ROOT, countStatements, hasGnuTime, listFolders, median, runCli, table } from './lib.mjs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { DIST, ROOT, hasGnuTime, listFolders, loadApi, median, runCli, sqlFiles, squawkBinary, table } from './lib.mjs';
 import { synthesize } from './synthesize.mjs';
 
 const RESULTS = join(ROOT, 'bench', 'results', 'bench.json');
@@ -50,131 +52,158 @@ async function main(argv) {
   }
 
   // --- scenarios ----------------------------------------------------------------------------
-  const synthName = `synthetic-${opts.migrations}`;
+  // Each scenario runs `iterate()` warmup + runs times; an iteration is one or more CLI processes
+  // (the corpus scenarios lint every folder, one process per folder, and add up the wall times).
+  // Scenarios with `squawk` time squawk on the same .sql files in the same loop, alternating.
+  const folders = listFolders(opts.corpus).map((name) => join(opts.corpus, name));
+  const squawk = squawkBinary();
+  const api = existsSync(DIST) ? await loadApi() : undefined;
+  const historyRules = api ? api.ruleList.filter((r) => r.checkHistory).map((r) => r.id) : [];
+  const statementOnly = historyRules.flatMap((id) => ['--rule', `${id}=off`]);
+  const cacheDir = mkdtempSync(join(os.tmpdir(), 'migration-lint-bench-cache-'));
+  const synthDirs = new Map();
+  const synthFolder = (n) => {
+    if (!synthDirs.has(n)) {
+      const dir = mkdtempSync(join(os.tmpdir(), 'migration-lint-bench-'));
+      const started = process.hrtime.bigint();
+      const made = synthesize(dir, { migrations: n, seed: opts.seed });
+      process.stderr.write(`  synthesised ${made.migrations} migrations / ${made.statements} statements in ${ms(started).toFixed(0)} ms (seed ${opts.seed}) → ${dir}\n`);
+      synthDirs.set(n, dir);
+    }
+    return synthDirs.get(n);
+  };
+  const eachFolder = (extra) => async (run) => sum(await sequential(folders.map((f) => () => run([f, '--format', 'json', ...extra(f)], { kind: 'lint' }))));
+  const squawkFolders = async (run) => sum(await sequential(folders.map((f) => () => run(sqlFiles(f), { command: squawk, kind: 'squawk' }))));
+  const sim = folders.find((f) => basename(f) === 'simstudioai__sim');
+  let precommit;
+
   const scenarios = [
-    { name: synthName, kind: 'synthetic', args: (dir) => [dir, '--format', 'json'] },
-    ...listFolders(opts.corpus).map((folder) => ({
-      name: `corpus:${folder}`,
-      kind: 'corpus',
-      folder: join(opts.corpus, folder),
-      args: () => [join(opts.corpus, folder), '--format', 'json'],
-    })),
-    { name: 'startup:--version', kind: 'startup', args: () => ['--version'] },
-    { name: 'startup:--help', kind: 'startup', args: () => ['--help'] },
+    { name: 'corpus:statement-rules', what: `all ${folders.length} corpus folders, statement rules only (${historyRules.length} history rules off), vs squawk on the same .sql files`, needs: folders.length, iterate: eachFolder(() => statementOnly), squawk: squawk ? squawkFolders : undefined },
+    { name: 'corpus:default', what: 'all corpus folders, default lint (every rule, snapshots included)', needs: folders.length, iterate: eachFolder(() => []), squawk: squawk ? squawkFolders : undefined },
+    {
+      name: 'corpus:warm-cache',
+      what: 'all corpus folders, default lint with --cache, cache warm (filled by the warm-up)',
+      needs: folders.length,
+      iterate: eachFolder((f) => ['--cache', '--cache-location', join(cacheDir, basename(f))]),
+      squawk: squawk ? squawkFolders : undefined,
+    },
+    {
+      name: 'precommit:sim',
+      what: 'one new migration (+ journal entry + snapshot) staged on top of simstudioai__sim, `--staged`, no cache',
+      needs: sim,
+      prepare: () => (precommit ??= buildPrecommitRepo(sim)),
+      iterate: async (run) => run(['drizzle', '--staged', '--format', 'json'], { cwd: precommit, kind: 'lint' }),
+    },
+    {
+      name: 'precommit:sim-cache',
+      what: 'the same with --cache, as a hook that ran on the previous commit left it (parses cached, run result not)',
+      needs: sim,
+      prepare: async () => {
+        precommit ??= buildPrecommitRepo(sim);
+        const dir = join(cacheDir, 'precommit');
+        // The previous commit's hook run: the history without the new migration, nothing staged.
+        execFileSync('git', ['stash', '--quiet'], { cwd: precommit });
+        await runCli(['drizzle', '--staged', '--format', 'json', '--cache', '--cache-location', dir], { cwd: precommit });
+        execFileSync('git', ['stash', 'pop', '--quiet', '--index'], { cwd: precommit });
+      },
+      iterate: async (run) => {
+        const dir = join(cacheDir, 'precommit');
+        for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.endsWith('.run.json')) rmSync(join(dir, f));
+        return run(['drizzle', '--staged', '--format', 'json', '--cache', '--cache-location', dir], { cwd: precommit, kind: 'lint' });
+      },
+    },
+    { name: 'startup:--version', what: 'process start-up floor', iterate: async (run) => run(['--version'], { kind: 'startup' }) },
+    { name: 'startup:--help', what: 'process start-up floor', iterate: async (run) => run(['--help'], { kind: 'startup' }) },
+    { name: `synthetic-${opts.migrations}`, what: `${opts.migrations} synthesised migrations (bench/synthesize.mjs)`, iterate: async (run) => run([synthFolder(opts.migrations), '--format', 'json'], { kind: 'lint' }) },
+    { name: 'synthetic-5000', what: '5,000 synthesised migrations: memory must stay bounded', iterate: async (run) => run([synthFolder(5000), '--format', 'json'], { kind: 'lint' }) },
   ];
   if (opts.list) {
-    process.stdout.write(scenarios.map((s) => s.name).join('\n') + '\n');
+    process.stdout.write(scenarios.map((s) => `${s.name}  ${s.what}`).join('\n') + '\n');
     return 0;
   }
-  const selected = opts.only.length === 0 ? scenarios : scenarios.filter((s) => opts.only.some((o) => s.name === o || s.name.includes(o)));
+  const selected = (opts.only.length === 0 ? scenarios : scenarios.filter((s) => opts.only.some((o) => s.name === o || (!scenarios.some((x) => x.name === o) && s.name.includes(o))))).filter((s) => {
+    if (s.needs === undefined || s.needs) return true;
+    process.stdout.write(`bench: ${s.name} skipped: corpus ${opts.corpus} not found or incomplete\n`);
+    return false;
+  });
   if (selected.length === 0) {
     process.stderr.write(`bench: --only ${opts.only.join(',')} matches no scenario; try --list\n`);
     return 2;
   }
-  if (!listFolders(opts.corpus).length && opts.only.length === 0) {
-    process.stdout.write(`bench: corpus ${opts.corpus} not found or empty; corpus scenarios skipped\n`);
-  }
-  if (!existsSync(DIST)) {
+  if (!api) {
     process.stderr.write('bench: dist/index.js not found; run `npx tsc -p tsconfig.json` (or `npm run bench`) first\n');
     return 2;
   }
 
   const rss = (await hasGnuTime()) ? 'gnu-time' : 'node';
   const timeoutMs = opts.timeoutS * 1000;
-  let synthDir;
   const results = [];
   process.stdout.write(
-    `bench: ${selected.length} scenario(s), ${opts.runs} measured run(s) + ${opts.warmup} warm-up each; peak RSS via ${rss === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}\n`,
+    `bench: ${selected.length} scenario(s), ${opts.runs} measured run(s) + ${opts.warmup} warm-up each; squawk ${squawk ? 'native binary ' + relative(ROOT, squawk) : 'not installed (no comparison)'}; peak RSS via ${rss === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
   try {
     for (const scenario of selected) {
-      let folder = scenario.folder;
-      if (scenario.kind === 'synthetic') {
-        synthDir = mkdtempSync(join(os.tmpdir(), 'migration-lint-bench-'));
-        const started = process.hrtime.bigint();
-        const made = synthesize(synthDir, { migrations: opts.migrations, seed: opts.seed });
-        folder = synthDir;
-        process.stderr.write(`  ${scenario.name}: synthesised ${made.migrations} migrations / ${made.statements} statements in ${ms(started).toFixed(0)} ms (seed ${opts.seed}) → ${synthDir}\n`);
-      }
-      let count = null;
-      let countError = null;
-      if (folder) {
-        try {
-          count = await countStatements(folder);
-        } catch (error) {
-          countError = error?.message ?? String(error);
-        }
-      }
-      const args = scenario.args(folder);
       process.stderr.write(`  ${scenario.name}: `);
-      const runs = [];
+      await scenario.prepare?.();
+      const mine = [];
+      const theirs = [];
+      const failures = [];
       for (let i = 0; i < opts.warmup + opts.runs; i++) {
-        const run = await runCli(args, { timeoutMs, rss });
-        process.stderr.write(i < opts.warmup ? 'w' : '.');
-        if (i >= opts.warmup) runs.push(run);
+        const measured = i >= opts.warmup;
+        const runner = (list) => async (args, o = {}) => {
+          const r = await runCli(args, { timeoutMs, rss, cwd: o.cwd ?? ROOT, ...(o.command ? { command: o.command } : {}) });
+          const failure = o.kind === 'squawk' ? (r.timedOut || r.spawnError || r.signal ? `squawk: ${r.spawnError ?? r.signal ?? 'timed out'}` : null) : checkRun({ kind: o.kind }, r, list.length);
+          if (failure && measured) failures.push(`${args.find((a) => !a.startsWith('-')) ?? ''}: ${failure}`);
+          return r;
+        };
+        const a = await scenario.iterate(runner(mine));
+        if (measured) mine.push(a);
+        if (scenario.squawk) {
+          const b = await scenario.squawk(runner(theirs));
+          if (measured) theirs.push(b);
+        }
+        process.stderr.write(measured ? '.' : 'w');
       }
       process.stderr.write('\n');
-      const failures = runs.map((r, i) => checkRun(scenario, r, i)).filter(Boolean);
-      const walls = runs.map((r) => r.wallMs);
-      const rssKb = runs.map((r) => r.maxRssKb).filter((v) => typeof v === 'number' && v > 0);
-      const medianMs = median(walls);
-      results.push({
-        scenario: scenario.name,
-        kind: scenario.kind,
-        folder: scenario.kind === 'synthetic' ? `$TMPDIR/${basename(synthDir)} (seed ${opts.seed}, deleted after the run)` : folder ? relative(ROOT, folder) : null,
-        args: scenario.kind === 'startup' ? args : undefined,
-        migrations: count?.migrations ?? null,
-        statements: count?.statements ?? null,
-        chunks: count?.chunks ?? null,
-        sqlBytes: count?.sqlBytes ?? null,
-        countError,
-        runs: runs.length,
-        medianMs: round(medianMs, 1),
-        minMs: round(Math.min(...walls), 1),
-        maxMs: round(Math.max(...walls), 1),
-        statementsPerSec: count?.statements ? Math.round(count.statements / (medianMs / 1000)) : null,
-        peakRssMb: rssKb.length ? round(Math.max(...rssKb) / 1024, 1) : null,
-        medianRssMb: rssKb.length ? round(median(rssKb) / 1024, 1) : null,
-        exitCodes: [...new Set(runs.map((r) => (r.timedOut ? 'timeout' : (r.exitCode ?? r.signal))))],
-        wallMs: walls.map((w) => round(w, 1)),
-        failures,
-      });
-      if (scenario.kind === 'synthetic' && !opts.keep) {
-        rmSync(synthDir, { recursive: true, force: true });
-      }
+      const stats = (runs) => {
+        if (runs.length === 0) return null;
+        const walls = runs.map((r) => r.wallMs);
+        const rssKb = runs.map((r) => r.maxRssKb).filter((v) => typeof v === 'number' && v > 0);
+        return { medianMs: round(median(walls), 1), minMs: round(Math.min(...walls), 1), wallMs: walls.map((w) => round(w, 1)), peakRssMb: rssKb.length ? round(Math.max(...rssKb) / 1024, 1) : null };
+      };
+      const ml = stats(mine);
+      const sq = stats(theirs);
+      results.push({ scenario: scenario.name, what: scenario.what, runs: mine.length, migrationLint: ml, squawk: sq, ratio: sq ? round(ml.medianMs / sq.medianMs, 2) : null, failures });
     }
   } finally {
-    if (synthDir && !opts.keep) rmSync(synthDir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+    if (precommit) rmSync(dirname(precommit), { recursive: true, force: true });
+    if (!opts.keep) for (const dir of synthDirs.values()) rmSync(dir, { recursive: true, force: true });
   }
 
   // --- report -------------------------------------------------------------------------------
   const rows = results.map((r) => [
     r.scenario,
-    r.migrations ?? '-',
-    r.statements ?? '-',
-    r.medianMs.toFixed(0),
-    r.minMs.toFixed(0),
-    r.statementsPerSec ?? '-',
-    r.peakRssMb ?? '-',
-    r.exitCodes.join(','),
+    r.migrationLint.medianMs.toFixed(0),
+    r.squawk ? r.squawk.medianMs.toFixed(0) : '-',
+    r.ratio ?? '-',
+    r.migrationLint.peakRssMb ?? '-',
+    r.squawk?.peakRssMb ?? '-',
   ]);
-  process.stdout.write('\n' + table(['scenario', 'migrations', 'statements', 'median ms', 'min ms', 'stmts/s', 'peak RSS MB', 'exit'], rows, [1, 2, 3, 4, 5, 6]) + '\n');
+  process.stdout.write('\n' + table(['scenario', 'migration-lint median ms', 'squawk median ms', 'ratio', 'peak RSS MB', 'squawk RSS MB'], rows, [1, 2, 3, 4, 5]) + '\n');
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     totalMemoryGb: round(os.totalmem() / 1024 ** 3, 1),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
     date: new Date().toISOString(),
   };
   process.stdout.write(
-    `\n${machine.cpu}, ${machine.cores} cores, ${machine.totalMemoryGb} GB, node ${machine.node}; ${opts.runs} runs per scenario (median / min wall ms of one CLI process, start-up included)\n` +
-      'statements = top-level SQL statements of the linted migrations, counted with parseMigration (dist/index.js); stmts/s = statements / median wall time\n',
+    `\n${machine.cpu}, ${machine.cores} cores, ${machine.totalMemoryGb} GB, node ${machine.node}, load average ${machine.loadAverage.join(' ')}, ${machine.date.slice(0, 10)}; ${opts.runs} runs per scenario (median wall ms, start-up included; corpus rows add up one process per folder)\n`,
   );
-  for (const r of results) {
-    if (r.countError) process.stdout.write(`note: ${r.scenario}: statement count failed: ${r.countError}\n`);
-    for (const f of r.failures) process.stdout.write(`FAIL: ${r.scenario}: ${f}\n`);
-  }
+  for (const r of results) for (const f of r.failures) process.stdout.write(`FAIL: ${r.scenario}: ${f}\n`);
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
@@ -184,9 +213,10 @@ async function main(argv) {
         machine,
         options: { runs: opts.runs, warmup: opts.warmup, seed: opts.seed, migrations: opts.migrations, timeoutMs, only: opts.only },
         method: {
-          wall: 'process.hrtime around one child process `node bin/migration-lint.js <args>` (spawn to exit, start-up included)',
-          rss: rss === 'gnu-time' ? '/usr/bin/time -f %M (KiB → MB)' : 'child node process reporting process.resourceUsage().maxRSS',
-          statements: 'top-level statements (origin "top-level") of parseMigration() after loadParser(), over the migrations lint() resolves; DO-block inner statements not counted',
+          wall: 'process.hrtime around each child process (spawn to exit, start-up included); corpus scenarios: the sum over folders of one process each',
+          squawk: 'the native squawk binary of @squawk-cli/<platform>, given the same .sql files, timed in the same loop',
+          statementRules: `--rule <id>=off for the history rules: ${historyRules.join(', ')}`,
+          rss: rss === 'gnu-time' ? '/usr/bin/time -f %M (KiB → MB), max over runs and folders' : 'child node process reporting process.resourceUsage().maxRSS',
         },
         scenarios: results,
       },
@@ -196,6 +226,62 @@ async function main(argv) {
   );
   process.stdout.write(`results: ${relative(process.cwd(), RESULTS)}\n`);
   return results.some((r) => r.failures.length > 0) ? 1 : 0;
+}
+
+async function sequential(tasks) {
+  const out = [];
+  for (const task of tasks) out.push(await task());
+  return out;
+}
+
+/** One iteration made of several processes: wall times add up, peak RSS is the largest. */
+function sum(runs) {
+  const rss = runs.map((r) => r.maxRssKb).filter((v) => typeof v === 'number');
+  return { wallMs: runs.reduce((a, r) => a + r.wallMs, 0), maxRssKb: rss.length ? Math.max(...rss) : null };
+}
+
+/**
+ * The pre-commit shape: a git repository holding a copy of `folder` as `drizzle/`, committed,
+ * then one new migration (an ADD COLUMN and a CREATE INDEX on the newest snapshot's first table),
+ * its journal entry and its snapshot, staged. Returns the repository path.
+ */
+function buildPrecommitRepo(folder) {
+  const root = mkdtempSync(join(os.tmpdir(), 'migration-lint-bench-precommit-'));
+  const repo = join(root, 'repo');
+  cpSync(folder, join(repo, 'drizzle'), { recursive: true });
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '--quiet');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '--quiet', '--no-verify', '-m', 'history');
+  const journalFile = join(repo, 'drizzle', 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
+  const last = journal.entries[journal.entries.length - 1];
+  const idx = last.idx + 1;
+  const prefix = String(idx).padStart(4, '0');
+  const tag = `${prefix}_bench_new_migration`;
+  journal.entries.push({ ...last, idx, when: last.when + 1000, tag });
+  writeFileSync(journalFile, JSON.stringify(journal, null, 2));
+  const snapshot = JSON.parse(readFileSync(join(repo, 'drizzle', 'meta', `${String(last.idx).padStart(4, '0')}_snapshot.json`), 'utf8'));
+  const [tableKey, table] = Object.entries(snapshot.tables)[0];
+  snapshot.prevId = snapshot.id;
+  snapshot.id = randomUUID();
+  table.columns.bench_note = { name: 'bench_note', type: 'text', primaryKey: false, notNull: false };
+  table.indexes[`${table.name}_bench_note_idx`] = {
+    name: `${table.name}_bench_note_idx`,
+    columns: [{ expression: 'bench_note', isExpression: false, asc: true, nulls: 'last' }],
+    isUnique: false,
+    concurrently: false,
+    method: 'btree',
+    with: {},
+  };
+  writeFileSync(join(repo, 'drizzle', 'meta', `${prefix}_snapshot.json`), JSON.stringify(snapshot, null, 2));
+  const qualified = tableKey.includes('.') && !tableKey.startsWith('public.') ? `"${table.schema}"."${table.name}"` : `"${table.name}"`;
+  writeFileSync(
+    join(repo, 'drizzle', `${tag}.sql`),
+    `ALTER TABLE ${qualified} ADD COLUMN "bench_note" text;--> statement-breakpoint\nCREATE INDEX "${table.name}_bench_note_idx" ON ${qualified} USING btree ("bench_note");`,
+  );
+  git('add', '-A');
+  return repo;
 }
 
 /** Why a run does not count as a normal run (null when it does): time-out, exit 2, crash, or no JSON report. */

@@ -1,8 +1,10 @@
 import { appendFileSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { Finding } from './engine/types.js';
 import type { LintSummary } from './runner/lint.js';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
 import { errorMessage, isUsageError } from './runner/errors.js';
+import { mark, printTimings } from './runner/timings.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Heavy modules (the parser, the
@@ -10,7 +12,9 @@ import { errorMessage, isUsageError } from './runner/errors.js';
  * Exit codes: 0 clean, 1 errors (or too many warnings), 2 usage or internal error.
  */
 export async function run(argv: string[]): Promise<void> {
+  mark('node start-up + cli.js');
   process.exitCode = await execute(argv, { stdout: process.stdout, stderr: process.stderr });
+  printTimings();
 }
 
 export interface Streams {
@@ -53,7 +57,10 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 }
 
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
+  fastWasmStart();
+  const progress = progressBar(io);
   const { lint, summarize } = await import('./runner/lint.js');
+  mark('import lint modules');
   const result = await lint({
     paths: options.paths,
     config: options.config,
@@ -62,10 +69,14 @@ async function lintAndReport(options: CliOptions, io: Streams): Promise<number> 
     ...(options.since !== undefined ? { since: options.since } : {}),
     ...(options.staged ? { staged: true } : {}),
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
+    ...(progress ? { progress: progress.update } : {}),
   });
+  progress?.done();
   const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
   const summary = options.quiet ? summarize(findings, result.summary.migrations) : result.summary;
   io.stdout.write(await format(options, io, findings, summary, result.sources));
+  mark('format + write');
   if (summary.errors > 0) return 1;
   if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
     io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
@@ -96,6 +107,46 @@ async function format(options: CliOptions, io: Streams, findings: Finding[], sum
     default:
       return (await import('./formatters/pretty.js')).formatPretty(findings, summary, { color: useColor(options, io), sources });
   }
+}
+
+/**
+ * A CLI run is short: compile libpg-query's WASM with V8's baseline compiler only (Liftoff) and
+ * skip the optimising tier-up. Tier-up recompiles the parser's huge functions with TurboFan in the
+ * middle of the run; measured on the simstudioai__sim history (1,867 chunks), the first parse
+ * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
+ * CLI only (the library API leaves the host process's V8 flags alone).
+ */
+function fastWasmStart(): void {
+  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
+  try {
+    setFlagsFromString('--liftoff-only');
+  } catch {
+    /* an engine without the flag: the default tiering is still correct */
+  }
+}
+
+/**
+ * A progress line on stderr for runs longer than a second, on a terminal only (never in CI logs,
+ * pipes or JSON consumers). Redrawn at most every 100 ms; erased before the report is written.
+ */
+function progressBar(io: Streams): { update: (phase: string, done: number, total: number) => void; done: () => void } | undefined {
+  const stderr = io.stderr as Streams['stderr'] & { isTTY?: boolean };
+  if (stderr.isTTY !== true || process.env.CI) return undefined;
+  const started = performance.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(phase, done, total) {
+      const now = performance.now();
+      if (now - started < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      stderr.write(`\r\x1b[2Kmigration-lint: ${phase === 'parse' ? 'parsing' : 'linting'} ${done}/${total} migrations…`);
+    },
+    done() {
+      if (shown) stderr.write('\r\x1b[2K');
+    },
+  };
 }
 
 /** --color / --no-color win; then NO_COLOR and FORCE_COLOR; then colour only on a terminal. */

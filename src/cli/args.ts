@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../runner/errors.js';
 import type { SeveritySetting } from '../engine/types.js';
 
+export const DEFAULT_CACHE_LOCATION = 'node_modules/.cache/migration-lint';
+
 export const FORMATS = ['pretty', 'json', 'compact', 'github', 'sarif', 'gitlab'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -20,6 +22,9 @@ export interface CliOptions {
   staged: boolean;
   /** Read drizzle's __drizzle_migrations rows from this database (read-only) for hash-drift. */
   databaseUrl?: string;
+  /** Keep results between runs (`--cache`), in `cacheLocation`. */
+  cache: boolean;
+  cacheLocation: string;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -36,6 +41,8 @@ const OPTIONS = {
   since: { type: 'string', value: 'REF', help: 'git base: report on migrations added or changed since REF (integrity rules check the whole history)' },
   staged: { type: 'boolean', help: 'lint the staged content of migrations (for pre-commit hooks)' },
   'database-url': { type: 'string', value: 'URL', help: 'read-only: compare the hashes in drizzle\'s __drizzle_migrations with the files (hash-drift)' },
+  cache: { type: 'boolean', help: 'keep results between runs: unchanged migrations are not parsed or linted again' },
+  'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -99,6 +106,8 @@ export function parseCli(argv: string[]): CliOptions {
     since: v.since as string | undefined,
     staged: v.staged === true,
     databaseUrl: v['database-url'] as string | undefined,
+    cache: v.cache === true,
+    cacheLocation: (v['cache-location'] as string | undefined) ?? DEFAULT_CACHE_LOCATION,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,

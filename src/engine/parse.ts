@@ -92,23 +92,43 @@ function addStatements(piece: Piece, chunkIndex: number, lines: LineIndex, out: 
     const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : piece.text.length;
     const span = trimSpan(piece.text, from, to);
     const sql = piece.text.slice(span.start, span.end);
-    const offsetOf = (loc: number | undefined) => bytes.toIndex(Math.max(0, loc ?? 0)) - span.start;
-    const statement = makeStatement(raw.stmt, sql, piece.start + span.start, chunkIndex, lines, out.length, offsetOf);
+    const recipe: Recipe = { fileOffset: piece.start + span.start, piece: [piece.start, piece.start + piece.text.length], shift: span.start };
+    const statement = makeStatement(raw.stmt, sql, recipe, chunkIndex, lines, out.length, offsetsIn(piece.text, span.start, bytes));
     out.push(statement);
     if (statement.kind === 'DoStmt') addDoBlockStatements(statement, chunkIndex, lines, out);
   }
 }
 
+/**
+ * How a statement's offsets were made, kept so a parse can be cached and restored exactly
+ * (`serializeParsed` / `restoreParsed`): its offset in the file, and the text its AST locations
+ * count bytes in (a piece of the file, or a DO block's query) minus `shift` characters.
+ */
+interface Recipe {
+  fileOffset: number;
+  /** File range of the text the parser saw; absent for DO-block queries (their text is `sql`). */
+  piece?: [number, number];
+  shift: number;
+}
+
+const recipes = new WeakMap<Statement, Recipe>();
+
+function offsetsIn(text: string, shift: number, known?: ByteOffsets): (loc: number | undefined) => number {
+  let bytes = known;
+  return (loc) => (bytes ??= new ByteOffsets(text)).toIndex(Math.max(0, loc ?? 0)) - shift;
+}
+
 function makeStatement(
   node: Node,
   sql: string,
-  fileOffset: number,
+  recipe: Recipe,
   chunk: number,
   lines: LineIndex,
   index: number,
   offsetOf: (astLocation: number | undefined) => number,
 ): Statement {
-  return {
+  const fileOffset = recipe.fileOffset;
+  const statement: Statement = {
     index,
     chunk,
     kind: nodeTag(node),
@@ -122,6 +142,55 @@ function makeStatement(
       return lines.locate({ start, end: Math.min(start + Math.max(0, length), fileOffset + sql.length) });
     },
   };
+  recipes.set(statement, recipe);
+  return statement;
+}
+
+/** A parse as plain JSON data (no functions), for the result cache. */
+export interface SerializedParse {
+  statements: (Omit<Statement, 'offsetOf' | 'locate'> & { recipe: Recipe })[];
+  parseFailures: ParseFailure[];
+  chunkCount: number;
+}
+
+/**
+ * The parse of `parsed` as JSON-safe data, or undefined when it cannot be restored exactly (a
+ * file starting with a BOM is parsed from a modified text). Call before the engine runs: the
+ * data shares the AST objects.
+ */
+export function serializeParsed(parsed: ParsedMigration): SerializedParse | undefined {
+  if (parsed.text.startsWith(BOM)) return undefined;
+  const statements: SerializedParse['statements'] = [];
+  for (const s of parsed.statements) {
+    const recipe = recipes.get(s);
+    if (!recipe) return undefined;
+    const { offsetOf: _o, locate: _l, ...data } = s;
+    void _o;
+    void _l;
+    statements.push({ ...data, recipe });
+  }
+  return { statements, parseFailures: parsed.parseFailures, chunkCount: parsed.chunkCount };
+}
+
+/** Rebuild a parse from `serializeParsed` data and the same text: identical to `parseMigration(input)`. */
+export function restoreParsed(input: MigrationInput, data: SerializedParse): ParsedMigration {
+  const lines = new LineIndex(input.text);
+  const statements = data.statements.map(({ recipe, ...s }) => {
+    const text = recipe.piece ? input.text.slice(recipe.piece[0], recipe.piece[1]) : s.sql;
+    const offsetOf = offsetsIn(text, recipe.shift);
+    const fileOffset = recipe.fileOffset;
+    const statement: Statement = {
+      ...s,
+      offsetOf,
+      locate(astLocation, length) {
+        const start = fileOffset + Math.min(Math.max(0, offsetOf(astLocation)), s.sql.length);
+        return lines.locate({ start, end: Math.min(start + Math.max(0, length), fileOffset + s.sql.length) });
+      },
+    };
+    recipes.set(statement, recipe);
+    return statement;
+  });
+  return { ...input, statements, parseFailures: data.parseFailures, chunkCount: data.chunkCount };
 }
 
 /**
@@ -155,11 +224,10 @@ function addDoBlockStatements(doStatement: Statement, chunk: number, lines: Line
     } catch {
       continue; // PL/pgSQL-only syntax (SELECT … INTO var); nothing for the schema model
     }
-    const bytes = new ByteOffsets(query);
-    const offsetOf = (loc: number | undefined) => bytes.toIndex(Math.max(0, loc ?? 0));
+    const offsetOf = offsetsIn(query, 0);
     for (const raw of result.stmts ?? []) {
       const start = doStatement.location.start + (at >= 0 ? at : 0);
-      const statement = makeStatement(raw.stmt, query, start, chunk, lines, out.length, offsetOf);
+      const statement = makeStatement(raw.stmt, query, { fileOffset: start, shift: 0 }, chunk, lines, out.length, offsetOf);
       if (at < 0) statement.location = doStatement.location;
       statement.origin = 'do-block';
       statement.doBlock = { parent: doStatement.index, handles };

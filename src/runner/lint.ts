@@ -1,9 +1,11 @@
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
-import { loadParser, parseMigration } from '../engine/parse.js';
-import type { Finding, LintSettings, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
+import { loadParser, parseMigration, restoreParsed, serializeParsed } from '../engine/parse.js';
+import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
+import type { CacheOptions, LintCache } from './cache.js';
 import type { SchemaState } from '../schema/model.js';
 import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
@@ -39,8 +41,12 @@ export interface LintOptions {
   databaseUrl?: string;
   /** Extra rules (plugins, tests). */
   extraRules?: readonly Rule[];
-  /** Called after each migration with the replayed schema (snapshot comparison). */
+  /** Called after each migration with the replayed schema (snapshot comparison). Turns the cache off. */
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
+  /** Keep results between runs (`--cache`); never changes the findings. Off with extraRules or afterMigration. */
+  cache?: CacheOptions;
+  /** Progress of long runs (the CLI draws it on a terminal): phase, migrations done, total. */
+  progress?: (phase: 'parse' | 'lint', done: number, total: number) => void;
 }
 
 export interface LintSummary {
@@ -66,6 +72,14 @@ export interface LintResult {
 
 export const DEFAULT_PG_VERSION = 16;
 
+/**
+ * Rules whose findings depend on the time of the run (journal-order: a `when` in the future, a
+ * suggested `when` of now). --cache never stores their findings; they run on every hit. They
+ * read only folder facts, never statements, and their findings are in the journal, which no
+ * suppression comment covers.
+ */
+const CLOCK_RULES = new Set(['journal-order']);
+
 /** Lint a drizzle project, folder or SQL files. Throws UsageError for bad input (exit 2). */
 export async function lint(options: LintOptions = {}): Promise<LintResult> {
   mark('lint() called');
@@ -80,42 +94,99 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
   const project = target.load(read);
   mark('load project (journal, folder)');
-  await loadParser();
-  mark('load parser (wasm)');
-
   const sources = new Map<string, string>();
-  const parsed: ParsedMigration[] = project.migrations.map((m) => {
+  const inputs: MigrationInput[] = project.migrations.map((m) => {
     const text = readMigration(m.path, m.file, read);
     sources.set(m.file, text);
-    return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) });
+    return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) };
   });
   const isSelected = selector(project, config, selection);
-  mark('read + parse migrations');
+  mark('read migrations');
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
   mark('schema source');
-  const integrity = await historyFacts(options, project, parsed, settings, allRules, cwd, selection?.base);
+  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection?.base);
   mark('history facts');
-  const { findings } = runEngine({
-    schemaSource,
-    migrations: parsed,
-    rules: allRules,
+  const folder: FolderFacts = {
+    layout: project.layout,
+    ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
+    problems: project.problems,
+    ...latestSnapshot(project, settings, allRules, cwd),
+    ...(integrity ? { integrity } : {}),
+  };
+
+  // --cache: the whole run's findings when nothing the engine sees has changed; else parses by text hash.
+  const cache = options.cache && !options.afterMigration && !options.extraRules?.length ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
+  // The parse of a text also depends on whether its U+FFFD came from invalid bytes.
+  const hashes = cache ? inputs.map((m) => sha256(m.text) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
+  const runKey = cache?.runKey({
+    rules: allRules.map((r) => r.id),
     settings,
-    folder: {
-      layout: project.layout,
-      ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
-      problems: project.problems,
-      ...latestSnapshot(project, settings, allRules, cwd),
-      ...(integrity ? { integrity } : {}),
-    },
-    afterMigration: options.afterMigration,
-    isSelected: (m) => isSelected(m.tag, m.file),
+    folder,
+    schemaSource,
+    migrations: inputs.map((m, i) => ({ tag: m.tag, file: m.file, idx: m.idx, when: m.when, hash: hashes[i], selected: isSelected(m.tag, m.file) })),
   });
+  mark('cache key');
+  let findings = runKey !== undefined ? cache?.findings(runKey) : undefined;
+  mark(cache ? `cache lookup (${findings ? 'hit' : 'miss'})` : 'no cache');
+  if (findings) {
+    // Rules that read the clock are never cached: run them again (they need no parse).
+    const clockRules = allRules.filter((r) => CLOCK_RULES.has(r.id));
+    findings = [...findings, ...runEngine({ schemaSource, migrations: [], rules: clockRules, settings, folder }).findings];
+  }
+
+  if (!findings) {
+    await loadParser();
+    mark('load parser (wasm)');
+    const parsed: ParsedMigration[] = inputs.map((input, i) => {
+      options.progress?.('parse', i, inputs.length);
+      const cached = cache?.parsed(hashes[i]);
+      if (cached) return restoreParsed(input, cached);
+      const result = parseMigration(input);
+      cache?.storeParsed(hashes[i], serializeParsed(result));
+      return result;
+    });
+    mark('parse migrations');
+    // Files the engine reads on its own (full snapshots): their content is part of the cached result.
+    const deps = new Set<string>();
+    if (cache && integrity) {
+      const readSnapshot = integrity.readSnapshot.bind(integrity);
+      integrity.readSnapshot = (file: string) => {
+        deps.add(file);
+        return readSnapshot(file);
+      };
+    }
+    findings = runEngine({
+      schemaSource,
+      migrations: parsed,
+      rules: allRules,
+      settings,
+      folder,
+      afterMigration: options.progress
+        ? (m, state) => {
+            options.progress!('lint', m.position + 1, parsed.length);
+            options.afterMigration?.(m, state);
+          }
+        : options.afterMigration,
+      isSelected: (m) => isSelected(m.tag, m.file),
+    }).findings;
+    if (cache && runKey !== undefined) cache.storeFindings(runKey, findings.filter((f) => !CLOCK_RULES.has(f.rule)), deps);
+  }
+  cache?.save();
   mark('engine (replay + rules)');
   const kept = applyConfigIgnores(findings, config);
-  kept.sort(byLocation(parsed));
-  const linted = parsed.filter((m) => isSelected(m.tag, m.file)).length;
+  kept.sort(byLocation(inputs));
+  const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   return { findings: kept, summary: summarize(kept, linted), project, sources, config: { file: configFile, ...config }, selection: selection?.describe };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function openCache(options: CacheOptions, cwd: string, target: string): Promise<LintCache> {
+  const { LintCache } = await import('./cache.js');
+  return new LintCache(options, cwd, target);
 }
 
 /** Config `ignores`: drop findings of the named rules (all rules when none are named) for matching migrations. */
@@ -164,7 +235,7 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
-async function historyFacts(options: LintOptions, project: Project, parsed: ParsedMigration[], settings: LintSettings, allRules: readonly Rule[], cwd: string, mergeBase: string | undefined) {
+async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, mergeBase: string | undefined) {
   const active = new Set(allRules.filter((r) => r.checkHistory && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
@@ -246,7 +317,7 @@ function readMigration(path: string, shown: string, read: TextReader): string {
   }
 }
 
-function byLocation(parsed: ParsedMigration[]) {
+function byLocation(parsed: readonly MigrationInput[]) {
   const order = new Map(parsed.map((m, i) => [m.file, i]));
   return (a: Finding, b: Finding) =>
     (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule);

@@ -108,8 +108,9 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
   const problems: FolderProblem[] = [];
   const migrations: MigrationFile[] = [];
   const inJournal = new Set<string>();
+  const lineOfTag = tagLineFinder(journalText);
   for (const entry of journal.entries) {
-    const line = lineOfTag(journalText, entry.tag);
+    const line = lineOfTag(entry.tag);
     if (!isSafeTag(entry.tag)) {
       // A tag like `../../etc/passwd` would make us read outside the migrations folder: refuse it.
       problems.push({ kind: 'unsafe-tag', file: journalDisplay, tag: entry.tag, line });
@@ -163,12 +164,32 @@ function isSafeTag(tag: string): boolean {
   return tag.length > 0 && !tag.includes('/') && !tag.includes('\\') && !tag.includes('\0') && tag !== '.' && tag !== '..' && !tag.includes(sep);
 }
 
-function lineOfTag(text: string, tag: string): number | undefined {
-  const at = text.indexOf(JSON.stringify(tag));
-  if (at < 0) return undefined;
-  let line = 1;
-  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/**
+ * Line of the first occurrence of a tag's JSON string in the journal. Journals have thousands of
+ * entries: string literals and newlines are indexed in one pass (a plain tag in a journal without
+ * escapes can only occur as a whole literal); anything else falls back to a search.
+ */
+function tagLineFinder(text: string): (tag: string) => number | undefined {
+  const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const literals = new Map<string, number>();
+  const indexed = !text.includes('\\');
+  if (indexed) {
+    for (const m of text.matchAll(/"[^"\n]*"/g)) if (!literals.has(m[0])) literals.set(m[0], m.index);
+  }
+  return (tag) => {
+    const quoted = JSON.stringify(tag);
+    const at = indexed && /^[\w.-]+$/.test(tag) ? (literals.get(quoted) ?? -1) : text.indexOf(quoted);
+    if (at < 0) return undefined;
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid] < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
 }
 
 /** Read and validate `meta/_journal.json`; a malformed journal is a usage error (exit 2). */

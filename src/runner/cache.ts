@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { SerializedParse } from '../engine/parse.js';
+import type { Finding } from '../engine/types.js';
+
+/**
+ * `--cache` (ESLint-like): results kept between runs in `--cache-location` (default
+ * `node_modules/.cache/migration-lint`), one JSON file per linted target. Two levels:
+ *
+ * - **run**: the findings of the whole run, under a sha256 of everything the engine is given
+ *   (tool and parser versions, rule set and severities, config, selection, every migration text,
+ *   journal, folder listings, snapshot headers, schema-source facts, git/lock/database facts),
+ *   plus the sha256 of every file the engine read on its own (full snapshots). Any change → miss.
+ * - **parse**: each migration's statements by the sha256 of its text (and the versions), so a run
+ *   that misses (one new migration) parses only what changed.
+ *
+ * A cache file that cannot be read is ignored (and rewritten); one that cannot be written is
+ * skipped silently: the cache never changes findings, only how fast they come.
+ */
+export interface CacheOptions {
+  /** Folder of the cache files (relative paths: to the working directory). */
+  location: string;
+  /** Overrides the tool version in the keys (tests). */
+  version?: string;
+}
+
+interface RunFile {
+  format: typeof FORMAT;
+  versions: string;
+  key: string;
+  /** sha256 of each file the engine read on its own (full snapshots). */
+  deps: Record<string, string>;
+  findings: Finding[];
+}
+
+interface ParseFile {
+  format: typeof FORMAT;
+  versions: string;
+  parse: Record<string, SerializedParse>;
+}
+
+const FORMAT = 1;
+
+export class LintCache {
+  /** Two files: the run's findings (small, read on every run) and the parses (read only on a miss). */
+  private readonly runFile: string;
+  private readonly parseFile: string;
+  private readonly versions: string;
+  private parses: Record<string, SerializedParse> | undefined;
+  private run: RunFile | undefined;
+  private runDirty = false;
+  private parseDirty = false;
+  private readonly used = new Set<string>();
+  /** Parse entries computed in this run, as JSON text (serialised before the engine touches the ASTs). */
+  private readonly fresh = new Map<string, string>();
+
+  constructor(options: CacheOptions, cwd: string, target: string) {
+    const base = join(resolve(cwd, options.location), `lint-${sha256(target).slice(0, 16)}`);
+    this.runFile = `${base}.run.json`;
+    this.parseFile = `${base}.parse.json`;
+    this.versions = `${options.version ?? toolVersion()}|libpg-query ${parserVersion()}|node-abi ${process.versions.modules}`;
+  }
+
+  private readJson<T extends { format: number; versions: string }>(file: string): T | undefined {
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as T;
+      return data?.format === FORMAT && data.versions === this.versions ? data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The key of a run: a hash of the versions and of `inputs` (Maps, Sets and nested objects; functions skipped). */
+  runKey(inputs: unknown): string {
+    return sha256(this.versions + '\0' + stableJson(inputs));
+  }
+
+  /** The findings stored for `key`, when every file the engine read then still has the same content. */
+  findings(key: string): Finding[] | undefined {
+    const run = this.readJson<RunFile>(this.runFile);
+    if (!run || run.key !== key || !Array.isArray(run.findings)) return undefined;
+    for (const [path, hash] of Object.entries(run.deps ?? {})) {
+      if (fileHash(path) !== hash) return undefined;
+    }
+    return run.findings;
+  }
+
+  storeFindings(key: string, findings: Finding[], deps: Iterable<string>): void {
+    const hashes: Record<string, string> = {};
+    for (const path of deps) hashes[path] = fileHash(path) ?? '';
+    this.run = { format: FORMAT, versions: this.versions, key, deps: hashes, findings };
+    this.runDirty = true;
+  }
+
+  /** The cached parse of a migration text, if any. */
+  parsed(textHash: string): SerializedParse | undefined {
+    if (!this.parses) {
+      const file = this.readJson<ParseFile>(this.parseFile);
+      this.parses = file && typeof file.parse === 'object' && file.parse !== null ? file.parse : {};
+    }
+    this.used.add(textHash);
+    return this.parses[textHash];
+  }
+
+  storeParsed(textHash: string, parsed: SerializedParse | undefined): void {
+    this.used.add(textHash);
+    if (!parsed) return;
+    this.fresh.set(textHash, JSON.stringify(parsed));
+    this.parseDirty = true;
+  }
+
+  /** Write what changed (parses of migrations no longer linted are dropped); errors are ignored. */
+  save(): void {
+    try {
+      if (this.parseDirty || (this.parses && this.used.size !== Object.keys(this.parses).length)) {
+        const parts: string[] = [];
+        for (const hash of this.used) {
+          const json = this.fresh.get(hash) ?? (this.parses?.[hash] ? JSON.stringify(this.parses[hash]) : undefined);
+          if (json !== undefined) parts.push(`${JSON.stringify(hash)}:${json}`);
+        }
+        write(this.parseFile, `{"format":${FORMAT},"versions":${JSON.stringify(this.versions)},"parse":{${parts.join(',')}}}`);
+        this.parseDirty = false;
+      }
+      if (this.runDirty && this.run) {
+        write(this.runFile, JSON.stringify(this.run));
+        this.runDirty = false;
+      }
+    } catch {
+      /* a read-only or full disk: run without a cache */
+    }
+  }
+}
+
+function write(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function fileHash(path: string): string | undefined {
+  try {
+    return sha256(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON with Maps and Sets as entry arrays, functions dropped: stable for the same inputs. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Map) return { $map: [...v.entries()] };
+    if (v instanceof Set) return { $set: [...v] };
+    if (typeof v === 'function') return undefined;
+    if (typeof v === 'bigint') return String(v);
+    return v;
+  });
+}
+
+let tool: string | undefined;
+function toolVersion(): string {
+  tool ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return tool;
+}
+
+function parserVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('libpg-query/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
