@@ -22,7 +22,8 @@ async function client(connectionString: string): Promise<Client> {
 async function databases(): Promise<string[]> {
   const c = await client(url!);
   try {
-    return (await c.query('SELECT datname FROM pg_database ORDER BY 1')).rows.map((r) => String(r.datname));
+    // Only verify's throwaway databases: other test files create their own databases in parallel.
+    return (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'migration_lint_verify_%' ORDER BY 1")).rows.map((r) => String(r.datname));
   } finally {
     await c.end();
   }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
 import { loadParser, parseMigration, restoreParsed, serializeParsed } from '../engine/parse.js';
@@ -9,9 +9,9 @@ import type { CacheOptions, LintCache } from './cache.js';
 import type { SchemaState } from '../schema/model.js';
 import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
-import { displayPath, findDrizzleConfig, readDrizzleConfig } from './drizzle-config.js';
+import { displayPath } from './drizzle-config.js';
 import { UsageError } from './errors.js';
-import { loadFiles, loadFolder, readFromDisk, type Project, type TextReader } from './project.js';
+import { readFromDisk, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { mark } from './timings.js';
@@ -267,32 +267,6 @@ function resolveSettings(options: LintOptions, config: LintConfig, allRules: rea
     extensions: config.extensions ?? [],
     schemas: config.schemas ?? [],
   };
-}
-
-/** Where the migrations are (resolved before reading, so --staged can read them from the index). */
-function resolveTarget(options: LintOptions, cwd: string): { dir?: string; load: (read: TextReader) => Project } {
-  const paths = options.paths ?? [];
-  if (paths.length > 0) {
-    const sqlFiles = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
-    if (sqlFiles.length === paths.length) return { load: () => loadFiles(paths, cwd) };
-    if (paths.length > 1) throw new UsageError('pass one migrations folder, or any number of .sql files, not both');
-    const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
-    return { dir: resolve(cwd, paths[0]), load: (read) => loadFolder(paths[0], cwd, config, read) };
-  }
-  const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
-  if (!configFile) {
-    throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
-  }
-  const config = readDrizzleConfig(configFile);
-  return { dir: config.out, load: (read) => loadFolder(config.out, cwd, config, read) };
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
-import { displayPath, type DrizzleConfig } from './drizzle-config.js';
+import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
 import type { FolderProblem } from '../engine/types.js';
 
 export interface JournalEntry {
@@ -222,4 +222,38 @@ export function readJournal(file: string, cwd: string, read: TextReader = readFr
     return { idx: Number(e.idx ?? i), version: String(e.version ?? version), when, tag: e.tag, breakpoints: e.breakpoints !== false };
   });
   return { file, version, dialect, entries };
+}
+
+/** What a run points at: a migrations folder (and the drizzle config naming it), or loose SQL files. */
+export interface Target {
+  dir?: string;
+  config?: DrizzleConfig;
+  /** Load it, reading files with `read` (the working tree, or the git index for --staged). */
+  load: (read: TextReader) => Project;
+}
+
+/** Where the migrations are (resolved before reading, so --staged can read them from the index). */
+export function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Target {
+  const paths = options.paths ?? [];
+  if (paths.length > 0) {
+    const sqlFiles = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
+    if (sqlFiles.length === paths.length) return { load: () => loadFiles(paths, cwd) };
+    if (paths.length > 1) throw new UsageError('pass one migrations folder, or any number of .sql files, not both');
+    const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
+    return { dir: resolve(cwd, paths[0]), config, load: (read) => loadFolder(paths[0], cwd, config, read) };
+  }
+  const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
+  if (!configFile) {
+    throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
+  }
+  const config = readDrizzleConfig(configFile);
+  return { dir: config.out, config, load: (read) => loadFolder(config.out, cwd, config, read) };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseExpression } from '../engine/parse.js';
 import { readMigrationRows, type MigrationRow } from '../runner/database.js';
+import { UsageError } from '../runner/errors.js';
+import { compareSchemas, type SchemaDifference } from '../schema/compare.js';
+import { exprText } from '../schema/expr.js';
+import type { Expr, Index, SchemaState, Table } from '../schema/model.js';
+import { snapshotState } from '../schema/snapshot-diff.js';
+import { typeFromAst } from '../schema/typename.js';
 import type { LoadedHistory } from './load.js';
 
 export interface DriftEntry {
@@ -78,4 +86,132 @@ export function formatDriftPretty(report: DriftReport, color: boolean): string {
   }
   out.push('', report.problems ? red(`✖ ${report.problems} problem${report.problems === 1 ? '' : 's'}`) : green('✔ the database agrees with the journal'));
   return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// `verify --against URL --schema`: the live schema against the newest snapshot.
+
+/** What `--schema` does not compare (the model or the snapshot does not carry it). */
+export const SCHEMA_NOT_COMPARED = [
+  'sequence options (increment, start, cache, min/max)',
+  'view and materialized view definitions (only their existence and kind)',
+  'index method, operator classes and NULLS order (columns, DESC, uniqueness and predicate are compared)',
+  'NOT VALID on constraints, FORCE ROW LEVEL SECURITY',
+  'functions, triggers, extensions, domains and composite types, grants, comments',
+];
+
+export interface SchemaDriftReport {
+  url: string;
+  server: string;
+  /** The snapshot compared with: the newest of the history. */
+  snapshot: { tag: string; file: string };
+  /** Object kinds and fields left out of the comparison. */
+  notCompared: string[];
+  /** Differences, left = snapshot, right = database (same shape as compareSchemas). */
+  differences: SchemaDifference[];
+  problems: number;
+}
+
+/**
+ * Introspect the database read-only and compare it with the newest snapshot of the history.
+ * Expressions are compared after dropping casts to text/varchar on both sides: PostgreSQL stores
+ * `'a'::text` and `(slug)::text` where drizzle writes `'a'` and `slug`.
+ */
+export async function checkSchemaDrift(url: string, history: LoadedHistory): Promise<SchemaDriftReport> {
+  const withSnapshot = [...history.project.migrations].reverse().find((m) => m.snapshot);
+  if (!withSnapshot) throw new UsageError('--schema compares the database with the newest snapshot, and this history has none', 'pass the drizzle folder (with meta/*_snapshot.json)');
+  let snapshotJson: unknown;
+  try {
+    snapshotJson = JSON.parse(readFileSync(withSnapshot.snapshot!, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${withSnapshot.snapshot}: unreadable snapshot (${(error as Error).message})`);
+  }
+  const built = snapshotState(snapshotJson);
+  if ('reason' in built) throw new UsageError(`${withSnapshot.snapshot}: ${built.reason}`);
+  const { introspectUrl } = await import('./introspect.js');
+  const live = await introspectUrl(url, { migrationsTable: history.migrationsTable });
+  const differences = compareSchemas(normaliseExpressions(built.state), normaliseExpressions(live.state), { left: 'snapshot', right: 'database' });
+  return {
+    url: live.url,
+    server: live.server,
+    snapshot: { tag: withSnapshot.tag, file: withSnapshot.file },
+    notCompared: SCHEMA_NOT_COMPARED,
+    differences,
+    problems: differences.length,
+  };
+}
+
+export function formatSchemaDriftPretty(report: SchemaDriftReport, color: boolean): string {
+  const paint = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[39m` : s);
+  const red = paint(31);
+  const green = paint(32);
+  const dim = paint(90);
+  const out = [`migration-lint verify --against ${report.url} --schema (read-only, PostgreSQL ${report.server}): the live schema vs ${report.snapshot.tag}'s snapshot`, ''];
+  for (const d of report.differences) out.push(`${red('✖')} ${d.object} ${d.name}: ${d.detail}`);
+  if (report.differences.length) out.push('');
+  out.push(dim(`not compared: ${report.notCompared.join('; ')}`), '');
+  out.push(report.problems ? red(`✖ ${report.problems} difference${report.problems === 1 ? '' : 's'} between the database and the snapshot`) : green('✔ the database schema agrees with the newest snapshot'));
+  return out.join('\n') + '\n';
+}
+
+/** A copy of the state whose expressions have casts to text/varchar removed (the inputs are not modified). */
+export function normaliseExpressions(state: SchemaState): SchemaState {
+  const e = (x: Expr | undefined): Expr | undefined => (x ? { ast: stripTextCasts(x.ast) } : undefined);
+  const tables = new Map<string, Table>();
+  for (const [k, t] of state.tables) {
+    tables.set(k, {
+      ...t,
+      columns: new Map([...t.columns].map(([n, c]) => [n, withExprs(c, { default: e(c.default), generated: e(c.generated) })])),
+      constraints: new Map([...t.constraints].map(([n, c]) => [n, withExprs(c, { check: e(c.check) })])),
+      policies: new Map([...t.policies].map(([n, p]) => [n, withExprs(p, { using: e(p.using), withCheck: e(p.withCheck) })])),
+    });
+  }
+  const indexes = new Map<string, Index>();
+  for (const [k, i] of state.indexes) {
+    indexes.set(k, withExprs({ ...i, columns: i.columns.map((c) => (c.isExpression ? { ...c, expression: normaliseExpressionText(c.expression) } : c)) }, { where: e(i.where) }));
+  }
+  return { ...state, tables, indexes };
+}
+
+function withExprs<T extends object>(object: T, exprs: Record<string, Expr | undefined>): T {
+  const out = { ...object } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(exprs)) {
+    if (v) out[k] = v;
+    else delete out[k];
+  }
+  return out as T;
+}
+
+function normaliseExpressionText(text: string): string {
+  const ast = parseExpression(text);
+  return ast ? exprText(stripTextCasts(ast) as never) : text;
+}
+
+/** Copy-on-write removal of `::text` / `::varchar` (no modifiers, no array) casts. */
+function stripTextCasts(node: any): any {
+  if (Array.isArray(node)) {
+    let out: any[] | undefined;
+    node.forEach((item, i) => {
+      const next = stripTextCasts(item);
+      if (next !== item) (out ??= [...node])[i] = next;
+    });
+    return out ?? node;
+  }
+  if (node === null || typeof node !== 'object') return node;
+  const cast = node.TypeCast;
+  if (cast?.typeName && cast.arg) {
+    let type;
+    try {
+      type = typeFromAst(cast.typeName);
+    } catch {
+      type = undefined;
+    }
+    if (type && type.builtin && (type.name === 'text' || type.name === 'varchar') && type.mods.length === 0 && type.arrayDims === 0) return stripTextCasts(cast.arg);
+  }
+  let out: any;
+  for (const k of Object.keys(node)) {
+    const next = stripTextCasts(node[k]);
+    if (next !== node[k]) (out ??= { ...node })[k] = next;
+  }
+  return out ?? node;
 }

@@ -1,11 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { loadParser, parseMigration } from '../engine/parse.js';
 import type { ParsedMigration } from '../engine/types.js';
-import { findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from '../runner/drizzle-config.js';
+import type { DrizzleConfig } from '../runner/drizzle-config.js';
 import { UsageError } from '../runner/errors.js';
 import { loadConfig, type LintConfig } from '../runner/config.js';
-import { loadFiles, loadFolder, type Project } from '../runner/project.js';
+import { readFromDisk, resolveTarget, type Project } from '../runner/project.js';
 import { resolveSince, selectSince } from '../runner/selection.js';
 
 export interface LoadOptions {
@@ -35,22 +34,10 @@ export interface LoadedHistory {
  */
 export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> {
   const { cwd, paths } = options;
-  let project: Project;
-  let config: DrizzleConfig | undefined;
-  if (paths.length > 0) {
-    const files = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
-    if (files.length === paths.length) project = loadFiles(paths, cwd);
-    else {
-      if (paths.length > 1) throw new UsageError('pass one migrations folder, or any number of .sql files, not both');
-      config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
-      project = loadFolder(paths[0], cwd, config);
-    }
-  } else {
-    const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
-    if (!configFile) throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
-    config = readDrizzleConfig(configFile);
-    project = loadFolder(config.out, cwd, config);
-  }
+  // The same target resolution as the lint command.
+  const target = resolveTarget({ paths, config: options.config }, cwd);
+  const project: Project = target.load(readFromDisk);
+  const config: DrizzleConfig | undefined = target.config ?? project.config;
   const { ruleList } = await import('../rules/index.js');
   const { config: lintConfig } = await loadConfig(cwd, new Set(ruleList.map((r) => r.id)));
   await loadParser();
@@ -89,12 +76,4 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
     table: lintConfig.migrationsTable?.table ?? config?.migrationsTable ?? project.config?.migrationsTable ?? '__drizzle_migrations',
   };
   return { project, config: config ?? project.config, lintConfig, migrations, reviewFrom, reviewReason, migrationsTable };
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
