@@ -77,20 +77,32 @@ export function helpText(version: string): string {
   ].join('\n');
 }
 
-export function parseCli(argv: string[]): CliOptions {
-  let parsed;
+type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/**
+ * node:util parseArgs (strict, positionals allowed) with its errors turned into one-line usage
+ * errors (exit 2) pointing at `help`. Every command parses its flags through this.
+ */
+export function parseFlags<O extends ParseArgsOptions>(
+  argv: string[],
+  options: O,
+  help: string,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>> {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: Object.fromEntries(
-        Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) }]),
-      ) as Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? O : never) : never,
-    });
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint --help` for the options');
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), `run \`${help}\` for the options`);
   }
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  const parsed = parseFlags(
+    argv,
+    Object.fromEntries(
+      Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: true } : {}) }]),
+    ) as ParseArgsOptions,
+    'migration-lint --help',
+  );
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const format = (v.format as string | undefined) ?? (process.env.GITHUB_ACTIONS === 'true' ? 'github' : 'pretty');
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../runner/errors.js';
 import { readMigrationRows, redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
+import { parseFlags } from '../args.js';
 
 const HELP = `Usage: migration-lint baseline --database-url URL [folder] [-c drizzle.config.ts] [--to TAG] [--apply]
 
@@ -16,17 +16,7 @@ Rows already present (same when and hash) are left alone.
 const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export default async function baseline(argv: string[], io: Streams): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { config: { type: 'string', short: 'c' }, 'database-url': { type: 'string' }, to: { type: 'string' }, apply: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint baseline --help`');
-  }
+  const parsed = parseFlags(argv, { config: { type: 'string', short: 'c' }, 'database-url': { type: 'string' }, to: { type: 'string' }, apply: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'migration-lint baseline --help');
   const v = parsed.values;
   if (v.help) {
     io.stdout.write(HELP);

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../runner/errors.js';
+import { parseFlags } from '../args.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig } from '../../runner/drizzle-config.js';
 import { loadFolder } from '../../runner/project.js';
 import { sha256 } from '../../runner/history-facts.js';
@@ -21,12 +21,7 @@ migration that changes after it was recorded. A recorded hash is never replaced 
 
 /** `migration-lint lock`: write or update the lock file. Exit 0 written, 1 a recorded hash differs (no --force), 2 usage. */
 export default async function lock(argv: string[], io: Streams): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string', short: 'c' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint lock --help`');
-  }
+  const parsed = parseFlags(argv, { config: { type: 'string', short: 'c' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'migration-lint lock --help');
   if (parsed.values.help) {
     io.stdout.write(HELP);
     return 0;

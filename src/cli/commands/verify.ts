@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../runner/errors.js';
+import { parseFlags } from '../args.js';
 import { redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
 
@@ -35,31 +35,25 @@ Exit codes: 0 every migration under review applied, 1 failures, 2 usage or engin
 `;
 
 export default async function verify(argv: string[], io: Streams): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        since: { type: 'string' },
-        format: { type: 'string', short: 'f', default: 'pretty' },
-        'database-url': { type: 'string' },
-        against: { type: 'string' },
-        schema: { type: 'boolean' },
-        seed: { type: 'string' },
-        'no-seed': { type: 'boolean' },
-        transaction: { type: 'string', default: 'batch' },
-        'no-trace': { type: 'boolean' },
-        color: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    } as const);
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), 'run `migration-lint verify --help`');
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      config: { type: 'string', short: 'c' },
+      since: { type: 'string' },
+      format: { type: 'string', short: 'f', default: 'pretty' },
+      'database-url': { type: 'string' },
+      against: { type: 'string' },
+      schema: { type: 'boolean' },
+      seed: { type: 'string' },
+      'no-seed': { type: 'boolean' },
+      transaction: { type: 'string', default: 'batch' },
+      'no-trace': { type: 'boolean' },
+      color: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'migration-lint verify --help',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout.write(HELP);
