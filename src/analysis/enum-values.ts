@@ -25,9 +25,27 @@ const atEnd = new WeakMap<MigrationInfo, Pending>();
  * in production, whenever the migrations are pending together). A COMMIT in a file ends it.
  */
 export function pendingEnumValues(history: readonly MigrationInfo[], migration: MigrationInfo, statementIndex: number): Pending {
-  const before = migration.position > 0 ? endOf(history, migration.position - 1) : new Map();
-  return step(new Map(before), migration, statementIndex);
+  // Rules ask statement by statement, in order: resume from the last answer instead of walking
+  // the migration from its start each time (quadratic on a migration with many statements).
+  let cursor = cursors.get(migration);
+  if (!cursor || cursor.index > statementIndex) {
+    const before = migration.position > 0 ? endOf(history, migration.position - 1) : new Map();
+    cursor = { index: 0, pending: new Map(before), created: new Set() };
+    cursors.set(migration, cursor);
+  }
+  advance(cursor, migration, statementIndex);
+  return new Map(cursor.pending);
 }
+
+interface Cursor {
+  /** Statements before this index are applied to `pending`. */
+  index: number;
+  pending: Pending;
+  /** Enums created since the last COMMIT in this migration. */
+  created: Set<string>;
+}
+
+const cursors = new WeakMap<MigrationInfo, Cursor>();
 
 function endOf(history: readonly MigrationInfo[], position: number): Pending {
   // Iterative, memoised: each earlier migration is walked once.
@@ -40,15 +58,18 @@ function endOf(history: readonly MigrationInfo[], position: number): Pending {
       state = cached;
       continue;
     }
-    state = step(new Map(state), history[p], history[p].statements.length);
+    const cursor: Cursor = { index: 0, pending: new Map(state), created: new Set() };
+    advance(cursor, history[p], history[p].statements.length);
+    state = cursor.pending;
     atEnd.set(history[p], state);
   }
   return state;
 }
 
-function step(pending: Pending, migration: MigrationInfo, until: number): Pending {
-  const created = new Set<string>();
-  for (let i = 0; i < until && i < migration.statements.length; i++) {
+function advance(cursor: Cursor, migration: MigrationInfo, until: number): void {
+  const { pending, created } = cursor;
+  for (let i = cursor.index; i < until && i < migration.statements.length; i++) {
+    cursor.index = i + 1;
     const s = migration.statements[i];
     if (s.kind === 'TransactionStmt') {
       const k: string = s.ast.kind ?? '';
@@ -92,7 +113,6 @@ function step(pending: Pending, migration: MigrationInfo, until: number): Pendin
       }
     }
   }
-  return pending;
 }
 
 function dropType(pending: Pending, type: string): void {

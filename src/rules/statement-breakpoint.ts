@@ -1,3 +1,4 @@
+import type { Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
 import { BREAKPOINT, splitChunks } from '../engine/split.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
@@ -45,7 +46,14 @@ export default defineRule({
       }
       const chunks = splitChunks(text);
       const perChunk = new Map<number, number>();
-      for (const s of migration.statements) if (s.origin === 'top-level') perChunk.set(s.chunk, (perChunk.get(s.chunk) ?? 0) + 1);
+      // The second top-level statement of each chunk (where a multi-statement chunk is reported), in one pass.
+      const secondOf = new Map<number, Statement>();
+      for (const s of migration.statements) {
+        if (s.origin !== 'top-level') continue;
+        const count = (perChunk.get(s.chunk) ?? 0) + 1;
+        perChunk.set(s.chunk, count);
+        if (count === 2) secondOf.set(s.chunk, s);
+      }
       const variantChunks = new Set<number>();
       for (const v of scan.variants) {
         const chunk = chunks.find((c) => v.offset >= c.start && v.offset < c.end);
@@ -55,7 +63,7 @@ export default defineRule({
       if (usesBreakpoints) {
         for (const [chunk, count] of perChunk) {
           if (count < 2 || variantChunks.has(chunk)) continue;
-          const second = migration.statements.filter((s) => s.origin === 'top-level' && s.chunk === chunk)[1];
+          const second = secondOf.get(chunk)!; // count ≥ 2, so it was recorded
           report({ messageId: 'multiple', data: { count }, file: file.file, line: second.location.line, column: second.location.column, migration: migration.tag, severity: 'warn' });
         }
       }
