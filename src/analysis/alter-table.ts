@@ -32,6 +32,24 @@ export function alterCommands(statement: Statement, schema: Readonly<SchemaState
 }
 
 /**
+ * The sub-commands of one kind that act on a table with rows as far as the migration shows (known
+ * to the schema, not created or emptied earlier in this migration): where locks, scans and
+ * failures on existing rows matter.
+ */
+export function commandsOnPopulatedTables(statement: Statement, schema: Readonly<SchemaState>, isEmptyTable: (tableKey: string) => boolean, subtype: string): (AlterCommand & { table: Table })[] {
+  return alterCommands(statement, schema).filter((c): c is AlterCommand & { table: Table } => c.subtype === subtype && c.table !== undefined && !isEmptyTable(c.tableKey));
+}
+
+/** `ADD COLUMN`s on populated tables, with the column definition (skipping `IF NOT EXISTS` no-ops). */
+export function columnsAddedToPopulatedTables(statement: Statement, schema: Readonly<SchemaState>, isEmptyTable: (tableKey: string) => boolean): (AlterCommand & { table: Table; def: Node })[] {
+  return commandsOnPopulatedTables(statement, schema, isEmptyTable, 'AT_AddColumn').flatMap((c) => {
+    const def = c.cmd.def?.ColumnDef;
+    if (!def || (c.cmd.missing_ok === true && c.table.columns.has(def.colname))) return [];
+    return [{ ...c, def }];
+  });
+}
+
+/**
  * The location of a column name inside the statement (`"nickname"` in `ALTER COLUMN "nickname" SET
  * NOT NULL`), for sub-commands whose AST has no location. Searches after the table name; falls back
  * to the whole statement.

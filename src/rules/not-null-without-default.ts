@@ -1,4 +1,4 @@
-import { alterCommands, columnLabel } from '../analysis/alter-table.js';
+import { columnLabel, columnsAddedToPopulatedTables } from '../analysis/alter-table.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { quoteIdent, typeToSql } from '../schema/model.js';
@@ -16,12 +16,7 @@ export default defineRule({
     },
   },
   check({ statement, schema, isEmptyTable, migration, report }) {
-    for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
-      if (subtype !== 'AT_AddColumn' || !table) continue;
-      const def = cmd.def?.ColumnDef;
-      if (!def) continue;
-      if (cmd.missing_ok === true && table.columns.has(def.colname)) continue;
-      if (isEmptyTable(tableKey)) continue;
+    for (const { def, table, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
       const facts = columnFacts(def);
       if (!facts.notNull || facts.filled) continue;
       const type = typeToSql(typeFromAst(def.typeName));

@@ -1,4 +1,4 @@
-import { alterCommands, locateColumn } from '../analysis/alter-table.js';
+import { commandsOnPopulatedTables, locateColumn } from '../analysis/alter-table.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { str, walk } from '../engine/ast.js';
@@ -22,13 +22,11 @@ export default defineRule({
     },
   },
   check({ statement, schema, isEmptyTable, migration, settings, report }) {
-    for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
-      if (subtype !== 'AT_SetNotNull' || !table) continue;
+    for (const { cmd, tableKey, table, tableSql } of commandsOnPopulatedTables(statement, schema, isEmptyTable, 'AT_SetNotNull')) {
       const column = table.columns.get(cmd.name);
       if (!column || column.notNull) continue; // unknown column, or already NOT NULL (a no-op)
       // After `SET DATA TYPE serial` (which fails; cast-without-using reports it) drizzle adds SET NOT NULL.
       if (SERIAL_TYPES.has(column.type.name)) continue;
-      if (isEmptyTable(tableKey)) continue;
       // PostgreSQL 12+ skips the scan when a validated CHECK (col IS NOT NULL) proves it.
       if (settings.pgVersion >= 12 && hasValidNotNullCheck(table, cmd.name)) continue;
       const col = quoteIdent(cmd.name);

@@ -1,4 +1,4 @@
-import { alterCommands } from '../analysis/alter-table.js';
+import { columnsAddedToPopulatedTables } from '../analysis/alter-table.js';
 import { volatileCall } from '../analysis/casts.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
@@ -22,12 +22,7 @@ export default defineRule({
     },
   },
   check({ statement, schema, isEmptyTable, migration, settings, report }) {
-    for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
-      if (subtype !== 'AT_AddColumn' || !table) continue;
-      const def = cmd.def?.ColumnDef;
-      if (!def) continue;
-      if (cmd.missing_ok === true && table.columns.has(def.colname)) continue;
-      if (isEmptyTable(tableKey)) continue;
+    for (const { def, table, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
       const col = quoteIdent(def.colname);
       const type = typeFromAst(def.typeName);
       const typeSql = typeToSql(type);
