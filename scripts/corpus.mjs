@@ -269,7 +269,7 @@ async function agreement(folder) {
 }
 
 function interpret(value) {
-  // The AgreementReport shape of src/schema/agreement.ts.
+  // The AgreementReport shape of src/runner/snapshot-agreement.ts.
   if (typeof value.chainIntact === 'boolean' && typeof value.compared === 'number' && Array.isArray(value.disagreements)) {
     return {
       chainIntact: value.chainIntact,

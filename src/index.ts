@@ -18,4 +18,4 @@ export type { JsonReport } from './formatters/json.js';
 export type * from './engine/types.js';
 export type * from './schema/model.js';
 export type { Effect } from './schema/effects.js';
-export { checkSnapshotAgreement } from './schema/agreement.js'; export type { AgreementReport } from './schema/agreement.js';
+export { checkSnapshotAgreement } from './runner/snapshot-agreement.js'; export type { AgreementReport } from './runner/snapshot-agreement.js';

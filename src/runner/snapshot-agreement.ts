@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lint } from '../runner/lint.js';
-import { findDrizzleConfig, readDrizzleConfig } from '../runner/drizzle-config.js';
-import { UsageError } from '../runner/errors.js';
+import { lint } from './lint.js';
 import { ruleList } from '../rules/index.js';
-import { loadFiles, loadFolder, type Project } from '../runner/project.js';
-import type { SchemaDifference } from './compare.js';
-import { differencesFromSnapshot, snapshotState } from './snapshot-diff.js';
+import { readFromDisk, resolveTarget, type Project } from './project.js';
+import type { SchemaDifference } from '../schema/compare.js';
+import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.js';
 export { differencesFromSnapshot, snapshotState };
-import type { SchemaState } from './model.js';
+import type { SchemaState } from '../schema/model.js';
 
 export interface AgreementReport {
   /** Migrations whose replayed state was compared with their snapshot. */
@@ -114,16 +112,7 @@ function checkChain(project: Project, heads: Map<string, { id?: string; prevId?:
   }
 }
 
-/** The same project `lint()` resolves (same functions, same order), to know each migration's snapshot. */
+/** The same project `lint()` resolves, to know each migration's snapshot. */
 function resolveProject(options: { paths?: string[]; config?: string }, cwd: string): Project {
-  const paths = options.paths ?? [];
-  if (paths.length > 0) {
-    if (paths.every((p) => p.endsWith('.sql'))) return loadFiles(paths, cwd);
-    const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
-    return loadFolder(paths[0], cwd, config);
-  }
-  const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
-  if (!configFile) throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`);
-  const config = readDrizzleConfig(configFile);
-  return loadFolder(config.out, cwd, config);
+  return resolveTarget(options, cwd).load(readFromDisk);
 }
