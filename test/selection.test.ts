@@ -75,8 +75,12 @@ describe('which migrations are reported on', () => {
     git('commit', '-qm', 'staged');
     writeFileSync(join(repo, 'README.md'), 'hi');
     git('add', 'README.md');
-    const r = runCli(['--staged', '--format', 'json'], { cwd: repo });
+    const r = runCli(['--staged', '--format', 'json'], { cwd: repo, env: { MIGRATION_LINT_TIMINGS: '1' } });
     expect([r.code, json(r).summary.migrations]).toEqual([0, 0]);
+    // Nothing was read, parsed or linted: the run stopped after the git calls.
+    expect(r.stderr).toContain('selection (git)');
+    expect(r.stderr).not.toContain('read migrations');
+    expect(r.stderr).not.toContain('engine');
   });
 
   it('--staged outside a git repository is a usage error', () => {
