@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** sha256 of a migration's text, exactly as drizzle-orm's migrator stores it in `__drizzle_migrations.hash`. */
-export function sha256(text: string): string {
+export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../engine/hash.js';
 import type { Finding, Rule } from '../engine/types.js';
 
 /**
@@ -54,5 +54,5 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
 
 /** Stable across line moves: rule, file, migration and the statement text (or the message). */
 export function fingerprint(f: Finding): string {
-  return createHash('sha256').update([f.rule, f.file, f.migration, f.statement ?? f.message].join('\0')).digest('hex').slice(0, 32);
+  return sha256([f.rule, f.file, f.migration, f.statement ?? f.message].join('\0')).slice(0, 32);
 }

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { quoteIdent } from '../schema/model.js';
 
 /** One row of drizzle's bookkeeping table (`drizzle.__drizzle_migrations` by default). */
 export interface MigrationRow {
@@ -27,10 +28,6 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/:[^:@/]*@/, ':***@');
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../engine/hash.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
@@ -183,10 +183,6 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   kept.sort(byLocation(inputs));
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   return { findings: kept, summary: summarize(kept, linted), project, sources, config: { file: configFile, ...config }, selection: selection?.describe };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 async function openCache(options: CacheOptions, cwd: string, target: string): Promise<LintCache> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../engine/hash.js';
 import { readFileSync } from 'node:fs';
 import { parseExpression } from '../engine/parse.js';
 import { readMigrationRows, type MigrationRow } from '../runner/database.js';
@@ -44,7 +44,7 @@ export async function checkDrift(url: string, history: LoadedHistory): Promise<D
   for (const r of facts.rows) byWhen.set(r.createdAt, [...(byWhen.get(r.createdAt) ?? []), r]);
   const hashes = new Map<string, string>();
   const entries: DriftEntry[] = history.migrations.map((m) => {
-    const hash = createHash('sha256').update(m.text).digest('hex');
+    const hash = sha256(m.text);
     hashes.set(hash, m.tag);
     const rows = m.when !== undefined ? byWhen.get(m.when) ?? [] : facts.rows.filter((r) => r.hash === hash);
     const row = rows.find((r) => r.hash === hash) ?? rows[0];

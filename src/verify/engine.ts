@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { quoteIdent } from '../schema/model.js';
 import { redactUrl } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
 
@@ -168,10 +169,6 @@ export function maskSecrets(text: string, url: string): string {
     /* not a URL */
   }
   return text;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The URL with another database name (and the password kept, for connecting only). */

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../engine/hash.js';
+import { quoteIdent } from '../schema/model.js';
 import { readFileSync } from 'node:fs';
 import { LineIndex } from '../engine/source.js';
 import type { ParsedMigration } from '../engine/types.js';
@@ -142,7 +143,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     }
   };
   const { schema, table } = history.migrationsTable;
-  const bookkeeping = `"${schema.replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
+  const bookkeeping = `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const results: MigrationResult[] = [];
   const seeded = new Set<number>();
   const seedReport: VerifyResult['seed'] = { tables: [] };
@@ -151,7 +152,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
   let aborted: string | undefined;
 
   await timed('bookkeeping table', async () => {
-    await engine.exec(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+    await engine.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await engine.exec(`CREATE TABLE IF NOT EXISTS ${bookkeeping} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
   });
   const excludeTable = `${schema}.${table}`;
@@ -236,7 +237,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     }
     const failedMigration = anyFailure && phase === 'review';
     if (!failedMigration) {
-      const hash = createHash('sha256').update(m.text).digest('hex');
+      const hash = sha256(m.text);
       await engine.query(`INSERT INTO ${bookkeeping} (hash, created_at) VALUES ($1, $2)`, [hash, m.when ?? Date.now()]);
     }
     if (inBatch) await engine.exec(failedMigration ? 'ROLLBACK TO SAVEPOINT migration_lint_migration' : 'RELEASE SAVEPOINT migration_lint_migration');

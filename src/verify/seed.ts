@@ -1,4 +1,5 @@
 import { toPgError, type Engine, type PgError } from './engine.js';
+import { quoteIdent } from '../schema/model.js';
 
 export interface SeedTable {
   table: string;
@@ -43,7 +44,7 @@ interface TableInfo {
   fks: Fk[];
 }
 
-const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const q = quoteIdent;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** User tables (not partitions, not owned by an extension, not drizzle's bookkeeping) with the facts seeding needs. */

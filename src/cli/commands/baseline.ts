@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../engine/hash.js';
+import { quoteIdent } from '../../schema/model.js';
 import { UsageError } from '../../runner/errors.js';
 import { readMigrationRows, redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
@@ -13,7 +14,6 @@ Prints the SQL; --apply runs it in one transaction after checking the table's cu
 Rows already present (same when and hash) are left alone.
 `;
 
-const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export default async function baseline(argv: string[], io: Streams): Promise<number> {
   const parsed = parseFlags(argv, { config: { type: 'string', short: 'c' }, 'database-url': { type: 'string' }, to: { type: 'string' }, apply: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, 'migration-lint baseline --help');
@@ -35,13 +35,13 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
   const missingWhen = entries.find((m) => m.when === undefined);
   if (missingWhen) throw new UsageError(`${missingWhen.file}: no journal \`when\`; baseline needs drizzle's journal (meta/_journal.json)`);
   const { schema, table } = history.migrationsTable;
-  const qualified = `${qi(schema)}.${qi(table)}`;
+  const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const facts = await readMigrationRows(url, schema, table);
   const rows = facts.rows;
   const planned: { tag: string; hash: string; when: number }[] = [];
   const conflicts: string[] = [];
   for (const m of entries) {
-    const hash = createHash('sha256').update(m.text).digest('hex');
+    const hash = sha256(m.text);
     const same = rows.filter((r) => r.createdAt === m.when);
     if (same.some((r) => r.hash === hash)) continue;
     if (same.length) conflicts.push(`${m.tag}: a row with created_at ${m.when} exists with another hash (${same[0].hash.slice(0, 12)}…): the file changed after it was applied`);
@@ -53,7 +53,7 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
   const sql = [
     `-- migration-lint baseline: ${planned.length} of ${entries.length} migration(s) to mark as applied in ${qualified} (${redactUrl(url)})`,
     'BEGIN;',
-    `CREATE SCHEMA IF NOT EXISTS ${qi(schema)};`,
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`,
     `CREATE TABLE IF NOT EXISTS ${qualified} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`,
     ...planned.map((p) => `INSERT INTO ${qualified} ("hash", "created_at") VALUES ('${p.hash}', ${p.when}); -- ${p.tag}`),
     'COMMIT;',
@@ -73,7 +73,7 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
   const client = await connect(url, '--database-url');
   try {
     await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${qi(schema)}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${qualified} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
     await client.query(`LOCK TABLE ${qualified} IN EXCLUSIVE MODE`);
     const now = await client.query(`SELECT id, hash, created_at FROM ${qualified} ORDER BY id`);
