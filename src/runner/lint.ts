@@ -89,7 +89,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const settings = resolveSettings(options, config, allRules);
   const target = resolveTarget(options, cwd);
   mark('config');
-  const selection = select(options, target.dir, cwd);
+  const selection = await select(options, target.dir, cwd);
   mark('selection (git)');
   const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
   const project = target.load(read);
@@ -214,12 +214,12 @@ function selector(project: Project, config: LintConfig, selection: Selection | u
   };
 }
 
-function select(options: LintOptions, dir: string | undefined, cwd: string): Selection | undefined {
+async function select(options: LintOptions, dir: string | undefined, cwd: string): Promise<Selection | undefined> {
   if (options.staged && options.since !== undefined) throw new UsageError('--staged and --since cannot be combined');
   const where = dir ?? cwd;
-  if (options.staged) return selectStaged(where, cwd);
+  if (options.staged) return await selectStaged(where, cwd);
   const since = resolveSince(options.since, cwd, options.env);
-  return since === undefined ? undefined : selectSince(since, where, cwd);
+  return since === undefined ? undefined : await selectSince(since, where, cwd);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
+import { git, repoRoot } from './git.js';
 
 /**
  * Which migrations a run reports on. Statement rules report only on selected migrations (the
@@ -18,24 +18,17 @@ export interface Selection {
   base?: string;
 }
 
-function git(args: string[], cwd: string): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
-}
-
-function tryGit(args: string[], cwd: string): string | undefined {
+/** git through the runner's one git helper (bounded time, no optional locks); undefined on failure. */
+async function tryGit(args: string[], cwd: string): Promise<string | undefined> {
   try {
-    return git(args, cwd);
+    return await git(args, cwd);
   } catch {
     return undefined;
   }
 }
 
-export function repoRoot(cwd: string): string | undefined {
-  return tryGit(['rev-parse', '--show-toplevel'], cwd)?.trim();
-}
-
-function requireRepo(cwd: string, flag: string): string {
-  const root = repoRoot(cwd);
+async function requireRepo(cwd: string, flag: string): Promise<string> {
+  const root = await repoRoot(cwd);
   if (!root) throw new UsageError(`${flag} needs a git repository, and ${cwd} is not inside one`);
   return root;
 }
@@ -51,26 +44,26 @@ export function resolveSince(since: string | undefined, cwd: string, env: NodeJS
 }
 
 /** Migrations added or changed since `ref` (compared with the merge base, as a pull request is). */
-export function selectSince(ref: string, dir: string, cwd: string): Selection {
+export async function selectSince(ref: string, dir: string, cwd: string): Promise<Selection> {
   // The repository is the one holding the migrations, wherever the command runs from.
-  const root = requireRepo(existsSync(dir) ? dir : cwd, '--since');
-  if (tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root) === undefined) fetchBase(ref, root);
-  const base = tryGit(['merge-base', ref, 'HEAD'], root)?.trim() || tryGit(['rev-parse', ref], root)?.trim();
+  const root = await requireRepo(existsSync(dir) ? dir : cwd, '--since');
+  if ((await tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root)) === undefined) await fetchBase(ref, root);
+  const base = (await tryGit(['merge-base', ref, 'HEAD'], root))?.trim() || (await tryGit(['rev-parse', ref], root))?.trim();
   if (!base) throw new UsageError(`--since ${ref}: no common history with HEAD`, 'fetch the full history (actions/checkout with fetch-depth: 0)');
   const rel = relative(root, dir) || '.';
-  const changed = git(['diff', '--name-only', '--diff-filter=ACMR', base, '--', rel], root);
-  const untracked = git(['ls-files', '--others', '--exclude-standard', '--', rel], root);
+  const changed = await git(['diff', '--name-only', '--diff-filter=ACMR', base, '--', rel], root);
+  const untracked = await git(['ls-files', '--others', '--exclude-standard', '--', rel], root);
   return { files: toAbsolute(root, changed + untracked), describe: `added or changed since ${ref}`, base };
 }
 
 /** In CI the base branch may be missing from a shallow clone: fetch it, or say what to change. */
-function fetchBase(ref: string, root: string): void {
+async function fetchBase(ref: string, root: string): Promise<void> {
   const remote = /^origin\/(.+)$/.exec(ref);
-  if (remote && tryGit(['fetch', '--no-tags', '--quiet', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root) !== undefined) {
-    if (tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root) !== undefined) {
+  if (remote && (await tryGit(['fetch', '--no-tags', '--quiet', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root)) !== undefined) {
+    if ((await tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root)) !== undefined) {
       // A shallow clone also lacks the merge base: deepen until it is there (bounded).
-      for (let i = 0; i < 6 && tryGit(['merge-base', ref, 'HEAD'], root) === undefined; i++) {
-        if (tryGit(['fetch', '--no-tags', '--quiet', '--deepen=200', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root) === undefined) break;
+      for (let i = 0; i < 6 && (await tryGit(['merge-base', ref, 'HEAD'], root)) === undefined; i++) {
+        if ((await tryGit(['fetch', '--no-tags', '--quiet', '--deepen=200', 'origin', `+refs/heads/${remote[1]}:refs/remotes/${ref}`], root)) === undefined) break;
       }
       return;
     }
@@ -79,14 +72,14 @@ function fetchBase(ref: string, root: string): void {
 }
 
 /** The staged migrations, and the index content of files whose working copy differs from it. */
-export function selectStaged(dir: string, cwd: string): Selection {
-  const root = requireRepo(existsSync(dir) ? dir : cwd, '--staged');
+export async function selectStaged(dir: string, cwd: string): Promise<Selection> {
+  const root = await requireRepo(existsSync(dir) ? dir : cwd, '--staged');
   const rel = relative(root, dir) || '.';
-  const staged = toAbsolute(root, git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root));
-  const unstaged = git(['diff', '--name-only', '--', rel], root).split('\n').filter(Boolean);
+  const staged = toAbsolute(root, await git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root));
+  const unstaged = (await git(['diff', '--name-only', '--', rel], root)).split('\n').filter(Boolean);
   const content = new Map<string, string>();
   for (const file of unstaged) {
-    const text = tryGit(['show', `:${file}`], root);
+    const text = await tryGit(['show', `:${file}`], root);
     if (text !== undefined) content.set(resolve(root, file), text);
   }
   return { files: staged, describe: 'staged', staged: content };

@@ -61,7 +61,7 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
   }
   const since = resolveSince(options.since, cwd, options.env ?? process.env);
   if (since !== undefined) {
-    const selection = selectSince(since, project.dir ?? cwd, cwd);
+    const selection = await selectSince(since, project.dir ?? cwd, cwd);
     const first = project.migrations.findIndex((m) => selection.files?.has(m.path));
     if (first < 0) {
       reviewFrom = migrations.length;
