@@ -1,6 +1,6 @@
 import type { Node } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
-import type { Statement } from '../engine/types.js';
+import type { LintSettings, Statement } from '../engine/types.js';
 import { DEFAULT_SCHEMA, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
 import { typeFromAst } from '../schema/typename.js';
 
@@ -76,9 +76,7 @@ export default defineRule({
   check({ statement, schema, settings, report }) {
     if (SKIP.has(statement.kind)) return;
     const createdSchema = schemaCreatedBy(statement);
-    const knownSchemas = new Set(settings.schemas ?? []);
-    const knownTypes = new Set(settings.knownTypes ?? []);
-    const extensions = new Set(settings.extensions ?? []);
+    const { knownSchemas, knownTypes, extensions } = configured(settings);
     if (createdSchema && !schema.schemas.has(createdSchema.name) && !EXTERNAL_SCHEMAS.has(createdSchema.name) && !knownSchemas.has(createdSchema.name)) {
       report({
         messageId: 'missingSchema',
@@ -113,6 +111,18 @@ function lineOfColumn(text: string, tableKey: string, column: string): number {
   let line = 1;
   for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+const configuredSets = new WeakMap<LintSettings, { knownSchemas: Set<string>; knownTypes: Set<string>; extensions: Set<string> }>();
+
+/** The config's known schemas, types and extensions as sets, built once per run (not per statement). */
+function configured(settings: LintSettings) {
+  let sets = configuredSets.get(settings);
+  if (!sets) {
+    sets = { knownSchemas: new Set(settings.schemas ?? []), knownTypes: new Set(settings.knownTypes ?? []), extensions: new Set(settings.extensions ?? []) };
+    configuredSets.set(settings, sets);
+  }
+  return sets;
 }
 
 function typeExists(state: SchemaState, use: TypeUse): boolean {
