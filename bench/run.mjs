@@ -14,17 +14,17 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { DIST, ROOT, hasGnuTime, listFolders, loadApi, median, runCli, sqlFiles, squawkBinary, table } from './lib.mjs';
+import { DIST, ROOT, hasGnuTime, listFolders, loadApi, median, runCli, setKeepEnv, sqlFiles, squawkBinary, table } from './lib.mjs';
 import { synthesize } from './synthesize.mjs';
 
 const RESULTS = join(ROOT, 'bench', 'results', 'bench.json');
 const USAGE =
-  'usage: node bench/run.mjs [--runs N] [--only name[,name…]] [--warmup N] [--seed S] [--migrations N] [--timeout S] [--corpus dir] [--keep] [--list]\n';
+  'usage: node bench/run.mjs [--runs N] [--only name[,name…]] [--warmup N] [--seed S] [--migrations N] [--timeout S] [--corpus dir] [--keep] [--keep-env] [--list]\n';
 
 process.exitCode = await main(process.argv.slice(2));
 
 async function main(argv) {
-  const opts = { runs: 5, warmup: 1, seed: 1, migrations: 1000, timeoutS: 120, only: [], corpus: join(ROOT, '..', 'shared', 'corpus'), keep: false, list: false };
+  const opts = { runs: 5, warmup: 1, seed: 1, migrations: 1000, timeoutS: 120, only: [], corpus: join(ROOT, '..', 'shared', 'corpus'), keep: false, keepEnv: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => Number(argv[++i]);
@@ -36,6 +36,7 @@ async function main(argv) {
     else if (a === '--only') opts.only.push(...String(argv[++i] ?? '').split(',').filter(Boolean));
     else if (a === '--corpus') opts.corpus = resolve(argv[++i] ?? '');
     else if (a === '--keep') opts.keep = true;
+    else if (a === '--keep-env') opts.keepEnv = true;
     else if (a === '--list') opts.list = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
@@ -45,6 +46,7 @@ async function main(argv) {
       return 2;
     }
   }
+  setKeepEnv(opts.keepEnv);
   const validInt = (n, min) => Number.isInteger(n) && n >= min;
   if (!validInt(opts.runs, 1) || !validInt(opts.warmup, 0) || !validInt(opts.seed, 0) || !validInt(opts.migrations, 1) || !(opts.timeoutS > 0)) {
     process.stderr.write(`bench: bad numeric option\n${USAGE}`);
@@ -72,19 +74,21 @@ async function main(argv) {
     }
     return synthDirs.get(n);
   };
-  const eachFolder = (extra) => async (run) => sum(await sequential(folders.map((f) => () => run([f, '--format', 'json', ...extra(f)], { kind: 'lint' }))));
-  const squawkFolders = async (run) => sum(await sequential(folders.map((f) => () => run(sqlFiles(f), { command: squawk, kind: 'squawk' }))));
+  // The corpus scenarios lint every folder in one process (`migration-lint a/ b/ …`, each folder its
+  // own history), and give squawk every .sql file of every folder in one process.
+  const allFolders = (extra) => async (run) => run([...folders, '--format', 'json', ...extra], { kind: 'lint' });
+  const squawkFolders = async (run) => run(folders.flatMap(sqlFiles), { command: squawk, kind: 'squawk' });
   const sim = folders.find((f) => basename(f) === 'simstudioai__sim');
   let precommit;
 
   const scenarios = [
-    { name: 'corpus:statement-rules', what: `all ${folders.length} corpus folders, statement rules only (${historyRules.length} history rules off), vs squawk on the same .sql files`, needs: folders.length, iterate: eachFolder(() => statementOnly), squawk: squawk ? squawkFolders : undefined },
-    { name: 'corpus:default', what: 'all corpus folders, default lint (every rule, snapshots included)', needs: folders.length, iterate: eachFolder(() => []), squawk: squawk ? squawkFolders : undefined },
+    { name: 'corpus:statement-rules', what: `all ${folders.length} corpus folders, statement rules only (${historyRules.length} history rules off), vs squawk on the same .sql files`, needs: folders.length, iterate: allFolders(statementOnly), squawk: squawk ? squawkFolders : undefined },
+    { name: 'corpus:default', what: 'all corpus folders, default lint (every rule, snapshots included)', needs: folders.length, iterate: allFolders([]), squawk: squawk ? squawkFolders : undefined },
     {
       name: 'corpus:warm-cache',
       what: 'all corpus folders, default lint with --cache, cache warm (filled by the warm-up)',
       needs: folders.length,
-      iterate: eachFolder((f) => ['--cache', '--cache-location', join(cacheDir, basename(f))]),
+      iterate: allFolders(['--cache', '--cache-location', cacheDir]),
       squawk: squawk ? squawkFolders : undefined,
     },
     {
@@ -112,6 +116,7 @@ async function main(argv) {
         return run(['drizzle', '--staged', '--format', 'json', '--cache', '--cache-location', dir], { cwd: precommit, kind: 'lint' });
       },
     },
+    { name: 'startup:node', what: '`node -e 0`: the floor of any Node CLI on this machine', iterate: async (run) => run(['-e', '0'], { command: process.execPath, kind: 'startup-floor' }) },
     { name: 'startup:--version', what: 'process start-up floor', iterate: async (run) => run(['--version'], { kind: 'startup' }) },
     { name: 'startup:--help', what: 'process start-up floor', iterate: async (run) => run(['--help'], { kind: 'startup' }) },
     { name: `synthetic-${opts.migrations}`, what: `${opts.migrations} synthesised migrations (bench/synthesize.mjs)`, iterate: async (run) => run([synthFolder(opts.migrations), '--format', 'json'], { kind: 'lint' }) },
@@ -199,9 +204,10 @@ async function main(argv) {
     node: process.version,
     loadAverage: os.loadavg().map((l) => round(l, 2)),
     date: new Date().toISOString(),
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ? (opts.keepEnv ? 'set, kept for the children (--keep-env)' : 'set here, removed from the children (see bench/README.md)') : 'not set',
   };
   process.stdout.write(
-    `\n${machine.cpu}, ${machine.cores} cores, ${machine.totalMemoryGb} GB, node ${machine.node}, load average ${machine.loadAverage.join(' ')}, ${machine.date.slice(0, 10)}; ${opts.runs} runs per scenario (median wall ms, start-up included; corpus rows add up one process per folder)\n`,
+    `\n${machine.cpu}, ${machine.cores} cores, ${machine.totalMemoryGb} GB, node ${machine.node}, load average ${machine.loadAverage.join(' ')}, ${machine.date.slice(0, 10)}; ${opts.runs} runs per scenario (median wall ms, start-up included; corpus rows: one process over every folder; NODE_EXTRA_CA_CERTS ${machine.nodeExtraCaCerts})\n`,
   );
   for (const r of results) for (const f of r.failures) process.stdout.write(`FAIL: ${r.scenario}: ${f}\n`);
 
@@ -213,7 +219,7 @@ async function main(argv) {
         machine,
         options: { runs: opts.runs, warmup: opts.warmup, seed: opts.seed, migrations: opts.migrations, timeoutMs, only: opts.only },
         method: {
-          wall: 'process.hrtime around each child process (spawn to exit, start-up included); corpus scenarios: the sum over folders of one process each',
+          wall: 'process.hrtime around each child process (spawn to exit, start-up included); corpus scenarios: one process over every folder (each folder its own history) for both tools',
           squawk: 'the native squawk binary of @squawk-cli/<platform>, given the same .sql files, timed in the same loop',
           statementRules: `--rule <id>=off for the history rules: ${historyRules.join(', ')}`,
           rss: rss === 'gnu-time' ? '/usr/bin/time -f %M (KiB → MB), max over runs and folders' : 'child node process reporting process.resourceUsage().maxRSS',
@@ -290,6 +296,7 @@ function checkRun(scenario, run, i) {
   const label = `run ${i + 1}`;
   if (run.timedOut) return `${label}: timed out`;
   if (run.spawnError) return `${label}: could not start: ${run.spawnError}`;
+  if (scenario.kind === 'startup-floor') return run.exitCode === 0 ? null : `${label}: exit ${run.exitCode ?? run.signal}`;
   if (scenario.kind === 'startup') return run.exitCode === 0 && run.stdout.trim() ? null : `${label}: exit ${run.exitCode ?? run.signal}: ${head(run.stderr)}`;
   if (run.exitCode !== 0 && run.exitCode !== 1) return `${label}: exit ${run.exitCode ?? run.signal}: ${head(run.stderr)}`;
   try {

@@ -59,23 +59,31 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
   fastWasmStart();
   const progress = progressBar(io);
-  const { lint, summarize } = await import('./runner/lint.js');
+  const [{ lint, summarize }, { historiesOf }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js')]);
   mark('import lint modules');
-  const result = await lint({
-    paths: options.paths,
-    config: options.config,
-    rules: options.rules,
-    pgVersion: options.pgVersion,
-    ...(options.since !== undefined ? { since: options.since } : {}),
-    ...(options.staged ? { staged: true } : {}),
-    ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
-    ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
-    ...(progress ? { progress: progress.update } : {}),
-  });
+  // Several migrations folders (a monorepo): each is its own history, linted in turn in this process.
+  const results = [];
+  for (const paths of historiesOf(options.paths, process.cwd())) {
+    results.push(
+      await lint({
+        paths,
+        config: options.config,
+        rules: options.rules,
+        pgVersion: options.pgVersion,
+        ...(options.since !== undefined ? { since: options.since } : {}),
+        ...(options.staged ? { staged: true } : {}),
+        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
+        ...(progress ? { progress: progress.update } : {}),
+      }),
+    );
+  }
   progress?.done();
-  const findings = options.quiet ? result.findings.filter((f) => f.severity === 'error') : result.findings;
-  const summary = options.quiet ? summarize(findings, result.summary.migrations) : result.summary;
-  io.stdout.write(await format(options, io, findings, summary, result.sources));
+  const all = results.flatMap((r) => r.findings);
+  const findings = options.quiet ? all.filter((f) => f.severity === 'error') : all;
+  const summary = summarize(findings, results.reduce((n, r) => n + r.summary.migrations, 0));
+  const sources = results.length === 1 ? results[0].sources : new Map(results.flatMap((r) => [...r.sources]));
+  io.stdout.write(await format(options, io, findings, summary, sources));
   mark('format + write');
   if (summary.errors > 0) return 1;
   if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {

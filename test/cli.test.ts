@@ -90,6 +90,19 @@ describe('CLI (real binary)', () => {
     expect(doc.findings.map((f: { migration: string }) => f.migration)).toEqual(['b_second']);
   });
 
+
+  it('several migrations folders (a monorepo): each its own history, one report; folders and .sql files do not mix', () => {
+    const alone = JSON.parse(runCli(['examples/shop/drizzle', '--format', 'json']).stdout);
+    const r = runCli(['examples/shop/drizzle', 'fixtures/projects/safe/drizzle', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    // The safe history is clean on its own, so the shop's findings are all there is, unchanged.
+    expect(doc.findings).toEqual(alone.findings);
+    expect(doc.summary).toEqual({ ...alone.summary, migrations: alone.summary.migrations + 4 });
+    const mixed = runCli(['examples/shop/drizzle', join(temp, 'a_first.sql')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toBe('migration-lint: pass migrations folders, or .sql files, not both\n');
+  });
   it('a clean history exits 0 with a success line', () => {
     const r = runCli(['fixtures/projects/safe/drizzle']);
     expect(r.code).toBe(0);

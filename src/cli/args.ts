@@ -62,6 +62,7 @@ export function helpText(version: string): string {
     'Usage:',
     '  migration-lint                      lint the migrations of ./drizzle.config.ts (`out`, default ./drizzle)',
     '  migration-lint path/to/drizzle      lint a migrations folder (meta/_journal.json, or drizzle-kit 1.0 folders)',
+    '  migration-lint apps/*/drizzle       lint several folders (a monorepo), each its own history, one report',
     '  migration-lint a.sql b.sql          lint SQL files, in name order, as one history',
     '  migration-lint --staged             pre-commit: lint the staged migrations (the rest of the history is context)',
     '  migration-lint --since origin/main  pull request: lint what changed since the base branch',

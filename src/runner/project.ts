@@ -238,7 +238,7 @@ export function resolveTarget(options: { paths?: string[]; config?: string }, cw
   if (paths.length > 0) {
     const sqlFiles = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
     if (sqlFiles.length === paths.length) return { load: () => loadFiles(paths, cwd) };
-    if (paths.length > 1) throw new UsageError('pass one migrations folder, or any number of .sql files, not both');
+    if (paths.length > 1) throw new UsageError('pass migrations folders, or .sql files, not both');
     const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
     return { dir: resolve(cwd, paths[0]), config, load: (read) => loadFolder(paths[0], cwd, config, read) };
   }
@@ -248,6 +248,24 @@ export function resolveTarget(options: { paths?: string[]; config?: string }, cw
   }
   const config = readDrizzleConfig(configFile);
   return { dir: config.out, config, load: (read) => loadFolder(config.out, cwd, config, read) };
+}
+
+/**
+ * The separate histories a command line names: several migrations folders (a monorepo's
+ * packages) are linted one by one in the same process; SQL files, or one folder, are one history.
+ */
+export function historiesOf(paths: readonly string[], cwd: string): (string[] | undefined)[] {
+  if (paths.length === 0) return [undefined];
+  if (paths.length > 1 && paths.every((p) => isDirectory(resolve(cwd, p)))) return paths.map((p) => [p]);
+  return [[...paths]];
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(path: string): boolean {
