@@ -98,24 +98,35 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
     }
 
+    // One context per rule for the whole migration, updated in place before each call: rules are
+    // pure and keep nothing (the contract of StatementContext), and a history of thousands of
+    // statements times 25 rules would otherwise allocate a context and a reporter per call.
+    const contexts = migration.selected
+      ? statementRules.map((rule) => {
+          const context = {
+            migration,
+            history,
+            settings: input.settings,
+            statement: undefined as unknown as Statement,
+            schema: state,
+            inTransaction,
+            isNewTable: (k: string) => newTables.has(k),
+            isEmptyTable: (k: string) => newTables.has(k) || emptiedTables.has(k),
+            report: undefined as unknown as (d: ReportDescriptor) => void,
+          };
+          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings);
+          return { rule, context };
+        })
+      : [];
     for (const statement of migration.statements) {
       if (statement.kind === 'TransactionStmt') inTransaction = transactionAfter(statement, inTransaction);
-      if (migration.selected) {
-        for (const rule of statementRules) {
-          const report = reporter(rule, severityOf(rule) as Severity, migration, statement, findings);
-          guard(rule, migration, statement, findings, () =>
-            rule.check!({
-              migration,
-              history,
-              settings: input.settings,
-              statement,
-              schema: state,
-              inTransaction,
-              isNewTable: (k) => newTables.has(k),
-              isEmptyTable: (k) => newTables.has(k) || emptiedTables.has(k),
-              report,
-            }),
-          );
+      for (const { rule, context } of contexts) {
+        context.statement = statement;
+        context.inTransaction = inTransaction;
+        try {
+          rule.check!(context);
+        } catch (error) {
+          findings.push(crashFinding(rule, error, migration, statement));
         }
       }
       const done = applyStatement(state, statement.kind, statement.ast);
@@ -126,7 +137,7 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     if (migration.selected) {
       for (const rule of migrationRules) {
-        const report = reporter(rule, severityOf(rule) as Severity, migration, undefined, findings);
+        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings);
         guard(rule, migration, undefined, findings, () => rule.checkMigration!({ migration, history, settings: input.settings, report }));
       }
     }
@@ -235,11 +246,11 @@ function transactionAfter(statement: Statement, inTransaction: boolean): boolean
   return inTransaction;
 }
 
-function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: Statement | undefined, findings: Finding[]) {
+function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[]) {
   return (d: ReportDescriptor) => {
     const template = rule.meta.messages[d.messageId];
     if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
-    const statement = d.statement ?? current;
+    const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
     findings.push({
       rule: rule.id,
@@ -259,18 +270,22 @@ function guard(rule: Rule, migration: MigrationInfo | undefined, statement: Stat
   try {
     run();
   } catch (error) {
-    // A crashing rule must not hide the others, nor pass silently: it becomes an error finding.
-    findings.push({
-      rule: RULE_CRASH,
-      severity: 'error',
-      message: `rule ${rule.id} crashed: ${(error as Error)?.message ?? String(error)}`,
-      help: 'This is a bug in migration-lint; please report it with the migration. Turn the rule off with --rule ' + rule.id + '=off meanwhile.',
-      file: migration?.file ?? '',
-      ...(statement ? position(statement.location) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
-      migration: migration?.tag ?? '',
-      ...(statement ? { statement: statement.sql } : {}),
-    });
+    findings.push(crashFinding(rule, error, migration, statement));
   }
+}
+
+/** A crashing rule must not hide the others, nor pass silently: it becomes an error finding. */
+function crashFinding(rule: Rule, error: unknown, migration: MigrationInfo | undefined, statement: Statement | undefined): Finding {
+  return {
+    rule: RULE_CRASH,
+    severity: 'error',
+    message: `rule ${rule.id} crashed: ${(error as Error)?.message ?? String(error)}`,
+    help: 'This is a bug in migration-lint; please report it with the migration. Turn the rule off with --rule ' + rule.id + '=off meanwhile.',
+    file: migration?.file ?? '',
+    ...(statement ? position(statement.location) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
+    migration: migration?.tag ?? '',
+    ...(statement ? { statement: statement.sql } : {}),
+  };
 }
 
 function position(l: Location): Pick<Finding, 'line' | 'column' | 'endLine' | 'endColumn'> {

@@ -31,6 +31,7 @@ export default defineRule({
     const pending = pendingEnumValues(history, migration, statement.index);
     if (pending.size === 0) return;
     if (settings.pgVersion >= 17) for (const [k, v] of pending) if (v.typeCreatedHere && v.migration === migration) pending.delete(k);
+    if (!mayNameAny(statement.sql, pending)) return;
     const seen = new Set<string>();
     for (const use of usesIn(statement, schema, pending)) {
       const id = `${use.pending.type}|${use.pending.value}`;
@@ -60,6 +61,16 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * A literal equal to a pending value is spelt out in the statement's text (its quotes doubled),
+ * unless written with escapes (E'…', U&'…'): without any such text the AST walks find nothing.
+ */
+function mayNameAny(sql: string, pending: Pending): boolean {
+  if (/(?:^|[^\w$])(?:[eE]|[uU]&)'/.test(sql)) return true;
+  for (const { value } of pending.values()) if (sql.includes(value) || sql.includes(value.replaceAll("'", "''"))) return true;
+  return false;
+}
 
 function aConstString(node: Node): { value: string; location: number } | undefined {
   const c = node?.A_Const;

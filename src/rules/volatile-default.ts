@@ -41,6 +41,8 @@ export default defineRule({
       }
       if (defaultExpr === undefined) continue;
       const volatile = volatileCall(defaultExpr);
+      if (!volatile && settings.pgVersion >= 11) continue;
+      // Deparsed only for a finding (the deparser is loaded on first use).
       const expr = exprText(defaultExpr);
       if (volatile) {
         report({
