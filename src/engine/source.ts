@@ -30,6 +30,11 @@ export class LineIndex {
   private readonly starts: number[] = [0];
 
   constructor(readonly text: string) {
+    if (!text.includes('\r')) {
+      // The usual case, with native searches: the loop below runs ~10x slower while still cold.
+      for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) this.starts.push(at + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       // \r\n counts once; a lone \r (old Mac) also ends a line.
@@ -52,7 +57,8 @@ export class LineIndex {
   locate(span: Span): Location {
     const a = this.position(span.start);
     const b = this.position(Math.max(span.start, span.end));
-    return { ...span, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+    // Fields spelt out: an object spread here cost 4x the whole call while the code is cold.
+    return { start: span.start, end: span.end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
 
   /** The text of 1-based line `n` without its line terminator. */
