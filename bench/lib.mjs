@@ -33,7 +33,7 @@ const RSS_WRAPPER = `
 const { writeSync } = await import('node:fs');
 const cli = process.argv[1];
 process.argv = [process.argv[0], cli, ...process.argv.slice(2)];
-const mod = await import(new URL('../dist/cli.js', 'file://' + cli).href);
+const mod = await import(new URL('../dist/bundle/cli.js', 'file://' + cli).href);
 await mod.run(process.argv.slice(2));
 process.on('exit', () => { try { writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });
 `;
@@ -155,10 +155,10 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
 }
 
 let api;
-/** dist/index.js, imported once (build first: npx tsc -p tsconfig.json). */
+/** dist/index.js, imported once (build first: npm run build). */
 export async function loadApi() {
   if (!api) {
-    if (!existsSync(DIST)) throw new Error(`${DIST} not found: run \`npx tsc -p tsconfig.json\` first`);
+    if (!existsSync(DIST)) throw new Error(`${DIST} not found: run \`npm run build\` first`);
     api = await import(pathToFileURL(DIST).href);
   }
   return api;

@@ -136,7 +136,7 @@ async function main(argv) {
     return 2;
   }
   if (!api) {
-    process.stderr.write('bench: dist/index.js not found; run `npx tsc -p tsconfig.json` (or `npm run bench`) first\n');
+    process.stderr.write('bench: dist/index.js not found; run `npm run build` (or `npm run bench`) first\n');
     return 2;
   }
 

@@ -50,7 +50,7 @@ async function main(args) {
     return 0;
   }
   if (!existsSync(DIST)) {
-    process.stderr.write('corpus: dist/index.js not found; run `npx tsc -p tsconfig.json` (or `npm run corpus`) first\n');
+    process.stderr.write('corpus: dist/index.js not found; run `npm run build` (or `npm run corpus`) first\n');
     return 2;
   }
   // A migrations folder itself, or a directory of them.

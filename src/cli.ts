@@ -1,10 +1,11 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { Finding } from './engine/types.js';
 import type { LintSummary } from './runner/lint.js';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
 import { errorMessage, isUsageError } from './runner/errors.js';
 import { mark, printTimings } from './runner/timings.js';
+import { packageVersion } from './package-info.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Heavy modules (the parser, the
@@ -166,6 +167,5 @@ function useColor(options: CliOptions, io: Streams): boolean {
 }
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }

@@ -1,3 +1,4 @@
+import { packageVersion } from '../package-info.js';
 import { sha256 } from '../engine/hash.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -161,10 +162,8 @@ function stableJson(value: unknown): string {
   });
 }
 
-let tool: string | undefined;
 function toolVersion(): string {
-  tool ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return tool;
+  return packageVersion();
 }
 
 function parserVersion(): string {

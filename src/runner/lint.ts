@@ -99,6 +99,10 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
     return { findings: [], summary: summarize([], 0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection.describe };
   }
+  // Without --cache the parser is certainly needed: its WASM compiles off the main thread while
+  // the migrations, snapshots and git facts are read (with --cache a hit needs no parser at all).
+  const parserReady = options.cache ? undefined : loadParser();
+  parserReady?.catch(() => undefined); // awaited below; a failure surfaces there
   const sources = new Map<string, string>();
   const inputs: MigrationInput[] = project.migrations.map((m) => {
     const text = readMigration(m.path, m.file, read);
@@ -141,7 +145,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   }
 
   if (!findings) {
-    await loadParser();
+    await (parserReady ?? loadParser());
     mark('load parser (wasm)');
     const parsed: ParsedMigration[] = inputs.map((input, i) => {
       options.progress?.('parse', i, inputs.length);

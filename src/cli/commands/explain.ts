@@ -1,3 +1,4 @@
+import { packageFile } from '../../package-info.js';
 import { readFileSync } from 'node:fs';
 import type { Streams } from '../../cli.js';
 import { rules } from '../../rules/index.js';
@@ -12,7 +13,7 @@ export default async function explain(argv: string[], io: Streams): Promise<numb
     const close = Object.keys(rules).filter((k) => k.includes(id) || id.includes(k.split('-')[0]));
     throw new UsageError(`unknown rule "${id}"${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, 'run `migration-lint rules` for the list');
   }
-  const doc = readFileSync(new URL(`../../../docs/rules/${id}.md`, import.meta.url), 'utf8').replace(/^---\n[\s\S]*?\n---\n+/, '');
+  const doc = readFileSync(packageFile(`docs/rules/${id}.md`), 'utf8').replace(/^---\n[\s\S]*?\n---\n+/, '');
   io.stdout.write(`${doc.trimEnd()}\n\nDefault severity: ${rule.meta.defaultSeverity} · category: ${rule.meta.category} · ${rule.meta.docsUrl}\n`);
   return 0;
 }
