@@ -73,6 +73,7 @@ async function lintAndReport(options: CliOptions, io: Streams): Promise<number> 
         pgVersion: options.pgVersion,
         ...(options.since !== undefined ? { since: options.since } : {}),
         ...(options.staged ? { staged: true } : {}),
+        ...(options.fullReplay ? { context: 'replay' as const } : {}),
         ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
         ...(progress ? { progress: progress.update } : {}),

@@ -20,6 +20,8 @@ export interface CliOptions {
   since?: string;
   /** Lint the staged content of migrations (the git index). */
   staged: boolean;
+  /** With --staged: replay the whole history instead of starting from the previous snapshot. */
+  fullReplay: boolean;
   /** Read drizzle's __drizzle_migrations rows from this database (read-only) for hash-drift. */
   databaseUrl?: string;
   /** Keep results between runs (`--cache`), in `cacheLocation`. */
@@ -39,7 +41,8 @@ const OPTIONS = {
   quiet: { type: 'boolean', short: 'q', help: 'report errors only (warnings are neither shown nor counted)' },
   'pg-version': { type: 'string', value: 'N', help: 'PostgreSQL major version of production (default 16)' },
   since: { type: 'string', value: 'REF', help: 'git base: report on migrations added or changed since REF (integrity rules check the whole history)' },
-  staged: { type: 'boolean', help: 'lint the staged content of migrations (for pre-commit hooks)' },
+  staged: { type: 'boolean', help: 'lint the staged content of migrations (for pre-commit hooks); the schema before them is read from the previous snapshot' },
+  'full-replay': { type: 'boolean', help: 'with --staged: replay the whole history instead (exact where SQL and snapshots disagree; slower)' },
   'database-url': { type: 'string', value: 'URL', help: 'read-only: compare the hashes in drizzle\'s __drizzle_migrations with the files (hash-drift)' },
   cache: { type: 'boolean', help: 'keep results between runs: unchanged migrations are not parsed or linted again' },
   'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
@@ -118,6 +121,7 @@ export function parseCli(argv: string[]): CliOptions {
     pgVersion: v['pg-version'] === undefined ? undefined : pgVersion(v['pg-version'] as string),
     since: v.since as string | undefined,
     staged: v.staged === true,
+    fullReplay: v['full-replay'] === true,
     databaseUrl: v['database-url'] as string | undefined,
     cache: v.cache === true,
     cacheLocation: (v['cache-location'] as string | undefined) ?? DEFAULT_CACHE_LOCATION,

@@ -24,8 +24,14 @@ export interface EngineInput {
   settings: LintSettings;
   /** Which migrations findings are reported for (default: all). The others are context only. */
   isSelected?: (migration: ParsedMigration, position: number) => boolean;
-  /** Schema before the first migration (default: an empty database). */
+  /** Schema before the first replayed migration (default: an empty database). */
   initialState?: SchemaState;
+  /**
+   * Position of the first migration replayed (default 0). The ones before it are context only:
+   * `initialState` is the schema after them (their snapshot), their statements (when given, for
+   * the history analyses: view queries, COMMITs) are neither applied nor checked.
+   */
+  replayFrom?: number;
   /** Folder facts for the history rules (journal problems…). */
   folder?: FolderFacts;
   /** What the drizzle schema source declares and exports (enum-not-exported). */
@@ -65,13 +71,15 @@ export function runEngine(input: EngineInput): EngineOutput {
     when: m.when,
     statements: m.statements,
     effects: [],
-    selected: input.isSelected ? input.isSelected(m, position) : true,
+    selected: position >= (input.replayFrom ?? 0) && (input.isSelected ? input.isSelected(m, position) : true),
   }));
 
+  const replayFrom = input.replayFrom ?? 0;
   for (const migration of history) {
     const parsed = input.migrations[migration.position];
     const effects: Effect[][] = [];
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
+    if (migration.position < replayFrom) continue;
     const newTables = new Set<string>();
     const emptiedTables = new Set<string>();
     let inTransaction = true;

@@ -15,6 +15,7 @@ import { readFromDisk, resolveTarget, type Project, type TextReader } from './pr
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { mark } from './timings.js';
+import { contextPlan } from './context-plan.js';
 
 export interface LintOptions {
   /** Working directory: where drizzle.config.* is looked for, and what paths are relative to. */
@@ -45,6 +46,13 @@ export interface LintOptions {
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
   /** Keep results between runs (`--cache`); never changes the findings. Off with extraRules or afterMigration. */
   cache?: CacheOptions;
+  /**
+   * Where the schema before the first linted migration comes from: 'snapshot', the previous
+   * migration's snapshot (see context-plan.ts; the default with `staged`, for pre-commit speed),
+   * or 'replay', every earlier migration parsed and replayed (the default otherwise; exact where
+   * SQL and snapshots disagree).
+   */
+  context?: 'snapshot' | 'replay';
   /** Progress of long runs (the CLI draws it on a terminal): phase, migrations done, total. */
   progress?: (phase: 'parse' | 'lint', done: number, total: number) => void;
 }
@@ -110,6 +118,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) };
   });
   const isSelected = selector(project, config, selection);
+  const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');
   mark('read migrations');
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
@@ -134,6 +143,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     folder,
     schemaSource,
     migrations: inputs.map((m, i) => ({ tag: m.tag, file: m.file, idx: m.idx, when: m.when, hash: hashes[i], selected: isSelected(m.tag, m.file) })),
+    context: contextMode,
   });
   mark('cache key');
   let findings = runKey !== undefined ? cache?.findings(runKey) : undefined;
@@ -147,17 +157,34 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   if (!findings) {
     await (parserReady ?? loadParser());
     mark('load parser (wasm)');
-    const parsed: ParsedMigration[] = inputs.map((input, i) => {
-      options.progress?.('parse', i, inputs.length);
+    const parses = new Map<number, ParsedMigration>();
+    const parseAt = (i: number): ParsedMigration => {
+      let result = parses.get(i);
+      if (result) return result;
       const cached = cache?.parsed(hashes[i]);
-      if (cached) return restoreParsed(input, cached);
-      const result = parseMigration(input);
-      cache?.storeParsed(hashes[i], serializeParsed(result));
+      if (cached) result = restoreParsed(inputs[i], cached);
+      else {
+        result = parseMigration(inputs[i]);
+        cache?.storeParsed(hashes[i], serializeParsed(result));
+      }
+      parses.set(i, result);
       return result;
-    });
-    mark('parse migrations');
+    };
     // Files the engine reads on its own (full snapshots): their content is part of the cached result.
     const deps = new Set<string>();
+    // Pre-commit: the schema before the staged migrations comes from a snapshot (see context-plan.ts).
+    const firstSelected = inputs.findIndex((m) => isSelected(m.tag, m.file));
+    const plan =
+      contextMode === 'snapshot' && !options.afterMigration && firstSelected > 0
+        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parse: parseAt, read })
+        : undefined;
+    if (plan) deps.add(plan.snapshot);
+    mark(plan ? `context plan (replay from ${plan.replayFrom} of ${inputs.length})` : 'context plan (full replay)');
+    const parsed: ParsedMigration[] = inputs.map((input, i) => {
+      options.progress?.('parse', i, inputs.length);
+      return !plan || i >= plan.replayFrom || plan.parsed.has(i) ? parseAt(i) : { ...input, statements: [], parseFailures: [], chunkCount: 0 };
+    });
+    mark('parse migrations');
     if (cache && integrity) {
       const readSnapshot = integrity.readSnapshot.bind(integrity);
       integrity.readSnapshot = (file: string) => {
@@ -178,6 +205,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
           }
         : options.afterMigration,
       isSelected: (m) => isSelected(m.tag, m.file),
+      ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom } : {}),
     }).findings;
     if (cache && runKey !== undefined) cache.storeFindings(runKey, findings.filter((f) => !CLOCK_RULES.has(f.rule)), deps);
   }

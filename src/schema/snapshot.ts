@@ -175,9 +175,17 @@ function legacyIndex(text: string): any {
   return { name, columns: cols.split(','), isUnique: isUnique === 'true', method };
 }
 
+const canonicalCache = new Map<string, string>();
+
+/** Memoised: a run reads the same index expressions from several snapshots (context, drift, fork). */
 function canonicalExpression(text: string): string {
-  const ast = parseExpression(text);
-  return ast ? exprText(ast) : text;
+  let canonical = canonicalCache.get(text);
+  if (canonical === undefined) {
+    const ast = parseExpression(text);
+    canonical = ast ? exprText(ast) : text;
+    canonicalCache.set(text, canonical);
+  }
+  return canonical;
 }
 
 const exprCache = new Map<string, Expr>();

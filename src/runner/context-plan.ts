@@ -1,0 +1,108 @@
+import type { MigrationInput, ParsedMigration } from '../engine/types.js';
+import type { SchemaState } from '../schema/model.js';
+import { applyStatement } from '../schema/replay.js';
+import { snapshotState } from '../schema/snapshot-diff.js';
+import type { MigrationFile } from './project.js';
+
+/**
+ * How a pre-commit run (`--staged`) gets the schema before the migrations it lints without
+ * parsing and replaying the whole history: from the snapshot drizzle-kit wrote for the migration
+ * before them, the schema `drizzle-kit generate` itself diffed against.
+ *
+ * The history analyses still see what they need from the context migrations, found by their
+ * text and parsed only then: view definitions (what reads a dropped column), and enum values
+ * added since the last COMMIT (drizzle's migrate() runs every pending migration in one
+ * transaction, so a value added in an old migration is still "new" unless a COMMIT came after
+ * it). When such an ADD VALUE exists, replay starts at it instead, from its predecessor's
+ * snapshot, so the pending values are exactly those of a full replay.
+ *
+ * Snapshots record only what drizzle-kit manages; what custom SQL made (extensions, functions,
+ * other types, views) is replayed onto the snapshot's schema from the context migrations that
+ * mention it.
+ *
+ * Where the SQL and its snapshot disagree (hand-edited migrations), this schema is the
+ * snapshot's; a full run (CI, `--since`) replays the SQL and snapshot-drift reports the gap.
+ */
+export interface ContextPlan {
+  /** First migration replayed; those before it are context (the snapshot stands for them). */
+  replayFrom: number;
+  /** The schema after migration replayFrom - 1, from its snapshot. */
+  initialState: SchemaState;
+  /** The snapshot file it came from. */
+  snapshot: string;
+  /** Context migrations parsed anyway (not replayed): view definitions, the last COMMIT. */
+  parsed: Set<number>;
+}
+
+const ADDS_ENUM_VALUE = /\bADD\s+VALUE\b/i;
+/** Text that may create or drop what snapshots do not record (custom SQL: extensions, functions, non-enum types, views). */
+const MAY_TOUCH_UNRECORDED = /\b(?:EXTENSION|FUNCTION|PROCEDURE|DOMAIN|TYPE|VIEW)\b/i;
+/**
+ * Statements replayed onto the snapshot's schema, in history order: drizzle-kit's snapshots
+ * record tables, enums, sequences, schemas, policies and its own views, never what custom SQL
+ * made. Drops of types are left out (the snapshot's enums must stay): a type dropped long ago
+ * stays known, which can only hide a missing-create-type finding, never invent one.
+ */
+const UNRECORDED_KINDS = new Set(['CreateExtensionStmt', 'CreateFunctionStmt', 'CompositeTypeStmt', 'CreateDomainStmt', 'CreateRangeStmt', 'ViewStmt', 'CreateTableAsStmt']);
+const UNRECORDED_DROPS = new Set(['OBJECT_EXTENSION', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
+const MAY_END_TRANSACTION = /\b(?:COMMIT|ROLLBACK|ABORT)\b|\bEND\s*(?:TRANSACTION|WORK)?\s*;/i;
+const MAY_DEFINE_VIEW = /\bVIEW\b/i;
+
+export interface PlanInput {
+  migrations: readonly MigrationFile[];
+  inputs: readonly MigrationInput[];
+  /** Position of the first migration linted. */
+  firstSelected: number;
+  /** Parse migration i (memoised by the caller: a parse made here is reused). */
+  parse: (position: number) => ParsedMigration;
+  /** Read a snapshot file's text (the staged content when it is staged). */
+  read: (path: string) => string;
+}
+
+/** The plan, or undefined when the whole history must be replayed (nothing before the linted migrations, no usable snapshot). */
+export function contextPlan({ migrations, inputs, firstSelected, parse, read }: PlanInput): ContextPlan | undefined {
+  if (firstSelected <= 0) return undefined;
+  const parsed = new Set<number>();
+  // The last context migration that really ends the transaction (a top-level COMMIT / ROLLBACK).
+  let lastCommit = -1;
+  for (let i = firstSelected - 1; i >= 0 && lastCommit < 0; i--) {
+    if (!MAY_END_TRANSACTION.test(inputs[i].text)) continue;
+    parsed.add(i);
+    if (parse(i).statements.some(endsTransaction)) lastCommit = i;
+  }
+  let replayFrom = firstSelected;
+  for (let i = Math.max(lastCommit, 0); i < firstSelected; i++) {
+    if (ADDS_ENUM_VALUE.test(inputs[i].text)) {
+      replayFrom = i;
+      break;
+    }
+  }
+  if (replayFrom === 0) return undefined;
+  const snapshot = migrations[replayFrom - 1].snapshot;
+  if (!snapshot) return undefined;
+  let built: ReturnType<typeof snapshotState>;
+  try {
+    built = snapshotState(JSON.parse(read(snapshot)));
+  } catch {
+    return undefined; // unreadable or not JSON: snapshot-drift / journal-files say so; replay everything
+  }
+  if ('reason' in built) return undefined;
+  const state = built.state;
+  for (let i = 0; i < replayFrom; i++) {
+    const text = inputs[i].text;
+    if (MAY_DEFINE_VIEW.test(text)) parsed.add(i);
+    if (!MAY_TOUCH_UNRECORDED.test(text)) continue;
+    for (const statement of parse(i).statements) {
+      const dropped = statement.kind === 'DropStmt' && UNRECORDED_DROPS.has(statement.ast.removeType);
+      if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast);
+    }
+  }
+  for (const i of parsed) if (i >= replayFrom) parsed.delete(i);
+  return { replayFrom, initialState: state, snapshot, parsed };
+}
+
+function endsTransaction(statement: ParsedMigration['statements'][number]): boolean {
+  if (statement.kind !== 'TransactionStmt') return false;
+  const kind: string = statement.ast.kind ?? '';
+  return kind.startsWith('TRANS_STMT_COMMIT') || kind.startsWith('TRANS_STMT_ROLLBACK');
+}

@@ -1,0 +1,93 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadParser, parseMigration } from '../src/engine/parse.js';
+import type { MigrationInput } from '../src/engine/types.js';
+import { contextPlan } from '../src/runner/context-plan.js';
+import { lint } from '../src/index.js';
+import type { MigrationFile } from '../src/runner/project.js';
+
+/**
+ * --staged takes the schema before the staged migrations from the previous snapshot instead of
+ * replaying the history. On drizzle-kit's own output (snapshots that agree with the SQL) that
+ * must change nothing: every fixture, every split point, same findings as a full replay.
+ */
+const HISTORIES = ['examples/shop', ...readdirSync('fixtures/projects', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'v1-folders').map((d) => join('fixtures/projects', d.name))];
+
+beforeAll(() => loadParser());
+
+describe('context from the previous snapshot = full replay, on drizzle-kit output', () => {
+  for (const project of HISTORIES) {
+    it(project, async () => {
+      const full = await lint({ cwd: project });
+      const tags = full.project.migrations.map((m) => m.tag);
+      expect(tags.length).toBeGreaterThan(1);
+      for (let k = 1; k < tags.length; k++) {
+        const config = { startAfter: tags[k - 1] };
+        const replayed = await lint({ cwd: project, lintConfig: config, context: 'replay' });
+        const fromSnapshot = await lint({ cwd: project, lintConfig: config, context: 'snapshot' });
+        expect({ from: tags[k], findings: fromSnapshot.findings }).toEqual({ from: tags[k], findings: replayed.findings });
+      }
+    });
+  }
+});
+
+describe('contextPlan: what is parsed and where replay starts', () => {
+  const SNAPSHOT = JSON.stringify({ version: '7', dialect: 'postgresql', id: 'x', prevId: 'y', tables: {}, enums: { 'public.mood': { name: 'mood', schema: 'public', values: ['sad', 'ok'] } }, schemas: {}, sequences: {}, views: {} });
+  const history = (texts: string[]) => {
+    const migrations: MigrationFile[] = texts.map((_, i) => ({ tag: `000${i}_m`, path: `/m/000${i}_m.sql`, file: `000${i}_m.sql`, snapshot: `/m/meta/000${i}_snapshot.json` }));
+    const inputs: MigrationInput[] = texts.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text, idx: i, when: i }));
+    const parsedAt: number[] = [];
+    const plan = contextPlan({
+      migrations,
+      inputs,
+      firstSelected: texts.length - 1,
+      parse: (i) => {
+        parsedAt.push(i);
+        return parseMigration(inputs[i]);
+      },
+      read: () => SNAPSHOT,
+    });
+    return { plan, parsedAt };
+  };
+
+  it('no ADD VALUE, no view: nothing before the staged migration is parsed', () => {
+    const { plan, parsedAt } = history(['CREATE TABLE "a" ("x" int);', 'ALTER TABLE "a" ADD COLUMN "y" int;', 'DROP TABLE "a";']);
+    expect(plan?.replayFrom).toBe(2);
+    expect(parsedAt).toEqual([]);
+    expect([...(plan?.parsed ?? [])]).toEqual([]);
+    expect(plan?.initialState.enums.get('public.mood')?.values).toEqual(['sad', 'ok']);
+  });
+
+  it('an ADD VALUE with no COMMIT after it: replay starts there (the value is pending in the same transaction)', () => {
+    const { plan } = history(["CREATE TYPE \"mood\" AS ENUM('sad');", "ALTER TYPE \"mood\" ADD VALUE 'ok';", 'CREATE TABLE "b" ("x" int);', "SELECT 'ok'::mood;"]);
+    expect(plan?.replayFrom).toBe(1);
+  });
+
+  it('a COMMIT after the ADD VALUE ends the transaction: replay starts at the staged migration', () => {
+    const { plan, parsedAt } = history(["ALTER TYPE \"mood\" ADD VALUE 'ok';", 'COMMIT;', 'CREATE TABLE "b" ("x" int);', "SELECT 'ok'::mood;"]);
+    expect(plan?.replayFrom).toBe(3);
+    expect(parsedAt[0]).toBe(1); // the COMMIT is confirmed by parsing (then 0 is read for custom types: it says TYPE)
+  });
+
+  it('COMMIT only in a comment or a string does not count', () => {
+    const { plan, parsedAt } = history(["ALTER TYPE \"mood\" ADD VALUE 'ok';", "-- COMMIT; later\nINSERT INTO \"t\" VALUES ('COMMIT');", "SELECT 'ok'::mood;"]);
+    expect(parsedAt).toEqual([1]);
+    expect(plan).toBeUndefined(); // the ADD VALUE of the first migration is still pending: replay it all
+  });
+
+  it('view definitions are parsed (not replayed) for the dependents of a dropped column', () => {
+    const { plan } = history(['CREATE TABLE "a" ("x" int);', 'CREATE VIEW "v" AS SELECT "x" FROM "a";', 'ALTER TABLE "a" DROP COLUMN "x";']);
+    expect(plan?.replayFrom).toBe(2);
+    expect([...(plan?.parsed ?? [])]).toEqual([1]);
+  });
+
+  it('no snapshot, or an unreadable one: no plan (replay everything)', () => {
+    const inputs: MigrationInput[] = ['SELECT 1;', 'SELECT 2;'].map((text, i) => ({ tag: `t${i}`, file: `t${i}.sql`, text }));
+    const base = { inputs, firstSelected: 1, parse: (i: number) => parseMigration(inputs[i]) };
+    expect(contextPlan({ ...base, migrations: [{ tag: 't0', path: '/t0.sql', file: 't0.sql' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }], read: () => SNAPSHOT })).toBeUndefined();
+    const withSnapshot: MigrationFile[] = [{ tag: 't0', path: '/t0.sql', file: 't0.sql', snapshot: '/s.json' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }];
+    expect(contextPlan({ ...base, migrations: withSnapshot, read: () => '{ not json' })).toBeUndefined();
+    expect(contextPlan({ ...base, migrations: withSnapshot, read: () => JSON.stringify({ version: '8', ddl: [] }) })).toBeUndefined();
+  });
+});
