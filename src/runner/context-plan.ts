@@ -36,7 +36,7 @@ export interface ContextPlan {
 
 const ADDS_ENUM_VALUE = /\bADD\s+VALUE\b/i;
 /** Text that may create or drop what snapshots do not record (custom SQL: extensions, functions, non-enum types, views). */
-const MAY_TOUCH_UNRECORDED = /\b(?:EXTENSION|FUNCTION|PROCEDURE|DOMAIN|TYPE|VIEW)\b/i;
+const MAY_TOUCH_UNRECORDED = /\b(?:CREATE|DROP)\s+(?:OR\s+REPLACE\s+)?(?:EXTENSION|FUNCTION|PROCEDURE|DOMAIN|(?:MATERIALIZED\s+)?VIEW)\b|\bCREATE\s+TYPE\b(?![^;]*\bAS\s+ENUM\b)/i;
 /**
  * Statements replayed onto the snapshot's schema, in history order: drizzle-kit's snapshots
  * record tables, enums, sequences, schemas, policies and its own views, never what custom SQL
