@@ -1,5 +1,4 @@
 import { appendFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import type { Finding } from './engine/types.js';
 import type { LintSummary } from './runner/lint.js';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
@@ -58,7 +57,7 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 }
 
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
-  fastWasmStart();
+  await fastWasmStart();
   const progress = progressBar(io);
   const [{ lint, summarize }, { historiesOf }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js')]);
   mark('import lint modules');
@@ -126,9 +125,12 @@ async function format(options: CliOptions, io: Streams, findings: Finding[], sum
  * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
  * CLI only (the library API leaves the host process's V8 flags alone).
  */
-function fastWasmStart(): void {
+async function fastWasmStart(): Promise<void> {
   if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
   try {
+    // node:v8 is imported here, not at the top: it loads Node's stream modules, a cost --version
+    // and --help should not pay.
+    const { setFlagsFromString } = await import('node:v8');
     setFlagsFromString('--liftoff-only');
   } catch {
     /* an engine without the flag: the default tiering is still correct */
