@@ -12,6 +12,10 @@
  * ENUM(…), ALTER TYPE … ADD VALUE, SET DATA TYPE, SET DEFAULT, SET NOT NULL. A small schema model is
  * kept so every statement refers to tables, columns and enums that exist at that point. Output is
  * fully determined by (migrations, seed). No snapshots are written.
+ *
+ * Like a real project's, the schema levels off: past MAX_TABLES tables, new tables replace old ones
+ * (DROP TABLE … CASCADE), so a longer history is more history, not a bigger schema. Journal `when`
+ * values advance 1 minute to 6 hours apart, so 5,000 migrations stay in the past.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -100,6 +104,9 @@ const TYPES = [
  * Write `migrations` drizzle-kit migrations into `dir` (created if needed): `<tag>.sql` files and
  * `meta/_journal.json`. Returns { dir, migrations, statements, tags }.
  */
+/** Where the synthetic schema levels off (a mid-sized application). */
+const MAX_TABLES = 60;
+
 export function synthesize(dir, { migrations = 1000, seed = 1 } = {}) {
   const r = prng(seed);
   const root = resolve(dir);
@@ -174,6 +181,12 @@ export function synthesize(dir, { migrations = 1000, seed = 1 } = {}) {
   }
 
   const OPS = {
+    dropTable(statements) {
+      const table = randomTable();
+      tables.delete(table);
+      statements.push(`DROP TABLE "${table}" CASCADE;`);
+    },
+
     createTable(statements) {
       if (r.chance(0.25)) createEnum(statements);
       const table = uniqueName(r.pick(ENTITIES) + (r.chance(0.3) ? `_${r.pick(['history', 'settings', 'links', 'stats', 'items'])}` : ''));
@@ -314,7 +327,8 @@ export function synthesize(dir, { migrations = 1000, seed = 1 } = {}) {
     const operations = idx === 0 ? r.int(4, 8) : r.int(1, 5);
     for (let op = 0; op < operations; op++) {
       const kind = idx === 0 || tables.size < 3 ? 'createTable' : r.weighted({
-        createTable: 14,
+        createTable: tables.size < MAX_TABLES ? 14 : 0,
+        dropTable: tables.size < MAX_TABLES ? 0 : 14,
         addColumn: 22,
         dropColumn: 6,
         createIndex: 12,
@@ -330,7 +344,7 @@ export function synthesize(dir, { migrations = 1000, seed = 1 } = {}) {
     statementTotal += statements.length;
 
     const tag = `${String(idx).padStart(4, '0')}_${r.pick(ADJECTIVES)}_${r.pick(NOUNS)}`;
-    when += r.int(60_000, 14 * 86_400_000);
+    when += r.int(60_000, 6 * 3_600_000);
     entries.push({ idx, version: '7', when, tag, breakpoints: true });
     writeFileSync(join(root, `${tag}.sql`), statements.join('--> statement-breakpoint\n'));
   }

@@ -55,7 +55,6 @@ describe('contextPlan: what is parsed and where replay starts', () => {
     const { plan, parsedAt } = history(['CREATE TABLE "a" ("x" int);', 'ALTER TABLE "a" ADD COLUMN "y" int;', 'DROP TABLE "a";']);
     expect(plan?.replayFrom).toBe(2);
     expect(parsedAt).toEqual([]);
-    expect([...(plan?.parsed ?? [])]).toEqual([]);
     expect(plan?.initialState.enums.get('public.mood')?.values).toEqual(['sad', 'ok']);
   });
 
@@ -76,10 +75,14 @@ describe('contextPlan: what is parsed and where replay starts', () => {
     expect(plan).toBeUndefined(); // the ADD VALUE of the first migration is still pending: replay it all
   });
 
-  it('view definitions are parsed (not replayed) for the dependents of a dropped column', () => {
-    const { plan } = history(['CREATE TABLE "a" ("x" int);', 'CREATE VIEW "v" AS SELECT "x" FROM "a";', 'ALTER TABLE "a" DROP COLUMN "x";']);
-    expect(plan?.replayFrom).toBe(2);
-    expect([...(plan?.parsed ?? [])]).toEqual([1]);
+  it('what custom SQL made (views with their query, extensions, functions) is replayed onto the snapshot', () => {
+    const { plan, parsedAt } = history(['CREATE TABLE "a" ("x" int);', 'CREATE VIEW "v" AS SELECT "x" FROM "a";', 'CREATE EXTENSION "vector";\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;', 'DROP EXTENSION "vector";', 'ALTER TABLE "a" DROP COLUMN "x";']);
+    expect(plan?.replayFrom).toBe(4);
+    expect(parsedAt).toEqual([1, 2, 3]);
+    expect(plan?.initialState.views.get('public.v')?.query).toMatchObject({ SelectStmt: {} });
+    expect([...(plan?.initialState.extensions ?? [])]).toEqual([]);
+    expect([...(plan?.initialState.functions ?? [])]).toEqual(['public.f']);
+    expect(plan?.initialState.tables.size).toBe(0); // tables come from the snapshot only
   });
 
   it('no snapshot, or an unreadable one: no plan (replay everything)', () => {

@@ -1,6 +1,5 @@
 import type { Node } from '../engine/ast.js';
 import { walk, str } from '../engine/ast.js';
-import type { MigrationInfo } from '../engine/types.js';
 import { indexesOf, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
 
 /** What depends on a table or column in the schema state: what a DROP loses with it, or fails on. */
@@ -16,20 +15,21 @@ export interface Dependents {
 }
 
 /**
- * Dependents of `tableKey` (or of one of its columns) in `state`. Views are found by reading the
- * CREATE VIEW statements of the history up to `upTo` (the schema model keeps no view queries).
+ * Dependents of `tableKey` (or of one of its columns) in `state`. Views are found by reading
+ * their queries (kept in the model from CREATE VIEW, or from the snapshot's definition).
  */
-export function dependentsOf(state: Readonly<SchemaState>, history: readonly MigrationInfo[], upTo: MigrationInfo, tableKey: string, column?: string): Dependents {
+export function dependentsOf(state: Readonly<SchemaState>, tableKey: string, column?: string): Dependents {
   const out: Dependents = { foreignKeys: [], indexes: [], constraints: [], views: [] };
+  const table = state.tables.get(tableKey);
   for (const [otherKey, other] of state.tables) {
     if (otherKey === tableKey) continue;
     for (const c of other.constraints.values()) {
-      if (!c.references || key(c.references.schema, c.references.table) !== tableKey) continue;
+      // The name first: building the key of every foreign key is what a long history pays for.
+      if (!c.references || (table && c.references.table !== table.name) || key(c.references.schema, c.references.table) !== tableKey) continue;
       if (column && !c.references.columns.includes(column)) continue;
       out.foreignKeys.push({ name: c.name, table: otherKey, label: `${quoteIdent(c.name)} on ${qualifiedName(other.schema, other.name)}` });
     }
   }
-  const table = state.tables.get(tableKey);
   for (const index of indexesOf(state, tableKey)) {
     if (index.constraint) continue;
     if (column && !index.columns.some((c) => (c.isExpression ? new RegExp(`\\b${escape(column)}\\b`).test(c.expression) : c.expression === column))) continue;
@@ -38,12 +38,8 @@ export function dependentsOf(state: Readonly<SchemaState>, history: readonly Mig
   if (column && table) {
     for (const c of table.constraints.values()) if (c.columns.includes(column)) out.constraints.push(quoteIdent(c.name));
   }
-  if (state.views.size) {
-    const queries = viewQueries(history, upTo);
-    for (const [viewKey, view] of state.views) {
-      const query = queries.get(viewKey);
-      if (query && reads(query, tableKey, column)) out.views.push(qualifiedName(view.schema, view.name));
-    }
+  for (const view of state.views.values()) {
+    if (view.query && reads(view.query as Node, tableKey, column)) out.views.push(qualifiedName(view.schema, view.name));
   }
   return out;
 }
@@ -60,19 +56,6 @@ export function describeDependents(d: Dependents): string {
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** The latest CREATE [MATERIALIZED] VIEW query per view key, over the history up to `upTo`. */
-function viewQueries(history: readonly MigrationInfo[], upTo: MigrationInfo): Map<string, Node> {
-  const out = new Map<string, Node>();
-  for (const m of history) {
-    for (const s of m.statements) {
-      if (s.kind === 'ViewStmt') out.set(key(s.ast.view?.schemaname, s.ast.view?.relname ?? ''), s.ast.query);
-      else if (s.kind === 'CreateTableAsStmt' && s.ast.objtype === 'OBJECT_MATVIEW') out.set(key(s.ast.into?.rel?.schemaname, s.ast.into?.rel?.relname ?? ''), s.ast.query);
-    }
-    if (m === upTo) break;
-  }
-  return out;
 }
 
 function reads(query: Node, tableKey: string, column?: string): boolean {

@@ -13,56 +13,68 @@ export interface PendingValue {
   typeCreatedHere: boolean;
 }
 
-export type Pending = Map<string, PendingValue>;
+export type Pending = ReadonlyMap<string, PendingValue>;
+type MutablePending = Map<string, PendingValue>;
 
 const pendingKey = (type: string, value: string) => `${type}\u0000${value}`;
-
-const atEnd = new WeakMap<MigrationInfo, Pending>();
 
 /**
  * Values added to existing enums and not yet committed just before `statementIndex` of `migration`,
  * assuming every migration since the first runs in one migrate() transaction (a fresh database;
  * in production, whenever the migrations are pending together). A COMMIT in a file ends it.
+ *
+ * The map is the analysis' own, valid until the next call: read it, do not keep or change it.
+ * Rules ask statement by statement, in history order, so the answer is resumed from the last
+ * one, and only the end state of the latest migration is kept: time and memory stay linear in
+ * the history (a copy per statement, or an end state per migration, made 5,000-migration
+ * histories quadratic in both).
  */
 export function pendingEnumValues(history: readonly MigrationInfo[], migration: MigrationInfo, statementIndex: number): Pending {
-  // Rules ask statement by statement, in order: resume from the last answer instead of walking
-  // the migration from its start each time (quadratic on a migration with many statements).
-  let cursor = cursors.get(migration);
-  if (!cursor || cursor.index > statementIndex) {
+  let cursor = cursors.get(history);
+  if (!cursor || cursor.migration !== migration || cursor.index > statementIndex) {
     const before = migration.position > 0 ? endOf(history, migration.position - 1) : new Map();
-    cursor = { index: 0, pending: new Map(before), created: new Set() };
-    cursors.set(migration, cursor);
+    cursor = { migration, index: 0, pending: new Map(before), created: new Set(), values: undefined };
+    cursors.set(history, cursor);
   }
   advance(cursor, migration, statementIndex);
-  return new Map(cursor.pending);
+  return cursor.pending;
+}
+
+/** The values of the pending map last returned by pendingEnumValues (a set, built once per change). */
+export function pendingValueSet(history: readonly MigrationInfo[]): ReadonlySet<string> {
+  const cursor = cursors.get(history);
+  if (!cursor) return new Set();
+  cursor.values ??= new Set([...cursor.pending.values()].map((v) => v.value));
+  return cursor.values;
 }
 
 interface Cursor {
+  migration: MigrationInfo;
   /** Statements before this index are applied to `pending`. */
   index: number;
-  pending: Pending;
+  pending: MutablePending;
   /** Enums created since the last COMMIT in this migration. */
   created: Set<string>;
+  /** pendingValueSet's answer, dropped whenever `pending` changes. */
+  values: Set<string> | undefined;
 }
 
-const cursors = new WeakMap<MigrationInfo, Cursor>();
+/** The current cursor, and the end state of one migration, per history. */
+const cursors = new WeakMap<readonly MigrationInfo[], Cursor>();
+const lastEnd = new WeakMap<readonly MigrationInfo[], { position: number; pending: MutablePending }>();
 
-function endOf(history: readonly MigrationInfo[], position: number): Pending {
-  // Iterative, memoised: each earlier migration is walked once.
-  let start = position;
-  while (start > 0 && !atEnd.has(history[start - 1])) start--;
-  let state: Pending = start > 0 ? atEnd.get(history[start - 1])! : new Map();
-  for (let p = start; p <= position; p++) {
-    const cached = atEnd.get(history[p]);
-    if (cached) {
-      state = cached;
-      continue;
-    }
-    const cursor: Cursor = { index: 0, pending: new Map(state), created: new Set() };
+function endOf(history: readonly MigrationInfo[], position: number): MutablePending {
+  const known = lastEnd.get(history);
+  if (known?.position === position) return known.pending;
+  // Forward from the latest known end state (the previous migration, in a normal run), else from the start.
+  const from = known && known.position < position ? known : { position: -1, pending: new Map() as MutablePending };
+  let state = from.pending;
+  for (let p = from.position + 1; p <= position; p++) {
+    const cursor: Cursor = { migration: history[p], index: 0, pending: new Map(state), created: new Set(), values: undefined };
     advance(cursor, history[p], history[p].statements.length);
     state = cursor.pending;
-    atEnd.set(history[p], state);
   }
+  lastEnd.set(history, { position, pending: state });
   return state;
 }
 
@@ -74,12 +86,14 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
     if (s.kind === 'TransactionStmt') {
       const k: string = s.ast.kind ?? '';
       if (k.startsWith('TRANS_STMT_COMMIT') || k.startsWith('TRANS_STMT_ROLLBACK')) {
+        cursor.values = undefined;
         pending.clear();
         created.clear();
       }
       continue;
     }
     for (const e of migration.effects[i] ?? []) {
+      if (e.kind === 'add-enum-value' || e.kind === 'create-enum' || e.kind === 'drop-type' || e.kind === 'rename-type' || e.kind === 'rename-enum-value') cursor.values = undefined;
       switch (e.kind) {
         case 'add-enum-value':
           pending.set(pendingKey(e.type, e.value), { type: e.type, value: e.value, migration, statementIndex: i, typeCreatedHere: created.has(e.type) });
@@ -115,7 +129,7 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
   }
 }
 
-function dropType(pending: Pending, type: string): void {
+function dropType(pending: MutablePending, type: string): void {
   for (const [k, v] of pending) if (v.type === type) pending.delete(k);
 }
 

@@ -36,6 +36,12 @@ export interface EngineInput {
   folder?: FolderFacts;
   /** What the drizzle schema source declares and exports (enum-not-exported). */
   schemaSource?: SchemaSourceFacts;
+  /**
+   * Parse migration `position` when the engine reaches it (`migrations` then hold placeholders
+   * with no statements). The engine lets go of each migration's syntax trees once it is done with
+   * it, so memory does not grow with the length of the history.
+   */
+  load?: (position: number) => ParsedMigration;
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
 }
@@ -75,11 +81,17 @@ export function runEngine(input: EngineInput): EngineOutput {
   }));
 
   const replayFrom = input.replayFrom ?? 0;
+  const folder: FolderFacts = input.folder ?? { layout: 'files', problems: [] };
+  const migrations = [...input.migrations];
   for (const migration of history) {
-    const parsed = input.migrations[migration.position];
     const effects: Effect[][] = [];
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
     if (migration.position < replayFrom) continue;
+    if (input.load) {
+      migrations[migration.position] = input.load(migration.position);
+      (migration as { statements: readonly Statement[] }).statements = migrations[migration.position].statements;
+    }
+    const parsed = migrations[migration.position];
     const newTables = new Set<string>();
     const emptiedTables = new Set<string>();
     let inTransaction = true;
@@ -146,13 +158,13 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (migration.selected) {
       for (const rule of migrationRules) {
         const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings);
-        guard(rule, migration, undefined, findings, () => rule.checkMigration!({ migration, history, settings: input.settings, report }));
+        guard(rule, migration, undefined, findings, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
       }
     }
     input.afterMigration?.(migration, state);
+    if (input.load) releaseTrees(migration.statements);
   }
 
-  const folder = input.folder ?? { layout: 'files', problems: [] };
   for (const rule of active.filter((r) => r.checkHistory)) {
     const severity = severityOf(rule) as Severity;
     guard(rule, undefined, undefined, findings, () =>
@@ -183,7 +195,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       }),
     );
   }
-  return { findings: applySuppressions(findings, input, severityOf), state };
+  return { findings: applySuppressions(findings, { ...input, migrations }, severityOf), state };
 }
 
 export const SUPPRESSION = 'suppression-comment';
@@ -225,6 +237,16 @@ function applySuppressions(findings: Finding[], input: EngineInput, severityOf: 
     }
   }
   return kept;
+}
+
+/**
+ * What later analyses read of a finished migration is its statements' kinds, locations, text and
+ * effects; the syntax trees are the bulk of its memory. Transaction statements keep theirs (the
+ * pending-enum-value analysis reads their kind).
+ */
+const RELEASED = Object.freeze({});
+function releaseTrees(statements: readonly Statement[]): void {
+  for (const s of statements) if (s.kind !== 'TransactionStmt') (s as { ast: unknown }).ast = RELEASED;
 }
 
 function trackNewTables(effects: Effect[], newTables: Set<string>): void {

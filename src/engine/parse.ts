@@ -306,6 +306,15 @@ export function parseExpression(text: string): Node | undefined {
   }
 }
 
+/** Parse a query (a snapshot view's definition) into its statement node, e.g. `{ SelectStmt: … }`. */
+export function parseQuery(text: string): Node | undefined {
+  try {
+    return pg().parseSync(text).stmts?.[0]?.stmt;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parse a type as drizzle writes it in snapshots (`varchar(255)`, `timestamp(3) with time zone`). */
 export function parseTypeName(text: string): Node | undefined {
   try {

@@ -118,7 +118,10 @@ export interface StatementContext<M extends string = string> extends BaseContext
   inTransaction: boolean;
 }
 
-export type MigrationContext<M extends string = string> = BaseContext<M>;
+export interface MigrationContext<M extends string = string> extends BaseContext<M> {
+  /** Folder facts (journal, snapshots, files), as history rules get them. */
+  folder: FolderFacts;
+}
 
 /** Facts about the migrations folder that are not statements (journal entries without files…). */
 export interface FolderProblem {

@@ -28,7 +28,7 @@ export default defineRule({
       dropColumn: 'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
     },
   },
-  check({ statement, schema, isNewTable, history, migration }) {
+  check({ statement, schema, isNewTable }) {
     if (statement.kind !== 'AlterTableStmt') return;
     const tableKey = key(statement.ast.relation?.schemaname, statement.ast.relation?.relname ?? '');
     const table = schema.tables.get(tableKey);
@@ -40,7 +40,7 @@ export default defineRule({
       const column = table.columns.get(c.name);
       if (!column) continue;
       const pk = [...table.constraints.values()].find((k) => k.kind === 'primaryKey');
-      found.push({ table: tableKey, column: column.name, type: typeLabel(column.type), dependents: dependentsOf(schema, history, migration, tableKey, column.name), primaryKey: pk?.columns ?? [] });
+      found.push({ table: tableKey, column: column.name, type: typeLabel(column.type), dependents: dependentsOf(schema, tableKey, column.name), primaryKey: pk?.columns ?? [] });
     }
     if (found.length) seen.set(statement, found);
   },

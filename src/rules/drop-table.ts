@@ -27,7 +27,7 @@ export default defineRule({
       dropTable: 'DROP TABLE {table} deletes all its rows ({columns} columns).{dependents}{later} Code of the release still running that queries {table} fails once it is gone.',
     },
   },
-  check({ statement, schema, isNewTable, history, migration }) {
+  check({ statement, schema, isNewTable }) {
     if (statement.kind !== 'DropStmt' || (statement.ast.removeType !== 'OBJECT_TABLE' && statement.ast.removeType !== 'OBJECT_FOREIGN_TABLE')) return;
     const found: Seen[] = [];
     for (const object of statement.ast.objects ?? []) {
@@ -35,7 +35,7 @@ export default defineRule({
       const tableKey = names.length >= 2 ? key(names[names.length - 2], names[names.length - 1]) : key(undefined, names[0] ?? '');
       const table = schema.tables.get(tableKey);
       if (!table || isNewTable(tableKey)) continue;
-      found.push({ table: tableKey, columns: table.columns.size, dependents: dependentsOf(schema, history, migration, tableKey), policies: [...table.policies.keys()].map(quoteIdent) });
+      found.push({ table: tableKey, columns: table.columns.size, dependents: dependentsOf(schema, tableKey), policies: [...table.policies.keys()].map(quoteIdent) });
     }
     if (found.length) seen.set(statement, found);
   },

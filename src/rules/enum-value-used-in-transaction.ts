@@ -1,4 +1,4 @@
-import { lookupPending, pendingEnumValues, type Pending, type PendingValue } from '../analysis/enum-values.js';
+import { lookupPending, pendingEnumValues, pendingValueSet, type Pending, type PendingValue } from '../analysis/enum-values.js';
 import type { Node } from '../engine/ast.js';
 import { str, walk } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
@@ -29,11 +29,12 @@ export default defineRule({
   check({ statement, schema, history, migration, settings, report }) {
     if (statement.kind === 'AlterEnumStmt' || statement.kind === 'TransactionStmt') return;
     const pending = pendingEnumValues(history, migration, statement.index);
-    if (pending.size === 0) return;
-    if (settings.pgVersion >= 17) for (const [k, v] of pending) if (v.typeCreatedHere && v.migration === migration) pending.delete(k);
-    if (!mayNameAny(statement.sql, pending)) return;
+    if (pending.size === 0 || !mayNameAny(statement.sql, pendingValueSet(history))) return;
+    // PostgreSQL 17+ lets a value be used at once when its enum was created in the same transaction.
+    const usable = (v: PendingValue) => settings.pgVersion >= 17 && v.typeCreatedHere && v.migration === migration;
     const seen = new Set<string>();
     for (const use of usesIn(statement, schema, pending)) {
+      if (usable(use.pending)) continue;
       const id = `${use.pending.type}|${use.pending.value}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -63,12 +64,17 @@ export default defineRule({
 });
 
 /**
- * A literal equal to a pending value is spelt out in the statement's text (its quotes doubled),
- * unless written with escapes (E'…', U&'…'): without any such text the AST walks find nothing.
+ * Whether the statement holds a string literal equal to a pending value: its literals are read
+ * from the text ('…' with doubled quotes, $tag$…$tag$), a handful per statement, and looked up.
+ * Literals written with escapes (E'…', U&'…') cannot be read that way: then assume yes.
  */
-function mayNameAny(sql: string, pending: Pending): boolean {
+function mayNameAny(sql: string, values: ReadonlySet<string>): boolean {
+  if (!sql.includes("'") && !sql.includes('$')) return false;
   if (/(?:^|[^\w$])(?:[eE]|[uU]&)'/.test(sql)) return true;
-  for (const { value } of pending.values()) if (sql.includes(value) || sql.includes(value.replaceAll("'", "''"))) return true;
+  for (const m of sql.matchAll(/'((?:[^']|'')*)'|\$(\w*)\$([\s\S]*?)\$\2\$/g)) {
+    const literal = m[1] !== undefined ? m[1].replaceAll("''", "'") : m[3];
+    if (values.has(literal)) return true;
+  }
   return false;
 }
 

@@ -5,6 +5,7 @@ import { applyStatement } from '../schema/replay.js';
 import { emptyState } from '../schema/model.js';
 import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.js';
 import type { SchemaDifference } from '../schema/compare.js';
+import type { MigrationInfo } from '../engine/types.js';
 
 const CUSTOM_HEADER = '-- Custom SQL migration file';
 const MAX_PER_MIGRATION = 8;
@@ -36,50 +37,55 @@ export default defineRule({
       custom: 'Make the same change in the TypeScript schema and run `drizzle-kit generate` (it should then say "No schema changes"; if it emits SQL, that SQL is the undo), or move the DDL out of the custom migration.',
     },
   },
-  checkHistory({ folder, history, report }) {
+  checkMigration({ folder, history, migration, report }) {
     const facts = folder.integrity as HistoryFacts | undefined;
-    if (!facts || (facts.layout !== 'journal' && facts.layout !== 'folders')) return;
+    if (!facts || (facts.layout !== 'journal' && facts.layout !== 'folders') || !migration.selected) return;
+    // Checked while the migration's statements are at hand (the engine lets go of them after).
     // Without a selection (--since, --staged, startAfter) every migration is "selected": compare
     // only the newest one then (what the next `drizzle-kit generate` builds on); each comparison
     // parses two snapshots, which costs seconds on histories with hundreds of large snapshots.
-    const everything = history.every((m) => m.selected);
-    for (let i = everything ? history.length - 1 : 0; i < history.length; i++) {
-      const migration = history[i];
-      if (!migration || !migration.selected) continue;
-      const file = facts.files.get(migration.tag);
-      if (!file?.snapshot) continue;
-      const previousFile = i > 0 ? facts.files.get(history[i - 1].tag) : undefined;
-      if (i > 0 && !previousFile?.snapshot) continue; // no base to replay on
-      const after = facts.readSnapshot(file.snapshot);
-      const before = previousFile?.snapshot ? facts.readSnapshot(previousFile.snapshot) : undefined;
-      // Snapshot N not built on snapshot N-1 (two branches merged, a broken chain): the difference
-      // is the fork's, not this SQL's; snapshot-fork reports it and says what is missing.
-      if (before !== undefined && !buildsOn(after, before)) continue;
-      const base = before === undefined ? { state: emptyState() } : snapshotState(before);
-      if ('reason' in base || !after) continue;
-      for (const s of migration.statements) applyStatement(base.state, s.kind, s.ast);
-      const compared = differencesFromSnapshot(base.state, after);
-      if ('reason' in compared || compared.differences.length === 0) continue;
-      const snapshot = basename(file.snapshot);
-      const snapshotShown = facts.layout === 'journal' ? `meta/${snapshot}` : `${migration.tag}/snapshot.json`;
-      const where = { file: file.file, migration: migration.tag };
-      if (file.text.trimStart().startsWith(CUSTOM_HEADER) || (before !== undefined && sameContent(before, after))) {
-        for (const d of compared.differences.slice(0, MAX_PER_MIGRATION)) {
-          report({ messageId: 'custom', data: { tag: migration.tag, object: d.object, name: d.name, detail: d.detail }, ...where, severity: 'warn' });
-        }
-        continue;
-      }
+    const i = migration.position;
+    if (i !== history.length - 1 && everythingSelected(history)) return;
+    const file = facts.files.get(migration.tag);
+    if (!file?.snapshot) return;
+    const previousFile = i > 0 ? facts.files.get(history[i - 1].tag) : undefined;
+    if (i > 0 && !previousFile?.snapshot) return; // no base to replay on
+    const after = facts.readSnapshot(file.snapshot);
+    const before = previousFile?.snapshot ? facts.readSnapshot(previousFile.snapshot) : undefined;
+    // Snapshot N not built on snapshot N-1 (two branches merged, a broken chain): the difference
+    // is the fork's, not this SQL's; snapshot-fork reports it and says what is missing.
+    if (before !== undefined && !buildsOn(after, before)) return;
+    const base = before === undefined ? { state: emptyState() } : snapshotState(before);
+    if ('reason' in base || !after) return;
+    for (const s of migration.statements) applyStatement(base.state, s.kind, s.ast);
+    const compared = differencesFromSnapshot(base.state, after);
+    if ('reason' in compared || compared.differences.length === 0) return;
+    const snapshot = basename(file.snapshot);
+    const snapshotShown = facts.layout === 'journal' ? `meta/${snapshot}` : `${migration.tag}/snapshot.json`;
+    if (file.text.trimStart().startsWith(CUSTOM_HEADER) || (before !== undefined && sameContent(before, after))) {
       for (const d of compared.differences.slice(0, MAX_PER_MIGRATION)) {
-        const data = { tag: migration.tag, snapshot: snapshotShown, object: d.object, name: d.name, detail: d.detail };
-        report({ messageId: messageOf(d), data, ...where });
+        report({ messageId: 'custom', data: { tag: migration.tag, object: d.object, name: d.name, detail: d.detail }, severity: 'warn' });
       }
-      const rest = compared.differences.slice(MAX_PER_MIGRATION);
-      if (rest.length > 0) {
-        report({ messageId: 'more', data: { tag: migration.tag, snapshot: snapshotShown, count: rest.length, names: rest.slice(0, 10).map((d) => d.name).join(', ') }, ...where });
-      }
+      return;
+    }
+    for (const d of compared.differences.slice(0, MAX_PER_MIGRATION)) {
+      report({ messageId: messageOf(d), data: { tag: migration.tag, snapshot: snapshotShown, object: d.object, name: d.name, detail: d.detail } });
+    }
+    const rest = compared.differences.slice(MAX_PER_MIGRATION);
+    if (rest.length > 0) {
+      report({ messageId: 'more', data: { tag: migration.tag, snapshot: snapshotShown, count: rest.length, names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
     }
   },
 });
+
+const wholeRuns = new WeakMap<readonly MigrationInfo[], boolean>();
+
+/** Asked once per migration: answered once per run. */
+function everythingSelected(history: readonly MigrationInfo[]): boolean {
+  let all = wholeRuns.get(history);
+  if (all === undefined) wholeRuns.set(history, (all = history.every((m) => m.selected)));
+  return all;
+}
 
 function messageOf(d: SchemaDifference): 'onlyInSnapshot' | 'onlyInSql' | 'differs' {
   return d.detail === 'only in snapshot' ? 'onlyInSnapshot' : d.detail === 'only in sql' ? 'onlyInSql' : 'differs';

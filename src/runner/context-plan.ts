@@ -9,12 +9,11 @@ import type { MigrationFile } from './project.js';
  * parsing and replaying the whole history: from the snapshot drizzle-kit wrote for the migration
  * before them, the schema `drizzle-kit generate` itself diffed against.
  *
- * The history analyses still see what they need from the context migrations, found by their
- * text and parsed only then: view definitions (what reads a dropped column), and enum values
- * added since the last COMMIT (drizzle's migrate() runs every pending migration in one
- * transaction, so a value added in an old migration is still "new" unless a COMMIT came after
- * it). When such an ADD VALUE exists, replay starts at it instead, from its predecessor's
- * snapshot, so the pending values are exactly those of a full replay.
+ * The context migrations are read as text and parsed only when they matter: enum values added
+ * since the last COMMIT (drizzle's migrate() runs every pending migration in one transaction,
+ * so a value added in an old migration is still "new" unless a COMMIT came after it; when such
+ * an ADD VALUE exists, replay starts at it instead, from its predecessor's snapshot, so the
+ * pending values are exactly those of a full replay), and what the snapshot does not record.
  *
  * Snapshots record only what drizzle-kit manages; what custom SQL made (extensions, functions,
  * other types, views) is replayed onto the snapshot's schema from the context migrations that
@@ -30,12 +29,10 @@ export interface ContextPlan {
   initialState: SchemaState;
   /** The snapshot file it came from. */
   snapshot: string;
-  /** Context migrations parsed anyway (not replayed): view definitions, the last COMMIT. */
-  parsed: Set<number>;
 }
 
 const ADDS_ENUM_VALUE = /\bADD\s+VALUE\b/i;
-/** Text that may create or drop what snapshots do not record (custom SQL: extensions, functions, non-enum types, views). */
+/** Text that may create or drop what snapshots do not record (custom SQL: extensions, functions, non-enum types, views with their queries). */
 const MAY_TOUCH_UNRECORDED = /\b(?:CREATE|DROP)\s+(?:OR\s+REPLACE\s+)?(?:EXTENSION|FUNCTION|PROCEDURE|DOMAIN|(?:MATERIALIZED\s+)?VIEW)\b|\bCREATE\s+TYPE\b(?![^;]*\bAS\s+ENUM\b)/i;
 /**
  * Statements replayed onto the snapshot's schema, in history order: drizzle-kit's snapshots
@@ -46,7 +43,6 @@ const MAY_TOUCH_UNRECORDED = /\b(?:CREATE|DROP)\s+(?:OR\s+REPLACE\s+)?(?:EXTENSI
 const UNRECORDED_KINDS = new Set(['CreateExtensionStmt', 'CreateFunctionStmt', 'CompositeTypeStmt', 'CreateDomainStmt', 'CreateRangeStmt', 'ViewStmt', 'CreateTableAsStmt']);
 const UNRECORDED_DROPS = new Set(['OBJECT_EXTENSION', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 const MAY_END_TRANSACTION = /\b(?:COMMIT|ROLLBACK|ABORT)\b|\bEND\s*(?:TRANSACTION|WORK)?\s*;/i;
-const MAY_DEFINE_VIEW = /\bVIEW\b/i;
 
 export interface PlanInput {
   migrations: readonly MigrationFile[];
@@ -62,12 +58,10 @@ export interface PlanInput {
 /** The plan, or undefined when the whole history must be replayed (nothing before the linted migrations, no usable snapshot). */
 export function contextPlan({ migrations, inputs, firstSelected, parse, read }: PlanInput): ContextPlan | undefined {
   if (firstSelected <= 0) return undefined;
-  const parsed = new Set<number>();
   // The last context migration that really ends the transaction (a top-level COMMIT / ROLLBACK).
   let lastCommit = -1;
   for (let i = firstSelected - 1; i >= 0 && lastCommit < 0; i--) {
     if (!MAY_END_TRANSACTION.test(inputs[i].text)) continue;
-    parsed.add(i);
     if (parse(i).statements.some(endsTransaction)) lastCommit = i;
   }
   let replayFrom = firstSelected;
@@ -89,16 +83,13 @@ export function contextPlan({ migrations, inputs, firstSelected, parse, read }: 
   if ('reason' in built) return undefined;
   const state = built.state;
   for (let i = 0; i < replayFrom; i++) {
-    const text = inputs[i].text;
-    if (MAY_DEFINE_VIEW.test(text)) parsed.add(i);
-    if (!MAY_TOUCH_UNRECORDED.test(text)) continue;
+    if (!MAY_TOUCH_UNRECORDED.test(inputs[i].text)) continue;
     for (const statement of parse(i).statements) {
       const dropped = statement.kind === 'DropStmt' && UNRECORDED_DROPS.has(statement.ast.removeType);
       if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast);
     }
   }
-  for (const i of parsed) if (i >= replayFrom) parsed.delete(i);
-  return { replayFrom, initialState: state, snapshot, parsed };
+  return { replayFrom, initialState: state, snapshot };
 }
 
 function endsTransaction(statement: ParsedMigration['statements'][number]): boolean {

@@ -180,11 +180,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         : undefined;
     if (plan) deps.add(plan.snapshot);
     mark(plan ? `context plan (replay from ${plan.replayFrom} of ${inputs.length})` : 'context plan (full replay)');
-    const parsed: ParsedMigration[] = inputs.map((input, i) => {
-      options.progress?.('parse', i, inputs.length);
-      return !plan || i >= plan.replayFrom || plan.parsed.has(i) ? parseAt(i) : { ...input, statements: [], parseFailures: [], chunkCount: 0 };
-    });
-    mark('parse migrations');
+    // Parsed one by one as the engine reaches them, and let go after: memory stays flat on long histories.
+    const unparsed: ParsedMigration[] = inputs.map((input) => ({ ...input, statements: [], parseFailures: [], chunkCount: 0 }));
+    const load = (i: number): ParsedMigration => {
+      const result = parseAt(i);
+      parses.delete(i);
+      return result;
+    };
     if (cache && integrity) {
       const readSnapshot = integrity.readSnapshot.bind(integrity);
       integrity.readSnapshot = (file: string) => {
@@ -194,13 +196,14 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     }
     findings = runEngine({
       schemaSource,
-      migrations: parsed,
+      migrations: unparsed,
+      load,
       rules: allRules,
       settings,
       folder,
       afterMigration: options.progress
         ? (m, state) => {
-            options.progress!('lint', m.position + 1, parsed.length);
+            options.progress!('lint', m.position + 1, unparsed.length);
             options.afterMigration?.(m, state);
           }
         : options.afterMigration,
@@ -210,7 +213,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     if (cache && runKey !== undefined) cache.storeFindings(runKey, findings.filter((f) => !CLOCK_RULES.has(f.rule)), deps);
   }
   cache?.save();
-  mark('engine (replay + rules)');
+  mark('engine (parse + replay + rules)');
   const kept = applyConfigIgnores(findings, config);
   kept.sort(byLocation(inputs));
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;

@@ -122,6 +122,8 @@ export interface View {
   schema: string;
   name: string;
   materialized: boolean;
+  /** The query it reads (a SelectStmt node), when known: from its CREATE VIEW, or the snapshot's definition. */
+  query?: unknown;
 }
 
 /** Types that are neither enums nor built-ins: composite, domain, range, extension types. */

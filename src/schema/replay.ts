@@ -727,7 +727,7 @@ function createSequence(state: SchemaState, ast: Node): Effect[] {
 function createView(state: SchemaState, ast: Node): Effect[] {
   const viewKey = rangeKey(ast.view);
   const { schema, name } = splitKey(viewKey);
-  state.views.set(viewKey, { schema, name, materialized: false });
+  state.views.set(viewKey, { schema, name, materialized: false, query: ast.query });
   return [{ kind: 'other', what: 'create-view' }];
 }
 
@@ -742,7 +742,7 @@ function createTableAs(state: SchemaState, ast: Node): Effect[] {
   }
   const viewKey = rangeKey(ast.into?.rel);
   const { schema, name } = splitKey(viewKey);
-  state.views.set(viewKey, { schema, name, materialized: true });
+  state.views.set(viewKey, { schema, name, materialized: true, query: ast.query });
   return [{ kind: 'other', what: 'create-materialized-view' }];
 }
 

@@ -1,4 +1,4 @@
-import { parseExpression, parseTypeName } from '../engine/parse.js';
+import { parseExpression, parseQuery, parseTypeName } from '../engine/parse.js';
 import {
   DEFAULT_SCHEMA,
   emptyState,
@@ -35,7 +35,8 @@ export function fromSnapshot(snapshot: any): SchemaState {
   for (const v of Object.values<any>(snapshot.views ?? {})) {
     if (v.isExisting) continue; // `.existing()` views are not created by migrations
     const schema = v.schema || DEFAULT_SCHEMA;
-    state.views.set(key(schema, v.name), { schema, name: v.name, materialized: v.materialized === true });
+    const query = typeof v.definition === 'string' ? parseQuery(v.definition) : undefined;
+    state.views.set(key(schema, v.name), { schema, name: v.name, materialized: v.materialized === true, ...(query ? { query } : {}) });
   }
   for (const t of Object.values<any>(snapshot.tables ?? {})) addTable(state, t);
   return state;
