@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
@@ -29,7 +28,11 @@ export interface GitBaseFacts {
 
 const GIT_TIMEOUT = 30_000;
 
-export function git(args: string[], cwd: string): Promise<string> {
+/** node:child_process, loaded on the first git call: runs without --staged / --since never need it. */
+let childProcess: Promise<typeof import('node:child_process')> | undefined;
+
+export async function git(args: string[], cwd: string): Promise<string> {
+  const { execFile } = await (childProcess ??= import('node:child_process'));
   return new Promise((resolvePromise, reject) => {
     execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT, encoding: 'buffer', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout, stderr) => {
       if (error) {

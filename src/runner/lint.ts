@@ -140,7 +140,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const runKey = cache?.runKey({
     rules: allRules.map((r) => r.id),
     settings,
-    folder,
+    // The files' texts are in the key through their hashes, not a second time in full.
+    folder: { ...folder, ...(integrity ? { integrity: { ...integrity, files: [...integrity.files.values()].map(({ text: _text, ...file }) => file) } } : {}) },
     schemaSource,
     migrations: inputs.map((m, i) => ({ tag: m.tag, file: m.file, idx: m.idx, when: m.when, hash: hashes[i], selected: isSelected(m.tag, m.file) })),
     context: contextMode,
@@ -329,8 +330,9 @@ function readMigration(path: string, shown: string, read: TextReader): string {
 
 function byLocation(parsed: readonly MigrationInput[]) {
   const order = new Map(parsed.map((m, i) => [m.file, i]));
-  return (a: Finding, b: Finding) =>
-    (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule);
+  // Code-unit order, not localeCompare (~15 ms on a thousand findings): it only has to be stable.
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return (a: Finding, b: Finding) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.rule, b.rule);
 }
 
 export function summarize(findings: Finding[], migrations: number): LintSummary {
