@@ -42,9 +42,9 @@ describe('contextPlan: what is parsed and where replay starts', () => {
       migrations,
       inputs,
       firstSelected: texts.length - 1,
-      parse: (i) => {
-        parsedAt.push(i);
-        return parseMigration(inputs[i]);
+      parseSql: (sql) => {
+        parsedAt.push(inputs.findIndex((m) => m.text.includes(sql)));
+        return parseMigration({ tag: '', file: '', text: sql }).statements;
       },
       read: () => SNAPSHOT,
     });
@@ -87,7 +87,7 @@ describe('contextPlan: what is parsed and where replay starts', () => {
 
   it('no snapshot, or an unreadable one: no plan (replay everything)', () => {
     const inputs: MigrationInput[] = ['SELECT 1;', 'SELECT 2;'].map((text, i) => ({ tag: `t${i}`, file: `t${i}.sql`, text }));
-    const base = { inputs, firstSelected: 1, parse: (i: number) => parseMigration(inputs[i]) };
+    const base = { inputs, firstSelected: 1, parseSql: (sql: string) => parseMigration({ tag: '', file: '', text: sql }).statements };
     expect(contextPlan({ ...base, migrations: [{ tag: 't0', path: '/t0.sql', file: 't0.sql' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }], read: () => SNAPSHOT })).toBeUndefined();
     const withSnapshot: MigrationFile[] = [{ tag: 't0', path: '/t0.sql', file: 't0.sql', snapshot: '/s.json' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }];
     expect(contextPlan({ ...base, migrations: withSnapshot, read: () => '{ not json' })).toBeUndefined();

@@ -1,4 +1,5 @@
-import type { MigrationInput, ParsedMigration } from '../engine/types.js';
+import { BREAKPOINT } from '../engine/split.js';
+import type { MigrationInput, Statement } from '../engine/types.js';
 import type { SchemaState } from '../schema/model.js';
 import { applyStatement } from '../schema/replay.js';
 import { snapshotState } from '../schema/snapshot-diff.js';
@@ -49,20 +50,20 @@ export interface PlanInput {
   inputs: readonly MigrationInput[];
   /** Position of the first migration linted. */
   firstSelected: number;
-  /** Parse migration i (memoised by the caller: a parse made here is reused). */
-  parse: (position: number) => ParsedMigration;
+  /** Parse SQL text (pieces of context migrations) into statements. */
+  parseSql: (sql: string) => readonly Statement[];
   /** Read a snapshot file's text (the staged content when it is staged). */
   read: (path: string) => string;
 }
 
 /** The plan, or undefined when the whole history must be replayed (nothing before the linted migrations, no usable snapshot). */
-export function contextPlan({ migrations, inputs, firstSelected, parse, read }: PlanInput): ContextPlan | undefined {
+export function contextPlan({ migrations, inputs, firstSelected, parseSql, read }: PlanInput): ContextPlan | undefined {
   if (firstSelected <= 0) return undefined;
   // The last context migration that really ends the transaction (a top-level COMMIT / ROLLBACK).
   let lastCommit = -1;
   for (let i = firstSelected - 1; i >= 0 && lastCommit < 0; i--) {
-    if (!MAY_END_TRANSACTION.test(inputs[i].text)) continue;
-    if (parse(i).statements.some(endsTransaction)) lastCommit = i;
+    const sql = chunksMatching(inputs[i].text, MAY_END_TRANSACTION);
+    if (sql && parseSql(sql).some(endsTransaction)) lastCommit = i;
   }
   let replayFrom = firstSelected;
   for (let i = Math.max(lastCommit, 0); i < firstSelected; i++) {
@@ -83,8 +84,9 @@ export function contextPlan({ migrations, inputs, firstSelected, parse, read }: 
   if ('reason' in built) return undefined;
   const state = built.state;
   for (let i = 0; i < replayFrom; i++) {
-    if (!MAY_TOUCH_UNRECORDED.test(inputs[i].text)) continue;
-    for (const statement of parse(i).statements) {
+    const sql = chunksMatching(inputs[i].text, MAY_TOUCH_UNRECORDED);
+    if (!sql) continue;
+    for (const statement of parseSql(sql)) {
       const dropped = statement.kind === 'DropStmt' && UNRECORDED_DROPS.has(statement.ast.removeType);
       if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast);
     }
@@ -92,7 +94,19 @@ export function contextPlan({ migrations, inputs, firstSelected, parse, read }: 
   return { replayFrom, initialState: state, snapshot };
 }
 
-function endsTransaction(statement: ParsedMigration['statements'][number]): boolean {
+/**
+ * The chunks (between statement breakpoints) of a migration whose text matches: only they are
+ * parsed, not the whole file (context migrations are never reported on, so positions do not matter).
+ */
+function chunksMatching(text: string, pattern: RegExp): string | undefined {
+  if (!pattern.test(text)) return undefined;
+  return text
+    .split(BREAKPOINT)
+    .filter((chunk) => pattern.test(chunk))
+    .join(BREAKPOINT);
+}
+
+function endsTransaction(statement: Statement): boolean {
   if (statement.kind !== 'TransactionStmt') return false;
   const kind: string = statement.ast.kind ?? '';
   return kind.startsWith('TRANS_STMT_COMMIT') || kind.startsWith('TRANS_STMT_ROLLBACK');

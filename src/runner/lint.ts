@@ -158,17 +158,11 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   if (!findings) {
     await (parserReady ?? loadParser());
     mark('load parser (wasm)');
-    const parses = new Map<number, ParsedMigration>();
     const parseAt = (i: number): ParsedMigration => {
-      let result = parses.get(i);
-      if (result) return result;
       const cached = cache?.parsed(hashes[i]);
-      if (cached) result = restoreParsed(inputs[i], cached);
-      else {
-        result = parseMigration(inputs[i]);
-        cache?.storeParsed(hashes[i], serializeParsed(result));
-      }
-      parses.set(i, result);
+      if (cached) return restoreParsed(inputs[i], cached);
+      const result = parseMigration(inputs[i]);
+      cache?.storeParsed(hashes[i], serializeParsed(result));
       return result;
     };
     // Files the engine reads on its own (full snapshots): their content is part of the cached result.
@@ -177,17 +171,12 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const firstSelected = inputs.findIndex((m) => isSelected(m.tag, m.file));
     const plan =
       contextMode === 'snapshot' && !options.afterMigration && firstSelected > 0
-        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parse: parseAt, read })
+        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, read })
         : undefined;
     if (plan) deps.add(plan.snapshot);
     mark(plan ? `context plan (replay from ${plan.replayFrom} of ${inputs.length})` : 'context plan (full replay)');
     // Parsed one by one as the engine reaches them, and let go after: memory stays flat on long histories.
     const unparsed: ParsedMigration[] = inputs.map((input) => ({ ...input, statements: [], parseFailures: [], chunkCount: 0 }));
-    const load = (i: number): ParsedMigration => {
-      const result = parseAt(i);
-      parses.delete(i);
-      return result;
-    };
     if (cache && integrity) {
       const readSnapshot = integrity.readSnapshot.bind(integrity);
       integrity.readSnapshot = (file: string) => {
@@ -198,7 +187,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     findings = runEngine({
       schemaSource,
       migrations: unparsed,
-      load,
+      load: parseAt,
       rules: allRules,
       settings,
       folder,
