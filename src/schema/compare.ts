@@ -121,11 +121,14 @@ function alignImplicit<T extends { implicitName?: boolean }>(
 
 function compareColumn(name: string, a: Column, b: Column, field: Field): void {
   const table = name.split('.').slice(-2, -1)[0];
-  field('column', name, 'type', typeLabel(a), typeLabel(b));
+  // Snapshots share type and expression objects per spelling (snapshot.ts caches them): the same
+  // object is the same label, and deparsing every default of a large schema is what comparing costs.
+  const sameType = a.type === b.type;
+  if (!sameType) field('column', name, 'type', typeLabel(a), typeLabel(b));
   field('column', name, 'not null', String(a.notNull), String(b.notNull));
-  field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
+  if (!sameType || a.default !== b.default) field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
   field('column', name, 'identity', a.identity ?? '', b.identity ?? '');
-  field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
+  if (a.generated !== b.generated) field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
 }
 
 function compareConstraint(name: string, a: Constraint, b: Constraint, table: string, field: Field): void {
