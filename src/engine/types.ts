@@ -139,7 +139,7 @@ export interface FolderFacts {
   journalFile?: string;
   problems: readonly FolderProblem[];
   /** The newest migration's snapshot (what the next `drizzle-kit generate` diffs against), when a rule needs it. */
-  latestSnapshot?: { file: string; text: string; migration: string };
+  latestSnapshot?: { file: string; text: string; migration: string; /** The text parsed, shared with the other snapshot rules (undefined when it is not JSON). */ data?: () => unknown };
   /** Journal, snapshot, hash, git-base, lock-file and database facts for the history-integrity rules (src/runner/history-facts.ts). */
   integrity?: import('../runner/history-facts.js').HistoryFacts;
 }

@@ -53,10 +53,11 @@ export default defineRule({
     if (!snapshot) return;
     let data: { enums?: Record<string, unknown>; tables?: Record<string, { name: string; schema?: string; columns?: Record<string, { name: string; type: string; typeSchema?: string }> }> };
     try {
-      data = JSON.parse(snapshot.text);
+      data = (snapshot.data ? snapshot.data() : JSON.parse(snapshot.text)) as typeof data;
     } catch {
       return; // a malformed snapshot is the snapshot rules' finding, not this one's
     }
+    if (!data) return;
     const enums = new Set(Object.keys(data.enums ?? {}));
     for (const [tableKey, table] of Object.entries(data.tables ?? {})) {
       for (const column of Object.values(table.columns ?? {})) {

@@ -6,6 +6,7 @@ import { runEngine } from '../engine/linter.js';
 import { loadParser, parseMigration, restoreParsed, serializeParsed } from '../engine/parse.js';
 import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
 import type { CacheOptions, LintCache } from './cache.js';
+import type { HistoryFacts } from './history-facts.js';
 import type { SchemaState } from '../schema/model.js';
 import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
@@ -129,7 +130,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     layout: project.layout,
     ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
     problems: project.problems,
-    ...latestSnapshot(project, settings, allRules, cwd),
+    ...latestSnapshot(project, settings, allRules, cwd, integrity),
     ...(integrity ? { integrity } : {}),
   };
 
@@ -262,19 +263,24 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
 async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, mergeBase: string | undefined) {
-  const active = new Set(allRules.filter((r) => r.checkHistory && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
+  // By id, not by hook: snapshot-drift reads these facts from checkMigration.
+  const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
   return gatherHistoryFacts({ project, cwd, active, texts: new Map(parsed.map((m) => [m.tag, m.text])), since: resolveSince(options.since, cwd, options.env), mergeBase, databaseUrl: options.databaseUrl });
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
-function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string) {
+function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string, integrity: HistoryFacts | undefined) {
   const needed = allRules.some((r) => r.id === 'missing-create-type' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
   const last = project.migrations[project.migrations.length - 1];
   if (!needed || !last?.snapshot || project.layout !== 'journal') return {};
   try {
-    return { latestSnapshot: { file: displayPath(last.snapshot, cwd), text: readFileSync(last.snapshot, 'utf8'), migration: last.tag } };
+    const path = last.snapshot;
+    const text = readFileSync(path, 'utf8');
+    // Parsed once for every snapshot rule (snapshot-drift reads the same file) when the history facts are there.
+    const data = integrity ? () => integrity.readSnapshot(path) : undefined;
+    return { latestSnapshot: { file: displayPath(path, cwd), text, migration: last.tag, ...(data ? { data } : {}) } };
   } catch {
     return {};
   }

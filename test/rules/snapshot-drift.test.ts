@@ -20,6 +20,13 @@ describe('snapshot-drift', () => {
     expect(found[0].message).toContain('meta/0005_snapshot.json');
   });
 
+  it('still runs when it is the only rule on (its facts are gathered by rule id, not by hook)', async () => {
+    const dir = t.folder('alone', (d) => edit(d, '0005_orders_created_at_index.sql', (s) => s.replace('("created_at")', '("status")')));
+    const { ruleList } = await import('../../src/rules/index.js');
+    const rules = Object.fromEntries(ruleList.map((r) => [r.id, r.id === 'snapshot-drift' ? 'error' : 'off']));
+    expect((await t.findings(dir, { rules })).map((f) => f.messageId)).toEqual(['differs']);
+  });
+
   it('invalid: a statement removed from the SQL (the snapshot has the index, the SQL never creates it)', async () => {
     const dir = t.folder('removed', (d) => writeFileSync(join(d, '0005_orders_created_at_index.sql'), 'SELECT 1;'));
     const found = await t.findings(dir);
