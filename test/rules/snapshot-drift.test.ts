@@ -23,7 +23,7 @@ describe('snapshot-drift', () => {
   it('still runs when it is the only rule on (its facts are gathered by rule id, not by hook)', async () => {
     const dir = t.folder('alone', (d) => edit(d, '0005_orders_created_at_index.sql', (s) => s.replace('("created_at")', '("status")')));
     const { ruleList } = await import('../../src/rules/index.js');
-    const rules = Object.fromEntries(ruleList.map((r) => [r.id, r.id === 'snapshot-drift' ? 'error' : 'off']));
+    const rules = Object.fromEntries(ruleList.map((r) => [r.id, r.id === 'snapshot-drift' ? ('error' as const) : ('off' as const)]));
     expect((await t.findings(dir, { rules })).map((f) => f.messageId)).toEqual(['differs']);
   });
 
