@@ -27,12 +27,15 @@ export default defineRule({
     },
   },
   check({ statement, report }) {
-    // PostgreSQL's parser has already truncated the names in the AST: find the long spelling in the text.
-    if (!mayHoldLongIdentifier(statement.sql)) return;
+    // PostgreSQL's parser has already truncated the names in the AST, to 63 bytes or a few less (it
+    // keeps multi-byte characters whole): only a defined name that long can have been cut. Then
+    // find the long spelling in the text (the tokenizer runs for those statements alone).
+    const cut = definedNames(statement.kind, statement.ast).filter((d) => d.name.length >= 15 && Buffer.byteLength(d.name, 'utf8') >= 60);
+    if (cut.length === 0) return;
     const long = longIdentifiers(statement.sql);
     if (long.length === 0) return;
     const seen = new Set<string>();
-    for (const { name: truncatedName, kind } of definedNames(statement.kind, statement.ast)) {
+    for (const { name: truncatedName, kind } of cut) {
       // Several long names can share their first 63 bytes (a collision): take the next unused one.
       const token = long.find((t) => truncateIdentifier(t.name) === truncatedName && !seen.has(t.name));
       if (!token) continue;
@@ -50,17 +53,6 @@ export default defineRule({
     }
   },
 });
-
-/**
- * A cheap test run before the tokenizer: in ASCII text (a byte a character) a name over 63 bytes
- * is a run of 64 word characters, or 64 characters inside double quotes. It may say yes when
- * there is none (a long string literal); never no when there is one.
- */
-function mayHoldLongIdentifier(sql: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(sql)) return true;
-  return /[A-Za-z_][\w$]{63}|"(?:[^"]|""){64}/.test(sql);
-}
 
 /** Identifiers over 63 bytes in the SQL text (quoted, or bare and folded to lower case), outside strings and comments. */
 function longIdentifiers(sql: string): { name: string; index: number; length: number }[] {
