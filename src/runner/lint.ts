@@ -89,6 +89,9 @@ export const DEFAULT_PG_VERSION = 16;
  */
 const CLOCK_RULES = new Set(['journal-order']);
 
+/** Below this many migrations to parse, parsing them beats reading the parse cache. */
+const FEW_PARSES = 16;
+
 /** Lint a drizzle project, folder or SQL files. Throws UsageError for bad input (exit 2). */
 export async function lint(options: LintOptions = {}): Promise<LintResult> {
   mark('lint() called');
@@ -159,11 +162,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   if (!findings) {
     await (parserReady ?? loadParser());
     mark('load parser (wasm)');
+    // The parse cache holds every migration's trees: loading it costs more than parsing a few.
+    let parseCache: LintCache | undefined = cache;
     const parseAt = (i: number): ParsedMigration => {
-      const cached = cache?.parsed(hashes[i]);
+      const cached = parseCache?.parsed(hashes[i]);
       if (cached) return restoreParsed(inputs[i], cached);
       const result = parseMigration(inputs[i]);
-      cache?.storeParsed(hashes[i], serializeParsed(result));
+      parseCache?.storeParsed(hashes[i], serializeParsed(result));
       return result;
     };
     // Files the engine reads on its own (full snapshots): their content is part of the cached result.
@@ -175,6 +180,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, read })
         : undefined;
     if (plan) deps.add(plan.snapshot);
+    // A pre-commit run from a snapshot parses the staged migrations alone: leave the parse cache
+    // (and the parses a full run stored in it) untouched.
+    if (plan && inputs.length - plan.replayFrom < FEW_PARSES) parseCache = undefined;
     mark(plan ? `context plan (replay from ${plan.replayFrom} of ${inputs.length})` : 'context plan (full replay)');
     // Parsed one by one as the engine reaches them, and let go after: memory stays flat on long histories.
     const unparsed: ParsedMigration[] = inputs.map((input) => ({ ...input, statements: [], parseFailures: [], chunkCount: 0 }));
