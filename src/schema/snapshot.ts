@@ -211,23 +211,29 @@ const typeCache = new Map<string, TypeRef>();
  * Snapshot types are SQL spellings (`varchar(256)`, `text[]`, `timestamp with time zone`) or,
  * for enums, the bare enum name with `typeSchema` (older snapshots omit typeSchema).
  */
+/**
+ * Snapshot types, shared per spelling and frozen: snapshots of a long history repeat the same few
+ * types thousands of times, and comparing two snapshots' schemas can then skip identical ones.
+ */
 function snapshotType(state: SchemaState, text: string, typeSchema: string | undefined): TypeRef {
   const dims = /(\[\])+$/.exec(text);
   const arrayDims = dims ? dims[0].length / 2 : 0;
   const base = dims ? text.slice(0, dims.index) : text;
-  if (typeSchema) return { schema: typeSchema, name: base, mods: [], arrayDims, builtin: false };
-  const enumSchema = findEnumSchema(state, base);
-  if (enumSchema) return { schema: enumSchema, name: base, mods: [], arrayDims, builtin: false };
-  const cacheKey = text;
+  const schema = typeSchema || findEnumSchema(state, base);
+  const cacheKey = schema ? `${schema}\u0000${text}` : text;
   let type = typeCache.get(cacheKey);
   if (!type) {
-    const bare = /^[A-Za-z_][\w$]*$/.test(base) && !BUILTIN_TYPES.has(canonicalTypeName(base));
-    // Quote bare user type names so the parser keeps their case (`"RegistryType"`).
-    const ast = parseTypeName(bare ? `"${base}"${'[]'.repeat(arrayDims)}` : text);
-    type = ast ? typeFromAst(ast) : { name: base, mods: [], arrayDims, builtin: false };
-    typeCache.set(cacheKey, type);
+    if (schema) type = { schema, name: base, mods: [], arrayDims, builtin: false };
+    else {
+      const bare = /^[A-Za-z_][\w$]*$/.test(base) && !BUILTIN_TYPES.has(canonicalTypeName(base));
+      // Quote bare user type names so the parser keeps their case (`"RegistryType"`).
+      const ast = parseTypeName(bare ? `"${base}"${'[]'.repeat(arrayDims)}` : text);
+      type = ast ? typeFromAst(ast) : { name: base, mods: [], arrayDims, builtin: false };
+    }
+    Object.freeze(type.mods);
+    typeCache.set(cacheKey, Object.freeze(type));
   }
-  return { ...type, mods: [...type.mods] };
+  return type;
 }
 
 function findEnumSchema(state: SchemaState, name: string): string | undefined {
