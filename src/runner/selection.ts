@@ -75,13 +75,20 @@ async function fetchBase(ref: string, root: string): Promise<void> {
 export async function selectStaged(dir: string, cwd: string): Promise<Selection> {
   const root = await requireRepo(existsSync(dir) ? dir : cwd, '--staged');
   const rel = relative(root, dir) || '.';
-  const staged = toAbsolute(root, await git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root));
-  const unstaged = (await git(['diff', '--name-only', '--', rel], root)).split('\n').filter(Boolean);
+  // Independent git calls run side by side: a pre-commit hook waits for each one.
+  const [stagedList, unstagedList] = await Promise.all([git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root), git(['diff', '--name-only', '--', rel], root)]);
+  const staged = toAbsolute(root, stagedList);
+  const unstaged = unstagedList.split('\n').filter(Boolean);
   const content = new Map<string, string>();
-  for (const file of unstaged) {
-    const text = await tryGit(['show', `:${file}`], root);
-    if (text !== undefined) content.set(resolve(root, file), text);
+  const texts: (string | undefined)[] = [];
+  for (let i = 0; i < unstaged.length; i += 8) {
+    // Eight git processes at a time at most.
+    texts.push(...(await Promise.all(unstaged.slice(i, i + 8).map((file) => tryGit(['show', `:${file}`], root)))));
   }
+  unstaged.forEach((file, i) => {
+    const text = texts[i];
+    if (text !== undefined) content.set(resolve(root, file), text);
+  });
   return { files: staged, describe: 'staged', staged: content };
 }
 
