@@ -38,8 +38,9 @@ export interface EngineInput {
   schemaSource?: SchemaSourceFacts;
   /**
    * Parse migration `position` when the engine reaches it (`migrations` then hold placeholders
-   * with no statements). The engine lets go of each migration's syntax trees once it is done with
-   * it, so memory does not grow with the length of the history.
+   * with no statements). The engine lets go of each migration's syntax trees and non-enum
+   * effects once it is done with it (see releaseFinished), so memory does not grow with the length
+   * of the history: rules read the current migration in full, earlier ones only for enum values.
    */
   load?: (position: number) => ParsedMigration;
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
@@ -162,7 +163,7 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
     }
     input.afterMigration?.(migration, state);
-    if (input.load) releaseTrees(migration.statements);
+    if (input.load) releaseFinished(migration);
   }
 
   for (const rule of active.filter((r) => r.checkHistory)) {
@@ -240,13 +241,27 @@ function applySuppressions(findings: Finding[], input: EngineInput, severityOf: 
 }
 
 /**
- * What later analyses read of a finished migration is its statements' kinds, locations, text and
- * effects; the syntax trees are the bulk of its memory. Transaction statements keep theirs (the
- * pending-enum-value analysis reads their kind).
+ * What is read of a finished migration later (the pending-enum-value analysis for the next
+ * migrations, the history rules and suppressions at the end) is its statements' kinds, locations
+ * and text, its transaction statements, and its enum effects. The rest (syntax trees, the other
+ * effects with their column and table definitions, the per-statement location closures) is the
+ * bulk of its memory: let it go, so memory does not grow with the length of the history.
  */
 const RELEASED = Object.freeze({});
-function releaseTrees(statements: readonly Statement[]): void {
-  for (const s of statements) if (s.kind !== 'TransactionStmt') (s as { ast: unknown }).ast = RELEASED;
+const ENUM_EFFECTS = new Set<Effect['kind']>(['add-enum-value', 'create-enum', 'drop-type', 'rename-type', 'rename-enum-value']);
+function releasedLocate(this: Statement): Location {
+  return this.location;
+}
+function releasedOffsetOf(): number {
+  return 0;
+}
+function releaseFinished(migration: MigrationInfo): void {
+  for (const s of migration.statements) {
+    if (s.kind !== 'TransactionStmt') (s as { ast: unknown }).ast = RELEASED;
+    s.locate = releasedLocate;
+    s.offsetOf = releasedOffsetOf;
+  }
+  (migration as { effects: readonly (readonly Effect[])[] }).effects = migration.effects.map((list) => list.filter((e) => ENUM_EFFECTS.has(e.kind)));
 }
 
 function trackNewTables(effects: Effect[], newTables: Set<string>): void {
