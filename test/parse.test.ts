@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { loadParser, parseMigration } from '../src/engine/parse.js';
+import { drizzleDoBlock, loadParser, parseMigration, plpgsqlBlock } from '../src/engine/parse.js';
 import { splitChunks, BREAKPOINT } from '../src/engine/split.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 beforeAll(loadParser);
 
@@ -104,5 +105,34 @@ describe('parseMigration: statements and exact locations', () => {
         expect(m.statements.length).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe("DO blocks in drizzle-kit's old template are read without the PL/pgSQL parser", () => {
+  const sqlFiles = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => join(e.parentPath, e.name)) : [];
+  const files = [...sqlFiles('fixtures'), ...sqlFiles('examples'), ...sqlFiles('../shared/corpus')];
+
+  it('gives the queries and handlers the PL/pgSQL parser gives, on every DO block of the fixtures and corpus', () => {
+    let template = 0;
+    for (const file of files) {
+      for (const s of parse(readFileSync(file, 'utf8')).statements) {
+        if (s.kind !== 'DoStmt') continue;
+        const fast = drizzleDoBlock(s.sql);
+        if (!fast) continue;
+        template++;
+        expect({ file, block: fast }).toEqual({ file, block: plpgsqlBlock(s.sql) });
+      }
+    }
+    expect(template).toBeGreaterThan(0);
+  });
+
+  it('leaves anything else to the PL/pgSQL parser', () => {
+    const one = 'DO $$ BEGIN\n ALTER TABLE "a" ADD CONSTRAINT "f" FOREIGN KEY ("b") REFERENCES "c"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;';
+    expect(drizzleDoBlock(one)).toEqual({ handles: ['duplicate_object'], queries: ['ALTER TABLE "a" ADD CONSTRAINT "f" FOREIGN KEY ("b") REFERENCES "c"("id")'] });
+    expect(drizzleDoBlock('DO $$ BEGIN CREATE TYPE "x" AS ENUM(\'a\'); CREATE TYPE "y" AS ENUM(\'b\'); EXCEPTION WHEN duplicate_object THEN null; END $$;')).toBeUndefined();
+    expect(drizzleDoBlock('DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN RAISE NOTICE \'x\'; END $$;')).toBeUndefined();
+    expect(drizzleDoBlock('DO $$ BEGIN IF true THEN CREATE TABLE "t" ("x" int); END IF; END $$;')).toBeUndefined();
+    expect(drizzleDoBlock('DO LANGUAGE plpgsql $$ BEGIN CREATE TABLE "t" ("x" int); EXCEPTION WHEN duplicate_table THEN null; END $$;')).toBeUndefined();
   });
 });
