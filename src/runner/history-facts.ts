@@ -1,5 +1,5 @@
 import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
 import type { Project } from './project.js';
@@ -222,27 +222,28 @@ function tagLines(text: string): Map<string, number> {
  * top-level keys (two-space indent) at the top of the file, or at the bottom in snapshots that
  * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
  */
+/** One buffer for every header read (synchronous reads, one at a time). */
+const headBuffer = Buffer.allocUnsafe(HEAD_BYTES);
+
 export function readHeader(path: string): { id?: string; prevId?: string; prevIds?: string[] } {
-  let size = 0;
+  let fd: number;
   try {
-    size = statSync(path).size;
+    fd = openSync(path, 'r');
   } catch {
     return {};
   }
-  const fd = openSync(path, 'r');
   try {
-    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    readSync(fd, head, 0, head.length, 0);
-    let header = parseHeader(head.toString('utf8'));
+    // drizzle-kit writes id and prevId first: one read of the head is the usual case (no stat).
+    const read = readSync(fd, headBuffer, 0, HEAD_BYTES, 0);
+    let header = parseHeader(headBuffer.toString('utf8', 0, read));
+    if ((header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) || read < HEAD_BYTES) return header;
+    const size = fstatSync(fd).size;
+    const tail = readSync(fd, headBuffer, 0, HEAD_BYTES, Math.max(0, size - HEAD_BYTES));
+    header = { ...parseHeader(headBuffer.toString('utf8', 0, tail)), ...header };
     if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
-    if (size > HEAD_BYTES) {
-      const tail = Buffer.alloc(Math.min(HEAD_BYTES, size));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      header = { ...parseHeader(tail.toString('utf8')), ...header };
-      if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
-      return { ...parseHeader(readFileSync(path, 'utf8')), ...header };
-    }
-    return header;
+    return { ...parseHeader(readFileSync(path, 'utf8')), ...header };
+  } catch {
+    return {};
   } finally {
     closeSync(fd);
   }
