@@ -154,6 +154,9 @@ function fileHash(path: string): string | undefined {
 /** JSON with Maps and Sets as entry arrays, functions dropped: stable for the same inputs. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
+    // Long texts (the newest snapshot, a journal) by their hash: escaping them into the JSON costs
+    // more than hashing them, and the key changes all the same when they do.
+    if (typeof v === 'string' && v.length > 4096) return `sha256:${sha256(v)}`;
     if (v instanceof Map) return { $map: [...v.entries()] };
     if (v instanceof Set) return { $set: [...v] };
     if (typeof v === 'function') return undefined;
