@@ -136,3 +136,36 @@ describe("DO blocks in drizzle-kit's old template are read without the PL/pgSQL 
     expect(drizzleDoBlock('DO LANGUAGE plpgsql $$ BEGIN CREATE TABLE "t" ("x" int); EXCEPTION WHEN duplicate_table THEN null; END $$;')).toBeUndefined();
   });
 });
+
+describe('one parser call for the whole file gives what the chunk-by-chunk parse gives', () => {
+  const sqlFiles = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => join(e.parentPath, e.name)) : [];
+  const view = (text: string, chunkByChunk: boolean) => {
+    const p = parseMigration({ tag: 't', file: 't.sql', text }, { chunkByChunk });
+    return {
+      statements: p.statements.map((s) => ({ index: s.index, chunk: s.chunk, kind: s.kind, sql: s.sql, location: s.location, origin: s.origin, doBlock: s.doBlock, first: s.locate((s.ast as { location?: number }).location ?? 0, 3) })),
+      failures: p.parseFailures,
+      chunks: p.chunkCount,
+    };
+  };
+
+  it('on every migration of the fixtures and corpus', () => {
+    const files = [...sqlFiles('fixtures'), ...sqlFiles('examples'), ...sqlFiles('../shared/corpus')];
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      expect({ file, ...view(text, false) }).toEqual({ file, ...view(text, true) });
+    }
+  });
+
+  it('falls back to chunks when a statement runs across a marker, or one chunk does not parse', () => {
+    for (const text of [
+      'ALTER TABLE "a" ADD COLUMN "b" int\n--> statement-breakpoint\nDEFAULT 5;',
+      'CREATE TABLE "a" ("x" int);--> statement-breakpoint\nCREATE TABLE oops (;--> statement-breakpoint\nCREATE INDEX "i" ON "a" ("x");',
+      "SELECT '--> statement-breakpoint';--> statement-breakpoint\nSELECT 1;",
+      'CREATE TABLE "a" ("x" int);--> statement-breakpoint\n-- only a comment\n--> statement-breakpoint\nDROP TABLE "a";',
+    ]) {
+      expect(view(text, false)).toEqual(view(text, true));
+    }
+  });
+});
