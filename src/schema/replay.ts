@@ -578,11 +578,8 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
   const schema = table?.schema ?? splitKey(tableKey).schema;
   const columns: IndexColumn[] = (ast.indexParams ?? []).map((p: Node) => {
     const el = p.IndexElem;
-    const column: IndexColumn = {
-      expression: el.name ?? exprText(el.expr),
-      isExpression: !el.name,
-      desc: el.ordering === 'SORTBY_DESC',
-    };
+    const desc = el.ordering === 'SORTBY_DESC';
+    const column: IndexColumn = el.name !== undefined ? { expression: el.name, isExpression: false, desc } : expressionColumn(el.expr, desc);
     if (el.nulls_ordering === 'SORTBY_NULLS_FIRST') column.nullsFirst = true;
     if (el.nulls_ordering === 'SORTBY_NULLS_LAST') column.nullsFirst = false;
     if (el.opclass?.length) column.opclass = strs(el.opclass).join('.');
@@ -595,6 +592,25 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
   if (ast.whereClause) index.where = { ast: ast.whereClause };
   state.indexes.set(indexKey, index);
   return [{ kind: 'create-index', index, concurrently: ast.concurrent === true }];
+}
+
+/**
+ * An index element that is an expression: its canonical text is deparsed when first read (a
+ * comparison with a snapshot, a dropped column's dependents), not for every index a history
+ * creates; most runs never read it, and then the deparser is not even loaded.
+ */
+function expressionColumn(expr: Node, desc: boolean): IndexColumn {
+  let text: string | undefined;
+  const column = { isExpression: true, desc } as IndexColumn;
+  Object.defineProperty(column, 'expression', {
+    enumerable: true,
+    configurable: true,
+    get: () => (text ??= exprText(expr)),
+    set: (value: string) => {
+      text = value;
+    },
+  });
+  return column;
 }
 
 function createEnum(state: SchemaState, ast: Node): Effect[] {
