@@ -191,10 +191,16 @@ function canonicalExpression(text: string): string {
 
 const exprCache = new Map<string, Expr>();
 
+/**
+ * A snapshot expression (a default, a check, a generated column), shared per spelling and parsed
+ * when first read: comparing two snapshots skips identical objects, and a schema built for
+ * pre-commit context reads few of them.
+ */
 function expr(text: string): Expr {
   let e = exprCache.get(text);
   if (!e) {
-    e = { ast: parseExpression(text) ?? { RawText: text } };
+    let ast: unknown;
+    e = Object.defineProperty({} as Expr, 'ast', { enumerable: true, get: () => (ast ??= parseExpression(text) ?? { RawText: text }) });
     exprCache.set(text, e);
   }
   return e;
