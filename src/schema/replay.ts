@@ -119,7 +119,8 @@ function defaultConstraintName(kind: ConstraintKind, table: string, columns: str
 
 /** PostgreSQL silently truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
 export function truncateIdentifier(name: string): string {
-  if (Buffer.byteLength(name, 'utf8') <= 63) return name;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: 21 units always fit (most names, no byte count needed).
+  if (name.length <= 21 || Buffer.byteLength(name, 'utf8') <= 63) return name;
   let out = '';
   for (const ch of name) {
     if (Buffer.byteLength(out + ch, 'utf8') > 63) break;
