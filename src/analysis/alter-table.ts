@@ -15,9 +15,20 @@ export interface AlterCommand {
   tableSql: string;
 }
 
-/** The sub-commands of an `ALTER TABLE` statement (nothing for other statements, views, indexes…). */
-export function alterCommands(statement: Statement, schema: Readonly<SchemaState>): AlterCommand[] {
+/** Six rules ask for the same statement's sub-commands: computed once per statement (and schema). */
+const computed = new WeakMap<Statement, { schema: Readonly<SchemaState>; commands: readonly AlterCommand[] }>();
+
+/** The sub-commands of an `ALTER TABLE` statement (nothing for other statements, views, indexes…). Do not change the array. */
+export function alterCommands(statement: Statement, schema: Readonly<SchemaState>): readonly AlterCommand[] {
   if (statement.kind !== 'AlterTableStmt') return [];
+  const known = computed.get(statement);
+  if (known?.schema === schema) return known.commands;
+  const commands = listCommands(statement, schema);
+  computed.set(statement, { schema, commands });
+  return commands;
+}
+
+function listCommands(statement: Statement, schema: Readonly<SchemaState>): AlterCommand[] {
   const ast = statement.ast;
   if (ast.objtype && ast.objtype !== 'OBJECT_TABLE') return [];
   const tableKey = key(ast.relation?.schemaname, ast.relation?.relname ?? '');
