@@ -1,7 +1,7 @@
 import { locateIndex } from '../analysis/alter-table.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
-import { str, walk } from '../engine/ast.js';
+import { str } from '../engine/ast.js';
 import { quoteIdent } from '../schema/model.js';
 import { truncateIdentifier } from '../schema/replay.js';
 
@@ -123,21 +123,27 @@ function definedNames(kind: string, ast: Node): { name: string; kind: Kind }[] {
     default:
       break;
   }
-  if (kind === 'CreateStmt' || kind === 'AlterTableStmt') {
-    walk(ast, (tag, fields) => {
-      if (tag === 'ColumnDef') add(fields.colname, 'column');
-      else if (tag === 'Constraint') {
-        add(fields.conname, 'constraint');
-        for (const o of fields.options ?? []) {
-          const d = o.DefElem;
-          if (d?.defname === 'sequence_name') {
-            const names = (d.arg?.List?.items ?? (Array.isArray(d.arg) ? d.arg : [])).map(str);
-            add(names[names.length - 1], 'sequence');
-          }
-        }
+  // Column definitions and constraints sit in a table's elements or an ALTER TABLE's sub-commands,
+  // never inside expressions: visit those, not the whole tree (defaults and checks can be deep).
+  const constraint = (c: Node | undefined) => {
+    if (!c) return;
+    add(c.conname, 'constraint');
+    for (const o of c.options ?? []) {
+      const d = o.DefElem;
+      if (d?.defname === 'sequence_name') {
+        const names = (d.arg?.List?.items ?? (Array.isArray(d.arg) ? d.arg : [])).map(str);
+        add(names[names.length - 1], 'sequence');
       }
-    });
-  }
+    }
+  };
+  const element = (node: Node | undefined) => {
+    if (node?.ColumnDef) {
+      add(node.ColumnDef.colname, 'column');
+      for (const c of node.ColumnDef.constraints ?? []) constraint(c.Constraint);
+    } else if (node?.Constraint) constraint(node.Constraint);
+  };
+  if (kind === 'CreateStmt') for (const e of ast.tableElts ?? []) element(e);
+  if (kind === 'AlterTableStmt') for (const c of ast.cmds ?? []) element(c.AlterTableCmd?.def);
   return out;
 }
 
