@@ -23,14 +23,17 @@ export default defineRule({
   },
   check({ statement, schema, isEmptyTable, migration, settings, report }) {
     for (const { def, table, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
-      const col = quoteIdent(def.colname);
+      const defaultExpr = defaultOf(def);
+      const identity = (def.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_IDENTITY');
       const type = typeFromAst(def.typeName);
+      const serial = type.builtin && SERIAL_TYPES.has(type.name);
+      // Most added columns have a constant default or none: nothing to report, nothing more to compute.
+      if (!serial && !identity && (defaultExpr === undefined || (settings.pgVersion >= 11 && !volatileCall(defaultExpr)))) continue;
+      const col = quoteIdent(def.colname);
       const typeSql = typeToSql(type);
       const location = statement.locate(def.location, col.length);
       const data = { table: tableSql, column: col };
-      const defaultExpr = defaultOf(def);
-      const identity = (def.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_IDENTITY');
-      if (type.builtin && SERIAL_TYPES.has(type.name) || identity) {
+      if (serial || identity) {
         report({
           messageId: 'sequenceDefault',
           data: { ...data, what: identity ? 'an identity column' : `${type.name} (a nextval() default)` },
@@ -39,11 +42,10 @@ export default defineRule({
         });
         continue;
       }
-      if (defaultExpr === undefined) continue;
-      const volatile = volatileCall(defaultExpr);
-      if (!volatile && settings.pgVersion >= 11) continue;
+      // Here the default is volatile, or any default counts (before PostgreSQL 11).
+      const volatile = volatileCall(defaultExpr!);
       // Deparsed only for a finding (the deparser is loaded on first use).
-      const expr = exprText(defaultExpr);
+      const expr = exprText(defaultExpr!);
       if (volatile) {
         report({
           messageId: 'volatileDefault',
