@@ -128,16 +128,19 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   for (const m of project.migrations) {
     const text = texts.get(m.tag);
     if (text === undefined) continue;
-    facts.files.set(m.tag, {
+    const fact = {
       tag: m.tag,
       path: m.path,
       file: m.file,
       text,
-      hash: sha256(text),
       crlf: text.includes('\r\n'),
       bom: text.charCodeAt(0) === 0xfeff,
       ...(m.snapshot ? { snapshot: m.snapshot } : {}),
-    });
+    } as MigrationFileFact;
+    // Hashed when first read: only a recorded hash (lock file, git base, database) needs it.
+    let hash: string | undefined;
+    Object.defineProperty(fact, 'hash', { enumerable: true, get: () => (hash ??= sha256(text)) });
+    facts.files.set(m.tag, fact);
   }
 
   if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();
