@@ -3,6 +3,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
 import type { FolderProblem } from '../engine/types.js';
+import { isDirectory, isFile } from './file-kind.js';
 
 export interface JournalEntry {
   idx: number;
@@ -38,7 +39,6 @@ export interface MigrationFile {
   /** Absolute path of its snapshot, when the layout has one and it exists. */
   snapshot?: string;
 }
-
 
 export interface Project {
   layout: Layout;
@@ -260,18 +260,3 @@ export function historiesOf(paths: readonly string[], cwd: string): (string[] | 
   return [[...paths]];
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -1,9 +1,10 @@
-import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { LineIndex } from '../engine/source.js';
 import type { SchemaDeclaration, SchemaSourceFacts } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
+import { isDirectory, isFile } from './file-kind.js';
 
 /**
  * What drizzle-kit sees of the schema source, found statically (the files are parsed with
@@ -232,22 +233,6 @@ function exists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
   } catch {
     return false;
   }
