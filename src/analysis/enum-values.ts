@@ -1,4 +1,5 @@
-import type { MigrationInfo } from '../engine/types.js';
+import type { MigrationInfo, Statement } from '../engine/types.js';
+import { ENUM_EFFECT_KINDS } from '../schema/effects.js';
 import { key } from '../schema/model.js';
 
 /** A value added by `ALTER TYPE … ADD VALUE` that is not committed yet at some point of the batch. */
@@ -84,8 +85,7 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
     cursor.index = i + 1;
     const s = migration.statements[i];
     if (s.kind === 'TransactionStmt') {
-      const k: string = s.ast.kind ?? '';
-      if (k.startsWith('TRANS_STMT_COMMIT') || k.startsWith('TRANS_STMT_ROLLBACK')) {
+      if (endsTransaction(s)) {
         cursor.values = undefined;
         pending.clear();
         created.clear();
@@ -93,7 +93,7 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
       continue;
     }
     for (const e of migration.effects[i] ?? []) {
-      if (e.kind === 'add-enum-value' || e.kind === 'create-enum' || e.kind === 'drop-type' || e.kind === 'rename-type' || e.kind === 'rename-enum-value') cursor.values = undefined;
+      if (ENUM_EFFECT_KINDS.has(e.kind)) cursor.values = undefined;
       switch (e.kind) {
         case 'add-enum-value':
           pending.set(pendingKey(e.type, e.value), { type: e.type, value: e.value, migration, statementIndex: i, typeCreatedHere: created.has(e.type) });
@@ -127,6 +127,13 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
       }
     }
   }
+}
+
+/** A COMMIT or ROLLBACK: the pending values are committed (or gone) after it. */
+export function endsTransaction(statement: Statement): boolean {
+  if (statement.kind !== 'TransactionStmt') return false;
+  const kind: string = statement.ast.kind ?? '';
+  return kind.startsWith('TRANS_STMT_COMMIT') || kind.startsWith('TRANS_STMT_ROLLBACK');
 }
 
 function dropType(pending: MutablePending, type: string): void {

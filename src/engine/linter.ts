@@ -1,6 +1,6 @@
 import { applyStatement } from '../schema/replay.js';
 import { emptyState, key, type SchemaState } from '../schema/model.js';
-import type { Effect } from '../schema/effects.js';
+import { ENUM_EFFECT_KINDS, type Effect } from '../schema/effects.js';
 import type {
   FolderFacts,
   Finding,
@@ -248,7 +248,6 @@ function applySuppressions(findings: Finding[], input: EngineInput, severityOf: 
  * bulk of its memory: let it go, so memory does not grow with the length of the history.
  */
 const RELEASED = Object.freeze({});
-const ENUM_EFFECTS = new Set<Effect['kind']>(['add-enum-value', 'create-enum', 'drop-type', 'rename-type', 'rename-enum-value']);
 function releasedLocate(this: Statement): Location {
   return this.location;
 }
@@ -261,7 +260,7 @@ function releaseFinished(migration: MigrationInfo): void {
     s.locate = releasedLocate;
     s.offsetOf = releasedOffsetOf;
   }
-  (migration as { effects: readonly (readonly Effect[])[] }).effects = migration.effects.map((list) => list.filter((e) => ENUM_EFFECTS.has(e.kind)));
+  (migration as { effects: readonly (readonly Effect[])[] }).effects = migration.effects.map((list) => list.filter((e) => ENUM_EFFECT_KINDS.has(e.kind)));
 }
 
 function trackNewTables(effects: Effect[], newTables: Set<string>): void {

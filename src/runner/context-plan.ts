@@ -1,3 +1,4 @@
+import { endsTransaction } from '../analysis/enum-values.js';
 import { BREAKPOINT } from '../engine/split.js';
 import type { MigrationInput, Statement } from '../engine/types.js';
 import type { SchemaState } from '../schema/model.js';
@@ -104,10 +105,4 @@ function chunksMatching(text: string, pattern: RegExp): string | undefined {
     .split(BREAKPOINT)
     .filter((chunk) => pattern.test(chunk))
     .join(BREAKPOINT);
-}
-
-function endsTransaction(statement: Statement): boolean {
-  if (statement.kind !== 'TransactionStmt') return false;
-  const kind: string = statement.ast.kind ?? '';
-  return kind.startsWith('TRANS_STMT_COMMIT') || kind.startsWith('TRANS_STMT_ROLLBACK');
 }

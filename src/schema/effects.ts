@@ -33,3 +33,9 @@ export type Effect =
   | { kind: 'create-policy'; table: string; policy: string }
   | { kind: 'drop-policy'; table: string; policy: string }
   | { kind: 'other'; what: string };
+
+/**
+ * The effects the pending-enum-value analysis reads (analysis/enum-values.ts): all that the engine
+ * keeps of a migration it has finished, besides its statements' locations and text.
+ */
+export const ENUM_EFFECT_KINDS: ReadonlySet<Effect['kind']> = new Set<Effect['kind']>(['add-enum-value', 'create-enum', 'drop-type', 'rename-type', 'rename-enum-value']);
