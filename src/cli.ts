@@ -141,19 +141,19 @@ async function fastWasmStart(): Promise<void> {
  * A progress line on stderr for runs longer than a second, on a terminal only (never in CI logs,
  * pipes or JSON consumers). Redrawn at most every 100 ms; erased before the report is written.
  */
-function progressBar(io: Streams): { update: (phase: string, done: number, total: number) => void; done: () => void } | undefined {
+function progressBar(io: Streams): { update: (done: number, total: number) => void; done: () => void } | undefined {
   const stderr = io.stderr as Streams['stderr'] & { isTTY?: boolean };
   if (stderr.isTTY !== true || process.env.CI) return undefined;
   const started = performance.now();
   let last = 0;
   let shown = false;
   return {
-    update(phase, done, total) {
+    update(done, total) {
       const now = performance.now();
       if (now - started < 1000 || now - last < 100) return;
       last = now;
       shown = true;
-      stderr.write(`\r\x1b[2Kmigration-lint: ${phase === 'parse' ? 'parsing' : 'linting'} ${done}/${total} migrations…`);
+      stderr.write(`\r\x1b[2Kmigration-lint: linting ${done}/${total} migrations…`);
     },
     done() {
       if (shown) stderr.write('\r\x1b[2K');

@@ -58,9 +58,9 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
     const at = lines.locate({ start: input.invalidUtf8At, end: input.invalidUtf8At + 1 });
     parseFailures.push({ kind: 'encoding', chunk: 0, message: 'invalid UTF-8', location: at, at, sql: lines.lineText(at.line) });
   }
-  if (options.chunkByChunk || chunks.length < 2 || input.text.startsWith(BOM) || !parseWhole(input.text, chunks, lines, statements)) {
-    for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
-  }
+  const whole = options.chunkByChunk || chunks.length < 2 || input.text.startsWith(BOM) ? undefined : parseWhole(input.text, chunks, lines);
+  if (whole) statements.push(...whole);
+  else for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
   return { ...input, statements, parseFailures, chunkCount: chunks.length };
 }
 
@@ -70,29 +70,28 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
  * PostgreSQL). The result is the chunk-by-chunk parse's, for a fraction of the calls; anything
  * else (a syntax error, a statement running across a marker) is left to parseChunk.
  */
-function parseWhole(text: string, chunks: readonly Chunk[], lines: LineIndex, out: Statement[]): boolean {
+function parseWhole(text: string, chunks: readonly Chunk[], lines: LineIndex): Statement[] | undefined {
   let result: ReturnType<PgQuery['parseSync']>;
   try {
     result = pg().parseSync(text);
   } catch {
-    return false;
+    return undefined;
   }
   const bytes = new ByteOffsets(text);
-  const made: Statement[] = [];
+  const out: Statement[] = [];
   let c = 0;
   for (const raw of result.stmts ?? []) {
     const from = bytes.toIndex(raw.stmt_location ?? 0);
     const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : text.length;
     const span = trimSpan(text, from, to);
     while (c < chunks.length && span.start >= chunks[c].end) c++;
-    if (c >= chunks.length || span.start < chunks[c].start || span.end > chunks[c].end) return false;
+    if (c >= chunks.length || span.start < chunks[c].start || span.end > chunks[c].end) return undefined;
     const recipe: Recipe = { fileOffset: span.start, piece: [0, text.length], shift: span.start };
-    const statement = makeStatement(raw.stmt, text.slice(span.start, span.end), recipe, c, lines, out.length + made.length, offsetsIn(text, span.start, bytes));
-    made.push(statement);
-    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, c, lines, made, out.length);
+    const statement = makeStatement(raw.stmt, text.slice(span.start, span.end), recipe, c, lines, out.length, offsetsIn(text, span.start, bytes));
+    out.push(statement);
+    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, c, lines, out);
   }
-  out.push(...made);
-  return true;
+  return out;
 }
 
 interface Piece {
@@ -234,7 +233,7 @@ export function restoreParsed(input: MigrationInput, data: SerializedParse): Par
  * `DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$;`. Parse the body with the
  * PL/pgSQL parser and surface each embedded SQL statement, located in the file.
  */
-function addDoBlockStatements(doStatement: Statement, chunk: number, lines: LineIndex, out: Statement[], indexBase = 0): void {
+function addDoBlockStatements(doStatement: Statement, chunk: number, lines: LineIndex, out: Statement[]): void {
   const block = drizzleDoBlock(doStatement.sql) ?? plpgsqlBlock(doStatement.sql);
   if (!block) return; // not PL/pgSQL (LANGUAGE sql, plv8…): the DO itself is still a statement
   const { handles, queries } = block;
@@ -251,7 +250,7 @@ function addDoBlockStatements(doStatement: Statement, chunk: number, lines: Line
     const offsetOf = offsetsIn(query, 0);
     for (const raw of result.stmts ?? []) {
       const start = doStatement.location.start + (at >= 0 ? at : 0);
-      const statement = makeStatement(raw.stmt, query, { fileOffset: start, shift: 0 }, chunk, lines, indexBase + out.length, offsetOf);
+      const statement = makeStatement(raw.stmt, query, { fileOffset: start, shift: 0 }, chunk, lines, out.length, offsetOf);
       if (at < 0) statement.location = doStatement.location;
       statement.origin = 'do-block';
       statement.doBlock = { parent: doStatement.index, handles };

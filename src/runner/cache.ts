@@ -61,7 +61,7 @@ export class LintCache {
     const base = join(resolve(cwd, options.location), `lint-${sha256(target).slice(0, 16)}`);
     this.runFile = `${base}.run.json`;
     this.parseFile = `${base}.parse.json`;
-    this.versions = `${options.version ?? toolVersion()}|libpg-query ${parserVersion()}|node-abi ${process.versions.modules}`;
+    this.versions = `${options.version ?? packageVersion()}|libpg-query ${parserVersion()}|node-abi ${process.versions.modules}`;
   }
 
   private readJson<T extends { format: number; versions: string }>(file: string): T | undefined {
@@ -163,10 +163,6 @@ function stableJson(value: unknown): string {
     if (typeof v === 'bigint') return String(v);
     return v;
   });
-}
-
-function toolVersion(): string {
-  return packageVersion();
 }
 
 function parserVersion(): string {

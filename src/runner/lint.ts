@@ -54,8 +54,8 @@ export interface LintOptions {
    * SQL and snapshots disagree).
    */
   context?: 'snapshot' | 'replay';
-  /** Progress of long runs (the CLI draws it on a terminal): phase, migrations done, total. */
-  progress?: (phase: 'parse' | 'lint', done: number, total: number) => void;
+  /** Progress of long runs (the CLI draws it on a terminal): migrations done (parsed, replayed and checked), total. */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface LintSummary {
@@ -202,7 +202,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
       folder,
       afterMigration: options.progress
         ? (m, state) => {
-            options.progress!('lint', m.position + 1, unparsed.length);
+            options.progress!(m.position + 1, unparsed.length);
             options.afterMigration?.(m, state);
           }
         : options.afterMigration,
