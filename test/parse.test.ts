@@ -6,6 +6,13 @@ import { join } from 'node:path';
 
 beforeAll(loadParser);
 
+/** Every migration of the fixtures, the example and (when present) the corpus. */
+function everySqlFile(): string[] {
+  const sqlFiles = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => join(e.parentPath, e.name)) : [];
+  return [...sqlFiles('fixtures'), ...sqlFiles('examples'), ...sqlFiles('../shared/corpus')];
+}
+
 function parse(text: string) {
   return parseMigration({ tag: 't', file: 't.sql', text });
 }
@@ -109,9 +116,7 @@ describe('parseMigration: statements and exact locations', () => {
 });
 
 describe("DO blocks in drizzle-kit's old template are read without the PL/pgSQL parser", () => {
-  const sqlFiles = (dir: string): string[] =>
-    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => join(e.parentPath, e.name)) : [];
-  const files = [...sqlFiles('fixtures'), ...sqlFiles('examples'), ...sqlFiles('../shared/corpus')];
+  const files = everySqlFile();
 
   it('gives the queries and handlers the PL/pgSQL parser gives, on every DO block of the fixtures and corpus', () => {
     let template = 0;
@@ -138,8 +143,6 @@ describe("DO blocks in drizzle-kit's old template are read without the PL/pgSQL 
 });
 
 describe('one parser call for the whole file gives what the chunk-by-chunk parse gives', () => {
-  const sqlFiles = (dir: string): string[] =>
-    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => join(e.parentPath, e.name)) : [];
   const view = (text: string, chunkByChunk: boolean) => {
     const p = parseMigration({ tag: 't', file: 't.sql', text }, { chunkByChunk });
     return {
@@ -150,7 +153,7 @@ describe('one parser call for the whole file gives what the chunk-by-chunk parse
   };
 
   it('on every migration of the fixtures and corpus', () => {
-    const files = [...sqlFiles('fixtures'), ...sqlFiles('examples'), ...sqlFiles('../shared/corpus')];
+    const files = everySqlFile();
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
