@@ -3,6 +3,7 @@ import { defineRule } from '../engine/define-rule.js';
 import type { LintSettings, Statement } from '../engine/types.js';
 import { DEFAULT_SCHEMA, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
 import { typeFromAst } from '../schema/typename.js';
+import { LineIndex } from '../engine/source.js';
 
 /** Types that extensions bring, so `vector(1536)` is known once `CREATE EXTENSION vector` ran. */
 const EXTENSION_TYPES: Record<string, string> = {
@@ -109,9 +110,7 @@ function lineOfColumn(text: string, tableKey: string, column: string): number {
   const tableAt = text.indexOf(JSON.stringify(tableKey));
   const columnAt = tableAt < 0 ? -1 : text.indexOf(`"name": ${JSON.stringify(column)}`, tableAt);
   const at = columnAt < 0 ? Math.max(tableAt, 0) : columnAt;
-  let line = 1;
-  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return new LineIndex(text).position(at).line;
 }
 
 const configuredSets = new WeakMap<LintSettings, { knownSchemas: Set<string>; knownTypes: Set<string>; extensions: Set<string> }>();

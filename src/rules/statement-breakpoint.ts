@@ -1,5 +1,6 @@
 import type { Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
+import { LineIndex } from '../engine/source.js';
 import { BREAKPOINT, splitChunks } from '../engine/split.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
@@ -38,8 +39,8 @@ export default defineRule({
       const file = facts.files.get(migration.tag);
       if (!file) continue;
       const text = file.text;
-      let lines: number[] | undefined; // only when something is reported
-      const at = (offset: number) => position((lines ??= lineStarts(text)), offset);
+      let lines: LineIndex | undefined; // only when something is reported
+      const at = (offset: number) => (lines ??= new LineIndex(text)).position(offset);
       const scan = scanMarkers(text);
       for (const m of scan.inside) {
         report({ messageId: 'insideQuote', data: { context: m.context }, file: file.file, ...at(m.offset), migration: migration.tag });
@@ -78,23 +79,6 @@ export default defineRule({
     }
   },
 });
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-function position(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo] + 1 };
-}
 
 const VARIANT = /^--\s*>\s*statement[-_ ]?breakpoint/i;
 const SPECIAL = /--|\/\*|['"$]/g;

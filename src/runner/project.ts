@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
 import type { FolderProblem } from '../engine/types.js';
 import { isDirectory, isFile } from './file-kind.js';
+import { LineIndex } from '../engine/source.js';
 
 export interface JournalEntry {
   idx: number;
@@ -170,8 +171,7 @@ function isSafeTag(tag: string): boolean {
  * escapes can only occur as a whole literal); anything else falls back to a search.
  */
 function tagLineFinder(text: string): (tag: string) => number | undefined {
-  const newlines: number[] = [];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const lines = new LineIndex(text);
   const literals = new Map<string, number>();
   const indexed = !text.includes('\\');
   if (indexed) {
@@ -180,15 +180,7 @@ function tagLineFinder(text: string): (tag: string) => number | undefined {
   return (tag) => {
     const quoted = JSON.stringify(tag);
     const at = indexed && /^[\w.-]+$/.test(tag) ? (literals.get(quoted) ?? -1) : text.indexOf(quoted);
-    if (at < 0) return undefined;
-    let lo = 0;
-    let hi = newlines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (newlines[mid] < at) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
+    return at < 0 ? undefined : lines.position(at).line;
   };
 }
 
