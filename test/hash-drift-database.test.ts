@@ -5,23 +5,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../src/runner/lint.js';
 import { rules } from '../src/rules/index.js';
 import hashDrift from '../src/rules/hash-drift.js';
+import { client, PG_URL } from './helpers/pg.js';
 
 /**
  * hash-drift against a real PostgreSQL: drizzle-orm's own migrate() applies the example's
  * migrations, then a file is edited. Needs MIGRATION_LINT_PG_URL (eval "$(scripts/ci/postgres.sh)").
  */
-const url = process.env.MIGRATION_LINT_PG_URL;
+const url = PG_URL;
 const temp = mkdtempSync(join(tmpdir(), 'ml-hash-db-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe.skipIf(!url)(`hash-drift with --database-url${url ? '' : ' (skipped: set MIGRATION_LINT_PG_URL, e.g. eval "$(scripts/ci/postgres.sh)")'}`, () => {
   it('reports a migration edited after drizzle applied it, read-only', async () => {
-    const pg = (await import('pg' as string)) as { default: { Client: new (c: unknown) => { connect(): Promise<void>; query(q: string): Promise<unknown>; end(): Promise<void> } } };
     const { drizzle } = await import('drizzle-orm/node-postgres');
     const { migrate } = await import('drizzle-orm/node-postgres/migrator');
     const dbName = `ml_${process.pid}_${Date.now()}`;
-    const admin = new pg.default.Client({ connectionString: url });
-    await admin.connect();
+    const admin = await client(url!);
     await admin.query(`CREATE DATABASE ${dbName}`);
     const dbUrl = url!.replace(/\/[^/]*$/, `/${dbName}`);
     const dir = join(temp, 'drizzle');
@@ -32,10 +31,9 @@ describe.skipIf(!url)(`hash-drift with --database-url${url ? '' : ' (skipped: se
     journal.entries = journal.entries.slice(0, 2);
     writeFileSync(journalFile, JSON.stringify(journal, null, 2));
     for (const f of ['0002_product_sku.sql', '0003_drop_refunded_status.sql', '0004_user_role.sql', '0005_orders_created_at_index.sql']) rmSync(join(dir, f));
-    const client = new pg.default.Client({ connectionString: dbUrl });
-    await client.connect();
+    const db = await client(dbUrl);
     try {
-      await migrate(drizzle(client as never), { migrationsFolder: dir });
+      await migrate(drizzle(db as never), { migrationsFolder: dir });
       const extraRules = rules['hash-drift'] ? [] : [hashDrift];
       const clean = await lint({ paths: [dir], extraRules, databaseUrl: dbUrl, env: {} } as never);
       expect(clean.findings.filter((f) => f.rule === 'hash-drift')).toEqual([]);
@@ -47,7 +45,7 @@ describe.skipIf(!url)(`hash-drift with --database-url${url ? '' : ' (skipped: se
       expect(found[0].message).toContain('"drizzle"."__drizzle_migrations" row');
       expect(found[0].message).not.toContain(':***@'.repeat(2));
     } finally {
-      await client.end();
+      await db.end();
       await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
       await admin.end();
     }

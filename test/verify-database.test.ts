@@ -3,22 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { client, PG_URL } from './helpers/pg.js';
 
 /**
  * verify --database-url (throwaway database on a real server), verify --against (read-only drift)
  * and baseline, against the server from scripts/ci/postgres.sh (MIGRATION_LINT_PG_URL).
  */
-const url = process.env.MIGRATION_LINT_PG_URL;
+const url = PG_URL;
 const temp = mkdtempSync(join(tmpdir(), 'ml-verify-db-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-type Client = { connect(): Promise<void>; query(q: string, v?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; end(): Promise<void> };
-async function client(connectionString: string): Promise<Client> {
-  const pg = (await import('pg' as string)) as { default: { Client: new (c: unknown) => Client } };
-  const c = new pg.default.Client({ connectionString });
-  await c.connect();
-  return c;
-}
 async function databases(): Promise<string[]> {
   const c = await client(url!);
   try {

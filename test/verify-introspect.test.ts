@@ -3,23 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { client, PG_URL, type Client } from './helpers/pg.js';
 
 /**
  * verify --against URL --schema: drizzle-orm's own migrate() builds a database from a fixture, the
  * live schema (pg_catalog) must agree with the newest snapshot; then hand-made changes must be
  * reported exactly. Needs MIGRATION_LINT_PG_URL (eval "$(scripts/ci/postgres.sh)").
  */
-const url = process.env.MIGRATION_LINT_PG_URL;
+const url = PG_URL;
 const temp = mkdtempSync(join(tmpdir(), 'ml-introspect-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-type Client = { connect(): Promise<void>; query(q: string, v?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; end(): Promise<void> };
-async function client(connectionString: string): Promise<Client> {
-  const pg = (await import('pg' as string)) as { default: { Client: new (c: unknown) => Client } };
-  const c = new pg.default.Client({ connectionString });
-  await c.connect();
-  return c;
-}
 async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   const c = await client(url!);
   try {
