@@ -78,8 +78,8 @@ function compareTable(k: string, a: Table, b: Table, diffSets: DiffSets, field: 
     field('policy', p, 'command', pa.command.toLowerCase(), pb.command.toLowerCase());
     field('policy', p, 'permissive', String(pa.permissive), String(pb.permissive));
     field('policy', p, 'roles', roleList(pa.roles), roleList(pb.roles));
-    field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
-    field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
+    if (pa.using !== pb.using) field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
+    if (pa.withCheck !== pb.withCheck) field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
   }
 }
 
@@ -139,15 +139,20 @@ function compareConstraint(name: string, a: Constraint, b: Constraint, table: st
       c.references ? `${c.references.schema}.${c.references.table}(${c.references.columns.join(', ')}) on delete ${c.references.onDelete} on update ${c.references.onUpdate}` : '';
     field('constraint', name, 'references', ref(a), ref(b));
   }
-  if (a.kind === 'check' && b.kind === 'check') field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
+  if (a.kind === 'check' && b.kind === 'check' && a.check !== b.check) field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
 }
 
 function compareIndex(name: string, a: Index, b: Index, table: string, field: Field): void {
   field('index', name, 'table', a.table, b.table);
   field('index', name, 'unique', String(a.unique), String(b.unique));
   const cols = (i: Index) => i.columns.map((c) => `${c.isExpression ? exprOfText(c.expression, table) : c.expression}${c.desc ? ' desc' : ''}`).join(', ');
-  field('index', name, 'columns', cols(a), cols(b));
-  field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
+  // Snapshots share index columns and expressions per spelling: identical objects need no deparse.
+  if (!sameItems(a.columns, b.columns)) field('index', name, 'columns', cols(a), cols(b));
+  if (a.where !== b.where) field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function tableName(tableKey: string): string {

@@ -408,10 +408,12 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       }
       for (const index of state.indexes.values()) {
         if (index.table !== tableKey) continue;
-        for (const ic of index.columns) {
-          if (!ic.isExpression && ic.expression === from) ic.expression = to;
-          else if (ic.isExpression && textReferencesColumn(ic.expression, from)) ic.expression = renameInExpressionText(ic.expression, from, to);
-        }
+        // Replaced, not edited: columns built from a snapshot are shared between schemas.
+        index.columns = index.columns.map((ic) =>
+          !ic.isExpression
+            ? ic.expression === from ? { ...ic, expression: to } : ic
+            : textReferencesColumn(ic.expression, from) ? { ...ic, expression: renameInExpressionText(ic.expression, from, to) } : ic,
+        );
         if (index.where && referencesColumn(index.where.ast, from)) index.where = { ast: renameColumnRefs(index.where.ast, from, to) };
       }
       for (const other of state.tables.values()) {
@@ -603,14 +605,7 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
 function expressionColumn(expr: Node, desc: boolean): IndexColumn {
   let text: string | undefined;
   const column = { isExpression: true, desc } as IndexColumn;
-  Object.defineProperty(column, 'expression', {
-    enumerable: true,
-    configurable: true,
-    get: () => (text ??= exprText(expr)),
-    set: (value: string) => {
-      text = value;
-    },
-  });
+  Object.defineProperty(column, 'expression', { enumerable: true, get: () => (text ??= exprText(expr)) });
   return column;
 }
 

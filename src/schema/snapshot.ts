@@ -134,8 +134,25 @@ function addTable(state: SchemaState, t: any): void {
   state.tables.set(tableKey, table);
 }
 
+const indexColumnCache = new Map<string, IndexColumn>();
+
+/**
+ * Index columns, shared per spelling and frozen like types and expressions (replay replaces them
+ * instead of editing them): comparing two snapshots then skips identical columns, and an
+ * expression's canonical text (a parse and a deparse) is computed only when first read.
+ */
 function indexColumn(c: any): IndexColumn {
-  if (typeof c === 'string') return { expression: c, isExpression: false, desc: false };
+  if (typeof c === 'string') c = { expression: c, isExpression: false, asc: true };
+  const cacheKey = `${c.expression}\u0000${c.isExpression === true}\u0000${c.asc === false}\u0000${c.nulls}\u0000${c.opclass ?? ''}`;
+  let column = indexColumnCache.get(cacheKey);
+  if (!column) {
+    column = Object.freeze(buildIndexColumn(c));
+    indexColumnCache.set(cacheKey, column);
+  }
+  return column;
+}
+
+function buildIndexColumn(c: any): IndexColumn {
   if (c.isExpression) {
     // `sql\`"started_at" DESC NULLS LAST\`` is a plain column with an ordering: drizzle-kit writes
     // the text as-is into CREATE INDEX, so PostgreSQL indexes the column, not an expression.
@@ -147,12 +164,12 @@ function indexColumn(c: any): IndexColumn {
       return column;
     }
   }
-  const column: IndexColumn = {
-    // Expression text is canonicalised the way replay does it (parse, then deparse).
-    expression: c.isExpression ? canonicalExpression(c.expression) : c.expression,
-    isExpression: c.isExpression === true,
-    desc: c.asc === false,
-  };
+  const column = { isExpression: c.isExpression === true, desc: c.asc === false } as IndexColumn;
+  if (c.isExpression) {
+    // Canonicalised the way replay does it (parse, then deparse), when first read.
+    const text = String(c.expression);
+    Object.defineProperty(column, 'expression', { enumerable: true, get: () => canonicalExpression(text) });
+  } else column.expression = c.expression;
   if (c.nulls === 'first') column.nullsFirst = true;
   if (c.opclass) column.opclass = c.opclass;
   return column;
