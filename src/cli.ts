@@ -57,6 +57,8 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 }
 
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
+  // A pre-commit hook's git calls run in other processes while the linter loads.
+  if (options.staged) void import('./runner/selection.js').then((selection) => selection.prefetchStaged(process.cwd()), () => undefined);
   await fastWasmStart();
   const progress = progressBar(io);
   const [{ lint, summarize }, { historiesOf }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js')]);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,53 @@ describe('which migrations are reported on', () => {
     const r = runCli(['--staged', outside], { cwd: tmpdir() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--staged needs a git repository/);
+  });
+});
+
+describe('--staged finds the right repository and paths (its git calls start before the linter loads)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'ml-staged-paths-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  const gitIn = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const newRepo = (dir: string, folder: string) => {
+    cpSync('fixtures/projects/safe/drizzle', join(dir, folder), { recursive: true });
+    gitIn(dir, 'init', '-q', '-b', 'main');
+    gitIn(dir, 'add', '.');
+    gitIn(dir, 'commit', '-qm', 'base');
+  };
+  const migrations = (r: { stdout: string }) => (JSON.parse(r.stdout) as { findings: { migration: string; severity: string; rule: string }[] }).findings.filter((f) => f.severity === 'error').map((f) => `${f.rule}@${f.migration}`);
+
+  it('a folder whose name has spaces and non-ASCII letters (git would quote it without -z)', () => {
+    const dir = join(base, 'plain');
+    newRepo(dir, 'db/mïgrations dir');
+    addMigration(join(dir, 'db/mïgrations dir'), '0004_spaced', BAD);
+    gitIn(dir, 'add', '.');
+    const r = runCli(['--staged', 'db/mïgrations dir', '--format', 'json'], { cwd: dir });
+    expect([r.code, migrations(r)]).toEqual([1, ['concurrently-in-transaction@0004_spaced']]);
+  });
+
+  it('from a subdirectory, for a folder outside it', () => {
+    const dir = join(base, 'sub');
+    newRepo(dir, 'drizzle');
+    mkdirSync(join(dir, 'src'));
+    addMigration(join(dir, 'drizzle'), '0004_from_sub', BAD);
+    gitIn(dir, 'add', '.');
+    const r = runCli(['--staged', '../drizzle', '--format', 'json'], { cwd: join(dir, 'src') });
+    expect([r.code, migrations(r)]).toEqual([1, ['concurrently-in-transaction@0004_from_sub']]);
+  });
+
+  it('a nested repository (a submodule, a clone inside the project): its own index, not the outer one', () => {
+    const outer = join(base, 'outer');
+    newRepo(outer, 'drizzle');
+    const inner = join(outer, 'vendor/app');
+    mkdirSync(inner, { recursive: true });
+    newRepo(inner, 'drizzle');
+    addMigration(join(inner, 'drizzle'), '0004_inner', BAD);
+    gitIn(inner, 'add', '.');
+    const r = runCli(['--staged', 'vendor/app/drizzle', '--format', 'json'], { cwd: outer });
+    expect([r.code, migrations(r)]).toEqual([1, ['concurrently-in-transaction@0004_inner']]);
+    // The outer repository has nothing staged: its own folder reports nothing.
+    const own = runCli(['--staged', 'drizzle', '--format', 'json'], { cwd: outer });
+    expect([own.code, migrations(own)]).toEqual([0, []]);
   });
 });

@@ -5,5 +5,10 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The blob id git gives a file with this content (`git hash-object`), computed in process. */
+export function gitBlobId(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
 /** The `prevId` of the first snapshot drizzle-kit writes. */
 export const ROOT_SNAPSHOT_ID = '00000000-0000-0000-0000-000000000000';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { gitBlobId } from '../engine/hash.js';
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { UsageError } from './errors.js';
@@ -53,11 +53,6 @@ async function listBlobs(root: string, commit: string, folder: string): Promise<
     if (type === 'blob') blobs.set(record.slice(tab + 1), sha);
   }
   return blobs;
-}
-
-/** The blob id git gives a file with this content (`git hash-object`), computed in process. */
-export function gitBlobId(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 /** Repository root of `dir`, or undefined when it is not inside a git work tree. */

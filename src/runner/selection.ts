@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { git, repoRoot } from './git.js';
 
@@ -71,14 +71,60 @@ async function fetchBase(ref: string, root: string): Promise<void> {
   throw new UsageError(`--since ${ref}: no such revision in this clone`, 'with actions/checkout, set `fetch-depth: 0` (or fetch the base branch) before running migration-lint');
 }
 
+/** What `git diff` says is staged and unstaged under a directory, with the repository root. */
+interface StagedQuery {
+  /** The directory the paths were asked for (absolute). */
+  under: string;
+  root: string | undefined;
+  /** Repository-relative, `/` separated. */
+  staged: string[];
+  unstaged: string[];
+}
+
+const stagedQueries = new Map<string, Promise<StagedQuery>>();
+
+/**
+ * One round of git: the repository root and both diffs run side by side (a pre-commit hook
+ * waits for every round). Memoised per directory, so the CLI can start it before it loads the
+ * linter (`prefetchStaged`) and the run picks it up.
+ */
+function queryStaged(from: string, under: string): Promise<StagedQuery> {
+  const cacheKey = `${from}\u0000${under}`;
+  let query = stagedQueries.get(cacheKey);
+  if (!query) {
+    const spec = relative(from, under) || '.';
+    const list = (args: string[]) => git([...args, '--name-only', '-z', '--', spec], from).then((out) => out.split('\0').filter(Boolean));
+    const diffs = Promise.all([list(['diff', '--cached', '--diff-filter=ACMR']), list(['diff'])]);
+    diffs.catch(() => undefined); // not a repository: repoRoot says so below
+    query = repoRoot(from).then(async (root) => {
+      if (!root) return { under, root, staged: [], unstaged: [] };
+      const [staged, unstaged] = await diffs;
+      return { under, root, staged, unstaged };
+    });
+    query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
+    stagedQueries.set(cacheKey, query);
+  }
+  return query;
+}
+
+/**
+ * Start `--staged`'s git calls for everything under `cwd` while the linter loads (they run in
+ * other processes). `selectStaged` uses them when its folder lies in `cwd`'s repository.
+ */
+export function prefetchStaged(cwd: string): void {
+  void queryStaged(cwd, cwd);
+}
+
 /** The staged migrations, and the index content of files whose working copy differs from it. */
 export async function selectStaged(dir: string, cwd: string): Promise<Selection> {
-  const root = await requireRepo(existsSync(dir) ? dir : cwd, '--staged');
-  const rel = relative(root, dir) || '.';
-  // Independent git calls run side by side: a pre-commit hook waits for each one.
-  const [stagedList, unstagedList] = await Promise.all([git(['diff', '--cached', '--name-only', '--diff-filter=ACMR', '--', rel], root), git(['diff', '--name-only', '--', rel], root)]);
-  const staged = toAbsolute(root, stagedList);
-  const unstaged = unstagedList.split('\n').filter(Boolean);
+  const from = existsSync(dir) ? dir : cwd;
+  const prefetched = stagedQueries.get(`${cwd}\u0000${cwd}`);
+  const query = await (prefetched && isInside(dir, cwd) && !nestedRepository(from, cwd) ? prefetched : queryStaged(from, dir));
+  const root = query.root;
+  if (!root) throw new UsageError(`--staged needs a git repository, and ${from} is not inside one`);
+  const inDir = (file: string) => isInside(resolve(root, file), dir);
+  const staged = new Set(query.staged.filter(inDir).map((file) => resolve(root, file)));
+  const unstaged = query.unstaged.filter(inDir);
   const content = new Map<string, string>();
   const texts: (string | undefined)[] = [];
   for (let i = 0; i < unstaged.length; i += 8) {
@@ -90,6 +136,19 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
     if (text !== undefined) content.set(resolve(root, file), text);
   });
   return { files: staged, describe: 'staged', staged: content };
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A `.git` between `dir` and `top` (a submodule, a nested clone): its files are not `top`'s repository's. */
+function nestedRepository(dir: string, top: string): boolean {
+  for (let d = resolve(dir); d !== resolve(top) && isInside(d, top); d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+  }
+  return false;
 }
 
 function toAbsolute(root: string, output: string): Set<string> {
