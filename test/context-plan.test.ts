@@ -46,7 +46,7 @@ describe('contextPlan: what is parsed and where replay starts', () => {
         parsedAt.push(inputs.findIndex((m) => m.text.includes(sql)));
         return parseMigration({ tag: '', file: '', text: sql }).statements;
       },
-      read: () => SNAPSHOT,
+      readSnapshot: () => JSON.parse(SNAPSHOT),
     });
     return { plan, parsedAt };
   };
@@ -88,9 +88,9 @@ describe('contextPlan: what is parsed and where replay starts', () => {
   it('no snapshot, or an unreadable one: no plan (replay everything)', () => {
     const inputs: MigrationInput[] = ['SELECT 1;', 'SELECT 2;'].map((text, i) => ({ tag: `t${i}`, file: `t${i}.sql`, text }));
     const base = { inputs, firstSelected: 1, parseSql: (sql: string) => parseMigration({ tag: '', file: '', text: sql }).statements };
-    expect(contextPlan({ ...base, migrations: [{ tag: 't0', path: '/t0.sql', file: 't0.sql' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }], read: () => SNAPSHOT })).toBeUndefined();
+    expect(contextPlan({ ...base, migrations: [{ tag: 't0', path: '/t0.sql', file: 't0.sql' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }], readSnapshot: () => JSON.parse(SNAPSHOT) })).toBeUndefined();
     const withSnapshot: MigrationFile[] = [{ tag: 't0', path: '/t0.sql', file: 't0.sql', snapshot: '/s.json' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }];
-    expect(contextPlan({ ...base, migrations: withSnapshot, read: () => '{ not json' })).toBeUndefined();
-    expect(contextPlan({ ...base, migrations: withSnapshot, read: () => JSON.stringify({ version: '8', ddl: [] }) })).toBeUndefined();
+    expect(contextPlan({ ...base, migrations: withSnapshot, readSnapshot: () => undefined })).toBeUndefined(); // unreadable or not JSON
+    expect(contextPlan({ ...base, migrations: withSnapshot, readSnapshot: () => ({ version: '8', ddl: [] }) })).toBeUndefined();
   });
 });

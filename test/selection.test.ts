@@ -124,6 +124,27 @@ describe('--staged finds the right repository and paths (its git calls start bef
     expect([r.code, migrations(r)]).toEqual([1, ['concurrently-in-transaction@0004_from_sub']]);
   });
 
+  it('the journal and snapshots are read from the index too, not from a working copy edited after `git add`', () => {
+    const dir = join(base, 'index');
+    newRepo(dir, 'drizzle');
+    addMigration(join(dir, 'drizzle'), '0004_indexed', 'ALTER TABLE "users" ADD COLUMN "nickname" text;');
+    gitIn(dir, 'add', '.');
+    const staged = runCli(['--staged', 'drizzle', '--format', 'json'], { cwd: dir });
+    expect([staged.code, migrations(staged)]).toEqual([0, []]);
+    // Unstaged edits that break the chain and the journal: the commit does not contain them.
+    const snapshotFile = join(dir, 'drizzle/meta/0004_snapshot.json');
+    writeFileSync(snapshotFile, readFileSync(snapshotFile, 'utf8').replace(/"prevId": "[^"]*"/, '"prevId": "11111111-1111-1111-1111-111111111111"'));
+    const journalFile = join(dir, 'drizzle/meta/_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] };
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, -1) }, null, 2));
+    const again = runCli(['--staged', 'drizzle', '--format', 'json'], { cwd: dir });
+    expect([again.code, migrations(again)]).toEqual([0, []]);
+    // The same edits staged are reported.
+    gitIn(dir, 'add', '.');
+    const broken = runCli(['--staged', 'drizzle', '--format', 'json'], { cwd: dir });
+    expect(broken.code).toBe(1);
+  });
+
   it('a nested repository (a submodule, a clone inside the project): its own index, not the outer one', () => {
     const outer = join(base, 'outer');
     newRepo(outer, 'drizzle');

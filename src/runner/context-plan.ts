@@ -53,12 +53,12 @@ export interface PlanInput {
   firstSelected: number;
   /** Parse SQL text (pieces of context migrations) into statements. */
   parseSql: (sql: string) => readonly Statement[];
-  /** Read a snapshot file's text (the staged content when it is staged). */
-  read: (path: string) => string;
+  /** A snapshot file's JSON (the staged content when it is staged; shared with snapshot-drift), undefined when unreadable. */
+  readSnapshot: (path: string) => unknown;
 }
 
 /** The plan, or undefined when the whole history must be replayed (nothing before the linted migrations, no usable snapshot). */
-export function contextPlan({ migrations, inputs, firstSelected, parseSql, read }: PlanInput): ContextPlan | undefined {
+export function contextPlan({ migrations, inputs, firstSelected, parseSql, readSnapshot }: PlanInput): ContextPlan | undefined {
   if (firstSelected <= 0) return undefined;
   // The last context migration that really ends the transaction (a top-level COMMIT / ROLLBACK).
   let lastCommit = -1;
@@ -76,12 +76,10 @@ export function contextPlan({ migrations, inputs, firstSelected, parseSql, read 
   if (replayFrom === 0) return undefined;
   const snapshot = migrations[replayFrom - 1].snapshot;
   if (!snapshot) return undefined;
-  let built: ReturnType<typeof snapshotState>;
-  try {
-    built = snapshotState(JSON.parse(read(snapshot)));
-  } catch {
-    return undefined; // unreadable or not JSON: snapshot-drift / journal-files say so; replay everything
-  }
+  const data = readSnapshot(snapshot);
+  // Unreadable or not JSON: snapshot-drift / journal-files say so; replay everything.
+  if (data === undefined) return undefined;
+  const built = snapshotState(data);
   if ('reason' in built) return undefined;
   const state = built.state;
   for (let i = 0; i < replayFrom; i++) {

@@ -90,6 +90,8 @@ export interface GatherOptions {
   /** The merge base of `since` and HEAD: hash-drift compares files with it (defaults to `since`). */
   mergeBase?: string;
   databaseUrl?: string;
+  /** `--staged`: the index content of files whose working copy differs (the journal, snapshots). */
+  staged?: ReadonlyMap<string, string>;
 }
 
 /** The rules that read these facts. */
@@ -101,7 +103,7 @@ const HEAD_BYTES = 4096;
 export { sha256 };
 
 export async function gatherHistoryFacts(options: GatherOptions): Promise<HistoryFacts> {
-  const { project, cwd, texts, active } = options;
+  const { project, cwd, texts, active, staged } = options;
   const dir = project.dir;
   const cache = new Map<string, unknown>();
   const facts: HistoryFacts = {
@@ -115,7 +117,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
       if (!cache.has(file)) {
         let value: unknown;
         try {
-          value = JSON.parse(readFileSync(file, 'utf8'));
+          value = JSON.parse(staged?.get(file) ?? readFileSync(file, 'utf8'));
         } catch {
           value = undefined;
         }
@@ -146,7 +148,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();
 
   if (project.layout === 'journal' && project.journal && dir) {
-    const text = readFileSync(project.journal.file, 'utf8');
+    const text = staged?.get(project.journal.file) ?? readFileSync(project.journal.file, 'utf8');
     const lines = tagLines(text);
     facts.journal = {
       file: displayPath(project.journal.file, cwd),
@@ -159,13 +161,13 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
         const m = /^(.*)_snapshot\.json$/.exec(name);
         if (!m) continue;
         const path = join(dir, 'meta', name);
-        facts.snapshots.push({ path, file: displayPath(path, cwd), name, prefix: m[1], ...readHeader(path) });
+        facts.snapshots.push({ path, file: displayPath(path, cwd), name, prefix: m[1], ...headerOf(path, staged) });
       }
     }
   } else if (project.layout === 'folders' && (active.has('snapshot-fork') || active.has('snapshot-drift'))) {
     for (const m of project.migrations) {
       if (!m.snapshot) continue;
-      facts.snapshots.push({ path: m.snapshot, file: displayPath(m.snapshot, cwd), name: m.tag, prefix: m.tag, ...readHeader(m.snapshot) });
+      facts.snapshots.push({ path: m.snapshot, file: displayPath(m.snapshot, cwd), name: m.tag, prefix: m.tag, ...headerOf(m.snapshot, staged) });
     }
   }
 
@@ -225,6 +227,12 @@ function tagLines(text: string): Map<string, number> {
  * top-level keys (two-space indent) at the top of the file, or at the bottom in snapshots that
  * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
  */
+/** A staged snapshot's header comes from its index text, as the rest of a `--staged` run does. */
+function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined): { id?: string; prevId?: string; prevIds?: string[] } {
+  const text = staged?.get(path);
+  return text === undefined ? readHeader(path) : parseHeader(text);
+}
+
 /** One buffer for every header read (synchronous reads, one at a time). */
 const headBuffer = Buffer.allocUnsafe(HEAD_BYTES);
 

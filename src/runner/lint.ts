@@ -127,13 +127,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
   mark('schema source');
-  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection?.base);
+  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection);
   mark('history facts');
   const folder: FolderFacts = {
     layout: project.layout,
     ...(project.journal ? { journalFile: displayPath(project.journal.file, cwd) } : {}),
     problems: project.problems,
-    ...latestSnapshot(project, settings, allRules, cwd, integrity),
+    ...latestSnapshot(project, settings, allRules, cwd, integrity, read),
     ...(integrity ? { integrity } : {}),
   };
 
@@ -177,7 +177,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const firstSelected = inputs.findIndex((m) => isSelected(m.tag, m.file));
     const plan =
       contextMode === 'snapshot' && !options.afterMigration && firstSelected > 0
-        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, read })
+        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, readSnapshot: integrity ? (file) => integrity.readSnapshot(file) : (file) => readJson(read, file) })
         : undefined;
     if (plan) deps.add(plan.snapshot);
     // A pre-commit run from a snapshot parses the staged migrations alone: leave the parse cache
@@ -270,22 +270,22 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
-async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, mergeBase: string | undefined) {
+async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, selection: Selection | undefined) {
   const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
   // By id, not by hook: snapshot-drift reads these facts from checkMigration.
   const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
-  return gatherHistoryFacts({ project, cwd, active, texts: new Map(parsed.map((m) => [m.tag, m.text])), since: resolveSince(options.since, cwd, options.env), mergeBase, databaseUrl: options.databaseUrl });
+  return gatherHistoryFacts({ project, cwd, active, texts: new Map(parsed.map((m) => [m.tag, m.text])), since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged });
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
-function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string, integrity: HistoryFacts | undefined) {
+function latestSnapshot(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string, integrity: HistoryFacts | undefined, read: TextReader) {
   const needed = allRules.some((r) => r.id === 'missing-create-type' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
   const last = project.migrations[project.migrations.length - 1];
   if (!needed || !last?.snapshot || project.layout !== 'journal') return {};
   try {
     const path = last.snapshot;
-    const text = readFileSync(path, 'utf8');
+    const text = read(path);
     // Parsed once for every snapshot rule (snapshot-drift reads the same file) when the history facts are there.
     const data = integrity ? () => integrity.readSnapshot(path) : undefined;
     return { latestSnapshot: { file: displayPath(path, cwd), text, migration: last.tag, ...(data ? { data } : {}) } };
@@ -345,4 +345,13 @@ export function summarize(findings: Finding[], migrations: number): LintSummary 
     migrations,
     files: new Set(findings.map((f) => f.file)).size,
   };
+}
+
+/** A snapshot's JSON, or undefined when it cannot be read or parsed. */
+function readJson(read: TextReader, file: string): unknown {
+  try {
+    return JSON.parse(read(file));
+  } catch {
+    return undefined;
+  }
 }

@@ -79,7 +79,8 @@ function addTable(state: SchemaState, t: any): void {
   }
   for (const pk of Object.values<any>(t.compositePrimaryKeys ?? {})) {
     const { name, columns } = typeof pk === 'string' ? legacyComposite(pk, t.name) : pk;
-    add({ name: truncateIdentifier(name ?? `${t.name}_pkey`), kind: 'primaryKey', columns, notValid: false });
+    // Copied: the parsed snapshot is shared (cached), and replay edits the schema built from it.
+    add({ name: truncateIdentifier(name ?? `${t.name}_pkey`), kind: 'primaryKey', columns: [...columns], notValid: false });
     for (const col of columns) {
       const column = table.columns.get(col);
       if (column) column.notNull = true;
