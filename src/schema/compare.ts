@@ -24,63 +24,64 @@ export interface CompareOptions {
  * snapshot disagree.
  */
 export function compareSchemas(a: SchemaState, b: SchemaState, options: CompareOptions = {}): SchemaDifference[] {
-  const L = options.left ?? 'left';
-  const R = options.right ?? 'right';
-  const out: SchemaDifference[] = [];
-  const diffSets = (object: string, x: Iterable<string>, y: Iterable<string>) => {
-    const sx = new Set(x);
-    const sy = new Set(y);
-    for (const k of sx) if (!sy.has(k)) out.push({ object, name: k, detail: `only in ${L}` });
-    for (const k of sy) if (!sx.has(k)) out.push({ object, name: k, detail: `only in ${R}` });
-    return [...sx].filter((k) => sy.has(k));
-  };
-  const field = (object: string, name: string, what: string, x: string, y: string) => {
-    if (x !== y) out.push({ object, name, detail: `${what}: ${x || '(none)'} (${L}) ≠ ${y || '(none)'} (${R})` });
-  };
-
-  diffSets('schema', a.schemas, b.schemas);
-  for (const k of diffSets('enum', a.enums.keys(), b.enums.keys())) {
-    field('enum', k, 'values', a.enums.get(k)!.values.join(', '), b.enums.get(k)!.values.join(', '));
-  }
+  const d = new Differences(options.left ?? 'left', options.right ?? 'right');
+  d.only('schema', '', a.schemas, b.schemas);
+  d.match('enum', '', a.enums, b.enums, (k, x, y) => {
+    if (!sameItems(x.values, y.values)) d.field('enum', k, 'values', x.values.join(', '), y.values.join(', '));
+  });
   const [seqA, seqB] = alignImplicit(a.sequences, b.sequences, (s) => s.ownedBy, (k) => k);
-  diffSets('sequence', seqA.keys(), seqB.keys());
-  for (const k of diffSets('view', a.views.keys(), b.views.keys())) {
-    field('view', k, 'materialized', String(a.views.get(k)!.materialized), String(b.views.get(k)!.materialized));
-  }
-  for (const k of diffSets('table', a.tables.keys(), b.tables.keys())) compareTable(k, a.tables.get(k)!, b.tables.get(k)!, diffSets, field);
-  for (const k of diffSets('index', a.indexes.keys(), b.indexes.keys())) {
-    const ia = a.indexes.get(k)!;
-    const ib = b.indexes.get(k)!;
-    compareIndex(k, ia, ib, a.tables.get(ia.table)?.name ?? tableName(ia.table), field);
-  }
-  return out;
+  d.only('sequence', '', seqA, seqB);
+  d.match('view', '', a.views, b.views, (k, x, y) => d.field('view', k, 'materialized', String(x.materialized), String(y.materialized)));
+  d.match('table', '', a.tables, b.tables, (k, x, y) => compareTable(k, x, y, d));
+  d.match('index', '', a.indexes, b.indexes, (k, x, y) => compareIndex(k, x, y, a.tables.get(x.table)?.name ?? tableName(x.table), d));
+  return d.list;
 }
 
-type DiffSets = (object: string, x: Iterable<string>, y: Iterable<string>) => string[];
-type Field = (object: string, name: string, what: string, x: string, y: string) => void;
+/**
+ * The differences found so far. Objects are matched by name straight from the schema's maps:
+ * qualified names (`public.users.email`) are built only for what is reported.
+ */
+class Differences {
+  readonly list: SchemaDifference[] = [];
+  constructor(
+    private readonly left: string,
+    private readonly right: string,
+  ) {}
 
-function compareTable(k: string, a: Table, b: Table, diffSets: DiffSets, field: Field): void {
-  field('table', k, 'row level security', String(a.rlsEnabled), String(b.rlsEnabled));
-  for (const c of diffSets('column', prefixed(k, a.columns.keys()), prefixed(k, b.columns.keys()))) {
-    const name = c.slice(k.length + 1);
-    compareColumn(c, a.columns.get(name)!, b.columns.get(name)!, field);
+  /** Report the names only one side has: the left side's first, then the right side's. */
+  only(object: string, prefix: string, a: ReadonlySet<string> | ReadonlyMap<string, unknown>, b: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
+    for (const k of a.keys()) if (!b.has(k)) this.list.push({ object, name: prefix + k, detail: `only in ${this.left}` });
+    for (const k of b.keys()) if (!a.has(k)) this.list.push({ object, name: prefix + k, detail: `only in ${this.right}` });
   }
+
+  /** `only`, then `each` for the names both sides have, in the left side's order. */
+  match<V>(object: string, prefix: string, a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, each: (name: string, x: V, y: V) => void): void {
+    this.only(object, prefix, a, b);
+    for (const [k, x] of a) {
+      const y = b.get(k);
+      if (y !== undefined) each(prefix + k, x, y);
+    }
+  }
+
+  field(object: string, name: string, what: string, x: string, y: string): void {
+    if (x !== y) this.list.push({ object, name, detail: `${what}: ${x || '(none)'} (${this.left}) ≠ ${y || '(none)'} (${this.right})` });
+  }
+}
+
+function compareTable(k: string, a: Table, b: Table, d: Differences): void {
+  if (a.rlsEnabled !== b.rlsEnabled) d.field('table', k, 'row level security', String(a.rlsEnabled), String(b.rlsEnabled));
+  const prefix = `${k}.`;
+  d.match('column', prefix, a.columns, b.columns, (name, x, y) => compareColumn(name, a.name, x, y, d));
   // A primary key whose name one side does not know is matched by being the table's primary key.
   const [consA, consB] = alignImplicit(a.constraints, b.constraints, (c) => (c.kind === 'primaryKey' ? 'pk' : undefined), (n) => n);
-  for (const c of diffSets('constraint', prefixed(k, consA.keys()), prefixed(k, consB.keys()))) {
-    const name = c.slice(k.length + 1);
-    compareConstraint(c, consA.get(name)!, consB.get(name)!, a.name, field);
-  }
-  for (const p of diffSets('policy', prefixed(k, a.policies.keys()), prefixed(k, b.policies.keys()))) {
-    const name = p.slice(k.length + 1);
-    const pa = a.policies.get(name)!;
-    const pb = b.policies.get(name)!;
-    field('policy', p, 'command', pa.command.toLowerCase(), pb.command.toLowerCase());
-    field('policy', p, 'permissive', String(pa.permissive), String(pb.permissive));
-    field('policy', p, 'roles', roleList(pa.roles), roleList(pb.roles));
-    if (pa.using !== pb.using) field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
-    if (pa.withCheck !== pb.withCheck) field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
-  }
+  d.match('constraint', prefix, consA, consB, (name, x, y) => compareConstraint(name, x, y, a.name, d));
+  d.match('policy', prefix, a.policies, b.policies, (p, pa, pb) => {
+    d.field('policy', p, 'command', pa.command.toLowerCase(), pb.command.toLowerCase());
+    d.field('policy', p, 'permissive', String(pa.permissive), String(pb.permissive));
+    d.field('policy', p, 'roles', roleList(pa.roles), roleList(pb.roles));
+    if (pa.using !== pb.using) d.field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
+    if (pa.withCheck !== pb.withCheck) d.field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
+  });
 }
 
 /** `TO public` is the default; role order does not matter. */
@@ -119,36 +120,48 @@ function alignImplicit<T extends { implicitName?: boolean }>(
   return [a, out ?? b];
 }
 
-function compareColumn(name: string, a: Column, b: Column, field: Field): void {
-  const table = name.split('.').slice(-2, -1)[0];
+function compareColumn(name: string, table: string, a: Column, b: Column, d: Differences): void {
   // Snapshots share type and expression objects per spelling (snapshot.ts caches them): the same
   // object is the same label, and deparsing every default of a large schema is what comparing costs.
   const sameType = a.type === b.type;
-  if (!sameType) field('column', name, 'type', typeLabel(a), typeLabel(b));
-  field('column', name, 'not null', String(a.notNull), String(b.notNull));
-  if (!sameType || a.default !== b.default) field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
-  field('column', name, 'identity', a.identity ?? '', b.identity ?? '');
-  if (a.generated !== b.generated) field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
+  if (!sameType) d.field('column', name, 'type', typeLabel(a), typeLabel(b));
+  if (a.notNull !== b.notNull) d.field('column', name, 'not null', String(a.notNull), String(b.notNull));
+  if (!sameType || a.default !== b.default) d.field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
+  if (a.identity !== b.identity) d.field('column', name, 'identity', a.identity ?? '', b.identity ?? '');
+  if (a.generated !== b.generated) d.field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
 }
 
-function compareConstraint(name: string, a: Constraint, b: Constraint, table: string, field: Field): void {
-  field('constraint', name, 'kind', a.kind, b.kind);
-  field('constraint', name, 'columns', a.columns.join(', '), b.columns.join(', '));
-  if (a.references || b.references) {
-    const ref = (c: Constraint) =>
-      c.references ? `${c.references.schema}.${c.references.table}(${c.references.columns.join(', ')}) on delete ${c.references.onDelete} on update ${c.references.onUpdate}` : '';
-    field('constraint', name, 'references', ref(a), ref(b));
-  }
-  if (a.kind === 'check' && b.kind === 'check' && a.check !== b.check) field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
+function compareConstraint(name: string, a: Constraint, b: Constraint, table: string, d: Differences): void {
+  d.field('constraint', name, 'kind', a.kind, b.kind);
+  if (!sameItems(a.columns, b.columns)) d.field('constraint', name, 'columns', a.columns.join(', '), b.columns.join(', '));
+  if ((a.references || b.references) && !sameReference(a.references, b.references)) d.field('constraint', name, 'references', referenceLabel(a), referenceLabel(b));
+  if (a.kind === 'check' && b.kind === 'check' && a.check !== b.check) d.field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
 }
 
-function compareIndex(name: string, a: Index, b: Index, table: string, field: Field): void {
-  field('index', name, 'table', a.table, b.table);
-  field('index', name, 'unique', String(a.unique), String(b.unique));
+function sameReference(a: Constraint['references'], b: Constraint['references']): boolean {
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.schema === b.schema &&
+    a.table === b.table &&
+    a.onDelete === b.onDelete &&
+    a.onUpdate === b.onUpdate &&
+    sameItems(a.columns, b.columns)
+  );
+}
+
+function referenceLabel(c: Constraint): string {
+  const r = c.references;
+  return r ? `${r.schema}.${r.table}(${r.columns.join(', ')}) on delete ${r.onDelete} on update ${r.onUpdate}` : '';
+}
+
+function compareIndex(name: string, a: Index, b: Index, table: string, d: Differences): void {
+  d.field('index', name, 'table', a.table, b.table);
+  if (a.unique !== b.unique) d.field('index', name, 'unique', String(a.unique), String(b.unique));
   const cols = (i: Index) => i.columns.map((c) => `${c.isExpression ? exprOfText(c.expression, table) : c.expression}${c.desc ? ' desc' : ''}`).join(', ');
   // Snapshots share index columns and expressions per spelling: identical objects need no deparse.
-  if (!sameItems(a.columns, b.columns)) field('index', name, 'columns', cols(a), cols(b));
-  if (a.where !== b.where) field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
+  if (!sameItems(a.columns, b.columns)) d.field('index', name, 'columns', cols(a), cols(b));
+  if (a.where !== b.where) d.field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
@@ -157,10 +170,6 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 
 function tableName(tableKey: string): string {
   return tableKey.slice(tableKey.indexOf('.') + 1);
-}
-
-function prefixed(k: string, names: Iterable<string>): string[] {
-  return [...names].map((n) => `${k}.${n}`);
 }
 
 function typeLabel(c: Column): string {
