@@ -149,11 +149,10 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
 
   if (project.layout === 'journal' && project.journal && dir) {
     const text = staged?.get(project.journal.file) ?? readFileSync(project.journal.file, 'utf8');
-    const lines = tagLines(text);
     facts.journal = {
       file: displayPath(project.journal.file, cwd),
       text,
-      entries: project.journal.entries.map((e, position) => ({ position, idx: e.idx, when: e.when, tag: e.tag, breakpoints: e.breakpoints, line: lines.get(e.tag) })),
+      entries: project.journal.entries.map((e, position) => ({ position, idx: e.idx, when: e.when, tag: e.tag, breakpoints: e.breakpoints, line: e.line })),
     };
     facts.metaFiles = list(join(dir, 'meta')).sort();
     if (active.has('snapshot-fork') || active.has('snapshot-drift')) {
@@ -201,25 +200,6 @@ function list(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Line of each `"tag": "…"` in the journal text. */
-function tagLines(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let line = 1;
-  const re = /"tag"\s*:\s*("(?:[^"\\]|\\.)*")|\n/g;
-  for (let m; (m = re.exec(text)); ) {
-    if (m[0] === '\n') line++;
-    else {
-      try {
-        const tag = JSON.parse(m[1]) as string;
-        if (!out.has(tag)) out.set(tag, line);
-      } catch {
-        /* not a plain string */
-      }
-    }
-  }
-  return out;
 }
 
 /**

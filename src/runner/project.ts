@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
@@ -12,6 +12,8 @@ export interface JournalEntry {
   when: number;
   tag: string;
   breakpoints: boolean;
+  /** 1-based line of the entry's `"tag": "…"` in the journal text (set when a folder is loaded). */
+  line?: number;
 }
 
 export interface Journal {
@@ -106,12 +108,18 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
   const journalDisplay = displayPath(journalFile, cwd);
   const journalText = read(journalFile);
   const metaFiles = new Set(safeList(join(dir, 'meta')));
+  // One listing instead of a stat per entry. Anything else (a symlink, another case on a
+  // case-insensitive disk) is still asked for by path.
+  const entries = safeListTyped(dir);
+  const dirFiles = entries.map((e) => e.name);
+  const listed = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   const problems: FolderProblem[] = [];
   const migrations: MigrationFile[] = [];
   const inJournal = new Set<string>();
-  const lineOfTag = tagLineFinder(journalText);
+  const tagLines = journalTagLines(journalText);
   for (const entry of journal.entries) {
-    const line = lineOfTag(entry.tag);
+    const line = tagLines.get(entry.tag);
+    if (line !== undefined) entry.line = line;
     if (!isSafeTag(entry.tag)) {
       // A tag like `../../etc/passwd` would make us read outside the migrations folder: refuse it.
       problems.push({ kind: 'unsafe-tag', file: journalDisplay, tag: entry.tag, line });
@@ -119,7 +127,7 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
     }
     inJournal.add(`${entry.tag}.sql`);
     const path = join(dir, `${entry.tag}.sql`);
-    if (!existsSync(path)) {
+    if (!listed.has(`${entry.tag}.sql`) && !existsSync(path)) {
       problems.push({ kind: 'missing-file', file: journalDisplay, tag: entry.tag, line });
       continue;
     }
@@ -134,7 +142,7 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
       ...(metaFiles.has(snapshotName) ? { snapshot: join(dir, 'meta', snapshotName) } : {}),
     });
   }
-  for (const name of safeList(dir).sort()) {
+  for (const name of dirFiles.sort()) {
     if (name.endsWith('.sql') && !inJournal.has(name)) {
       problems.push({ kind: 'orphan-file', file: displayPath(join(dir, name), cwd), tag: name.slice(0, -4) });
     }
@@ -161,27 +169,32 @@ function safeList(dir: string): string[] {
   }
 }
 
+function safeListTyped(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
 function isSafeTag(tag: string): boolean {
   return tag.length > 0 && !tag.includes('/') && !tag.includes('\\') && !tag.includes('\0') && tag !== '.' && tag !== '..' && !tag.includes(sep);
 }
 
-/**
- * Line of the first occurrence of a tag's JSON string in the journal. Journals have thousands of
- * entries: string literals and newlines are indexed in one pass (a plain tag in a journal without
- * escapes can only occur as a whole literal); anything else falls back to a search.
- */
-function tagLineFinder(text: string): (tag: string) => number | undefined {
+/** 1-based line of each entry's `"tag": "…"` in the journal text (the first, when a tag repeats). */
+function journalTagLines(text: string): Map<string, number> {
   const lines = new LineIndex(text);
-  const literals = new Map<string, number>();
-  const indexed = !text.includes('\\');
-  if (indexed) {
-    for (const m of text.matchAll(/"[^"\n]*"/g)) if (!literals.has(m[0])) literals.set(m[0], m.index);
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/"tag"\s*:\s*("(?:[^"\\\n]|\\.)*")/g)) {
+    let tag: string;
+    try {
+      tag = JSON.parse(m[1]) as string;
+    } catch {
+      continue; // not a plain string
+    }
+    if (!out.has(tag)) out.set(tag, lines.position(m.index).line);
   }
-  return (tag) => {
-    const quoted = JSON.stringify(tag);
-    const at = indexed && /^[\w.-]+$/.test(tag) ? (literals.get(quoted) ?? -1) : text.indexOf(quoted);
-    return at < 0 ? undefined : lines.position(at).line;
-  };
+  return out;
 }
 
 /** Read and validate `meta/_journal.json`; a malformed journal is a usage error (exit 2). */

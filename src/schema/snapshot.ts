@@ -260,8 +260,16 @@ function snapshotType(state: SchemaState, text: string, typeSchema: string | und
   return type;
 }
 
+/** Per schema state: the schema of the first enum of each name (a snapshot has thousands of columns, a few enums). */
+const enumSchemasOf = new WeakMap<SchemaState, Map<string, string>>();
+
 function findEnumSchema(state: SchemaState, name: string): string | undefined {
   if (state.enums.has(key(DEFAULT_SCHEMA, name))) return DEFAULT_SCHEMA;
-  for (const e of state.enums.values()) if (e.name === name) return e.schema;
-  return undefined;
+  let byName = enumSchemasOf.get(state);
+  if (!byName) {
+    byName = new Map();
+    for (const e of state.enums.values()) if (!byName.has(e.name)) byName.set(e.name, e.schema);
+    enumSchemasOf.set(state, byName);
+  }
+  return byName.get(name);
 }
