@@ -30,12 +30,11 @@ export function hasGnuTime() {
  * (process.resourceUsage().maxRSS, KiB) on fd 3 so stdout/stderr stay the CLI's own.
  */
 const RSS_WRAPPER = `
-const { writeSync } = await import('node:fs');
+const { writeSync } = require('node:fs');
 const cli = process.argv[1];
 process.argv = [process.argv[0], cli, ...process.argv.slice(2)];
-const mod = await import(new URL('../dist/bundle/cli.js', 'file://' + cli).href);
-await mod.run(process.argv.slice(2));
 process.on('exit', () => { try { writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });
+require(require('node:path').join(cli, '..', '..', 'dist', 'bundle', 'cli.cjs')).run(process.argv.slice(2));
 `;
 
 /**
@@ -92,7 +91,7 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
     argv = ['-f', '%M', '-o', rssFile, command, ...argv];
     command = GNU_TIME;
   } else if (rss === 'node' && !binary) {
-    argv = ['--input-type=module', '-e', RSS_WRAPPER, CLI, ...args];
+    argv = ['-e', RSS_WRAPPER, CLI, ...args];
     stdio.push('pipe');
   }
 

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Finding } from './engine/types.js';
 import type { LintSummary } from './runner/lint.js';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
@@ -59,7 +60,7 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
 async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
   // A pre-commit hook's git calls run in other processes while the linter loads.
   if (options.staged) void import('./runner/selection.js').then((selection) => selection.prefetchStaged(process.cwd()), () => undefined);
-  await fastWasmStart();
+  fastWasmStart();
   const progress = progressBar(io);
   const [{ lint, summarize }, { historiesOf }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js')]);
   mark('import lint modules');
@@ -127,12 +128,13 @@ async function format(options: CliOptions, io: Streams, findings: Finding[], sum
  * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
  * CLI only (the library API leaves the host process's V8 flags alone).
  */
-async function fastWasmStart(): Promise<void> {
+function fastWasmStart(): void {
   if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
   try {
-    // node:v8 is imported here, not at the top: it loads Node's stream modules, a cost --version
-    // and --help should not pay.
-    const { setFlagsFromString } = await import('node:v8');
+    // node:v8 is loaded here, not at the top: it loads Node's stream modules, a cost --version
+    // and --help should not pay. Required, not imported: `import()` would start Node's ES module
+    // loader in the CommonJS CLI.
+    const { setFlagsFromString } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
     setFlagsFromString('--liftoff-only');
   } catch {
     /* an engine without the flag: the default tiering is still correct */

@@ -1,5 +1,6 @@
 import { gitBlobId } from '../engine/hash.js';
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { relative, sep } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -28,11 +29,14 @@ export interface GitBaseFacts {
 
 const GIT_TIMEOUT = 30_000;
 
-/** node:child_process, loaded on the first git call: runs without --staged / --since never need it. */
-let childProcess: Promise<typeof import('node:child_process')> | undefined;
+/**
+ * node:child_process, loaded on the first git call: runs without --staged / --since never need it.
+ * Required, not imported: `import()` would start Node's ES module loader in the CommonJS CLI.
+ */
+let childProcess: typeof import('node:child_process') | undefined;
 
 export async function git(args: string[], cwd: string): Promise<string> {
-  const { execFile } = await (childProcess ??= import('node:child_process'));
+  const { execFile } = (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
   return new Promise((resolvePromise, reject) => {
     execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT, encoding: 'buffer', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout, stderr) => {
       if (error) {
