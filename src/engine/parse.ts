@@ -1,35 +1,18 @@
-import { createRequire } from 'node:module';
 import type { Node } from './ast.js';
+import { loadPgQuery, parsePlPgSQLSync, parseSync, scanSync, type ParseResult } from './pg-query.js';
 import { inner, nodeTag, walk } from './ast.js';
 import { ByteOffsets, LineIndex, type Location } from './source.js';
 import { splitChunks, type Chunk } from './split.js';
 import type { MigrationInput, ParseFailure, ParsedMigration, Statement } from './types.js';
 
-interface PgQuery {
-  parseSync(sql: string): { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] };
-  parsePlPgSQLSync(sql: string): Node;
-  scanSync(sql: string): { tokens: { start: number; end: number; tokenName: string }[] };
-}
-
-let parser: PgQuery | undefined;
-
 const BOM = '\ufeff';
 
 /**
  * Load libpg-query's WASM module. It is the heaviest thing the linter loads (~60 ms), so it is
- * imported on first use, never at start-up (`--help` and `--version` stay instant).
+ * loaded on first use, never at start-up (`--help` and `--version` stay instant).
  */
 export async function loadParser(): Promise<void> {
-  if (parser) return;
-  const require = createRequire(import.meta.url);
-  const lib = require('libpg-query') as PgQuery & { loadModule(): Promise<void> };
-  await lib.loadModule();
-  parser = lib;
-}
-
-function pg(): PgQuery {
-  if (!parser) throw new Error('internal: loadParser() must be awaited before parsing');
-  return parser;
+  await loadPgQuery();
 }
 
 /**
@@ -71,9 +54,9 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
  * else (a syntax error, a statement running across a marker) is left to parseChunk.
  */
 function parseWhole(text: string, chunks: readonly Chunk[], lines: LineIndex): Statement[] | undefined {
-  let result: ReturnType<PgQuery['parseSync']>;
+  let result: ParseResult;
   try {
-    result = pg().parseSync(text);
+    result = parseSync(text);
   } catch {
     return undefined;
   }
@@ -120,7 +103,7 @@ function parseChunk(chunk: Chunk, lines: LineIndex, out: Statement[], failures: 
 }
 
 function addStatements(piece: Piece, chunkIndex: number, lines: LineIndex, out: Statement[]): void {
-  const result = pg().parseSync(piece.text);
+  const result = parseSync(piece.text);
   const bytes = new ByteOffsets(piece.text);
   for (const raw of result.stmts ?? []) {
     const from = bytes.toIndex(raw.stmt_location ?? 0);
@@ -241,9 +224,9 @@ function addDoBlockStatements(doStatement: Statement, chunk: number, lines: Line
   for (const query of queries) {
     const at = doStatement.sql.indexOf(query, searchFrom);
     if (at >= 0) searchFrom = at + query.length;
-    let result: ReturnType<PgQuery['parseSync']>;
+    let result: ParseResult;
     try {
-      result = pg().parseSync(query);
+      result = parseSync(query);
     } catch {
       continue; // PL/pgSQL-only syntax (SELECT … INTO var); nothing for the schema model
     }
@@ -283,7 +266,7 @@ export function drizzleDoBlock(sql: string): DoBlock | undefined {
 export function plpgsqlBlock(sql: string): DoBlock | undefined {
   let tree: Node;
   try {
-    tree = pg().parsePlPgSQLSync(sql);
+    tree = parsePlPgSQLSync(sql);
   } catch {
     return undefined;
   }
@@ -325,7 +308,7 @@ function trimSpan(text: string, from: number, to: number): { start: number; end:
 function splitOnSemicolons(chunk: Chunk): Piece[] {
   let tokens: { start: number; end: number; tokenName: string }[];
   try {
-    tokens = pg().scanSync(chunk.text).tokens;
+    tokens = scanSync(chunk.text).tokens;
   } catch {
     return [{ start: chunk.start, text: chunk.text }];
   }
@@ -362,7 +345,7 @@ function hasCode(text: string): boolean {
 /** Parse a standalone SQL expression (a snapshot's default, check or index predicate). */
 export function parseExpression(text: string): Node | undefined {
   try {
-    const result = pg().parseSync(`SELECT ${text}`);
+    const result = parseSync(`SELECT ${text}`);
     return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
   } catch {
     return undefined;
@@ -372,7 +355,7 @@ export function parseExpression(text: string): Node | undefined {
 /** Parse a query (a snapshot view's definition) into its statement node, e.g. `{ SelectStmt: … }`. */
 export function parseQuery(text: string): Node | undefined {
   try {
-    return pg().parseSync(text).stmts?.[0]?.stmt;
+    return parseSync(text).stmts?.[0]?.stmt;
   } catch {
     return undefined;
   }
@@ -381,7 +364,7 @@ export function parseQuery(text: string): Node | undefined {
 /** Parse a type as drizzle writes it in snapshots (`varchar(255)`, `timestamp(3) with time zone`). */
 export function parseTypeName(text: string): Node | undefined {
   try {
-    const result = pg().parseSync(`SELECT NULL::${text}`);
+    const result = parseSync(`SELECT NULL::${text}`);
     return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.TypeCast?.typeName;
   } catch {
     return undefined;
