@@ -62,26 +62,24 @@ async function lintAndReport(options: CliOptions, io: Streams): Promise<number> 
   if (options.staged) void import('./runner/selection.js').then((selection) => selection.prefetchStaged(process.cwd()), () => undefined);
   fastWasmStart();
   const progress = progressBar(io);
-  const [{ lint, summarize }, { historiesOf }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js')]);
+  const [{ summarize }, { historiesOf }, { lintHistories }] = await Promise.all([import('./runner/lint.js'), import('./runner/project.js'), import('./cli/parallel.js')]);
   mark('import lint modules');
-  // Several migrations folders (a monorepo): each is its own history, linted in turn in this process.
-  const results = [];
-  for (const paths of historiesOf(options.paths, process.cwd())) {
-    results.push(
-      await lint({
-        paths,
-        config: options.config,
-        rules: options.rules,
-        pgVersion: options.pgVersion,
-        ...(options.since !== undefined ? { since: options.since } : {}),
-        ...(options.staged ? { staged: true } : {}),
-        ...(options.fullReplay ? { context: 'replay' as const } : {}),
-        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
-        ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
-        ...(progress ? { progress: progress.update } : {}),
-      }),
-    );
-  }
+  // Several migrations folders (a monorepo): each is its own history; they are linted side by
+  // side in threads (--jobs), and reported in the order given.
+  const results = await lintHistories(
+    historiesOf(options.paths, process.cwd()),
+    {
+      config: options.config,
+      rules: options.rules,
+      pgVersion: options.pgVersion,
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.staged ? { staged: true } : {}),
+      ...(options.fullReplay ? { context: 'replay' as const } : {}),
+      ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
+    },
+    { ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(progress ? { progress: progress.update } : {}) },
+  );
   progress?.done();
   const all = results.flatMap((r) => r.findings);
   const findings = options.quiet ? all.filter((f) => f.severity === 'error') : all;
@@ -175,4 +173,9 @@ function useColor(options: CliOptions, io: Streams): boolean {
 
 export function version(): string {
   return packageVersion();
+}
+
+/** Entry point of a lint worker thread (see cli/parallel.ts): the CLI bundle is its code. */
+export async function lintWorker(): Promise<void> {
+  await (await import('./cli/parallel.js')).serveWorker();
 }

@@ -103,6 +103,27 @@ describe('CLI (real binary)', () => {
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toBe('migration-lint: pass migrations folders, or .sql files, not both\n');
   });
+  it('several folders are linted side by side in threads (--jobs): the same report as one after another, in the order given', () => {
+    const folders = ['fixtures/projects/safe/drizzle', 'examples/shop/drizzle', 'fixtures/projects/features/drizzle'];
+    const one = runCli([...folders, '--format', 'json', '--jobs', '1']);
+    const many = runCli([...folders, '--format', 'json', '--jobs', '3']);
+    expect(one.code).toBe(1);
+    expect([many.code, many.stderr]).toEqual([one.code, one.stderr]);
+    expect(JSON.parse(many.stdout)).toEqual(JSON.parse(one.stdout));
+    // The pretty report's code frames come from a worker's sources too.
+    expect(runCli([...folders, '--jobs', '3']).stdout).toBe(runCli([...folders, '--jobs', '1']).stdout);
+    // A broken folder: the same one-line error, whichever thread read it.
+    const broken = join(temp, 'broken-journal');
+    cpSync('fixtures/projects/safe/drizzle', broken, { recursive: true });
+    writeFileSync(join(broken, 'meta', '_journal.json'), '{ not json');
+    for (const jobs of ['1', '3']) {
+      const r = runCli([folders[0], broken, folders[1], '--jobs', jobs]);
+      expect([r.code, r.stdout]).toEqual([2, '']);
+      expect(r.stderr).toMatch(/^migration-lint: .*broken-journal\/meta\/_journal\.json: not valid JSON/);
+    }
+    expect(runCli([...folders, '--jobs', '0']).stderr).toMatch(/--jobs needs a whole number of at least 1/);
+  });
+
   it('a clean history exits 0 with a success line', () => {
     const r = runCli(['fixtures/projects/safe/drizzle']);
     expect(r.code).toBe(0);

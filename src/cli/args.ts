@@ -27,6 +27,8 @@ export interface CliOptions {
   /** Keep results between runs (`--cache`), in `cacheLocation`. */
   cache: boolean;
   cacheLocation: string;
+  /** Threads for several folders (`--jobs`); undefined: one per core, at most one per folder. */
+  jobs?: number;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -46,6 +48,7 @@ const OPTIONS = {
   'database-url': { type: 'string', value: 'URL', help: 'read-only: compare the hashes in drizzle\'s __drizzle_migrations with the files (hash-drift)' },
   cache: { type: 'boolean', help: 'keep results between runs: unchanged migrations are not parsed or linted again' },
   'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
+  jobs: { type: 'string', short: 'j', value: 'N', help: 'several folders: lint up to N at a time, in threads (default: one per CPU core; 1: one after another)' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -125,6 +128,7 @@ export function parseCli(argv: string[]): CliOptions {
     databaseUrl: v['database-url'] as string | undefined,
     cache: v.cache === true,
     cacheLocation: (v['cache-location'] as string | undefined) ?? DEFAULT_CACHE_LOCATION,
+    jobs: v.jobs === undefined ? undefined : positiveInt('--jobs', v.jobs as string),
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,
@@ -134,6 +138,12 @@ export function parseCli(argv: string[]): CliOptions {
 function nonNegativeInt(flag: string, text: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`${flag} needs a whole number (got "${text}")`);
   return Number(text);
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = nonNegativeInt(flag, text);
+  if (n < 1) throw new UsageError(`${flag} needs a whole number of at least 1 (got "${text}")`);
+  return n;
 }
 
 function pgVersion(text: string): number {
