@@ -48,9 +48,10 @@ export async function lintHistories(
   options: SharedLintOptions,
   { jobs, progress }: { jobs?: number; progress?: (done: number, total: number) => void } = {},
 ): Promise<HistoryReport[]> {
-  const threads = Math.min(jobs ?? availableParallelism(), histories.length);
+  // By default a warm --cache run is a few reads per folder, cheaper than starting a thread.
+  const threads = Math.min(jobs ?? (options.cache ? 1 : availableParallelism()), histories.length);
   const bundle = fileURLToPath(import.meta.url);
-  const shares = threads > 1 && bundle.endsWith('.cjs') ? partition(histories, threads) : [histories.map((paths, index) => ({ index, paths }))];
+  const shares = threads > 1 && bundle.endsWith('.cjs') ? partition(histories, threads, jobs === undefined ? MIN_SHARE_BYTES : 0) : [histories.map((paths, index) => ({ index, paths }))];
   const reports: (HistoryReport | undefined)[] = new Array(histories.length);
   const failures: { index: number; error: unknown }[] = [];
   const workers = shares.slice(1).map((share) => startWorker(bundle, { jobs: share, options }, reports, failures));
@@ -75,9 +76,17 @@ async function lintOne(paths: string[] | undefined, options: SharedLintOptions, 
   return { findings: result.findings, summary: result.summary, sources: result.sources };
 }
 
-/** Histories into `threads` shares of about equal size (largest first, each to the lightest share). */
-function partition(histories: readonly (string[] | undefined)[], threads: number): Job[][] {
+/**
+ * By default a thread is started only for a share of at least this much SQL: starting one (Node
+ * and the parser's WASM again) costs ~60 ms, about what linting 50 KB of migrations takes.
+ */
+const MIN_SHARE_BYTES = 50_000;
+
+/** Histories into at most `threads` shares of about equal size (largest first, each to the lightest share). */
+function partition(histories: readonly (string[] | undefined)[], threads: number, minShare: number): Job[][] {
   const weighed = histories.map((paths, index) => ({ index, paths, weight: weight(paths) })).sort((a, b) => b.weight - a.weight || a.index - b.index);
+  const total = weighed.reduce((n, h) => n + h.weight, 0);
+  if (minShare > 0) threads = Math.max(1, Math.min(threads, Math.floor(total / minShare)));
   const shares = Array.from({ length: threads }, () => ({ weight: 0, jobs: [] as Job[] }));
   for (const h of weighed) {
     const lightest = shares.reduce((a, b) => (b.weight < a.weight ? b : a));
