@@ -117,6 +117,9 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
   const migrations: MigrationFile[] = [];
   const inJournal = new Set<string>();
   const tagLines = journalTagLines(journalText);
+  // Safe tags hold no separator: plain concatenation is join()'s result, without its work per entry.
+  const inDir = dir.endsWith(sep) ? dir : dir + sep;
+  const inMeta = join(dir, 'meta') + sep;
   for (const entry of journal.entries) {
     const line = tagLines.get(entry.tag);
     if (line !== undefined) entry.line = line;
@@ -126,7 +129,7 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
       continue;
     }
     inJournal.add(`${entry.tag}.sql`);
-    const path = join(dir, `${entry.tag}.sql`);
+    const path = `${inDir}${entry.tag}.sql`;
     if (!listed.has(`${entry.tag}.sql`) && !existsSync(path)) {
       problems.push({ kind: 'missing-file', file: journalDisplay, tag: entry.tag, line });
       continue;
@@ -139,7 +142,7 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
       file: displayPath(path, cwd),
       idx: entry.idx,
       when: entry.when,
-      ...(metaFiles.has(snapshotName) ? { snapshot: join(dir, 'meta', snapshotName) } : {}),
+      ...(metaFiles.has(snapshotName) ? { snapshot: inMeta + snapshotName } : {}),
     });
   }
   for (const name of dirFiles.sort()) {
