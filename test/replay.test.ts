@@ -198,3 +198,37 @@ describe('replay: data table of PostgreSQL semantics', () => {
     expect(fragment(state)).toEqual(expected);
   });
 });
+
+describe('cloneState: replay onto a copy leaves the original as it was', () => {
+  it('on every fixture history: the snapshot schema is unchanged after its successors are replayed onto copies', async () => {
+    const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { cloneState } = await import('../src/schema/model.js');
+    const { fromSnapshot } = await import('../src/schema/snapshot.js');
+    const { applyStatement } = await import('../src/schema/replay.js');
+    const view = (s: SchemaState) => JSON.stringify(s, (_k, v) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
+    let replayed = 0;
+    for (const project of readdirSync('fixtures/projects')) {
+      const dir = join('fixtures/projects', project, 'drizzle');
+      if (!existsSync(join(dir, 'meta', '_journal.json'))) continue;
+      const journal = JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+      const tags = journal.entries.map((e) => e.tag);
+      for (let i = 0; i + 1 < tags.length; i++) {
+        const snapshot = join(dir, 'meta', `${tags[i].split('_')[0]}_snapshot.json`);
+        if (!existsSync(snapshot)) continue;
+        const original = fromSnapshot(JSON.parse(readFileSync(snapshot, 'utf8')));
+        const before = view(original);
+        const copy = cloneState(original);
+        // Everything after it, onto the copy: renames, drops, enum values, constraints.
+        for (const tag of tags.slice(i + 1)) {
+          for (const s of parseMigration({ tag, file: `${tag}.sql`, text: readFileSync(join(dir, `${tag}.sql`), 'utf8') }).statements) {
+            applyStatement(copy, s.kind, s.ast);
+            replayed++;
+          }
+        }
+        expect({ project, snapshot: tags[i], state: view(original) }).toEqual({ project, snapshot: tags[i], state: before });
+      }
+    }
+    expect(replayed).toBeGreaterThan(100);
+  });
+});

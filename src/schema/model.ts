@@ -145,6 +145,32 @@ export interface SchemaState {
   functions: Set<string>;
 }
 
+/**
+ * A copy that replay can change without touching the original: every object replay edits in
+ * place (tables, columns, constraints and their references, policies, indexes, enums and their
+ * values, sequences, views) is copied; what it only replaces (types, expressions, index
+ * columns, syntax trees) is shared.
+ */
+export function cloneState(s: Readonly<SchemaState>): SchemaState {
+  const copies = <V extends object>(m: Map<string, V>, copy: (v: V) => V = (v) => ({ ...v })) => new Map([...m].map(([k, v]) => [k, copy(v)] as [string, V]));
+  return {
+    schemas: new Set(s.schemas),
+    tables: copies(s.tables, (t) => ({
+      ...t,
+      columns: copies(t.columns),
+      constraints: copies(t.constraints, (c) => (c.references ? { ...c, references: { ...c.references } } : { ...c })),
+      policies: copies(t.policies),
+    })),
+    enums: copies(s.enums, (e) => ({ ...e, values: [...e.values] })),
+    types: copies(s.types),
+    indexes: copies(s.indexes),
+    sequences: copies(s.sequences),
+    views: copies(s.views),
+    extensions: new Set(s.extensions),
+    functions: new Set(s.functions),
+  };
+}
+
 export const DEFAULT_SCHEMA = 'public';
 
 export function key(schema: string | undefined, name: string): string {
