@@ -40,7 +40,8 @@ require(require('node:path').join(cli, '..', '..', 'dist', 'bundle', 'cli.cjs'))
 /**
  * Run `node bin/migration-lint.js ...args` once (or `node <entry> ...args`; rss 'node' always
  * runs the CLI).
- * Returns { args, wallMs, exitCode, signal, timedOut, spawnError, stdout, stderr, maxRssKb }.
+ * Returns { args, wallMs, exitCode, signal, timedOut, spawnError, stdout, stderr, maxRssKb, cpuMs }
+ * (cpuMs: user + system CPU time of the child, from GNU time; null without it).
  * exitCode is null when the process was killed (signal / time-out).
  * `rss`: 'gnu-time' (wrap in /usr/bin/time -f %M), 'node' (wrapper reporting maxRSS) or 'none'.
  */
@@ -88,7 +89,7 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
   const stdio = ['ignore', 'pipe', 'pipe'];
   if (rss === 'gnu-time') {
     rssFile = join(mkdtempSync(join(tmpdir(), 'ml-rss-')), 'rss');
-    argv = ['-f', '%M', '-o', rssFile, command, ...argv];
+    argv = ['-f', '%M %U %S', '-o', rssFile, command, ...argv];
     command = GNU_TIME;
   } else if (rss === 'node' && !binary) {
     argv = ['-e', RSS_WRAPPER, CLI, ...args];
@@ -120,6 +121,7 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       clearTimeout(timer);
       let maxRssKb = null;
+      let cpuMs = null;
       let exitCode = code;
       if (rssFile) {
         try {
@@ -127,7 +129,12 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
           const text = readFileSync(rssFile, 'utf8').trim();
           const lines = text.split('\n');
           const last = lines.pop()?.trim() ?? '';
-          if (!timedOut && /^\d+$/.test(last)) maxRssKb = Number(last);
+          // "%M %U %S": peak RSS (KiB), user and system CPU seconds (every thread of the process).
+          const m = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(last);
+          if (!timedOut && m) {
+            maxRssKb = Number(m[1]);
+            cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
+          }
           const killed = /terminated by signal (\d+)/.exec(text);
           if (killed && !signal) signal = `signal ${killed[1]}`;
           if (killed) exitCode = null;
@@ -148,6 +155,7 @@ export function runCli(args, { timeoutMs = 120_000, rss = 'none', cwd = ROOT, en
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         maxRssKb,
+        cpuMs,
       });
     });
   });

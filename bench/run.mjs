@@ -175,7 +175,15 @@ async function main(argv) {
         if (runs.length === 0) return null;
         const walls = runs.map((r) => r.wallMs);
         const rssKb = runs.map((r) => r.maxRssKb).filter((v) => typeof v === 'number' && v > 0);
-        return { medianMs: round(median(walls), 1), minMs: round(Math.min(...walls), 1), wallMs: walls.map((w) => round(w, 1)), peakRssMb: rssKb.length ? round(Math.max(...rssKb) / 1024, 1) : null };
+        const cpu = runs.map((r) => r.cpuMs).filter((v) => typeof v === 'number');
+        return {
+          medianMs: round(median(walls), 1),
+          minMs: round(Math.min(...walls), 1),
+          wallMs: walls.map((w) => round(w, 1)),
+          peakRssMb: rssKb.length ? round(Math.max(...rssKb) / 1024, 1) : null,
+          // user + system CPU of every thread: above the wall time when threads run side by side
+          medianCpuMs: cpu.length === runs.length ? round(median(cpu), 0) : null,
+        };
       };
       const ml = stats(mine);
       const sq = stats(theirs);
@@ -195,8 +203,10 @@ async function main(argv) {
     r.ratio ?? '-',
     r.migrationLint.peakRssMb ?? '-',
     r.squawk?.peakRssMb ?? '-',
+    r.migrationLint.medianCpuMs ?? '-',
+    r.squawk?.medianCpuMs ?? '-',
   ]);
-  process.stdout.write('\n' + table(['scenario', 'migration-lint median ms', 'squawk median ms', 'ratio', 'peak RSS MB', 'squawk RSS MB'], rows, [1, 2, 3, 4, 5]) + '\n');
+  process.stdout.write('\n' + table(['scenario', 'migration-lint median ms', 'squawk median ms', 'ratio', 'peak RSS MB', 'squawk RSS MB', 'CPU ms', 'squawk CPU ms'], rows, [1, 2, 3, 4, 5, 6, 7]) + '\n');
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
