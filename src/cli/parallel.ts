@@ -55,15 +55,19 @@ export async function lintHistories(
   const reports: (HistoryReport | undefined)[] = new Array(histories.length);
   const failures: { index: number; error: unknown }[] = [];
   const workers = shares.slice(1).map((share) => startWorker(bundle, { jobs: share, options }, reports, failures));
-  // The main thread lints its own share meanwhile (it cannot answer the workers until it is done).
-  for (const job of shares[0]) {
-    try {
-      reports[job.index] = await lintOne(job.paths, options, progress);
-    } catch (error) {
-      failures.push({ index: job.index, error });
+  const lintHere = async (jobs: readonly Job[]) => {
+    for (const job of jobs) {
+      try {
+        reports[job.index] = await lintOne(job.paths, options, progress);
+      } catch (error) {
+        failures.push({ index: job.index, error });
+      }
     }
-  }
-  await Promise.all(workers);
+  };
+  // The main thread lints its own share meanwhile (it cannot answer the workers until it is done),
+  // then whatever a worker could not (it failed to start, or stopped before reporting).
+  await lintHere(shares[0]);
+  for (const unfinished of await Promise.all(workers)) await lintHere(unfinished);
   // The first history's error, as a one-by-one run would have stopped with.
   failures.sort((a, b) => a.index - b.index);
   if (failures.length > 0) throw failures[0].error;
@@ -127,11 +131,22 @@ function weight(paths: string[] | undefined): number {
   return bytes;
 }
 
-function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<void> {
-  const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-  const pending = new Set(data.jobs.map((j) => j.index));
+/** Run a share in a worker thread; resolves to the jobs it did not report on. */
+function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<Job[]> {
+  const pending = new Map(data.jobs.map((j) => [j.index, j]));
   return new Promise((settle) => {
-    const worker = new Worker(`require(${JSON.stringify(bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
+    const finish = () => {
+      settle([...pending.values()]);
+      pending.clear();
+    };
+    let worker: import('node:worker_threads').Worker;
+    try {
+      const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+      worker = new Worker(`require(${JSON.stringify(bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
+    } catch {
+      finish();
+      return;
+    }
     worker.on('message', (message: WorkerMessage) => {
       pending.delete(message.index);
       if ('report' in message) reports[message.index] = message.report;
@@ -141,13 +156,8 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
         failures.push({ index: message.index, error });
       }
     });
-    const finish = (error?: unknown) => {
-      for (const index of pending) failures.push({ index, error: error ?? new Error('a lint worker stopped before reporting') });
-      pending.clear();
-      settle();
-    };
     worker.on('error', finish);
-    worker.on('exit', () => finish());
+    worker.on('exit', finish);
   });
 }
 
