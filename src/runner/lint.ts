@@ -104,17 +104,19 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const selection = await select(options, target.dir, cwd);
   mark('selection (git)');
   const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
+  const nothingSelected = selection?.files !== undefined && selection.files.size === 0;
+  // Without --cache the parser is certainly needed (unless nothing is selected): its WASM compiles
+  // off the main thread while the folder, migrations, snapshots and git facts are read (with
+  // --cache a hit needs no parser at all).
+  const parserReady = options.cache || nothingSelected ? undefined : loadParser();
+  parserReady?.catch(() => undefined); // awaited below; a failure surfaces there
   const project = target.load(read);
   mark('load project (journal, folder)');
-  if (selection?.files && selection.files.size === 0) {
+  if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
-    return { findings: [], summary: summarize([], 0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection.describe };
+    return { findings: [], summary: summarize([], 0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
   }
-  // Without --cache the parser is certainly needed: its WASM compiles off the main thread while
-  // the migrations, snapshots and git facts are read (with --cache a hit needs no parser at all).
-  const parserReady = options.cache ? undefined : loadParser();
-  parserReady?.catch(() => undefined); // awaited below; a failure surfaces there
   const sources = new Map<string, string>();
   const inputs: MigrationInput[] = project.migrations.map((m) => {
     const text = readMigration(m.path, m.file, read);
