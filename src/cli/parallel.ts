@@ -9,10 +9,12 @@ import type { LintOptions, LintSummary } from '../runner/lint.js';
 
 /**
  * Several migrations folders (a monorepo) are independent histories: the CLI lints them side by
- * side, the main thread and worker threads each taking a share, and reports them in the order
- * given. Measured on the bench machine (2 cores), the nine corpus folders in one run went from
- * ~1.1 s to ~0.8 s when two processes shared them. One folder is one history, replayed in
- * order: it is never split.
+ * side, on the main thread and on worker threads, and reports them in the order given. One
+ * folder is one history, replayed in order: it is never split.
+ *
+ * The threads take the folders from one queue, largest first, through a shared counter: whoever
+ * is free takes the next, so a thread that started late (a worker loads Node, the bundle and the
+ * parser's WASM again) or drew a slow folder does not hold the others up.
  */
 
 /** What the report needs from one history's lint. */
@@ -32,11 +34,20 @@ interface Job {
 }
 
 interface WorkerData {
+  /** The queue, largest first. */
   jobs: Job[];
+  /** Int32 slot 0: how many jobs of the queue have been taken. */
+  taken: SharedArrayBuffer;
   options: SharedLintOptions;
 }
 
 type WorkerMessage = { index: number; report: HistoryReport } | { index: number; error: { usage: boolean; message: string; hint?: string; stack?: string } };
+
+/**
+ * By default a thread is started only for at least this much SQL a thread: starting one costs
+ * ~60 ms, about what linting 50 KB of migrations takes.
+ */
+const MIN_BYTES_PER_THREAD = 50_000;
 
 /**
  * Lint each history and return the reports in order. `jobs` caps the threads (default: one per
@@ -49,25 +60,33 @@ export async function lintHistories(
   { jobs, progress }: { jobs?: number; progress?: (done: number, total: number) => void } = {},
 ): Promise<HistoryReport[]> {
   // By default a warm --cache run is a few reads per folder, cheaper than starting a thread.
-  const threads = Math.min(jobs ?? (options.cache ? 1 : availableParallelism()), histories.length);
+  let threads = Math.min(jobs ?? (options.cache ? 1 : availableParallelism()), histories.length);
   const bundle = fileURLToPath(import.meta.url);
-  const shares = threads > 1 && bundle.endsWith('.cjs') ? partition(histories, threads, jobs === undefined ? MIN_SHARE_BYTES : 0) : [histories.map((paths, index) => ({ index, paths }))];
+  if (!bundle.endsWith('.cjs')) threads = 1;
+  let queue: Job[] = histories.map((paths, index) => ({ index, paths }));
+  if (threads > 1) {
+    const weights = histories.map(weight);
+    queue = queue.sort((a, b) => weights[b.index] - weights[a.index] || a.index - b.index);
+    if (jobs === undefined) threads = Math.max(1, Math.min(threads, Math.floor(weights.reduce((n, w) => n + w, 0) / MIN_BYTES_PER_THREAD)));
+  }
+  const taken = new SharedArrayBuffer(4);
+  const counter = new Int32Array(taken);
   const reports: (HistoryReport | undefined)[] = new Array(histories.length);
   const failures: { index: number; error: unknown }[] = [];
-  const workers = shares.slice(1).map((share) => startWorker(bundle, { jobs: share, options }, reports, failures));
-  const lintHere = async (jobs: readonly Job[]) => {
-    for (const job of jobs) {
-      try {
-        reports[job.index] = await lintOne(job.paths, options, progress);
-      } catch (error) {
-        failures.push({ index: job.index, error });
-      }
+  const workers = Array.from({ length: threads - 1 }, () => startWorker(bundle, { jobs: queue, taken, options }, reports, failures));
+  const lintHere = async (job: Job) => {
+    try {
+      reports[job.index] = await lintOne(job.paths, options, progress);
+    } catch (error) {
+      failures.push({ index: job.index, error });
     }
   };
-  // The main thread lints its own share meanwhile (it cannot answer the workers until it is done),
-  // then whatever a worker could not (it failed to start, or stopped before reporting).
-  await lintHere(shares[0]);
-  for (const unfinished of await Promise.all(workers)) await lintHere(unfinished);
+  // The main thread takes its turns too (it reads the workers' messages once it is done)…
+  for (let i = Atomics.add(counter, 0, 1); i < queue.length; i = Atomics.add(counter, 0, 1)) await lintHere(queue[i]);
+  await Promise.all(workers);
+  // …then lints what a worker took and did not report on (it failed to start, or stopped).
+  const failed = new Set(failures.map((f) => f.index));
+  for (const job of queue) if (!reports[job.index] && !failed.has(job.index)) await lintHere(job);
   // The first history's error, as a one-by-one run would have stopped with.
   failures.sort((a, b) => a.index - b.index);
   if (failures.length > 0) throw failures[0].error;
@@ -78,32 +97,6 @@ async function lintOne(paths: string[] | undefined, options: SharedLintOptions, 
   const { lint } = await import('../runner/lint.js');
   const result = await lint({ ...options, ...(paths ? { paths } : {}), ...(progress ? { progress } : {}) });
   return { findings: result.findings, summary: result.summary, sources: result.sources };
-}
-
-/**
- * By default a thread is started only for a share of at least this much SQL: starting one (Node
- * and the parser's WASM again) costs ~60 ms, about what linting 50 KB of migrations takes.
- */
-const MIN_SHARE_BYTES = 50_000;
-
-/** What a worker's start-up costs, in SQL bytes linted in the same time (measured on the corpus: ~60 ms). */
-const WORKER_START_BYTES = 60_000;
-
-/** Histories into at most `threads` shares of about equal size (largest first, each to the lightest share). */
-function partition(histories: readonly (string[] | undefined)[], threads: number, minShare: number): Job[][] {
-  const weighed = histories.map((paths, index) => ({ index, paths, weight: weight(paths) })).sort((a, b) => b.weight - a.weight || a.index - b.index);
-  const total = weighed.reduce((n, h) => n + h.weight, 0);
-  if (minShare > 0) threads = Math.max(1, Math.min(threads, Math.floor(total / minShare)));
-  // The main thread's share is shares[0]; a worker starts later (Node, the bundle and the WASM
-  // parser again), so its share starts as if it already held that much SQL.
-  const shares = Array.from({ length: threads }, (_, i) => ({ weight: i === 0 ? 0 : WORKER_START_BYTES, jobs: [] as Job[] }));
-  for (const h of weighed) {
-    const lightest = shares.reduce((a, b) => (b.weight < a.weight ? b : a));
-    lightest.jobs.push({ index: h.index, paths: h.paths });
-    lightest.weight += h.weight;
-  }
-  for (const share of shares) share.jobs.sort((a, b) => a.index - b.index);
-  return shares.map((s) => s.jobs).filter((jobs) => jobs.length > 0);
 }
 
 /** A folder's SQL in bytes: a cheap stand-in for the work its history takes. */
@@ -131,14 +124,10 @@ function weight(paths: string[] | undefined): number {
   return bytes;
 }
 
-/** Run a share in a worker thread; resolves to the jobs it did not report on. */
-function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<Job[]> {
-  const pending = new Map(data.jobs.map((j) => [j.index, j]));
+/** Run a worker thread on the queue; resolves when it has stopped. */
+function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<void> {
   return new Promise((settle) => {
-    const finish = () => {
-      settle([...pending.values()]);
-      pending.clear();
-    };
+    const finish = () => settle();
     let worker: import('node:worker_threads').Worker;
     try {
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
@@ -148,7 +137,6 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
       return;
     }
     worker.on('message', (message: WorkerMessage) => {
-      pending.delete(message.index);
       if ('report' in message) reports[message.index] = message.report;
       else {
         const e = message.error;
@@ -161,11 +149,13 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
   });
 }
 
-/** Worker thread side: lint the share it was given, one message per history. */
+/** Worker thread side: take jobs from the queue until it is empty, one message per history. */
 export async function serveWorker(): Promise<void> {
   const { parentPort, workerData } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-  const { jobs, options } = workerData as WorkerData;
-  for (const job of jobs) {
+  const { jobs, taken, options } = workerData as WorkerData;
+  const counter = new Int32Array(taken);
+  for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) {
+    const job = jobs[i];
     let message: WorkerMessage;
     try {
       const report = await lintOne(job.paths, options);
