@@ -151,21 +151,35 @@ function nameSimilarity(a: string, b: string): number {
  * Columns the migration's own DML reads (`… = "old"`) or writes (`UPDATE t SET "new" = …`) on this
  * table: a hand-written data migration, so the drop is deliberate.
  */
-export function dataMovedIn(statements: readonly Statement[], tableKey: string): { read: Set<string>; written: Set<string> } {
-  const read = new Set<string>();
+export function dataMovedIn(statements: readonly Statement[], tableKey: string): { read: ReadonlySet<string>; written: Set<string> } {
   const written = new Set<string>();
   const tableName = tableKey.slice(tableKey.indexOf('.') + 1);
   for (const s of statements) {
-    if (s.kind !== 'UpdateStmt' && s.kind !== 'InsertStmt') continue;
     if (s.kind === 'UpdateStmt' && s.ast.relation?.relname === tableName) {
       for (const t of s.ast.targetList ?? []) if (t.ResTarget?.name) written.add(t.ResTarget.name);
     }
-    walk(s.ast, (tag, fields) => {
-      if (tag === 'ColumnRef') {
-        const names = (fields.fields ?? []).map((f: unknown) => str(f)).filter(Boolean);
-        if (names.length) read.add(names[names.length - 1]);
-      }
-    });
   }
-  return { read, written };
+  return { read: columnsRead(statements), written };
+}
+
+/** Per migration: asked for each table with dropped columns, by two rules. */
+const readCache = new WeakMap<readonly Statement[], ReadonlySet<string>>();
+
+/** Every column the migration's UPDATE and INSERT statements mention (by last name part: the table is not resolved). */
+function columnsRead(statements: readonly Statement[]): ReadonlySet<string> {
+  let read = readCache.get(statements);
+  if (!read) {
+    const names = new Set<string>();
+    for (const s of statements) {
+      if (s.kind !== 'UpdateStmt' && s.kind !== 'InsertStmt') continue;
+      walk(s.ast, (tag, fields) => {
+        if (tag === 'ColumnRef') {
+          const parts = (fields.fields ?? []).map((f: unknown) => str(f)).filter(Boolean);
+          if (parts.length) names.add(parts[parts.length - 1]);
+        }
+      });
+    }
+    readCache.set(statements, (read = names));
+  }
+  return read;
 }

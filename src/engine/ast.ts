@@ -54,7 +54,9 @@ export function walk(node: Node, visit: (tag: string, fields: Node, parent: Node
   for (const k in node) {
     const v = node[k];
     if (v && typeof v === 'object') {
-      if (/^[A-Z]/.test(k) && !Array.isArray(v)) visit(k, v, parent);
+      // Node tags start with an upper-case letter (`ColumnRef`), fields with a lower-case one.
+      const first = k.charCodeAt(0);
+      if (first >= 65 && first <= 90 && !Array.isArray(v)) visit(k, v, parent);
       walk(v, visit, node);
     }
   }
