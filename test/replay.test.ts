@@ -66,6 +66,25 @@ const CASES: Case[] = [
     expected: [['public.t_emailish_idx', 'public.t_keep_idx'], ['t_pkey']],
   },
   {
+    name: 'DROP COLUMN keeps expression indexes that only spell its name in a string or as a function (read from the syntax tree)',
+    setup: [
+      'CREATE TABLE "t" ("id" integer, "status" text, "data" jsonb);',
+      'CREATE INDEX "t_data_status_idx" ON "t" (("data"->>\'status\'));',
+      'CREATE INDEX "t_fn_idx" ON "t" ("status"("data"));',
+      'CREATE INDEX "t_status_lower_idx" ON "t" (lower("status"));',
+    ].join('\n'),
+    statement: 'ALTER TABLE "t" DROP COLUMN "status";',
+    fragment: (s) => idx(s),
+    expected: ['public.t_data_status_idx', 'public.t_fn_idx'],
+  },
+  {
+    name: 'RENAME COLUMN renames column references in an expression index, not strings that spell the name',
+    setup: ['CREATE TABLE "t" ("id" integer, "mail" text, "data" jsonb);', 'CREATE INDEX "t_expr_idx" ON "t" (lower("mail"), ("data"->>\'mail\')) ;'].join('\n'),
+    statement: 'ALTER TABLE "t" RENAME COLUMN "mail" TO "email";',
+    fragment: (s) => s.indexes.get('public.t_expr_idx')?.columns.map((c) => c.expression),
+    expected: ['lower(email)', "data ->> 'mail'"],
+  },
+  {
     name: 'DROP COLUMN drops unique and FK constraints on it; CASCADE drops FKs pointing at it',
     setup: [
       'CREATE TABLE "p" ("id" integer PRIMARY KEY, "code" text CONSTRAINT "p_code_unique" UNIQUE);',
@@ -230,5 +249,20 @@ describe('cloneState: replay onto a copy leaves the original as it was', () => {
       }
     }
     expect(replayed).toBeGreaterThan(100);
+  });
+});
+
+describe('dependentsOf: what a dropped column takes with it', () => {
+  it('lists the indexes whose expression uses the column, not those that only spell its name', async () => {
+    const { dependentsOf } = await import('../src/analysis/dependents.js');
+    const s = replay(
+      [
+        'CREATE TABLE "t" ("id" integer, "status" text, "data" jsonb);',
+        'CREATE INDEX "t_data_status_idx" ON "t" (("data"->>\'status\'));',
+        'CREATE INDEX "t_status_lower_idx" ON "t" (lower("status"));',
+        'CREATE INDEX "t_status_idx" ON "t" ("status");',
+      ].join('\n'),
+    );
+    expect(dependentsOf(s, 'public.t', 'status').indexes.sort()).toEqual(['"t_status_idx"', '"t_status_lower_idx"']);
   });
 });

@@ -1,6 +1,7 @@
 import type { Node } from '../engine/ast.js';
 import { walk, str } from '../engine/ast.js';
 import { indexesOf, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
+import { indexColumnUses } from '../schema/replay.js';
 
 /** What depends on a table or column in the schema state: what a DROP loses with it, or fails on. */
 export interface Dependents {
@@ -32,7 +33,7 @@ export function dependentsOf(state: Readonly<SchemaState>, tableKey: string, col
   }
   for (const index of indexesOf(state, tableKey)) {
     if (index.constraint) continue;
-    if (column && !index.columns.some((c) => (c.isExpression ? new RegExp(`\\b${escape(column)}\\b`).test(c.expression) : c.expression === column))) continue;
+    if (column && !index.columns.some((c) => indexColumnUses(c, column))) continue;
     out.indexes.push(quoteIdent(index.name));
   }
   if (column && table) {
@@ -52,10 +53,6 @@ export function describeDependents(d: Dependents): string {
   if (d.constraints.length) parts.push(`constraint${d.constraints.length > 1 ? 's' : ''} ${d.constraints.join(', ')}`);
   if (d.indexes.length) parts.push(`index${d.indexes.length > 1 ? 'es' : ''} ${d.indexes.join(', ')}`);
   return parts.join('; ');
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function reads(query: Node, tableKey: string, column?: string): boolean {

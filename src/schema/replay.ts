@@ -360,7 +360,7 @@ function dropColumn(state: SchemaState, table: Table, tableKey: string, column: 
   for (const [k, index] of state.indexes) {
     if (index.table !== tableKey) continue;
     const uses =
-      index.columns.some((ic) => (ic.isExpression ? textReferencesColumn(ic.expression, column.name) : ic.expression === column.name)) ||
+      index.columns.some((ic) => indexColumnUses(ic, column.name)) ||
       (index.where !== undefined && referencesColumn(index.where.ast, column.name));
     if (uses) state.indexes.delete(k);
   }
@@ -409,11 +409,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       for (const index of state.indexes.values()) {
         if (index.table !== tableKey) continue;
         // Replaced, not edited: columns built from a snapshot are shared between schemas.
-        index.columns = index.columns.map((ic) =>
-          !ic.isExpression
-            ? ic.expression === from ? { ...ic, expression: to } : ic
-            : textReferencesColumn(ic.expression, from) ? { ...ic, expression: renameInExpressionText(ic.expression, from, to) } : ic,
-        );
+        index.columns = index.columns.map((ic) => (indexColumnUses(ic, from) ? renamedIndexColumn(ic, from, to) : ic));
         if (index.where && referencesColumn(index.where.ast, from)) index.where = { ast: renameColumnRefs(index.where.ast, from, to) };
       }
       for (const other of state.tables.values()) {
@@ -606,6 +602,32 @@ function expressionColumn(expr: Node, desc: boolean): IndexColumn {
   let text: string | undefined;
   const column = { isExpression: true, desc } as IndexColumn;
   Object.defineProperty(column, 'expression', { enumerable: true, get: () => (text ??= exprText(expr)) });
+  expressionTrees.set(column, expr);
+  return column;
+}
+
+/** The syntax tree of an expression column replay built (snapshot-built ones have text only). */
+const expressionTrees = new WeakMap<IndexColumn, Node>();
+
+/**
+ * Whether an index column is `column`, or its expression mentions it: PostgreSQL drops such an
+ * index with the column. Read from the syntax tree where replay has it (exact, and no deparse),
+ * else from the canonical text.
+ */
+export function indexColumnUses(ic: IndexColumn, column: string): boolean {
+  if (!ic.isExpression) return ic.expression === column;
+  const tree = expressionTrees.get(ic);
+  return tree !== undefined ? referencesColumn(tree, column) : textReferencesColumn(ic.expression, column);
+}
+
+/** A copy of an index column with `from` renamed to `to` (columns are shared: never edited). */
+function renamedIndexColumn(ic: IndexColumn, from: string, to: string): IndexColumn {
+  if (!ic.isExpression) return { ...ic, expression: to };
+  const tree = expressionTrees.get(ic);
+  if (tree === undefined) return { ...ic, expression: renameInExpressionText(ic.expression, from, to) };
+  const column = expressionColumn(renameColumnRefs(tree, from, to), ic.desc);
+  if (ic.nullsFirst !== undefined) column.nullsFirst = ic.nullsFirst;
+  if (ic.opclass !== undefined) column.opclass = ic.opclass;
   return column;
 }
 
