@@ -208,7 +208,8 @@ function dropOwnedSequences(state: SchemaState, tableKey: string, column?: strin
 export function cloneTable(table: Table): Table {
   return {
     ...table,
-    columns: new Map([...table.columns].map(([k, c]) => [k, { ...c, type: { ...c.type, mods: [...c.type.mods] } }])),
+    // Types are shared, never edited (replay replaces a column's type): the column is copied, not its type.
+    columns: new Map([...table.columns].map(([k, c]) => [k, { ...c }])),
     constraints: new Map([...table.constraints].map(([k, c]) => [k, { ...c, columns: [...c.columns] }])),
     policies: new Map(table.policies),
   };
