@@ -2,12 +2,14 @@
 /**
  * Bundle the compiled tree (dist/, from tsc) for what users run:
  *
- * - `dist/bundle/cli.cjs`, the CLI, as ONE CommonJS file. A pre-commit hook pays Node's start-up on
- *   every commit, and CommonJS skips the ES module loader (resolving, linking and evaluating a
- *   graph of chunks asynchronously): measured on the bench machine, a `--staged` run on
- *   simstudioai__sim went from ~372 to ~324 ms (median of 21, same build otherwise). Modules the
- *   CLI imports lazily (formatters, subcommands, the schema source reader, verify) stay lazy:
- *   esbuild wraps them in init functions that run on first import.
+ * - `dist/bundle/cli.cjs` + `dist/bundle/cli-main.cjs`, the CLI, as CommonJS. A pre-commit hook
+ *   pays Node's start-up on every commit, and CommonJS skips the ES module loader (resolving,
+ *   linking and evaluating a graph of chunks asynchronously): measured on the bench machine, a
+ *   `--staged` run on simstudioai__sim went from ~372 to ~324 ms (median of 21, same build
+ *   otherwise). cli.cjs is the front (argv, --help, --version; ~20 KB); it requires cli-main.cjs,
+ *   the rest, when there is something to do: compiling that ~450 KB costs ~15 ms. Modules loaded
+ *   lazily (formatters, subcommands, the schema source reader, verify) stay lazy: esbuild wraps
+ *   them in init functions that run on first import.
  * - `dist/bundle/index.js` + chunks, the library API, as ES modules with code splitting.
  *
  * Dependencies stay external (installed next to the package), except the ones published only as
@@ -35,13 +37,28 @@ await build({
   format: 'esm',
   packages: 'external',
 });
-await build({
+// CommonJS: import.meta.url is the bundle file's URL (package files are found from it, package-info.ts).
+const cjs = {
   ...common,
-  entryPoints: ['dist/cli.js'],
-  outfile: join(out, 'cli.cjs'),
   format: 'cjs',
   external: Object.keys(pkg.dependencies ?? {}).filter((name) => !ESM_ONLY.has(name)).flatMap((name) => [name, `${name}/*`]),
-  // import.meta.url is this file's URL in CommonJS: package files are found from it (package-info.ts).
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+// The CLI's front (argv, --help, --version): small, so those answer at Node's own start-up cost.
+// Its one way into the rest, `import('./cli/main.js')`, becomes `require('./cli-main.cjs')`.
+await build({
+  ...cjs,
+  entryPoints: ['dist/cli.js'],
+  outfile: join(out, 'cli.cjs'),
+  supported: { 'dynamic-import': false },
+  plugins: [
+    {
+      name: 'cli-main',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/cli\/main\.js$/ }, () => ({ path: './cli-main.cjs', external: true }));
+      },
+    },
+  ],
 });
+await build({ ...cjs, entryPoints: ['dist/cli/main.js'], outfile: join(out, 'cli-main.cjs') });

@@ -10,11 +10,18 @@ export class UsageError extends Error {
   ) {
     super(message);
     this.name = 'UsageError';
+    Object.defineProperty(this, USAGE_ERROR, { value: true });
   }
 }
 
+/**
+ * A registered symbol, not `instanceof`: the built CLI is two bundles, each with its own copy of
+ * this module, and an error thrown by one is caught by the other.
+ */
+const USAGE_ERROR = Symbol.for('migration-lint.UsageError');
+
 export function isUsageError(error: unknown): error is UsageError {
-  return error instanceof UsageError;
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[USAGE_ERROR] === true;
 }
 
 /** `message` of anything thrown, for one-line error output. */

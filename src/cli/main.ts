@@ -1,0 +1,139 @@
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Streams } from '../cli.js';
+import type { Finding } from '../engine/types.js';
+import type { LintSummary } from '../runner/lint.js';
+import { mark } from '../runner/timings.js';
+import { packageVersion } from '../package-info.js';
+import type { CliOptions } from './args.js';
+
+/**
+ * The CLI's linting side: everything past argument parsing, `--help` and `--version` (which
+ * cli.ts answers without loading this). The built CLI is two files for the same reason: the
+ * bin loads a small one, and this one only when there is something to lint.
+ */
+
+/** Run a subcommand (`./commands/<name>.js`). */
+export async function runCommand(name: string, argv: string[], io: Streams): Promise<number> {
+  const command = (await import(`./commands/${name}.js`)) as { default: (argv: string[], io: Streams) => Promise<number> };
+  return await command.default(argv, io);
+}
+
+export async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
+  // A pre-commit hook's git calls run in other processes while the linter loads.
+  if (options.staged) void import('../runner/selection.js').then((selection) => selection.prefetchStaged(process.cwd()), () => undefined);
+  fastWasmStart();
+  const progress = progressBar(io);
+  const [{ summarize }, { historiesOf }, { lintHistories }] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js')]);
+  mark('import lint modules');
+  // Several migrations folders (a monorepo): each is its own history; they are linted side by
+  // side in threads (--jobs), and reported in the order given.
+  const results = await lintHistories(
+    historiesOf(options.paths, process.cwd()),
+    {
+      config: options.config,
+      rules: options.rules,
+      pgVersion: options.pgVersion,
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.staged ? { staged: true } : {}),
+      ...(options.fullReplay ? { context: 'replay' as const } : {}),
+      ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
+    },
+    { ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(progress ? { progress: progress.update } : {}) },
+  );
+  progress?.done();
+  const all = results.flatMap((r) => r.findings);
+  const findings = options.quiet ? all.filter((f) => f.severity === 'error') : all;
+  const summary = summarize(findings, results.reduce((n, r) => n + r.summary.migrations, 0));
+  const sources = results.length === 1 ? results[0].sources : new Map(results.flatMap((r) => [...r.sources]));
+  io.stdout.write(await format(options, io, findings, summary, sources));
+  mark('format + write');
+  if (summary.errors > 0) return 1;
+  if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
+    io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string> {
+  switch (options.format) {
+    case 'json':
+      return (await import('../formatters/json.js')).formatJson(findings, summary);
+    case 'compact':
+      return (await import('../formatters/compact.js')).formatCompact(findings);
+    case 'sarif': {
+      const { ruleList } = await import('../rules/index.js');
+      return (await import('../formatters/sarif.js')).formatSarif(findings, ruleList, packageVersion());
+    }
+    case 'gitlab':
+      return (await import('../formatters/gitlab.js')).formatGitlab(findings);
+    case 'github': {
+      const github = await import('../formatters/github.js');
+      // The job summary is a file GitHub renders under the run; append, as other steps may write too.
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, github.githubStepSummary(findings, summary));
+      const { summaryLine } = await import('../formatters/pretty.js');
+      return github.formatGithub(findings) + summaryLine(summary) + '\n';
+    }
+    default:
+      return (await import('../formatters/pretty.js')).formatPretty(findings, summary, { color: useColor(options, io), sources });
+  }
+}
+
+/**
+ * A CLI run is short: compile libpg-query's WASM with V8's baseline compiler only (Liftoff) and
+ * skip the optimising tier-up. Tier-up recompiles the parser's huge functions with TurboFan in the
+ * middle of the run; measured on the simstudioai__sim history (1,867 chunks), the first parse
+ * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
+ * CLI only (the library API leaves the host process's V8 flags alone).
+ */
+function fastWasmStart(): void {
+  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
+  try {
+    // node:v8 is loaded here, not at the top: it loads Node's stream modules, a cost --version
+    // and --help should not pay. Required, not imported: `import()` would start Node's ES module
+    // loader in the CommonJS CLI.
+    const { setFlagsFromString } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+    setFlagsFromString('--liftoff-only');
+  } catch {
+    /* an engine without the flag: the default tiering is still correct */
+  }
+}
+
+/**
+ * A progress line on stderr for runs longer than a second, on a terminal only (never in CI logs,
+ * pipes or JSON consumers). Redrawn at most every 100 ms; erased before the report is written.
+ */
+function progressBar(io: Streams): { update: (done: number, total: number) => void; done: () => void } | undefined {
+  const stderr = io.stderr as Streams['stderr'] & { isTTY?: boolean };
+  if (stderr.isTTY !== true || process.env.CI) return undefined;
+  const started = performance.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = performance.now();
+      if (now - started < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      stderr.write(`\r\x1b[2Kmigration-lint: linting ${done}/${total} migrations…`);
+    },
+    done() {
+      if (shown) stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** --color / --no-color win; then NO_COLOR and FORCE_COLOR; then colour only on a terminal. */
+function useColor(options: CliOptions, io: Streams): boolean {
+  if (options.color !== undefined) return options.color;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined) return process.env.FORCE_COLOR !== '0';
+  return io.stdout.isTTY === true;
+}
+
+/** Entry point of a lint worker thread (see cli/parallel.ts): the CLI bundle is its code. */
+export async function lintWorker(): Promise<void> {
+  await (await import('./parallel.js')).serveWorker();
+}
