@@ -15,16 +15,20 @@ export interface AlterCommand {
   tableSql: string;
 }
 
-/** Six rules ask for the same statement's sub-commands: computed once per statement (and schema). */
-const computed = new WeakMap<Statement, { schema: Readonly<SchemaState>; commands: readonly AlterCommand[] }>();
+/**
+ * Six rules ask for the same statement's sub-commands: computed once per statement (and schema).
+ * Keyed by the statement's syntax tree, which the engine lets go when the migration is done: the
+ * memo (syntax and table objects) goes with it, and memory does not grow with the history.
+ */
+const computed = new WeakMap<object, { schema: Readonly<SchemaState>; commands: readonly AlterCommand[] }>();
 
 /** The sub-commands of an `ALTER TABLE` statement (nothing for other statements, views, indexes…). Do not change the array. */
 export function alterCommands(statement: Statement, schema: Readonly<SchemaState>): readonly AlterCommand[] {
   if (statement.kind !== 'AlterTableStmt') return [];
-  const known = computed.get(statement);
+  const known = computed.get(statement.ast);
   if (known?.schema === schema) return known.commands;
   const commands = listCommands(statement, schema);
-  computed.set(statement, { schema, commands });
+  computed.set(statement.ast, { schema, commands });
   return commands;
 }
 

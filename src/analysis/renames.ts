@@ -30,8 +30,10 @@ export interface TableRenameByDrop {
   create: TableCreate;
 }
 
-const columnCache = new WeakMap<MigrationInfo, ColumnRenameByDrop[]>();
-const tableCache = new WeakMap<MigrationInfo, TableRenameByDrop[]>();
+// By the migration's effects, which the engine replaces when the migration is done: the memo (with
+// the column and table definitions it holds) is let go then.
+const columnCache = new WeakMap<object, ColumnRenameByDrop[]>();
+const tableCache = new WeakMap<object, TableRenameByDrop[]>();
 
 /**
  * Dropped columns paired with a compatible column added to the same table in the migration: what
@@ -40,7 +42,7 @@ const tableCache = new WeakMap<MigrationInfo, TableRenameByDrop[]>();
  * a new column that is a foreign key replacing a plain value, and names with nothing in common.
  */
 export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDrop[] {
-  const cached = columnCache.get(migration);
+  const cached = columnCache.get(migration.effects);
   if (cached) return cached;
   const changes = changesOf(migration);
   const finalKey = finalTableKeys(changes);
@@ -67,13 +69,13 @@ export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDro
     const dropped = drops.filter((d) => !reads.read.has(d.effect.column.name));
     for (const pair of pairUp(dropped, candidates)) out.push({ tableKey, ...pair });
   }
-  columnCache.set(migration, out);
+  columnCache.set(migration.effects, out);
   return out;
 }
 
 /** Dropped tables paired with a table created in the migration with exactly the same columns: a rename answered "create table". */
 export function tableRenamesByDrop(migration: MigrationInfo): TableRenameByDrop[] {
-  const cached = tableCache.get(migration);
+  const cached = tableCache.get(migration.effects);
   if (cached) return cached;
   const changes = changesOf(migration);
   const created = changesOfKind(changes, 'create-table');
@@ -87,7 +89,7 @@ export function tableRenamesByDrop(migration: MigrationInfo): TableRenameByDrop[
     used.add(match.effect.table);
     out.push({ drop, create: match });
   }
-  tableCache.set(migration, out);
+  tableCache.set(migration.effects, out);
   return out;
 }
 

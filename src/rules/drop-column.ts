@@ -4,7 +4,6 @@ import { labelOf } from '../analysis/existing.js';
 import { columnRenamesByDrop, dataMovedIn } from '../analysis/renames.js';
 import { typeLabel } from '../analysis/type-compat.js';
 import { defineRule } from '../engine/define-rule.js';
-import type { Statement } from '../engine/types.js';
 import { key, quoteIdent } from '../schema/model.js';
 
 interface Seen {
@@ -16,7 +15,8 @@ interface Seen {
 }
 
 /** Facts read from the schema at each DROP COLUMN (check), reported once the migration is replayed (checkMigration). */
-const seen = new WeakMap<Statement, Seen[]>();
+// By syntax tree: let go with it when the engine is done with the migration.
+const seen = new WeakMap<object, Seen[]>();
 
 export default defineRule({
   id: 'drop-column',
@@ -42,14 +42,14 @@ export default defineRule({
       const pk = [...table.constraints.values()].find((k) => k.kind === 'primaryKey');
       found.push({ table: tableKey, column: column.name, type: typeLabel(column.type), dependents: dependentsOf(schema, tableKey, column.name), primaryKey: pk?.columns ?? [] });
     }
-    if (found.length) seen.set(statement, found);
+    if (found.length) seen.set(statement.ast, found);
   },
   checkMigration({ migration, settings, report }) {
     const changes = changesOf(migration);
     const finalKey = finalTableKeys(changes);
     const explained = settings.rules['column-rename-by-drop'] === 'off' ? [] : columnRenamesByDrop(migration);
     for (const drop of changesOfKind(changes, 'drop-column')) {
-      const facts = seen.get(drop.statement)?.find((f) => f.table === drop.effect.table && f.column === drop.effect.column.name);
+      const facts = seen.get(drop.statement.ast)?.find((f) => f.table === drop.effect.table && f.column === drop.effect.column.name);
       if (!facts) continue;
       if (explained.some((p) => p.drop.order === drop.order)) continue; // column-rename-by-drop reports it
       // Added earlier in this migration: it never held data.

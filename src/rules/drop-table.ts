@@ -15,7 +15,8 @@ interface Seen {
 }
 
 /** Facts read from the schema at each DROP TABLE (check), reported once the migration is replayed (checkMigration). */
-const seen = new WeakMap<Statement, Seen[]>();
+// By syntax tree: let go with it when the engine is done with the migration.
+const seen = new WeakMap<object, Seen[]>();
 
 export default defineRule({
   id: 'drop-table',
@@ -37,13 +38,13 @@ export default defineRule({
       if (!table || isNewTable(tableKey)) continue;
       found.push({ table: tableKey, columns: table.columns.size, dependents: dependentsOf(schema, tableKey), policies: [...table.policies.keys()].map(quoteIdent) });
     }
-    if (found.length) seen.set(statement, found);
+    if (found.length) seen.set(statement.ast, found);
   },
   checkMigration({ migration, settings, report }) {
     const changes = changesOf(migration);
     const explained = settings.rules['table-rename-by-drop'] === 'off' ? [] : tableRenamesByDrop(migration);
     for (const drop of changesOfKind(changes, 'drop-table')) {
-      const facts = seen.get(drop.statement)?.find((f) => f.table === drop.effect.table);
+      const facts = seen.get(drop.statement.ast)?.find((f) => f.table === drop.effect.table);
       if (!facts) continue;
       if (explained.some((p) => p.drop.order === drop.order)) continue; // table-rename-by-drop reports it
       const table = labelOf(facts.table);
