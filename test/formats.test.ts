@@ -92,3 +92,29 @@ describe('discoverability', () => {
     expect(bad.stderr).toMatch(/unknown rule "enum" \(did you mean .*enum-recreate/);
   });
 });
+
+describe('JSON in pieces (what the CLI writes): the same text as the whole document', () => {
+  it('for 0, 1, and around the piece size of findings, with escapes and non-ASCII', async () => {
+    const { formatJson, jsonChunks, toJsonReport } = await import('../src/formatters/json.js');
+    const finding = (i: number) => ({
+      rule: `r${i}`,
+      severity: 'error' as const,
+      message: `m — "q"\n x ${i}`,
+      ...(i % 2 ? {} : { help: 'h → y' }),
+      file: 'f.sql',
+      line: i,
+      column: 1,
+      endLine: i,
+      endColumn: 2,
+      migration: 't',
+      ...(i % 3 ? { statement: 'SELECT 1;\nSELECT "2"' } : {}),
+    });
+    const summary = { errors: 1, warnings: 2, migrations: 3, files: 4 };
+    for (const n of [0, 1, 2, 499, 500, 501, 1001]) {
+      const findings = Array.from({ length: n }, (_, i) => finding(i));
+      const whole = JSON.stringify(toJsonReport(findings, summary), null, 2) + '\n';
+      expect({ n, text: formatJson(findings, summary) }).toEqual({ n, text: whole });
+      expect([...jsonChunks(findings, summary)].length).toBe(n === 0 ? 1 : 2 + Math.ceil(n / 500));
+    }
+  });
+});

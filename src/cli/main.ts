@@ -47,7 +47,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
   const findings = options.quiet ? all.filter((f) => f.severity === 'error') : all;
   const summary = summarize(findings, results.reduce((n, r) => n + r.summary.migrations, 0));
   const sources = results.length === 1 ? results[0].sources : new Map(results.flatMap((r) => [...r.sources]));
-  io.stdout.write(await format(options, io, findings, summary, sources));
+  await writeOut(io, await format(options, io, findings, summary, sources));
   mark('format + write');
   if (summary.errors > 0) return 1;
   if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
@@ -57,10 +57,21 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
   return 0;
 }
 
-async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string> {
+/**
+ * Write the report, piece by piece where the formatter gives pieces, waiting when the stream
+ * asks to (a pipe): a report of tens of thousands of findings is never in memory twice over.
+ */
+async function writeOut(io: Streams, report: string | Iterable<string>): Promise<void> {
+  const out = io.stdout as Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown };
+  for (const piece of typeof report === 'string' ? [report] : report) {
+    if (out.write(piece) === false && typeof out.once === 'function') await new Promise<void>((resolve) => out.once!('drain', resolve));
+  }
+}
+
+async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string | Iterable<string>> {
   switch (options.format) {
     case 'json':
-      return (await import('../formatters/json.js')).formatJson(findings, summary);
+      return (await import('../formatters/json.js')).jsonChunks(findings, summary);
     case 'compact':
       return (await import('../formatters/compact.js')).formatCompact(findings);
     case 'sarif': {

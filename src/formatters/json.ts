@@ -46,5 +46,28 @@ export function toJsonReport(findings: readonly Finding[], summary: LintSummary)
 }
 
 export function formatJson(findings: readonly Finding[], summary: LintSummary): string {
-  return JSON.stringify(toJsonReport(findings, summary), null, 2) + '\n';
+  return [...jsonChunks(findings, summary)].join('');
+}
+
+/** Findings per chunk of `jsonChunks`. */
+const CHUNK = 500;
+
+/**
+ * `formatJson`'s text in pieces (the same characters), so the CLI writes a report of tens of
+ * thousands of findings without holding all of it, twice over, at once.
+ */
+export function* jsonChunks(findings: readonly Finding[], summary: LintSummary): Generator<string> {
+  const { findings: _all, ...rest } = toJsonReport([], summary);
+  void _all;
+  if (findings.length === 0) {
+    yield JSON.stringify({ version: rest.version, findings: [], summary: rest.summary }, null, 2) + '\n';
+    return;
+  }
+  yield `{\n  "version": ${JSON.stringify(rest.version)},\n  "findings": [\n`;
+  for (let i = 0; i < findings.length; i += CHUNK) {
+    const part = toJsonReport(findings.slice(i, i + CHUNK), summary).findings;
+    // Each element as JSON.stringify(report, null, 2) indents it: four spaces deep.
+    yield part.map((f) => '    ' + JSON.stringify(f, null, 2).replaceAll('\n', '\n    ')).join(',\n') + (i + CHUNK < findings.length ? ',\n' : '\n');
+  }
+  yield `  ],\n  "summary": ${JSON.stringify(rest.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
 }
