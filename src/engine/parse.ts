@@ -129,7 +129,9 @@ interface Recipe {
   shift: number;
 }
 
-const recipes = new WeakMap<Statement, Recipe>();
+// By the statement's syntax tree: serializeParsed reads it right after the parse, and the engine
+// lets the tree (and so the recipe) go when it is done with the migration.
+const recipes = new WeakMap<object, Recipe>();
 
 function offsetsIn(text: string, shift: number, known?: ByteOffsets): (loc: number | undefined) => number {
   let bytes = known;
@@ -160,7 +162,7 @@ function makeStatement(
       return lines.locate({ start, end: Math.min(start + Math.max(0, length), fileOffset + sql.length) });
     },
   };
-  recipes.set(statement, recipe);
+  recipes.set(statement.ast, recipe);
   return statement;
 }
 
@@ -180,7 +182,7 @@ export function serializeParsed(parsed: ParsedMigration): SerializedParse | unde
   if (parsed.text.startsWith(BOM)) return undefined;
   const statements: SerializedParse['statements'] = [];
   for (const s of parsed.statements) {
-    const recipe = recipes.get(s);
+    const recipe = recipes.get(s.ast);
     if (!recipe) return undefined;
     const { offsetOf: _o, locate: _l, ...data } = s;
     void _o;
@@ -205,7 +207,7 @@ export function restoreParsed(input: MigrationInput, data: SerializedParse): Par
         return lines.locate({ start, end: Math.min(start + Math.max(0, length), fileOffset + s.sql.length) });
       },
     };
-    recipes.set(statement, recipe);
+    recipes.set(statement.ast, recipe);
     return statement;
   });
   return { ...input, statements, parseFailures: data.parseFailures, chunkCount: data.chunkCount };
