@@ -51,6 +51,8 @@ export function formatJson(findings: readonly Finding[], summary: LintSummary): 
 
 /** Findings per chunk of `jsonChunks`. */
 const CHUNK = 500;
+const OPEN = '{\n  "findings": [\n';
+const CLOSE = '\n  ]\n}';
 
 /**
  * `formatJson`'s text in pieces (the same characters), so the CLI writes a report of tens of
@@ -66,8 +68,9 @@ export function* jsonChunks(findings: readonly Finding[], summary: LintSummary):
   yield `{\n  "version": ${JSON.stringify(rest.version)},\n  "findings": [\n`;
   for (let i = 0; i < findings.length; i += CHUNK) {
     const part = toJsonReport(findings.slice(i, i + CHUNK), summary).findings;
-    // Each element as JSON.stringify(report, null, 2) indents it: four spaces deep.
-    yield part.map((f) => '    ' + JSON.stringify(f, null, 2).replaceAll('\n', '\n    ')).join(',\n') + (i + CHUNK < findings.length ? ',\n' : '\n');
+    // Stringified at the depth the whole document has it, then unwrapped: the same characters.
+    const text = JSON.stringify({ findings: part }, null, 2);
+    yield text.slice(OPEN.length, text.length - CLOSE.length) + (i + CHUNK < findings.length ? ',\n' : '\n');
   }
   yield `  ],\n  "summary": ${JSON.stringify(rest.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
 }
