@@ -246,7 +246,8 @@ function parseHeader(text: string): { id?: string; prevId?: string; prevIds?: st
   if (id) out.id = id[1];
   const prev = /(?:^|\n) {2}"prevId": "([^"]*)"/.exec(text) ?? /"prevId":"([^"]*)"/.exec(text.slice(0, 200));
   if (prev) out.prevId = prev[1];
-  const prevs = /(?:^|\n) {2}"prevIds": (\[[^\]]*\])/.exec(text);
+  // drizzle-kit 1.0 writes `prevIds`, 0.x `prevId`: a head that has the one is not searched for the other.
+  const prevs = prev ? null : /(?:^|\n) {2}"prevIds": (\[[^\]]*\])/.exec(text);
   if (prevs) {
     try {
       out.prevIds = JSON.parse(prevs[1]) as string[];
