@@ -160,3 +160,31 @@ describe('--staged finds the right repository and paths (its git calls start bef
     expect([own.code, migrations(own)]).toEqual([0, []]);
   });
 });
+
+describe('parseStatus: one `git status` gives what the two `git diff` calls give', () => {
+  it('adds, edits, renames, deletions, partly staged files and names with spaces', async () => {
+    const { parseStatus } = await import('../src/runner/selection.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ml-status-'));
+    try {
+      const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+      g('init', '-q', '-b', 'main');
+      for (const f of ['keep.sql', 'edit.sql', 'rename me.sql', 'gone.sql', 'both.sql']) writeFileSync(join(dir, f), `SELECT '${f}';\n`.repeat(20));
+      g('add', '.');
+      g('commit', '-qm', 'base');
+      writeFileSync(join(dir, 'new file.sql'), 'SELECT 1;\n');
+      g('add', 'new file.sql');
+      appendFileSync(join(dir, 'edit.sql'), 'SELECT 2;\n'); // unstaged only
+      g('mv', 'rename me.sql', 'renamed.sql');
+      g('rm', '-q', 'gone.sql');
+      appendFileSync(join(dir, 'both.sql'), 'SELECT 3;\n');
+      g('add', 'both.sql');
+      appendFileSync(join(dir, 'both.sql'), 'SELECT 4;\n'); // staged, then edited again
+      const list = (...args: string[]) => g(...args, '--name-only', '-z').split('\0').filter(Boolean).sort();
+      const parsed = parseStatus(g('status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no'));
+      expect({ staged: parsed.staged.sort(), unstaged: parsed.unstaged.sort() }).toEqual({ staged: list('diff', '--cached', '--diff-filter=ACMR'), unstaged: list('diff') });
+      expect(parsed.staged).toEqual(['both.sql', 'new file.sql', 'renamed.sql']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

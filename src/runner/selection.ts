@@ -93,18 +93,38 @@ function queryStaged(from: string, under: string): Promise<StagedQuery> {
   let query = stagedQueries.get(cacheKey);
   if (!query) {
     const spec = relative(from, under) || '.';
-    const list = (args: string[]) => git([...args, '--name-only', '-z', '--', spec], from).then((out) => out.split('\0').filter(Boolean));
-    const diffs = Promise.all([list(['diff', '--cached', '--diff-filter=ACMR']), list(['diff'])]);
-    diffs.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => {
-      if (!root) return { under, root, staged: [], unstaged: [] };
-      const [staged, unstaged] = await diffs;
-      return { under, root, staged, unstaged };
-    });
+    // One `git status` says both what is staged and what differs in the working tree.
+    const status = git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
+    status.catch(() => undefined); // not a repository: repoRoot says so below
+    query = repoRoot(from).then(async (root) => (root ? { under, root, ...(await status) } : { under, root, staged: [], unstaged: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }
   return query;
+}
+
+/**
+ * `git status --porcelain=v2 -z` (paths relative to the repository root, whatever the settings):
+ * staged are the files added, copied, modified or renamed in the index (`git diff --cached
+ * --diff-filter=ACMR`), unstaged those whose working copy differs from the index (`git diff`).
+ */
+export function parseStatus(output: string): { staged: string[]; unstaged: string[] } {
+  const staged: string[] = [];
+  const unstaged: string[] = [];
+  const records = output.split('\0');
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const type = record[0];
+    // `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path` + `\0origPath`, `u XY sub m1 m2 m3 mW h1 h2 h3 path`
+    const fields = type === '1' ? 8 : type === '2' ? 9 : type === 'u' ? 10 : -1;
+    if (fields < 0) continue;
+    const path = record.split(' ').slice(fields).join(' ');
+    if (type === '2') i++; // the original path of a rename or copy
+    const [x, y] = [record[2], record[3]];
+    if (type !== 'u' && 'ACMR'.includes(x)) staged.push(path);
+    if (y !== '.') unstaged.push(path);
+  }
+  return { staged, unstaged };
 }
 
 /**
