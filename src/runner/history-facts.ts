@@ -106,6 +106,8 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   const { project, cwd, texts, active, staged } = options;
   const dir = project.dir;
   const cache = new Map<string, unknown>();
+  // What a --staged run reads is the index's version, where the working copy differs from it.
+  const readText = (path: string) => staged?.get(path) ?? readFileSync(path, 'utf8');
   const facts: HistoryFacts = {
     layout: project.layout,
     ...(dir ? { dir, displayDir: displayPath(dir, cwd) } : {}),
@@ -117,7 +119,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
       if (!cache.has(file)) {
         let value: unknown;
         try {
-          value = JSON.parse(staged?.get(file) ?? readFileSync(file, 'utf8'));
+          value = JSON.parse(readText(file));
         } catch {
           value = undefined;
         }
@@ -148,7 +150,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();
 
   if (project.layout === 'journal' && project.journal && dir) {
-    const text = staged?.get(project.journal.file) ?? readFileSync(project.journal.file, 'utf8');
+    const text = readText(project.journal.file);
     facts.journal = {
       file: displayPath(project.journal.file, cwd),
       text,
@@ -202,17 +204,17 @@ function list(dir: string): string[] {
   }
 }
 
-/**
- * `id`, `prevId` (or 1.0's `prevIds`) of a snapshot without parsing it: drizzle-kit writes them as
- * top-level keys (two-space indent) at the top of the file, or at the bottom in snapshots that
- * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
- */
 /** A staged snapshot's header comes from its index text, as the rest of a `--staged` run does. */
 function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined): { id?: string; prevId?: string; prevIds?: string[] } {
   const text = staged?.get(path);
   return text === undefined ? readHeader(path) : parseHeader(text);
 }
 
+/**
+ * `id`, `prevId` (or 1.0's `prevIds`) of a snapshot without parsing it: drizzle-kit writes them as
+ * top-level keys (two-space indent) at the top of the file, or at the bottom in snapshots that
+ * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
+ */
 /** One buffer for every header read (synchronous reads, one at a time). */
 const headBuffer = Buffer.allocUnsafe(HEAD_BYTES);
 

@@ -165,11 +165,7 @@ function loadV1Folder(dir: string, folders: string[], cwd: string, config?: Driz
 }
 
 function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  return safeListTyped(dir).map((e) => e.name);
 }
 
 function safeListTyped(dir: string): Dirent[] {
