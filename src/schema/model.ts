@@ -197,7 +197,9 @@ export function newTable(schema: string, name: string): Table {
 
 /** Indexes of one table, in creation order. */
 export function indexesOf(state: SchemaState, tableKey: string): Index[] {
-  return [...state.indexes.values()].filter((index) => index.table === tableKey);
+  const out: Index[] = [];
+  for (const index of state.indexes.values()) if (index.table === tableKey) out.push(index);
+  return out;
 }
 
 /** `"schema"."name"` as SQL, schema omitted for public. */
