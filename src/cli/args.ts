@@ -48,7 +48,7 @@ const OPTIONS = {
   'database-url': { type: 'string', value: 'URL', help: 'read-only: compare the hashes in drizzle\'s __drizzle_migrations with the files (hash-drift)' },
   cache: { type: 'boolean', help: 'keep results between runs: unchanged migrations are not parsed or linted again' },
   'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
-  jobs: { type: 'string', short: 'j', value: 'N', help: 'several folders: lint up to N at a time, in threads (default: one per CPU core; 1: one after another)' },
+  jobs: { type: 'string', short: 'j', value: 'N', help: 'several folders: lint up to N at a time, in threads (default: one per CPU core, at most 4; 1: one after another)' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },

@@ -49,9 +49,12 @@ type WorkerMessage = { index: number; report: HistoryReport } | { index: number;
  */
 const MIN_BYTES_PER_THREAD = 50_000;
 
+/** By default at most this many threads: each holds its own Node heap and parser (~40–60 MB). */
+const DEFAULT_MAX_THREADS = 4;
+
 /**
  * Lint each history and return the reports in order. `jobs` caps the threads (default: one per
- * core); with one thread, or where worker threads cannot run this code (the source tree under a
+ * core, at most four); with one thread, or where worker threads cannot run this code (the source tree under a
  * test runner, not the built CLI), the histories are linted one after another.
  */
 export async function lintHistories(
@@ -60,7 +63,7 @@ export async function lintHistories(
   { jobs, progress }: { jobs?: number; progress?: (done: number, total: number) => void } = {},
 ): Promise<HistoryReport[]> {
   // By default a warm --cache run is a few reads per folder, cheaper than starting a thread.
-  let threads = Math.min(jobs ?? (options.cache ? 1 : availableParallelism()), histories.length);
+  let threads = Math.min(jobs ?? (options.cache ? 1 : Math.min(availableParallelism(), DEFAULT_MAX_THREADS)), histories.length);
   const bundle = fileURLToPath(import.meta.url);
   if (!bundle.endsWith('.cjs')) threads = 1;
   let queue: Job[] = histories.map((paths, index) => ({ index, paths }));
