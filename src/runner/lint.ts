@@ -142,7 +142,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   // --cache: the whole run's findings when nothing the engine sees has changed; else parses by text hash.
   const cache = options.cache && !options.afterMigration && !options.extraRules?.length ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
   // The parse of a text also depends on whether its U+FFFD came from invalid bytes.
-  const hashes = cache ? inputs.map((m) => sha256(m.text) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
+  // The history facts hash each text once (lazily) for the hash rules, and the key below reads them: share it.
+  const hashes = cache ? inputs.map((m) => (integrity?.files.get(m.tag)?.hash ?? sha256(m.text)) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
   const runKey = cache?.runKey({
     rules: allRules.map((r) => r.id),
     settings,
