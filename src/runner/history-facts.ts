@@ -98,7 +98,9 @@ export interface GatherOptions {
 export const HISTORY_RULES = ['hash-drift', 'snapshot-drift', 'journal-order', 'journal-files', 'snapshot-fork', 'statement-breakpoint'];
 
 export { ROOT_SNAPSHOT_ID } from '../engine/hash.js';
-const HEAD_BYTES = 4096;
+/** drizzle-kit writes `id` and `prevId` in a snapshot's first ~120 bytes; converted ones have them at the end. */
+const HEAD_BYTES = 512;
+const TAIL_BYTES = 4096;
 
 export { sha256 };
 
@@ -216,7 +218,7 @@ function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined)
  * `drizzle-kit up` converted. Only when neither end has them is the whole text scanned.
  */
 /** One buffer for every header read (synchronous reads, one at a time). */
-const headBuffer = Buffer.allocUnsafe(HEAD_BYTES);
+const headBuffer = Buffer.allocUnsafe(TAIL_BYTES);
 
 export function readHeader(path: string): { id?: string; prevId?: string; prevIds?: string[] } {
   let fd: number;
@@ -231,7 +233,7 @@ export function readHeader(path: string): { id?: string; prevId?: string; prevId
     let header = parseHeader(headBuffer.toString('utf8', 0, read));
     if ((header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) || read < HEAD_BYTES) return header;
     const size = fstatSync(fd).size;
-    const tail = readSync(fd, headBuffer, 0, HEAD_BYTES, Math.max(0, size - HEAD_BYTES));
+    const tail = readSync(fd, headBuffer, 0, TAIL_BYTES, Math.max(0, size - TAIL_BYTES));
     header = { ...parseHeader(headBuffer.toString('utf8', 0, tail)), ...header };
     if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
     return { ...parseHeader(readFileSync(path, 'utf8')), ...header };
