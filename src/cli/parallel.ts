@@ -54,8 +54,8 @@ const DEFAULT_MAX_THREADS = 4;
 
 /**
  * Lint each history and return the reports in order. `jobs` caps the threads (default: one per
- * core, at most four); with one thread, or where worker threads cannot run this code (the source tree under a
- * test runner, not the built CLI), the histories are linted one after another.
+ * core, at most four); with one thread, or where worker threads cannot run this code (the source
+ * tree under a test runner, not the built CLI), the histories are linted one after another.
  */
 export async function lintHistories(
   histories: readonly (string[] | undefined)[],
@@ -129,8 +129,7 @@ function weight(paths: string[] | undefined): number {
 
 /** Run a worker thread on the queue; resolves when it has stopped. */
 function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<void> {
-  return new Promise((settle) => {
-    const finish = () => settle();
+  return new Promise((finish) => {
     let worker: import('node:worker_threads').Worker;
     try {
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
@@ -147,8 +146,8 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
         failures.push({ index: message.index, error });
       }
     });
-    worker.on('error', finish);
-    worker.on('exit', finish);
+    worker.on('error', () => finish());
+    worker.on('exit', () => finish());
   });
 }
 

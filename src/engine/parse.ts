@@ -60,21 +60,13 @@ function parseWhole(text: string, chunks: readonly Chunk[], lines: LineIndex): S
   } catch {
     return undefined;
   }
-  const bytes = new ByteOffsets(text);
   const out: Statement[] = [];
   let c = 0;
-  for (const raw of result.stmts ?? []) {
-    const from = bytes.toIndex(raw.stmt_location ?? 0);
-    const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : text.length;
-    const span = trimSpan(text, from, to);
+  const inOneChunk = addParsed(result, { start: 0, text }, lines, out, (span) => {
     while (c < chunks.length && span.start >= chunks[c].end) c++;
-    if (c >= chunks.length || span.start < chunks[c].start || span.end > chunks[c].end) return undefined;
-    const recipe: Recipe = { fileOffset: span.start, piece: [0, text.length], shift: span.start };
-    const statement = makeStatement(raw.stmt, text.slice(span.start, span.end), recipe, c, lines, out.length, offsetsIn(text, span.start, bytes));
-    out.push(statement);
-    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, c, lines, out);
-  }
-  return out;
+    return c < chunks.length && span.start >= chunks[c].start && span.end <= chunks[c].end ? c : undefined;
+  });
+  return inOneChunk ? out : undefined;
 }
 
 interface Piece {
@@ -103,18 +95,27 @@ function parseChunk(chunk: Chunk, lines: LineIndex, out: Statement[], failures: 
 }
 
 function addStatements(piece: Piece, chunkIndex: number, lines: LineIndex, out: Statement[]): void {
-  const result = parseSync(piece.text);
+  addParsed(parseSync(piece.text), piece, lines, out, () => chunkIndex);
+}
+
+/**
+ * The parser's statements of `piece` as Statements (with the DO blocks' inner ones), located in
+ * the file. `chunkOf` says which chunk a statement's span is in; undefined stops (false).
+ */
+function addParsed(result: ParseResult, piece: Piece, lines: LineIndex, out: Statement[], chunkOf: (span: { start: number; end: number }) => number | undefined): boolean {
   const bytes = new ByteOffsets(piece.text);
   for (const raw of result.stmts ?? []) {
     const from = bytes.toIndex(raw.stmt_location ?? 0);
     const to = raw.stmt_len ? bytes.toIndex((raw.stmt_location ?? 0) + raw.stmt_len) : piece.text.length;
     const span = trimSpan(piece.text, from, to);
-    const sql = piece.text.slice(span.start, span.end);
+    const chunk = chunkOf(span);
+    if (chunk === undefined) return false;
     const recipe: Recipe = { fileOffset: piece.start + span.start, piece: [piece.start, piece.start + piece.text.length], shift: span.start };
-    const statement = makeStatement(raw.stmt, sql, recipe, chunkIndex, lines, out.length, offsetsIn(piece.text, span.start, bytes));
+    const statement = makeStatement(raw.stmt, piece.text.slice(span.start, span.end), recipe, chunk, lines, out.length, offsetsIn(piece.text, span.start, bytes));
     out.push(statement);
-    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, chunkIndex, lines, out);
+    if (statement.kind === 'DoStmt') addDoBlockStatements(statement, chunk, lines, out);
   }
+  return true;
 }
 
 /**

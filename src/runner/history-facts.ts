@@ -2,7 +2,7 @@ import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
-import type { Project } from './project.js';
+import { readJson, type Project } from './project.js';
 import type { GitBaseFacts } from './git.js';
 import type { DatabaseFacts } from './database.js';
 
@@ -118,15 +118,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     snapshots: [],
     files: new Map(),
     readSnapshot(file: string) {
-      if (!cache.has(file)) {
-        let value: unknown;
-        try {
-          value = JSON.parse(readText(file));
-        } catch {
-          value = undefined;
-        }
-        cache.set(file, value);
-      }
+      if (!cache.has(file)) cache.set(file, readJson(readText, file));
       return cache.get(file);
     },
   };

@@ -12,7 +12,7 @@ import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
 import { displayPath } from './drizzle-config.js';
 import { UsageError } from './errors.js';
-import { readFromDisk, resolveTarget, type Project, type TextReader } from './project.js';
+import { readFromDisk, readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { mark } from './timings.js';
@@ -348,13 +348,4 @@ export function summarize(findings: Finding[], migrations: number): LintSummary 
     migrations,
     files: new Set(findings.map((f) => f.file)).size,
   };
-}
-
-/** A snapshot's JSON, or undefined when it cannot be read or parsed. */
-function readJson(read: TextReader, file: string): unknown {
-  try {
-    return JSON.parse(read(file));
-  } catch {
-    return undefined;
-  }
 }

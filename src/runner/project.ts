@@ -60,6 +60,15 @@ export type TextReader = (absolutePath: string) => string;
 
 export const readFromDisk: TextReader = (path) => readFileSync(path, 'utf8');
 
+/** A JSON file (a snapshot) through a reader, or undefined when it cannot be read or parsed. */
+export function readJson(read: TextReader, file: string): unknown {
+  try {
+    return JSON.parse(read(file));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Load a migrations folder of any layout. */
 export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, read: TextReader = readFromDisk): Project {
   const absolute = resolve(cwd, dir);

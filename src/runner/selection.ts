@@ -73,8 +73,6 @@ async function fetchBase(ref: string, root: string): Promise<void> {
 
 /** What `git diff` says is staged and unstaged under a directory, with the repository root. */
 interface StagedQuery {
-  /** The directory the paths were asked for (absolute). */
-  under: string;
   root: string | undefined;
   /** Repository-relative, `/` separated. */
   staged: string[];
@@ -84,7 +82,7 @@ interface StagedQuery {
 const stagedQueries = new Map<string, Promise<StagedQuery>>();
 
 /**
- * One round of git: the repository root and both diffs run side by side (a pre-commit hook
+ * One round of git: the repository root and the status run side by side (a pre-commit hook
  * waits for every round). Memoised per directory, so the CLI can start it before it loads the
  * linter (`prefetchStaged`) and the run picks it up.
  */
@@ -96,7 +94,7 @@ function queryStaged(from: string, under: string): Promise<StagedQuery> {
     // One `git status` says both what is staged and what differs in the working tree.
     const status = git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
     status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? { under, root, ...(await status) } : { under, root, staged: [], unstaged: [] }));
+    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }

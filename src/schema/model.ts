@@ -152,15 +152,9 @@ export interface SchemaState {
  * columns, syntax trees) is shared.
  */
 export function cloneState(s: Readonly<SchemaState>): SchemaState {
-  const copies = <V extends object>(m: Map<string, V>, copy: (v: V) => V = (v) => ({ ...v })) => new Map([...m].map(([k, v]) => [k, copy(v)] as [string, V]));
   return {
     schemas: new Set(s.schemas),
-    tables: copies(s.tables, (t) => ({
-      ...t,
-      columns: copies(t.columns),
-      constraints: copies(t.constraints, (c) => (c.references ? { ...c, references: { ...c.references } } : { ...c })),
-      policies: copies(t.policies),
-    })),
+    tables: copies(s.tables, cloneTable),
     enums: copies(s.enums, (e) => ({ ...e, values: [...e.values] })),
     types: copies(s.types),
     indexes: copies(s.indexes),
@@ -169,6 +163,20 @@ export function cloneState(s: Readonly<SchemaState>): SchemaState {
     extensions: new Set(s.extensions),
     functions: new Set(s.functions),
   };
+}
+
+/** A table that replay can change without touching the original (see cloneState): also a create-table effect's definition. */
+export function cloneTable(table: Table): Table {
+  return {
+    ...table,
+    columns: copies(table.columns),
+    constraints: copies(table.constraints, (c) => ({ ...c, columns: [...c.columns], ...(c.references ? { references: { ...c.references } } : {}) })),
+    policies: copies(table.policies),
+  };
+}
+
+function copies<V extends object>(m: ReadonlyMap<string, V>, copy: (v: V) => V = (v) => ({ ...v })): Map<string, V> {
+  return new Map([...m].map(([k, v]) => [k, copy(v)] as [string, V]));
 }
 
 export const DEFAULT_SCHEMA = 'public';

@@ -2,6 +2,7 @@ import type { Node } from '../engine/ast.js';
 import { nodeTag, str, strs } from '../engine/ast.js';
 import type { Effect } from './effects.js';
 import {
+  cloneTable,
   DEFAULT_SCHEMA,
   key,
   newTable,
@@ -203,16 +204,6 @@ function dropOwnedSequences(state: SchemaState, tableKey: string, column?: strin
     if (!seq.ownedBy) continue;
     if (column ? seq.ownedBy === `${tableKey}.${column}` : seq.ownedBy.startsWith(`${tableKey}.`)) state.sequences.delete(k);
   }
-}
-
-export function cloneTable(table: Table): Table {
-  return {
-    ...table,
-    // Types are shared, never edited (replay replaces a column's type): the column is copied, not its type.
-    columns: new Map([...table.columns].map(([k, c]) => [k, { ...c }])),
-    constraints: new Map([...table.constraints].map(([k, c]) => [k, { ...c, columns: [...c.columns] }])),
-    policies: new Map(table.policies),
-  };
 }
 
 function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effect[] {
