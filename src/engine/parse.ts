@@ -54,12 +54,8 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
  * else (a syntax error, a statement running across a marker) is left to parseChunk.
  */
 function parseWhole(text: string, chunks: readonly Chunk[], lines: LineIndex): Statement[] | undefined {
-  let result: ParseResult;
-  try {
-    result = parseSync(text);
-  } catch {
-    return undefined;
-  }
+  const result = tryParse(text);
+  if (!result) return undefined;
   const out: Statement[] = [];
   let c = 0;
   const inOneChunk = addParsed(result, { start: 0, text }, lines, out, (span) => {
@@ -227,12 +223,8 @@ function addDoBlockStatements(doStatement: Statement, chunk: number, lines: Line
   for (const query of queries) {
     const at = doStatement.sql.indexOf(query, searchFrom);
     if (at >= 0) searchFrom = at + query.length;
-    let result: ParseResult;
-    try {
-      result = parseSync(query);
-    } catch {
-      continue; // PL/pgSQL-only syntax (SELECT … INTO var); nothing for the schema model
-    }
+    const result = tryParse(query);
+    if (!result) continue; // PL/pgSQL-only syntax (SELECT … INTO var); nothing for the schema model
     const offsetOf = offsetsIn(query, 0);
     for (const raw of result.stmts ?? []) {
       const start = doStatement.location.start + (at >= 0 ? at : 0);
@@ -347,28 +339,23 @@ function hasCode(text: string): boolean {
 
 /** Parse a standalone SQL expression (a snapshot's default, check or index predicate). */
 export function parseExpression(text: string): Node | undefined {
-  try {
-    const result = parseSync(`SELECT ${text}`);
-    return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
-  } catch {
-    return undefined;
-  }
+  return tryParse(`SELECT ${text}`)?.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
 }
 
 /** Parse a query (a snapshot view's definition) into its statement node, e.g. `{ SelectStmt: … }`. */
 export function parseQuery(text: string): Node | undefined {
-  try {
-    return parseSync(text).stmts?.[0]?.stmt;
-  } catch {
-    return undefined;
-  }
+  return tryParse(text)?.stmts?.[0]?.stmt;
 }
 
 /** Parse a type as drizzle writes it in snapshots (`varchar(255)`, `timestamp(3) with time zone`). */
 export function parseTypeName(text: string): Node | undefined {
+  return tryParse(`SELECT NULL::${text}`)?.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.TypeCast?.typeName;
+}
+
+/** The parse of `sql`, or undefined when PostgreSQL rejects it. */
+function tryParse(sql: string): ParseResult | undefined {
   try {
-    const result = parseSync(`SELECT NULL::${text}`);
-    return result.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val?.TypeCast?.typeName;
+    return parseSync(sql);
   } catch {
     return undefined;
   }
