@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
+// @ts-expect-error — plain ESM script without types (the benchmark's history generator)
+import { synthesize } from '../bench/synthesize.mjs';
 
 const temp = mkdtempSync(join(tmpdir(), 'ml-cli-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -123,6 +126,20 @@ describe('CLI (real binary)', () => {
     }
     expect(runCli([...folders, '--jobs', '0']).stderr).toMatch(/--jobs needs a whole number of at least 1/);
   });
+
+  it('a reader that stops early (`| head`) ends the run quietly: no EPIPE stack trace, the lint\'s exit code', async () => {
+    const dir = join(temp, 'long-report');
+    synthesize(dir, { migrations: 300, seed: 3 });
+    for (const format of ['json', 'pretty']) {
+      // The report (~700 KB) is far past a pipe's buffer: the writes after the reader closed fail.
+      const child = spawn(process.execPath, [BIN, dir, '--format', format], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise((done) => child.on('close', done));
+      expect([format, code, stderr]).toEqual([format, 1, '']);
+    }
+  }, 60_000);
 
   it('a clean history exits 0 with a success line', () => {
     const r = runCli(['fixtures/projects/safe/drizzle']);

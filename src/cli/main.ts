@@ -60,12 +60,29 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
 /**
  * Write the report, piece by piece where the formatter gives pieces, waiting when the stream
  * asks to (a pipe): a report of tens of thousands of findings is never in memory twice over.
+ * A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing, quietly,
+ * as git and grep do; the exit code is still the lint's.
  */
 async function writeOut(io: Streams, report: string | Iterable<string>): Promise<void> {
-  const out = io.stdout as Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown };
+  type Stream = Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown; on?: (event: string, listener: (e: NodeJS.ErrnoException) => void) => unknown };
+  const out = io.stdout as Stream;
+  let failure: NodeJS.ErrnoException | undefined;
+  let wake: (() => void) | undefined;
+  // Stays attached: the last piece's error arrives after the loop has ended.
+  out.on?.('error', (error) => {
+    failure ??= error;
+    wake?.();
+  });
   for (const piece of typeof report === 'string' ? [report] : report) {
-    if (out.write(piece) === false && typeof out.once === 'function') await new Promise<void>((resolve) => out.once!('drain', resolve));
+    if (failure) break;
+    if (out.write(piece) === false && typeof out.once === 'function') {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        out.once!('drain', resolve);
+      });
+    }
   }
+  if (failure && failure.code !== 'EPIPE') throw failure;
 }
 
 async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string | Iterable<string>> {
