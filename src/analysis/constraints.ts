@@ -40,11 +40,12 @@ export function modelSignature(c: Constraint): string {
  * (DROP CONSTRAINT old + ADD CONSTRAINT new), which re-validates every row for nothing.
  */
 export function droppedTwin(context: Pick<StatementContext, 'migration' | 'statement'>, tableKey: string, con: Node): Constraint | undefined {
-  const sig = nodeSignature(con);
+  // The signature deparses CHECK expressions: computed only when there is a dropped constraint to compare.
+  let sig: string | undefined;
   const effects = context.migration.effects;
   for (let i = Math.min(context.statement.index, effects.length) - 1; i >= 0; i--) {
     for (const e of effects[i] ?? []) {
-      if (e.kind === 'drop-constraint' && e.table === tableKey && e.constraint.name !== con.conname && modelSignature(e.constraint) === sig) return e.constraint;
+      if (e.kind === 'drop-constraint' && e.table === tableKey && e.constraint.name !== con.conname && modelSignature(e.constraint) === (sig ??= nodeSignature(con))) return e.constraint;
     }
   }
   return undefined;
