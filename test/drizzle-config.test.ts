@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDrizzleConfig } from '../src/runner/drizzle-config.js';
+import { displayPath, readDrizzleConfig } from '../src/runner/drizzle-config.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'ml-config-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -53,5 +53,23 @@ describe('readDrizzleConfig (static: never runs the file, needs no env vars)', (
     expect(() => config('mysql.ts', `export default { dialect: 'mysql', out: './x' }`)).toThrow(/dialect "mysql" is not supported/);
     expect(() => config('computed.ts', `export default { dialect: 'postgresql', out: path.join(__dirname, 'x') }`)).toThrow(/`out` is not a string literal \(path\.join\(__dirname/);
     expect(() => readDrizzleConfig(join(temp, 'missing.ts'))).toThrow(/cannot read the drizzle config \(ENOENT\)/);
+  });
+});
+
+describe('displayPath: relative to the working directory when inside it, else as given', () => {
+  const cases: [path: string, cwd: string, shown: string][] = [
+    ['/repo/drizzle/0000_a.sql', '/repo', 'drizzle/0000_a.sql'],
+    ['/repo/drizzle/0000_a.sql', '/', 'repo/drizzle/0000_a.sql'],
+    ['/repo', '/repo', '/repo'],
+    ['/repository/x.sql', '/repo', '/repository/x.sql'],
+    ['/other/x.sql', '/repo/app', '/other/x.sql'],
+    ['/repo/app/../drizzle/x.sql', '/repo', 'drizzle/x.sql'],
+    ['/repo/./drizzle//x.sql', '/repo', 'drizzle/x.sql'],
+    ['/repo/drizzle/x.sql', '/repo/app/..', 'drizzle/x.sql'],
+    ['/repo/drizzle/', '/repo', 'drizzle'],
+    ['/repo/..data/x.sql', '/repo', '..data/x.sql'],
+  ];
+  it.each(cases)('%s from %s → %s', (path, cwd, shown) => {
+    expect(displayPath(path, cwd)).toBe(shown);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 
 export const CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json'];
@@ -167,8 +167,17 @@ function closingQuote(s: string, open: number): number {
   return s.length - 1;
 }
 
+/** `.` or `..` segments, a doubled or trailing separator: paths path.relative would normalise first. */
+const NOT_NORMAL = /\/\.\.?(?:\/|$)|\/\/|.\/$/;
+
 /** Path for messages: relative to the working directory when inside it. */
 export function displayPath(path: string, cwd: string): string {
+  // Normalised absolute POSIX paths (every path the runner builds with join): a prefix test.
+  // path.relative resolves both paths on each call, ~10 µs: 15 ms for the corpus's 2,000 files.
+  if (sep === '/' && path.startsWith('/') && cwd.startsWith('/') && !NOT_NORMAL.test(path) && !NOT_NORMAL.test(cwd)) {
+    const base = cwd === '/' ? '/' : `${cwd}/`;
+    return path.startsWith(base) && path.length > base.length ? path.slice(base.length) : path;
+  }
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !rel.startsWith('/') ? rel : path;
 }
