@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from './helpers/cli.js';
+import { ruleList } from '../src/rules/index.js';
 // @ts-expect-error — plain ESM script without types (the benchmark's history generator)
 import { synthesize } from '../bench/synthesize.mjs';
 
@@ -140,6 +141,22 @@ describe('CLI (real binary)', () => {
       expect([format, code, stderr]).toEqual([format, 1, '']);
     }
   }, 60_000);
+
+  it('MIGRATION_LINT_TIMINGS=1: phases, then parse, replay and the slowest rules with their share of the engine', () => {
+    const r = runCli(['examples/shop/drizzle', '--format', 'json', '--jobs', '1'], { env: { MIGRATION_LINT_TIMINGS: '1' } });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).summary.migrations).toBeGreaterThan(0);
+    const table = r.stderr.slice(r.stderr.indexOf('inside the engine'));
+    const rows = [...table.matchAll(/^ {2}(\S.*?) +(\d+\.\d) ms +(\d+\.\d) %$/gm)].map((m) => ({ name: m[1], ms: Number(m[2]), share: Number(m[3]) }));
+    expect(rows.slice(0, 2).map((row) => row.name)).toEqual(['(parse)', '(replay)']);
+    const rules = rows.slice(2).filter((row) => !/other rules$/.test(row.name));
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.length).toBeLessThanOrEqual(10);
+    for (const row of rules) expect(ruleList.map((rule) => rule.id)).toContain(row.name);
+    // Slowest first; the shares cover the whole engine.
+    expect(rules.map((row) => row.ms)).toEqual([...rules.map((row) => row.ms)].sort((a, b) => b - a));
+    expect(rows.reduce((sum, row) => sum + row.share, 0)).toBeCloseTo(100, -1);
+  });
 
   it('a clean history exits 0 with a success line', () => {
     const r = runCli(['fixtures/projects/safe/drizzle']);

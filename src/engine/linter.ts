@@ -45,6 +45,11 @@ export interface EngineInput {
   load?: (position: number) => ParsedMigration;
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
+  /**
+   * Profiling (MIGRATION_LINT_TIMINGS=1): called with the milliseconds of each rule call (by rule
+   * id), of each statement's replay ('(replay)') and of each migration's parse ('(parse)').
+   */
+  time?: (what: string, ms: number) => void;
 }
 
 export interface EngineOutput {
@@ -69,6 +74,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const statementRules = active.filter((r) => r.check);
   const migrationRules = active.filter((r) => r.checkMigration);
   const parseErrorRule = input.rules.find((r) => r.id === PARSE_ERROR);
+  const time = input.time;
 
   const history: MigrationInfo[] = input.migrations.map((m, position) => ({
     tag: m.tag,
@@ -89,7 +95,9 @@ export function runEngine(input: EngineInput): EngineOutput {
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
     if (migration.position < replayFrom) continue;
     if (input.load) {
+      const started = time ? performance.now() : 0;
       migrations[migration.position] = input.load(migration.position);
+      if (time) time('(parse)', performance.now() - started);
       (migration as { statements: readonly Statement[] }).statements = migrations[migration.position].statements;
     }
     const parsed = migrations[migration.position];
@@ -144,22 +152,26 @@ export function runEngine(input: EngineInput): EngineOutput {
       for (const { rule, context } of contexts) {
         context.statement = statement;
         context.inTransaction = inTransaction;
+        const started = time ? performance.now() : 0;
         try {
           rule.check!(context);
         } catch (error) {
           findings.push(crashFinding(rule, error, migration, statement));
         }
+        if (time) time(rule.id, performance.now() - started);
       }
+      const started = time ? performance.now() : 0;
       const done = applyStatement(state, statement.kind, statement.ast);
       trackNewTables(done, newTables);
       trackEmptiedTables(statement, emptiedTables);
       effects.push(done);
+      if (time) time('(replay)', performance.now() - started);
     }
 
     if (migration.selected) {
       for (const rule of migrationRules) {
         const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings);
-        guard(rule, migration, undefined, findings, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
+        guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
       }
     }
     input.afterMigration?.(migration, state);
@@ -168,7 +180,7 @@ export function runEngine(input: EngineInput): EngineOutput {
 
   for (const rule of active.filter((r) => r.checkHistory)) {
     const severity = severityOf(rule) as Severity;
-    guard(rule, undefined, undefined, findings, () =>
+    guard(rule, undefined, findings, time, () =>
       rule.checkHistory!({
         folder,
         schemaSource: input.schemaSource,
@@ -310,12 +322,14 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
   };
 }
 
-function guard(rule: Rule, migration: MigrationInfo | undefined, statement: Statement | undefined, findings: Finding[], run: () => void): void {
+function guard(rule: Rule, migration: MigrationInfo | undefined, findings: Finding[], time: EngineInput['time'], run: () => void): void {
+  const started = time ? performance.now() : 0;
   try {
     run();
   } catch (error) {
-    findings.push(crashFinding(rule, error, migration, statement));
+    findings.push(crashFinding(rule, error, migration, undefined));
   }
+  if (time) time(rule.id, performance.now() - started);
 }
 
 /** A crashing rule must not hide the others, nor pass silently: it becomes an error finding. */

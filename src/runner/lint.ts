@@ -15,7 +15,7 @@ import { UsageError } from './errors.js';
 import { readFromDisk, readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
-import { mark } from './timings.js';
+import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
 
 export interface LintOptions {
@@ -211,6 +211,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         : options.afterMigration,
       isSelected: (m) => isSelected(m.tag, m.file),
       ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom } : {}),
+      time: engineTimer(),
     }).findings;
     if (cache && runKey !== undefined) cache.storeFindings(runKey, findings.filter((f) => !CLOCK_RULES.has(f.rule)), deps);
   }
