@@ -94,4 +94,13 @@ describe('start-up', () => {
       expect(builtins.filter((b) => /^NativeModule (crypto|child_process|v8|internal\/modules\/esm\/(translators|module_job))$/.test(b))).toEqual([]);
     }
   });
+
+  it('a lint that hashes nothing (no cache, lock file or database) does not load node:crypto (~10 ms)', () => {
+    const log = join(temp, 'lint-modules.json');
+    const preload = join(temp, 'lint-preload.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const r = spawnSync(process.execPath, ['-r', preload, resolve('bin/migration-lint.js'), 'examples/shop/drizzle', '--format', 'json'], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+    expect(JSON.parse(r.stdout).summary.migrations).toBeGreaterThan(0);
+    expect((JSON.parse(readFileSync(log, 'utf8')) as string[]).filter((b) => b === 'NativeModule crypto')).toEqual([]);
+  });
 });
