@@ -2,6 +2,7 @@ import { helpText, parseCli, type CliOptions } from './cli/args.js';
 import { errorMessage, isUsageError } from './runner/errors.js';
 import { mark, printTimings } from './runner/timings.js';
 import { packageVersion } from './package-info.js';
+import { prefetchStaged } from './runner/staged-query.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -39,6 +40,8 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
       io.stdout.write(`${version()}\n`);
       return 0;
     }
+    // A pre-commit hook: git runs in other processes while the rest of the linter loads.
+    if (options.staged) prefetchStaged(process.cwd());
     return await (await import('./cli/main.js')).lintAndReport(options, io);
   } catch (error) {
     if (isUsageError(error)) {

@@ -20,8 +20,6 @@ export async function runCommand(name: string, argv: string[], io: Streams): Pro
 }
 
 export async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
-  // A pre-commit hook's git calls run in other processes while the linter loads.
-  if (options.staged) void import('../runner/selection.js').then((selection) => selection.prefetchStaged(process.cwd()), () => undefined);
   fastWasmStart();
   const progress = progressBar(io);
   const [{ summarize }, { historiesOf }, { lintHistories }] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js')]);

@@ -1,8 +1,10 @@
 import { gitBlobId } from '../engine/hash.js';
 import { realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { relative, sep } from 'node:path';
 import { UsageError } from './errors.js';
+import { git, repoRoot } from './git-exec.js';
+
+export { git, repoRoot } from './git-exec.js';
 
 /**
  * Facts about the migrations folder at a git base revision (`--since REF`, or the PR base in CI):
@@ -27,26 +29,6 @@ export interface GitBaseFacts {
   changedByPath: Map<string, { rel: string; text: string }>;
 }
 
-const GIT_TIMEOUT = 30_000;
-
-/**
- * node:child_process, loaded on the first git call: runs without --staged / --since never need it.
- * Required, not imported: `import()` would start Node's ES module loader in the CommonJS CLI.
- */
-let childProcess: typeof import('node:child_process') | undefined;
-
-export async function git(args: string[], cwd: string): Promise<string> {
-  const { execFile } = (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
-  return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT, encoding: 'buffer', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout, stderr) => {
-      if (error) {
-        const message = Buffer.isBuffer(stderr) && stderr.length > 0 ? stderr.toString().trim() : error.message;
-        reject(Object.assign(new Error(message), { code: (error as NodeJS.ErrnoException).code }));
-      } else resolvePromise(stdout.toString());
-    });
-  });
-}
-
 async function listBlobs(root: string, commit: string, folder: string): Promise<Map<string, string>> {
   const listing = await git(['ls-tree', '-r', '-z', '--full-tree', commit, '--', folder === '' ? '.' : folder], root);
   const blobs = new Map<string, string>();
@@ -57,15 +39,6 @@ async function listBlobs(root: string, commit: string, folder: string): Promise<
     if (type === 'blob') blobs.set(record.slice(tab + 1), sha);
   }
   return blobs;
-}
-
-/** Repository root of `dir`, or undefined when it is not inside a git work tree. */
-export async function repoRoot(dir: string): Promise<string | undefined> {
-  try {
-    return (await git(['rev-parse', '--show-toplevel'], dir)).trim();
-  } catch {
-    return undefined;
-  }
 }
 
 export function repoPath(root: string, absolute: string): string {

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
-import { git, repoRoot } from './git.js';
+import { git, repoRoot } from './git-exec.js';
+import { prefetchedStaged, queryStaged } from './staged-query.js';
+
+export { parseStatus, prefetchStaged } from './staged-query.js';
 
 /**
  * Which migrations a run reports on. Statement rules report only on selected migrations (the
@@ -71,72 +74,10 @@ async function fetchBase(ref: string, root: string): Promise<void> {
   throw new UsageError(`--since ${ref}: no such revision in this clone`, 'with actions/checkout, set `fetch-depth: 0` (or fetch the base branch) before running migration-lint');
 }
 
-/** What `git diff` says is staged and unstaged under a directory, with the repository root. */
-interface StagedQuery {
-  root: string | undefined;
-  /** Repository-relative, `/` separated. */
-  staged: string[];
-  unstaged: string[];
-}
-
-const stagedQueries = new Map<string, Promise<StagedQuery>>();
-
-/**
- * One round of git: the repository root and the status run side by side (a pre-commit hook
- * waits for every round). Memoised per directory, so the CLI can start it before it loads the
- * linter (`prefetchStaged`) and the run picks it up.
- */
-function queryStaged(from: string, under: string): Promise<StagedQuery> {
-  const cacheKey = `${from}\u0000${under}`;
-  let query = stagedQueries.get(cacheKey);
-  if (!query) {
-    const spec = relative(from, under) || '.';
-    // One `git status` says both what is staged and what differs in the working tree.
-    const status = git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
-    status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [] }));
-    query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
-    stagedQueries.set(cacheKey, query);
-  }
-  return query;
-}
-
-/**
- * `git status --porcelain=v2 -z` (paths relative to the repository root, whatever the settings):
- * staged are the files added, copied, modified or renamed in the index (`git diff --cached
- * --diff-filter=ACMR`), unstaged those whose working copy differs from the index (`git diff`).
- */
-export function parseStatus(output: string): { staged: string[]; unstaged: string[] } {
-  const staged: string[] = [];
-  const unstaged: string[] = [];
-  const records = output.split('\0');
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i];
-    const type = record[0];
-    // `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path` + `\0origPath`, `u XY sub m1 m2 m3 mW h1 h2 h3 path`
-    const fields = type === '1' ? 8 : type === '2' ? 9 : type === 'u' ? 10 : -1;
-    if (fields < 0) continue;
-    const path = record.split(' ').slice(fields).join(' ');
-    if (type === '2') i++; // the original path of a rename or copy
-    const [x, y] = [record[2], record[3]];
-    if (type !== 'u' && 'ACMR'.includes(x)) staged.push(path);
-    if (y !== '.') unstaged.push(path);
-  }
-  return { staged, unstaged };
-}
-
-/**
- * Start `--staged`'s git calls for everything under `cwd` while the linter loads (they run in
- * other processes). `selectStaged` uses them when its folder lies in `cwd`'s repository.
- */
-export function prefetchStaged(cwd: string): void {
-  void queryStaged(cwd, cwd);
-}
-
 /** The staged migrations, and the index content of files whose working copy differs from it. */
 export async function selectStaged(dir: string, cwd: string): Promise<Selection> {
   const from = existsSync(dir) ? dir : cwd;
-  const prefetched = stagedQueries.get(`${cwd}\u0000${cwd}`);
+  const prefetched = prefetchedStaged(cwd);
   const query = await (prefetched && isInside(dir, cwd) && !nestedRepository(from, cwd) ? prefetched : queryStaged(from, dir));
   const root = query.root;
   if (!root) throw new UsageError(`--staged needs a git repository, and ${from} is not inside one`);

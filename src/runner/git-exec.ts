@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The runner's one way to run git: execFile (no shell), bounded time, no optional locks. A module
+ * of its own, small, because the CLI's front bundle starts --staged's git calls with it before
+ * the linter loads (staged-query.ts).
+ */
+const GIT_TIMEOUT = 30_000;
+
+/**
+ * node:child_process, loaded on the first git call: runs without --staged / --since never need it.
+ * Required, not imported: `import()` would start Node's ES module loader in the CommonJS CLI.
+ */
+let childProcess: typeof import('node:child_process') | undefined;
+
+export async function git(args: string[], cwd: string): Promise<string> {
+  const { execFile } = (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT, encoding: 'buffer', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout, stderr) => {
+      if (error) {
+        const message = Buffer.isBuffer(stderr) && stderr.length > 0 ? stderr.toString().trim() : error.message;
+        reject(Object.assign(new Error(message), { code: (error as NodeJS.ErrnoException).code }));
+      } else resolvePromise(stdout.toString());
+    });
+  });
+}
+
+/** Repository root of `dir`, or undefined when it is not inside a git work tree. */
+export async function repoRoot(dir: string): Promise<string | undefined> {
+  try {
+    return (await git(['rev-parse', '--show-toplevel'], dir)).trim();
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,79 @@
+import { relative } from 'node:path';
+import { git, repoRoot } from './git-exec.js';
+
+/**
+ * `--staged`'s one round of git, in a module of its own: the CLI's front bundle (cli.ts) starts
+ * it right after reading the arguments, so git runs while the rest of the linter loads.
+ */
+
+/** What `git diff` says is staged and unstaged under a directory, with the repository root. */
+export interface StagedQuery {
+  root: string | undefined;
+  /** Repository-relative, `/` separated. */
+  staged: string[];
+  unstaged: string[];
+}
+
+/**
+ * By directory. Kept on the global object under a registered symbol: the built CLI is two
+ * bundles, each with its own copy of this module; the front starts the query, the rest reads it.
+ */
+const stagedQueries = ((globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.staged-queries')] ??= new Map()) as Map<string, Promise<StagedQuery>>;
+
+/**
+ * One round of git: the repository root and the status run side by side (a pre-commit hook
+ * waits for every round). Memoised per directory, so the CLI can start it before it loads the
+ * linter (`prefetchStaged`) and the run picks it up.
+ */
+export function queryStaged(from: string, under: string): Promise<StagedQuery> {
+  const cacheKey = `${from}\u0000${under}`;
+  let query = stagedQueries.get(cacheKey);
+  if (!query) {
+    const spec = relative(from, under) || '.';
+    // One `git status` says both what is staged and what differs in the working tree.
+    const status = git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
+    status.catch(() => undefined); // not a repository: repoRoot says so below
+    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [] }));
+    query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
+    stagedQueries.set(cacheKey, query);
+  }
+  return query;
+}
+
+/**
+ * `git status --porcelain=v2 -z` (paths relative to the repository root, whatever the settings):
+ * staged are the files added, copied, modified or renamed in the index (`git diff --cached
+ * --diff-filter=ACMR`), unstaged those whose working copy differs from the index (`git diff`).
+ */
+export function parseStatus(output: string): { staged: string[]; unstaged: string[] } {
+  const staged: string[] = [];
+  const unstaged: string[] = [];
+  const records = output.split('\0');
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const type = record[0];
+    // `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path` + `\0origPath`, `u XY sub m1 m2 m3 mW h1 h2 h3 path`
+    const fields = type === '1' ? 8 : type === '2' ? 9 : type === 'u' ? 10 : -1;
+    if (fields < 0) continue;
+    const path = record.split(' ').slice(fields).join(' ');
+    if (type === '2') i++; // the original path of a rename or copy
+    const [x, y] = [record[2], record[3]];
+    if (type !== 'u' && 'ACMR'.includes(x)) staged.push(path);
+    if (y !== '.') unstaged.push(path);
+  }
+  return { staged, unstaged };
+}
+
+/**
+ * Start `--staged`'s git calls for everything under `cwd` while the linter loads (they run in
+ * other processes). `selectStaged` uses them when its folder lies in `cwd`'s repository.
+ */
+export function prefetchStaged(cwd: string): void {
+  void queryStaged(cwd, cwd);
+}
+
+/** The query prefetchStaged started for `cwd`, if it did. */
+export function prefetchedStaged(cwd: string): Promise<StagedQuery> | undefined {
+  return stagedQueries.get(`${cwd}\u0000${cwd}`);
+}
+
