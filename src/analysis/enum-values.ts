@@ -1,6 +1,7 @@
 import type { MigrationInfo, Statement } from '../engine/types.js';
 import { ENUM_EFFECT_KINDS } from '../schema/effects.js';
 import { key } from '../schema/model.js';
+import { endsTransaction } from '../engine/transactions.js';
 
 /** A value added by `ALTER TYPE … ADD VALUE` that is not committed yet at some point of the batch. */
 export interface PendingValue {
@@ -127,13 +128,6 @@ function advance(cursor: Cursor, migration: MigrationInfo, until: number): void 
       }
     }
   }
-}
-
-/** A COMMIT or ROLLBACK: the pending values are committed (or gone) after it. */
-export function endsTransaction(statement: Statement): boolean {
-  if (statement.kind !== 'TransactionStmt') return false;
-  const kind: string = statement.ast.kind ?? '';
-  return kind.startsWith('TRANS_STMT_COMMIT') || kind.startsWith('TRANS_STMT_ROLLBACK');
 }
 
 function dropType(pending: MutablePending, type: string): void {

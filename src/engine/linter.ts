@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import type { Location } from './source.js';
 import { applyDirectives, readDirectives, type Directive } from './suppressions.js';
+import { transactionAfter } from './transactions.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -148,7 +149,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         })
       : [];
     for (const statement of migration.statements) {
-      if (statement.kind === 'TransactionStmt') inTransaction = transactionAfter(statement, inTransaction);
+      inTransaction = transactionAfter(statement, inTransaction);
       for (const { rule, context } of contexts) {
         context.statement = statement;
         context.inTransaction = inTransaction;
@@ -292,14 +293,6 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
         ? [statement.ast.relation]
         : [];
   for (const rv of relations) if (rv?.relname) emptied.add(key(rv.schemaname, rv.relname));
-}
-
-/** A `COMMIT;` in the file ends drizzle's migrate() transaction; what follows runs in autocommit until a BEGIN. */
-function transactionAfter(statement: Statement, inTransaction: boolean): boolean {
-  const kind: string = statement.ast.kind ?? '';
-  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
-  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_COMMIT_PREPARED') return false;
-  return inTransaction;
 }
 
 function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[]) {

@@ -1,4 +1,4 @@
-import { endsTransaction } from '../analysis/enum-values.js';
+import { endsTransaction } from '../engine/transactions.js';
 import { BREAKPOINT } from '../engine/split.js';
 import type { MigrationInput, Statement } from '../engine/types.js';
 import type { SchemaState } from '../schema/model.js';

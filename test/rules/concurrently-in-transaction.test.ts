@@ -30,6 +30,20 @@ testRule(rule, {
       errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'] }],
     },
     {
+      name: 'ROLLBACK TO SAVEPOINT and RELEASE stay inside the transaction; COMMIT AND CHAIN opens the next at once',
+      sql: 'SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");\nRELEASE SAVEPOINT s;\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY "z" ON "t" ("a");',
+      errors: [
+        { messageId: 'inTransaction', line: 3, severity: 'error' },
+        { messageId: 'inTransaction', line: 5, severity: 'error' },
+        { messageId: 'inTransaction', line: 7, severity: 'error' },
+      ],
+    },
+    {
+      name: 'PREPARE TRANSACTION ends the transaction too',
+      sql: 'PREPARE TRANSACTION \'m\';\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");',
+      errors: [{ messageId: 'afterCommit', line: 2, severity: 'warn' }],
+    },
+    {
       name: 'BEGIN after the COMMIT starts a transaction again',
       sql: 'COMMIT;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");\nBEGIN;\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
       errors: [

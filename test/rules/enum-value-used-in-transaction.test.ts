@@ -9,6 +9,7 @@ testRule(rule, {
     { name: 'safe fixture: a value added and never used', folder: 'fixtures/projects/safe/drizzle', migration: '0002_viewer_role' },
     { name: 'the same string on a text column', setup: [POSTS], sql: ADD + '\nUPDATE "posts" SET "note" = \'archived\';' },
     { name: 'committed first (COMMIT; BEGIN;)', setup: [POSTS], sql: ADD + '\nCOMMIT;\nBEGIN;\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';' },
+    { name: 'committed first (COMMIT AND CHAIN)', setup: [POSTS], sql: ADD + '\nCOMMIT AND CHAIN;\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';' },
     { name: 'a value of an enum created in the same migration (values of CREATE TYPE are usable)', sql: POSTS + '\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'published\';' },
     { name: 'type rebuilt after the ADD VALUE', setup: [POSTS], sql: ADD + '\nALTER TABLE "posts" ALTER COLUMN "status" SET DATA TYPE text;\nDROP TYPE "public"."status";\nCREATE TYPE "public"."status" AS ENUM(\'draft\', \'archived\');\nALTER TABLE "posts" ALTER COLUMN "status" SET DATA TYPE "public"."status" USING "status"::"public"."status";\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';' },
     { name: 'PostgreSQL 17: enum created in the same migration as the ADD VALUE', pgVersion: 17, sql: POSTS + '\n' + ADD + '\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';' },
@@ -48,6 +49,12 @@ testRule(rule, {
         { messageId: 'sameMigration', line: 3, message: ['a cast'] },
         { messageId: 'sameMigration', line: 4, message: ['a comparison'] },
       ],
+    },
+    {
+      name: 'ROLLBACK TO SAVEPOINT does not commit the value (the transaction goes on)',
+      setup: [POSTS],
+      sql: ADD + '\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\nALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';',
+      errors: [{ messageId: 'sameMigration', line: 4 }],
     },
     {
       name: 'before PostgreSQL 17, even an enum created in the same migration',
