@@ -163,7 +163,7 @@ describe('--staged finds the right repository and paths (its git calls start bef
 
 describe('parseStatus: one `git status` gives what the two `git diff` calls give', () => {
   it('adds, edits, renames, deletions, partly staged files and names with spaces', async () => {
-    const { parseStatus } = await import('../src/runner/selection.js');
+    const { parseStatus } = await import('../src/runner/staged-query.js');
     const dir = mkdtempSync(join(tmpdir(), 'ml-status-'));
     try {
       const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });

@@ -4,8 +4,6 @@ import { relative, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { git, repoRoot } from './git-exec.js';
 
-export { git, repoRoot } from './git-exec.js';
-
 /**
  * Facts about the migrations folder at a git base revision (`--since REF`, or the PR base in CI):
  * the journal as it was, and the text of every migration file that existed then and differs now.

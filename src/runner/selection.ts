@@ -4,8 +4,6 @@ import { UsageError } from './errors.js';
 import { git, repoRoot } from './git-exec.js';
 import { prefetchedStaged, queryStaged } from './staged-query.js';
 
-export { parseStatus, prefetchStaged } from './staged-query.js';
-
 /**
  * Which migrations a run reports on. Statement rules report only on selected migrations (the
  * rest of the history is replayed as context); integrity rules always see the whole history.
