@@ -6,7 +6,7 @@
  *   pays Node's start-up on every commit, and CommonJS skips the ES module loader (resolving,
  *   linking and evaluating a graph of chunks asynchronously): measured on the bench machine, a
  *   `--staged` run on simstudioai__sim went from ~372 to ~324 ms (median of 21, same build
- *   otherwise). cli.cjs is the front (argv, --help, --version; ~12 KB); it requires cli-main.cjs,
+ *   otherwise). cli.cjs is the front (argv, --help, --version, --staged's git calls; ~15 KB); it requires cli-main.cjs,
  *   the rest, when there is something to do: compiling that ~450 KB costs ~15 ms. Modules loaded
  *   lazily (formatters, subcommands, the schema source reader, verify) stay lazy: esbuild wraps
  *   them in init functions that run on first import.
