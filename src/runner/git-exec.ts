@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
  * of its own, small, because the CLI's front bundle starts --staged's git calls with it before
  * the linter loads (staged-query.ts).
  */
+
+/** A git call that takes longer is stopped (a hung credential prompt, a network filesystem). */
 const GIT_TIMEOUT = 30_000;
 
 /**
@@ -33,4 +35,3 @@ export async function repoRoot(dir: string): Promise<string | undefined> {
     return undefined;
   }
 }
-

@@ -76,4 +76,3 @@ export function prefetchStaged(cwd: string): void {
 export function prefetchedStaged(cwd: string): Promise<StagedQuery> | undefined {
   return stagedQueries.get(`${cwd}\u0000${cwd}`);
 }
-
