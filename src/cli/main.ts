@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtin } from '../runtime.js';
 import type { Streams } from '../cli.js';
 import type { Finding } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
@@ -117,11 +117,7 @@ async function format(options: CliOptions, io: Streams, findings: Finding[], sum
 function fastWasmStart(): void {
   if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
   try {
-    // node:v8 is loaded here, not at the top: it loads Node's stream modules, a cost --version
-    // and --help should not pay. Required, not imported: `import()` would start Node's ES module
-    // loader in the CommonJS CLI.
-    const { setFlagsFromString } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-    setFlagsFromString('--liftoff-only');
+    builtin('node:v8').setFlagsFromString('--liftoff-only');
   } catch {
     /* an engine without the flag: the default tiering is still correct */
   }

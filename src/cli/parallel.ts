@@ -1,10 +1,10 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
+import { builtin } from '../runtime.js';
 import type { LintOptions, LintSummary } from '../runner/lint.js';
 
 /**
@@ -132,7 +132,7 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
   return new Promise((finish) => {
     let worker: import('node:worker_threads').Worker;
     try {
-      const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+      const { Worker } = builtin('node:worker_threads');
       worker = new Worker(`require(${JSON.stringify(bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
     } catch {
       finish();
@@ -153,7 +153,7 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
 
 /** Worker thread side: take jobs from the queue until it is empty, one message per history. */
 export async function serveWorker(): Promise<void> {
-  const { parentPort, workerData } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const { parentPort, workerData } = builtin('node:worker_threads');
   const { jobs, taken, options } = workerData as WorkerData;
   const counter = new Int32Array(taken);
   for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) {

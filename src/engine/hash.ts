@@ -1,15 +1,8 @@
-import { createRequire } from 'node:module';
+import { builtin } from '../runtime.js';
 
-/**
- * node:crypto is loaded on the first hash, not with the CLI: loading it costs ~10 ms (it is not in
- * Node 20's start-up snapshot), and most runs hash nothing (hashes are read lazily; a pre-commit
- * run without a lock file or a database needs none). Required, not imported: `import()` would
- * start Node's ES module loader in the CommonJS CLI.
- */
-let crypto: typeof import('node:crypto') | undefined;
+/** node:crypto on the first hash: most runs hash nothing (a pre-commit run without a lock file or a database). */
 function createHash(algorithm: string): import('node:crypto').Hash {
-  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return crypto.createHash(algorithm);
+  return builtin('node:crypto').createHash(algorithm);
 }
 
 /** sha256 of a migration's text, exactly as drizzle-orm's migrator stores it in `__drizzle_migrations.hash`. */

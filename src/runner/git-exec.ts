@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { builtin } from '../runtime.js';
 
 /**
  * The runner's one way to run git: execFile (no shell), bounded time, no optional locks. A module
@@ -9,14 +9,9 @@ import { createRequire } from 'node:module';
 /** A git call that takes longer is stopped (a hung credential prompt, a network filesystem). */
 const GIT_TIMEOUT = 30_000;
 
-/**
- * node:child_process, loaded on the first git call: runs without --staged / --since never need it.
- * Required, not imported: `import()` would start Node's ES module loader in the CommonJS CLI.
- */
-let childProcess: typeof import('node:child_process') | undefined;
-
 export async function git(args: string[], cwd: string): Promise<string> {
-  const { execFile } = (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
+  // Loaded on the first git call: runs without --staged / --since never need it.
+  const { execFile } = builtin('node:child_process');
   return new Promise((resolvePromise, reject) => {
     execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT, encoding: 'buffer', env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout, stderr) => {
       if (error) {

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { processWide } from '../runtime.js';
 import { git, repoRoot } from './git-exec.js';
 
 /**
@@ -14,11 +15,8 @@ export interface StagedQuery {
   unstaged: string[];
 }
 
-/**
- * By directory. Kept on the global object under a registered symbol: the built CLI is two
- * bundles, each with its own copy of this module; the front starts the query, the rest reads it.
- */
-const stagedQueries = ((globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.staged-queries')] ??= new Map()) as Map<string, Promise<StagedQuery>>;
+/** By directory, one map for the process: the CLI's front bundle starts the query, the rest reads it. */
+const stagedQueries = processWide('staged-queries', () => new Map<string, Promise<StagedQuery>>());
 
 /**
  * One round of git: the repository root and the status run side by side (a pre-commit hook

@@ -1,3 +1,5 @@
+import { processWide } from '../runtime.js';
+
 /**
  * Phase timings for profiling: `MIGRATION_LINT_TIMINGS=1 migration-lint …` prints, on stderr,
  * the milliseconds spent in each phase (process start → CLI loaded → config → … → report), then
@@ -7,16 +9,13 @@
  */
 const enabled = process.env.MIGRATION_LINT_TIMINGS === '1';
 
-/**
- * Kept on the global object under a registered symbol: the built CLI is two bundles, each with
- * its own copy of this module, and both add to the same list.
- */
-const recorder = ((globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.timings')] ??= { phases: [], last: 0, engine: new Map() }) as {
-  phases: [string, number][];
-  last: number;
+/** One for the process: both bundles of the built CLI add to it. */
+const recorder = processWide('timings', () => ({
+  phases: [] as [string, number][],
+  last: 0,
   /** Milliseconds inside the engine by rule id, '(parse)' and '(replay)'. */
-  engine: Map<string, number>;
-};
+  engine: new Map<string, number>(),
+}));
 
 /** How many rules the report lists. */
 const TOP_RULES = 10;

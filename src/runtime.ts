@@ -1,0 +1,35 @@
+import { createRequire } from 'node:module';
+
+/**
+ * How this code lives in a Node process, in one place: the built CLI is CommonJS and two bundles
+ * (a small front, cli.cjs, and the rest, cli-main.cjs), each with its own copy of every module.
+ */
+
+interface Builtins {
+  'node:child_process': typeof import('node:child_process');
+  'node:crypto': typeof import('node:crypto');
+  'node:v8': typeof import('node:v8');
+  'node:worker_threads': typeof import('node:worker_threads');
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * A Node built-in loaded when a run first needs it, not with the CLI: these cost start-up
+ * (node:crypto ~10 ms, child_process and v8 load Node's stream modules) that `--version`,
+ * `--help` and most lints never use. Required, not imported: `import()` would start Node's ES
+ * module loader in the CommonJS CLI.
+ */
+export function builtin<N extends keyof Builtins>(name: N): Builtins[N] {
+  return requireHere(name) as Builtins[N];
+}
+
+/**
+ * One value for the whole process, whichever bundle asks first (under a registered symbol):
+ * phase timings both bundles add to, the git query the front starts and the rest reads.
+ */
+export function processWide<T>(name: string, create: () => T): T {
+  const slots = globalThis as Record<symbol, unknown>;
+  const slot = Symbol.for(`migration-lint.${name}`);
+  return (slots[slot] ??= create()) as T;
+}
