@@ -59,18 +59,18 @@ const CLOSE = '\n  ]\n}';
  * thousands of findings without holding all of it, twice over, at once.
  */
 export function* jsonChunks(findings: readonly Finding[], summary: LintSummary): Generator<string> {
-  const { findings: _all, ...rest } = toJsonReport([], summary);
-  void _all;
+  // The document without findings: its version and summary, and the whole report when there are none.
+  const head = toJsonReport([], summary);
   if (findings.length === 0) {
-    yield JSON.stringify({ version: rest.version, findings: [], summary: rest.summary }, null, 2) + '\n';
+    yield JSON.stringify(head, null, 2) + '\n';
     return;
   }
-  yield `{\n  "version": ${JSON.stringify(rest.version)},\n  "findings": [\n`;
+  yield `{\n  "version": ${JSON.stringify(head.version)},\n  "findings": [\n`;
   for (let i = 0; i < findings.length; i += CHUNK) {
     const part = toJsonReport(findings.slice(i, i + CHUNK), summary).findings;
     // Stringified at the depth the whole document has it, then unwrapped: the same characters.
     const text = JSON.stringify({ findings: part }, null, 2);
     yield text.slice(OPEN.length, text.length - CLOSE.length) + (i + CHUNK < findings.length ? ',\n' : '\n');
   }
-  yield `  ],\n  "summary": ${JSON.stringify(rest.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
+  yield `  ],\n  "summary": ${JSON.stringify(head.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
 }

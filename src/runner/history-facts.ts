@@ -1,4 +1,5 @@
 import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
+import { lazyProperty } from '../engine/lazy.js';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
@@ -136,9 +137,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
       ...(m.snapshot ? { snapshot: m.snapshot } : {}),
     } as MigrationFileFact;
     // Hashed when first read: only a recorded hash (lock file, git base, database) needs it.
-    let hash: string | undefined;
-    Object.defineProperty(fact, 'hash', { enumerable: true, get: () => (hash ??= sha256(text)) });
-    facts.files.set(m.tag, fact);
+    facts.files.set(m.tag, lazyProperty(fact, 'hash', () => sha256(text)));
   }
 
   if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();

@@ -1,5 +1,6 @@
 import type { Node } from '../engine/ast.js';
 import { nodeTag, str, strs } from '../engine/ast.js';
+import { lazyProperty } from '../engine/lazy.js';
 import type { Effect } from './effects.js';
 import {
   cloneTable,
@@ -591,9 +592,7 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
  * creates; most runs never read it, and then the deparser is not even loaded.
  */
 function expressionColumn(expr: Node, desc: boolean): IndexColumn {
-  let text: string | undefined;
-  const column = { isExpression: true, desc } as IndexColumn;
-  Object.defineProperty(column, 'expression', { enumerable: true, get: () => (text ??= exprText(expr)) });
+  const column = lazyProperty({ isExpression: true, desc } as IndexColumn, 'expression', () => exprText(expr));
   expressionTrees.set(column, expr);
   return column;
 }

@@ -1,4 +1,5 @@
 import { parseExpression, parseQuery, parseTypeName } from '../engine/parse.js';
+import { lazyProperty } from '../engine/lazy.js';
 import {
   DEFAULT_SCHEMA,
   emptyState,
@@ -169,7 +170,7 @@ function buildIndexColumn(c: any): IndexColumn {
   if (c.isExpression) {
     // Canonicalised the way replay does it (parse, then deparse), when first read.
     const text = String(c.expression);
-    Object.defineProperty(column, 'expression', { enumerable: true, get: () => canonicalExpression(text) });
+    lazyProperty(column, 'expression', () => canonicalExpression(text));
   } else column.expression = c.expression;
   if (c.nulls === 'first') column.nullsFirst = true;
   if (c.opclass) column.opclass = c.opclass;
@@ -217,8 +218,7 @@ const exprCache = new Map<string, Expr>();
 function expr(text: string): Expr {
   let e = exprCache.get(text);
   if (!e) {
-    let ast: unknown;
-    e = Object.defineProperty({} as Expr, 'ast', { enumerable: true, get: () => (ast ??= parseExpression(text) ?? { RawText: text }) });
+    e = lazyProperty({} as Expr, 'ast', () => parseExpression(text) ?? { RawText: text });
     exprCache.set(text, e);
   }
   return e;
