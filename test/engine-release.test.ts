@@ -3,8 +3,9 @@ import { defineRule, loadParser, parseMigration, runEngine, type MigrationInfo }
 
 /**
  * Memory flat with history length: when the engine parses migrations as it reaches them (`load`),
- * a finished migration keeps its statements' kinds, locations and text and its enum effects, and
- * nothing else: no syntax trees, no table or column definitions in effects.
+ * a finished migration keeps its transaction statements and the statements with enum effects (what
+ * the pending-enum-value analysis reads), and nothing else: no syntax trees but the transaction
+ * statements', no table or column definitions in effects, one shared stand-in for the other statements.
  */
 beforeAll(() => loadParser());
 
@@ -15,7 +16,7 @@ const TEXTS = [
 ];
 
 describe('engine: what a finished migration keeps', () => {
-  it('the current migration is whole; earlier ones keep locations, transaction statements and enum effects only', () => {
+  it('the current migration is whole; earlier ones keep transaction statements and enum effects only', () => {
     const inputs = TEXTS.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text, idx: i, when: i }));
     const seen: { position: number; current: boolean; earlier: unknown[] }[] = [];
     const probe = defineRule({
@@ -25,6 +26,7 @@ describe('engine: what a finished migration keeps', () => {
         const current = migration.statements.every((s) => Object.keys(s.ast as object).length > 0) && migration.effects.flat().length > 0;
         const earlier = history.slice(0, migration.position).map((m: MigrationInfo) => ({
           trees: m.statements.filter((s) => Object.keys(s.ast as object).length > 0).map((s) => s.kind),
+          kinds: m.statements.map((s) => s.kind),
           effects: m.effects.flat().map((e) => e.kind),
           located: m.statements.every((s) => s.location.line >= 1 && s.locate(0, 1) === s.location),
         }));
@@ -35,13 +37,13 @@ describe('engine: what a finished migration keeps', () => {
     runEngine({ migrations: placeholders, load: (i) => parseMigration(inputs[i]), rules: [probe], settings: { pgVersion: 16, rules: {} } });
     expect(seen).toEqual([
       { position: 0, current: true, earlier: [] },
-      { position: 1, current: true, earlier: [{ trees: [], effects: ['create-enum'], located: true }] },
+      { position: 1, current: true, earlier: [{ trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true }] },
       {
         position: 2,
         current: true,
         earlier: [
-          { trees: [], effects: ['create-enum'], located: true },
-          { trees: ['TransactionStmt'], effects: ['add-enum-value'], located: true },
+          { trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true },
+          { trees: ['TransactionStmt'], kinds: ['AlterEnumStmt', '(released)', 'TransactionStmt'], effects: ['add-enum-value'], located: true },
         ],
       },
     ]);

@@ -4,6 +4,7 @@ import { ENUM_EFFECT_KINDS, type Effect } from '../schema/effects.js';
 import type {
   FolderFacts,
   Finding,
+  HistoryContext,
   SchemaSourceFacts,
   LintSettings,
   MigrationInfo,
@@ -47,6 +48,13 @@ export interface EngineInput {
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
   afterMigration?: (migration: MigrationInfo, state: Readonly<SchemaState>) => void;
   /**
+   * Receives the findings as they become final, in pieces: first those on files that are not
+   * migrations (the journal, snapshots, the schema source), then each migration's, in history
+   * order, once it is checked (suppression comments applied). Then the output holds no findings,
+   * and memory does not grow with them: a long history's report can be written as it is made.
+   */
+  onFindings?: (findings: Finding[]) => void;
+  /**
    * Profiling (MIGRATION_LINT_TIMINGS=1): called with the milliseconds of each rule call (by rule
    * id), of each statement's replay ('(replay)') and of each migration's parse ('(parse)').
    */
@@ -54,6 +62,7 @@ export interface EngineInput {
 }
 
 export interface EngineOutput {
+  /** Every finding (none when `onFindings` took them). */
   findings: Finding[];
   state: SchemaState;
 }
@@ -69,13 +78,19 @@ export const RULE_CRASH = 'internal-error';
  */
 export function runEngine(input: EngineInput): EngineOutput {
   const state = input.initialState ?? emptyState();
-  const findings: Finding[] = [];
+  const collected: Finding[] = [];
+  const emit = (batch: Finding[]) => {
+    if (batch.length === 0) return;
+    if (input.onFindings) input.onFindings(batch);
+    else for (const f of batch) collected.push(f);
+  };
   const severityOf = (rule: Rule): SeveritySetting => input.settings.rules[rule.id] ?? rule.meta.defaultSeverity;
   const active = input.rules.filter((r) => severityOf(r) !== 'off');
   const statementRules = active.filter((r) => r.check);
   const migrationRules = active.filter((r) => r.checkMigration);
   const parseErrorRule = input.rules.find((r) => r.id === PARSE_ERROR);
   const time = input.time;
+  const suppress = suppressor(input.rules, severityOf);
 
   const history: MigrationInfo[] = input.migrations.map((m, position) => ({
     tag: m.tag,
@@ -91,10 +106,28 @@ export function runEngine(input: EngineInput): EngineOutput {
   const replayFrom = input.replayFrom ?? 0;
   const folder: FolderFacts = input.folder ?? { layout: 'files', problems: [] };
   const migrations = [...input.migrations];
+
+  // History rules read the folder facts and the history's tags, order and selection, never its
+  // statements: they run first. Their findings on files that are not migrations are final; those
+  // on a migration's file wait for it (its suppression comments may cover them).
+  const waiting = new Map<string, Finding[]>();
+  const others: Finding[] = [];
+  const files = new Set(history.map((m) => m.file));
+  for (const f of historyFindings(active, { folder, schemaSource: input.schemaSource, history, settings: input.settings }, severityOf, time)) {
+    if (!files.has(f.file)) others.push(f);
+    else waiting.set(f.file, [...(waiting.get(f.file) ?? []), f]);
+  }
+  emit(others);
+
   for (const migration of history) {
     const effects: Effect[][] = [];
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
-    if (migration.position < replayFrom) continue;
+    const findings = waiting.get(migration.file) ?? [];
+    waiting.delete(migration.file);
+    if (migration.position < replayFrom) {
+      emit(findings);
+      continue;
+    }
     if (input.load) {
       const started = time ? performance.now() : 0;
       migrations[migration.position] = input.load(migration.position);
@@ -176,17 +209,23 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
     }
     input.afterMigration?.(migration, state);
-    if (input.load) releaseFinished(migration);
+    emit(migration.selected ? suppress(findings, parsed) : findings);
+    if (input.load) {
+      releaseFinished(migration);
+      migrations[migration.position] = input.migrations[migration.position];
+    }
   }
+  return { findings: collected, state };
+}
 
-  for (const rule of active.filter((r) => r.checkHistory)) {
+/** The history rules' findings (called once per run, before the migrations are parsed). */
+function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, 'report'>, severityOf: (rule: Rule) => SeveritySetting, time: EngineInput['time']): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rules.filter((r) => r.checkHistory)) {
     const severity = severityOf(rule) as Severity;
     guard(rule, undefined, findings, time, () =>
       rule.checkHistory!({
-        folder,
-        schemaSource: input.schemaSource,
-        history,
-        settings: input.settings,
+        ...context,
         report: (d) => {
           const template = rule.meta.messages[d.messageId];
           if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
@@ -209,58 +248,75 @@ export function runEngine(input: EngineInput): EngineOutput {
       }),
     );
   }
-  return { findings: applySuppressions(findings, { ...input, migrations }, severityOf), state };
+  return findings;
 }
 
 export const SUPPRESSION = 'suppression-comment';
 
-/** Drop findings covered by `-- migration-lint-ignore` comments; report the comments that cannot be trusted. */
-function applySuppressions(findings: Finding[], input: EngineInput, severityOf: (rule: Rule) => SeveritySetting): Finding[] {
-  const meta = input.rules.find((r) => r.id === SUPPRESSION);
-  const known = new Set(input.rules.map((r) => r.id));
+/**
+ * Drop a migration's findings covered by its `-- migration-lint-ignore` comments, and report the
+ * comments that cannot be trusted (no reason, an unknown rule, nothing suppressed).
+ */
+function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => SeveritySetting): (findings: Finding[], migration: ParsedMigration) => Finding[] {
+  const meta = rules.find((r) => r.id === SUPPRESSION);
+  const known = new Set(rules.map((r) => r.id));
   const isOn = (id: string) => {
-    const rule = input.rules.find((r) => r.id === id);
+    const rule = rules.find((r) => r.id === id);
     return rule !== undefined && severityOf(rule) !== 'off';
   };
-  const directives = input.migrations.filter((m, i) => (input.isSelected ? input.isSelected(m, i) : true)).flatMap(readDirectives);
-  const kept = applyDirectives(findings, directives);
-  if (!meta || severityOf(meta) === 'off') return kept;
-  const severity = severityOf(meta) as Severity;
-  const problem = (d: Directive, messageId: 'missingReason' | 'unknownRule' | 'unused', data: Record<string, string>, level: Severity = severity) =>
-    kept.push({
-      rule: SUPPRESSION,
-      messageId,
-      severity: level,
-      message: fill(meta.meta.messages[messageId], data, SUPPRESSION),
-      help: fill(meta.meta.help?.[messageId] ?? '', data, SUPPRESSION),
-      file: d.file,
-      line: d.line,
-      column: d.column,
-      endLine: d.line,
-      endColumn: d.endColumn,
-      migration: d.migration,
-    });
-  for (const d of directives) {
-    if (!d.reason) {
-      problem(d, 'missingReason', { rules: d.rules.join(', ') || '<rule>' });
-      continue;
+  return (findings, migration) => {
+    const directives = readDirectives(migration);
+    const kept = applyDirectives(findings, directives);
+    if (!meta || severityOf(meta) === 'off') return kept;
+    const severity = severityOf(meta) as Severity;
+    const problem = (d: Directive, messageId: 'missingReason' | 'unknownRule' | 'unused', data: Record<string, string>, level: Severity = severity) =>
+      kept.push({
+        rule: SUPPRESSION,
+        messageId,
+        severity: level,
+        message: fill(meta.meta.messages[messageId], data, SUPPRESSION),
+        help: fill(meta.meta.help?.[messageId] ?? '', data, SUPPRESSION),
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        endLine: d.line,
+        endColumn: d.endColumn,
+        migration: d.migration,
+      });
+    for (const d of directives) {
+      if (!d.reason) {
+        problem(d, 'missingReason', { rules: d.rules.join(', ') || '<rule>' });
+        continue;
+      }
+      for (const rule of d.rules) {
+        if (!known.has(rule)) problem(d, 'unknownRule', { rule });
+        else if (!d.used.has(rule) && isOn(rule)) problem(d, 'unused', { rule, scope: d.scope === 'file' ? 'the file' : 'the next statement' }, 'warn');
+      }
     }
-    for (const rule of d.rules) {
-      if (!known.has(rule)) problem(d, 'unknownRule', { rule });
-      else if (!d.used.has(rule) && isOn(rule)) problem(d, 'unused', { rule, scope: d.scope === 'file' ? 'the file' : 'the next statement' }, 'warn');
-    }
-  }
-  return kept;
+    return kept;
+  };
 }
 
 /**
- * What is read of a finished migration later (the pending-enum-value analysis for the next
- * migrations, the history rules and suppressions at the end) is its statements' kinds, locations
- * and text, its transaction statements, and its enum effects. The rest (syntax trees, the other
- * effects with their column and table definitions, the per-statement location closures) is the
- * bulk of its memory: let it go, so memory does not grow with the length of the history.
+ * All that is read of a finished migration later is what the pending-enum-value analysis of the
+ * next migrations needs: its transaction statements (COMMIT ends the batch) and its enum effects
+ * with their statements. The rest (syntax trees, the other statements and effects with their
+ * column and table definitions, the location closures) is let go, so memory does not grow with
+ * the length of the history; the other statements' places hold one shared stand-in.
  */
 const RELEASED = Object.freeze({});
+const RELEASED_STATEMENT: Statement = Object.freeze({
+  index: -1,
+  chunk: -1,
+  kind: '(released)',
+  ast: RELEASED,
+  sql: '',
+  location: Object.freeze({ start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }),
+  origin: 'top-level' as const,
+  offsetOf: releasedOffsetOf,
+  locate: releasedLocate,
+});
+const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
 function releasedLocate(this: Statement): Location {
   return this.location;
 }
@@ -268,12 +324,20 @@ function releasedOffsetOf(): number {
   return 0;
 }
 function releaseFinished(migration: MigrationInfo): void {
-  for (const s of migration.statements) {
-    if (s.kind !== 'TransactionStmt') (s as { ast: unknown }).ast = RELEASED;
+  const effects = migration.effects.map((list) => {
+    const kept = list.filter((e) => ENUM_EFFECT_KINDS.has(e.kind));
+    return kept.length > 0 ? kept : NO_EFFECTS;
+  });
+  const statements = migration.statements.map((s, i) => {
+    const transaction = s.kind === 'TransactionStmt';
+    if (!transaction && (effects[i] === NO_EFFECTS || effects[i] === undefined)) return RELEASED_STATEMENT;
+    if (!transaction) (s as { ast: unknown }).ast = RELEASED;
     s.locate = releasedLocate;
     s.offsetOf = releasedOffsetOf;
-  }
-  (migration as { effects: readonly (readonly Effect[])[] }).effects = migration.effects.map((list) => list.filter((e) => ENUM_EFFECT_KINDS.has(e.kind)));
+    return s;
+  });
+  (migration as { statements: readonly Statement[] }).statements = statements;
+  (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
 }
 
 function trackNewTables(effects: Effect[], newTables: Set<string>): void {

@@ -95,7 +95,11 @@ export interface ReportDescriptor<M extends string = string> {
 
 interface BaseContext<M extends string> {
   migration: MigrationInfo;
-  /** Migrations in history order; this one is `history[migration.position]`. */
+  /**
+   * Migrations in history order; this one is `history[migration.position]`. Of the migrations
+   * before it, only transaction statements and enum effects are kept (the engine lets go of the
+   * rest, for memory; other statements are a `(released)` stand-in); later ones are not parsed yet.
+   */
   history: readonly MigrationInfo[];
   /** Effective options (pg version, known types…). */
   settings: LintSettings;
@@ -190,6 +194,11 @@ export interface HistoryContext<M extends string = string> {
   folder: FolderFacts;
   /** Present when a drizzle config with `schema` was found and its files were analysed. */
   schemaSource?: SchemaSourceFacts;
+  /**
+   * The migrations' tags, files, positions, journal facts and selection. History rules run before
+   * any migration is parsed: read no statements or effects (a rule that needs them checks each
+   * migration in `checkMigration`).
+   */
   history: readonly MigrationInfo[];
   settings: LintSettings;
   report(descriptor: HistoryReport<M>): void;
@@ -212,7 +221,7 @@ export interface Rule<M extends string = string> {
   check?(context: StatementContext<M>): void;
   /** Called once per migration after its statements were replayed (for rules that pair statements). */
   checkMigration?(context: MigrationContext<M>): void;
-  /** Called once per run with the folder facts and the whole history (integrity rules). */
+  /** Called once per run, before the migrations are replayed, with the folder facts and the history's order (integrity rules). */
   checkHistory?(context: HistoryContext<M>): void;
 }
 

@@ -1,6 +1,6 @@
 import type { Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
-import { LineIndex } from '../engine/source.js';
+import { LineIndex, type Location, type Position } from '../engine/source.js';
 import { BREAKPOINT, splitChunks } from '../engine/split.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
@@ -29,56 +29,69 @@ export default defineRule({
       empty: 'Delete the duplicate marker.',
     },
   },
-  checkHistory({ folder, history, report }) {
+  checkMigration({ folder, migration, report }) {
     const facts = folder.integrity as HistoryFacts | undefined;
-    if (!facts) return;
-    const files = [...facts.files.values()];
-    const usesBreakpoints = facts.journal ? facts.journal.entries.some((e) => e.breakpoints) : files.some((f) => f.text.includes(BREAKPOINT));
-    for (const migration of history) {
-      if (!migration.selected) continue;
-      const file = facts.files.get(migration.tag);
-      if (!file) continue;
-      const text = file.text;
-      let lines: LineIndex | undefined; // only when something is reported
-      const at = (offset: number) => (lines ??= new LineIndex(text)).position(offset);
-      const scan = scanMarkers(text);
-      for (const m of scan.inside) {
-        report({ messageId: 'insideQuote', data: { context: m.context }, file: file.file, ...at(m.offset), migration: migration.tag });
+    // Checked while the migration's statements are at hand (the engine lets go of them after).
+    if (!facts || !migration.selected) return;
+    const file = facts.files.get(migration.tag);
+    if (!file) return;
+    const text = file.text;
+    let lines: LineIndex | undefined; // only when something is reported
+    const at = (offset: number) => pointAt(offset, (lines ??= new LineIndex(text)).position(offset));
+    const scan = scanMarkers(text);
+    for (const m of scan.inside) {
+      report({ messageId: 'insideQuote', data: { context: m.context }, ...at(m.offset) });
+    }
+    const chunks = splitChunks(text);
+    const perChunk = new Map<number, number>();
+    // The second top-level statement of each chunk (where a multi-statement chunk is reported), in one pass.
+    const secondOf = new Map<number, Statement>();
+    for (const s of migration.statements) {
+      if (s.origin !== 'top-level') continue;
+      const count = (perChunk.get(s.chunk) ?? 0) + 1;
+      perChunk.set(s.chunk, count);
+      if (count === 2) secondOf.set(s.chunk, s);
+    }
+    const variantChunks = new Set<number>();
+    for (const v of scan.variants) {
+      const chunk = chunks.find((c) => v.offset >= c.start && v.offset < c.end);
+      if (chunk) variantChunks.add(chunk.index);
+      report({ messageId: 'variant', data: { marker: v.text, count: perChunk.get(chunk?.index ?? -1) ?? 0 }, ...at(v.offset), severity: 'warn' });
+    }
+    if (usesBreakpoints(facts)) {
+      for (const [chunk, count] of perChunk) {
+        if (count < 2 || variantChunks.has(chunk)) continue;
+        const second = secondOf.get(chunk)!; // count ≥ 2, so it was recorded
+        report({ messageId: 'multiple', data: { count }, ...pointAt(second.location.start, second.location), severity: 'warn' });
       }
-      const chunks = splitChunks(text);
-      const perChunk = new Map<number, number>();
-      // The second top-level statement of each chunk (where a multi-statement chunk is reported), in one pass.
-      const secondOf = new Map<number, Statement>();
-      for (const s of migration.statements) {
-        if (s.origin !== 'top-level') continue;
-        const count = (perChunk.get(s.chunk) ?? 0) + 1;
-        perChunk.set(s.chunk, count);
-        if (count === 2) secondOf.set(s.chunk, s);
-      }
-      const variantChunks = new Set<number>();
-      for (const v of scan.variants) {
-        const chunk = chunks.find((c) => v.offset >= c.start && v.offset < c.end);
-        if (chunk) variantChunks.add(chunk.index);
-        report({ messageId: 'variant', data: { marker: v.text, count: perChunk.get(chunk?.index ?? -1) ?? 0 }, file: file.file, ...at(v.offset), migration: migration.tag, severity: 'warn' });
-      }
-      if (usesBreakpoints) {
-        for (const [chunk, count] of perChunk) {
-          if (count < 2 || variantChunks.has(chunk)) continue;
-          const second = secondOf.get(chunk)!; // count ≥ 2, so it was recorded
-          report({ messageId: 'multiple', data: { count }, file: file.file, line: second.location.line, column: second.location.column, migration: migration.tag, severity: 'warn' });
-        }
-      }
-      if (chunks.length > 1) {
-        for (const c of chunks) {
-          if (c.text.trim() !== '') continue;
-          const last = c.index === chunks.length - 1;
-          const where = c.index === 0 ? ' (before the first marker)' : last ? ' (after the last marker)' : '';
-          report({ messageId: 'empty', data: { where }, file: file.file, ...at(last ? c.start - BREAKPOINT.length : c.end), migration: migration.tag, severity: 'warn' });
-        }
+    }
+    if (chunks.length > 1) {
+      for (const c of chunks) {
+        if (c.text.trim() !== '') continue;
+        const last = c.index === chunks.length - 1;
+        const where = c.index === 0 ? ' (before the first marker)' : last ? ' (after the last marker)' : '';
+        report({ messageId: 'empty', data: { where }, ...at(last ? c.start - BREAKPOINT.length : c.end), severity: 'warn' });
       }
     }
   },
 });
+
+/** A finding at one point of the file (where the marker, or the second statement, starts). */
+function pointAt(offset: number, { line, column }: Position): { location: Location } {
+  return { location: { start: offset, end: offset, line, column, endLine: line, endColumn: column } };
+}
+
+const breakpointUse = new WeakMap<HistoryFacts, boolean>();
+
+/** Whether the folder uses breakpoints at all (the journal says so per entry): asked once per migration, answered once per run. */
+function usesBreakpoints(facts: HistoryFacts): boolean {
+  let uses = breakpointUse.get(facts);
+  if (uses === undefined) {
+    uses = facts.journal ? facts.journal.entries.some((e) => e.breakpoints) : [...facts.files.values()].some((f) => f.text.includes(BREAKPOINT));
+    breakpointUse.set(facts, uses);
+  }
+  return uses;
+}
 
 const VARIANT = /^--\s*>\s*statement[-_ ]?breakpoint/i;
 const SPECIAL = /--|\/\*|['"$]/g;
