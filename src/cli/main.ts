@@ -22,8 +22,19 @@ export async function runCommand(name: string, argv: string[], io: Streams): Pro
 export async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
   fastWasmStart();
   const progress = progressBar(io);
-  const [{ summarize }, { historiesOf }, { lintHistories }] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js')]);
+  const [{ countFindings }, { historiesOf }, { lintHistories }, writer] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js'), reportWriter(options, io)]);
   mark('import lint modules');
+  const output = reportOutput(io);
+  const counted = countFindings();
+  // Findings are written as they come (a long history's report is never all in memory), those
+  // of one history in report order; --quiet shows errors only, and the summary counts what is shown.
+  const show = (findings: Finding[], sources: ReadonlyMap<string, string>) => {
+    const shown = options.quiet ? findings.filter((f) => f.severity === 'error') : findings;
+    if (shown.length === 0) return;
+    counted.add(shown);
+    progress?.clear();
+    output.now(writer.add(shown, sources));
+  };
   // Several migrations folders (a monorepo): each is its own history; they are linted side by
   // side in threads (--jobs), and reported in the order given.
   const results = await lintHistories(
@@ -38,14 +49,12 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
       ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
       ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
     },
-    { ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(progress ? { progress: progress.update } : {}) },
+    { ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(progress ? { progress: progress.update } : {}), onFindings: show },
   );
   progress?.done();
-  const all = results.flatMap((r) => r.findings);
-  const findings = options.quiet ? all.filter((f) => f.severity === 'error') : all;
-  const summary = summarize(findings, results.reduce((n, r) => n + r.summary.migrations, 0));
-  const sources = results.length === 1 ? results[0].sources : new Map(results.flatMap((r) => [...r.sources]));
-  await writeOut(io, await format(options, io, findings, summary, sources));
+  for (const r of results) show(r.findings, r.sources);
+  const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
+  await output.rest(await writer.end(summary));
   mark('format + write');
   if (summary.errors > 0) return 1;
   if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
@@ -56,54 +65,88 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
 }
 
 /**
- * Write the report, piece by piece where the formatter gives pieces, waiting when the stream
- * asks to (a pipe): a report of tens of thousands of findings is never in memory twice over.
- * A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing, quietly,
- * as git and grep do; the exit code is still the lint's.
+ * Where the report goes. Pieces written while the lint runs (`now`, called from the engine's
+ * synchronous loop) do not wait; the rest (`rest`) is written piece by piece, waiting when the
+ * stream asks to (a pipe), so a report of tens of thousands of findings is never in memory twice
+ * over. A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing,
+ * quietly, as git and grep do; the exit code is still the lint's.
  */
-async function writeOut(io: Streams, report: string | Iterable<string>): Promise<void> {
+function reportOutput(io: Streams): { now(piece: string): void; rest(report: string | Iterable<string>): Promise<void> } {
   type Stream = Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown; on?: (event: string, listener: (e: NodeJS.ErrnoException) => void) => unknown };
   const out = io.stdout as Stream;
   let failure: NodeJS.ErrnoException | undefined;
   let wake: (() => void) | undefined;
-  // Stays attached: the last piece's error arrives after the loop has ended.
+  // Stays attached: the last piece's error arrives after everything was written.
   out.on?.('error', (error) => {
     failure ??= error;
     wake?.();
   });
-  for (const piece of typeof report === 'string' ? [report] : report) {
-    if (failure) break;
-    if (out.write(piece) === false && typeof out.once === 'function') {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        out.once!('drain', resolve);
-      });
-    }
-  }
-  if (failure && failure.code !== 'EPIPE') throw failure;
+  return {
+    now(piece) {
+      if (piece !== '' && !failure) out.write(piece);
+    },
+    async rest(report) {
+      for (const piece of typeof report === 'string' ? [report] : report) {
+        if (failure) break;
+        if (out.write(piece) === false && typeof out.once === 'function') {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            out.once!('drain', resolve);
+          });
+        }
+      }
+      if (failure && failure.code !== 'EPIPE') throw failure;
+    },
+  };
 }
 
-async function format(options: CliOptions, io: Streams, findings: Finding[], summary: LintSummary, sources: Map<string, string>): Promise<string | Iterable<string>> {
+/** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */
+interface ReportWriter {
+  add(findings: readonly Finding[], sources: ReadonlyMap<string, string>): string;
+  end(summary: LintSummary): string | Iterable<string> | Promise<string | Iterable<string>>;
+}
+
+async function reportWriter(options: CliOptions, io: Streams): Promise<ReportWriter> {
   switch (options.format) {
     case 'json':
-      return (await import('../formatters/json.js')).jsonChunks(findings, summary);
-    case 'compact':
-      return (await import('../formatters/compact.js')).formatCompact(findings);
+      return (await import('../formatters/json.js')).jsonWriter();
+    case 'compact': {
+      const { formatCompact } = await import('../formatters/compact.js');
+      return { add: (findings) => formatCompact(findings), end: () => '' };
+    }
+    case 'sarif':
+    case 'gitlab':
+    case 'github': {
+      // Whole documents (SARIF, Code Quality JSON) or per-run extras (GitHub's job summary): written at the end.
+      const all: Finding[] = [];
+      return {
+        add(findings) {
+          for (const f of findings) all.push(f);
+          return '';
+        },
+        end: (summary) => wholeReport(options.format, all, summary),
+      };
+    }
+    default:
+      return (await import('../formatters/pretty.js')).prettyWriter(useColor(options, io));
+  }
+}
+
+async function wholeReport(format: CliOptions['format'], findings: Finding[], summary: LintSummary): Promise<string> {
+  switch (format) {
     case 'sarif': {
       const { ruleList } = await import('../rules/index.js');
       return (await import('../formatters/sarif.js')).formatSarif(findings, ruleList, packageVersion());
     }
     case 'gitlab':
       return (await import('../formatters/gitlab.js')).formatGitlab(findings);
-    case 'github': {
+    default: {
       const github = await import('../formatters/github.js');
       // The job summary is a file GitHub renders under the run; append, as other steps may write too.
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, github.githubStepSummary(findings, summary));
       const { summaryLine } = await import('../formatters/pretty.js');
       return github.formatGithub(findings) + summaryLine(summary) + '\n';
     }
-    default:
-      return (await import('../formatters/pretty.js')).formatPretty(findings, summary, { color: useColor(options, io), sources });
   }
 }
 
@@ -127,12 +170,16 @@ function fastWasmStart(): void {
  * A progress line on stderr for runs longer than a second, on a terminal only (never in CI logs,
  * pipes or JSON consumers). Redrawn at most every 100 ms; erased before the report is written.
  */
-function progressBar(io: Streams): { update: (done: number, total: number) => void; done: () => void } | undefined {
+function progressBar(io: Streams): { update: (done: number, total: number) => void; clear: () => void; done: () => void } | undefined {
   const stderr = io.stderr as Streams['stderr'] & { isTTY?: boolean };
   if (stderr.isTTY !== true || process.env.CI) return undefined;
   const started = performance.now();
   let last = 0;
   let shown = false;
+  const erase = () => {
+    if (shown) stderr.write('\r\x1b[2K');
+    shown = false;
+  };
   return {
     update(done, total) {
       const now = performance.now();
@@ -141,9 +188,9 @@ function progressBar(io: Streams): { update: (done: number, total: number) => vo
       shown = true;
       stderr.write(`\r\x1b[2Kmigration-lint: linting ${done}/${total} migrations…`);
     },
-    done() {
-      if (shown) stderr.write('\r\x1b[2K');
-    },
+    /** Erased before findings are written (the next update draws it again below them). */
+    clear: erase,
+    done: erase,
   };
 }
 

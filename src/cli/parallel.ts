@@ -55,13 +55,16 @@ const DEFAULT_MAX_THREADS = 4;
 /**
  * Lint each history and return the reports in order. `jobs` caps the threads (default: one per
  * core, at most four); with one thread, or where worker threads cannot run this code (the source
- * tree under a test runner, not the built CLI), the histories are linted one after another.
+ * tree under a test runner, not the built CLI), the histories are linted one after another. A
+ * single history's findings go to `onFindings` as they come (its report then holds none).
  */
 export async function lintHistories(
   histories: readonly (string[] | undefined)[],
   options: SharedLintOptions,
-  { jobs, progress }: { jobs?: number; progress?: (done: number, total: number) => void } = {},
+  { jobs, progress, onFindings }: { jobs?: number; progress?: (done: number, total: number) => void; onFindings?: LintOptions['onFindings'] } = {},
 ): Promise<HistoryReport[]> {
+  // One history is linted here, and its findings can be handed on as they come (see LintOptions.onFindings).
+  const streamed = histories.length === 1 ? onFindings : undefined;
   // By default a warm --cache run is a few reads per folder, cheaper than starting a thread.
   let threads = Math.min(jobs ?? (options.cache ? 1 : Math.min(availableParallelism(), DEFAULT_MAX_THREADS)), histories.length);
   const bundle = fileURLToPath(import.meta.url);
@@ -79,7 +82,7 @@ export async function lintHistories(
   const workers = Array.from({ length: threads - 1 }, () => startWorker(bundle, { jobs: queue, taken, options }, reports, failures));
   const lintHere = async (job: Job) => {
     try {
-      reports[job.index] = await lintOne(job.paths, options, progress);
+      reports[job.index] = await lintOne(job.paths, options, progress, streamed);
     } catch (error) {
       failures.push({ index: job.index, error });
     }
@@ -96,9 +99,9 @@ export async function lintHistories(
   return reports as HistoryReport[];
 }
 
-async function lintOne(paths: string[] | undefined, options: SharedLintOptions, progress?: (done: number, total: number) => void): Promise<HistoryReport> {
+async function lintOne(paths: string[] | undefined, options: SharedLintOptions, progress?: (done: number, total: number) => void, onFindings?: LintOptions['onFindings']): Promise<HistoryReport> {
   const { lint } = await import('../runner/lint.js');
-  const result = await lint({ ...options, ...(paths ? { paths } : {}), ...(progress ? { progress } : {}) });
+  const result = await lint({ ...options, ...(paths ? { paths } : {}), ...(progress ? { progress } : {}), ...(onFindings ? { onFindings } : {}) });
   return { findings: result.findings, summary: result.summary, sources: result.sources };
 }
 

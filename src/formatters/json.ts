@@ -59,18 +59,37 @@ const CLOSE = '\n  ]\n}';
  * thousands of findings without holding all of it, twice over, at once.
  */
 export function* jsonChunks(findings: readonly Finding[], summary: LintSummary): Generator<string> {
-  // The document without findings: its version and summary, and the whole report when there are none.
-  const head = toJsonReport([], summary);
-  if (findings.length === 0) {
-    yield JSON.stringify(head, null, 2) + '\n';
-    return;
-  }
-  yield `{\n  "version": ${JSON.stringify(head.version)},\n  "findings": [\n`;
-  for (let i = 0; i < findings.length; i += CHUNK) {
-    const part = toJsonReport(findings.slice(i, i + CHUNK), summary).findings;
-    // Stringified at the depth the whole document has it, then unwrapped: the same characters.
-    const text = JSON.stringify({ findings: part }, null, 2);
-    yield text.slice(OPEN.length, text.length - CLOSE.length) + (i + CHUNK < findings.length ? ',\n' : '\n');
-  }
-  yield `  ],\n  "summary": ${JSON.stringify(head.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
+  const writer = jsonWriter();
+  for (let i = 0; i < findings.length; i += CHUNK) yield writer.add(findings.slice(i, i + CHUNK));
+  yield writer.end(summary);
 }
+
+/**
+ * The JSON document written as the findings arrive (a run that streams its findings): `add`
+ * returns the text of some more findings, `end` the rest of the document once the summary is
+ * known. Together they are `formatJson`'s text, character for character.
+ */
+export function jsonWriter(): { add(findings: readonly Finding[]): string; end(summary: LintSummary): string } {
+  let written = 0;
+  return {
+    add(findings) {
+      let text = '';
+      for (let i = 0; i < findings.length; i += CHUNK) {
+        const part = toJsonReport(findings.slice(i, i + CHUNK), EMPTY_SUMMARY).findings;
+        // Stringified at the depth the whole document has it, then unwrapped: the same characters.
+        const json = JSON.stringify({ findings: part }, null, 2);
+        text += (written === 0 ? `{\n  "version": ${JSON.stringify(JSON_FORMAT_VERSION)},\n  "findings": [\n` : ',\n') + json.slice(OPEN.length, json.length - CLOSE.length);
+        written += part.length;
+      }
+      return text;
+    },
+    end(summary) {
+      // The document without findings: its version and summary, the whole report when there were none.
+      const head = toJsonReport([], summary);
+      if (written === 0) return JSON.stringify(head, null, 2) + '\n';
+      return `\n  ],\n  "summary": ${JSON.stringify(head.summary, null, 2).replaceAll('\n', '\n  ')}\n}\n`;
+    },
+  };
+}
+
+const EMPTY_SUMMARY: LintSummary = { errors: 0, warnings: 0, migrations: 0, files: 0 };

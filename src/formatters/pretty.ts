@@ -16,25 +16,47 @@ const MAX_FRAME_WIDTH = 160;
 
 /** Human output: findings grouped by file, each with a code frame, help and docs link, then a summary. */
 export function formatPretty(findings: readonly Finding[], summary: LintSummary, options: PrettyOptions): string {
-  const c = new Chalk({ level: options.color ? 1 : 0 });
-  const out: string[] = [];
-  const byFile = new Map<string, Finding[]>();
-  for (const f of findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
-  for (const [file, list] of byFile) {
-    out.push(c.underline(file));
-    const text = options.sources.get(file);
-    const lines = text === undefined ? undefined : new LineIndex(text);
-    for (const f of list) {
-      const level = f.severity === 'error' ? c.red('error') : c.yellow('warn ');
-      out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${f.message}  ${c.dim(f.rule)}`);
-      if (lines && f.statement !== undefined) out.push(...frame(lines, f, c));
-      if (f.help) out.push(...f.help.split('\n').map((h, i) => `    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
-      out.push(`    ${c.dim(`docs: ${docsUrl(f.rule)}`)}`);
-      out.push('');
-    }
-  }
-  out.push(summaryLine(summary, c, affectedFiles(findings, options.sources)));
-  return out.join('\n') + '\n';
+  const writer = prettyWriter(options.color);
+  return writer.add(findings, options.sources) + writer.end(summary);
+}
+
+/**
+ * `formatPretty`'s text written as the findings arrive (a run that streams them, a file's
+ * findings at a time): `add` returns their text, `end` the summary line.
+ */
+export function prettyWriter(color: boolean): { add(findings: readonly Finding[], sources: ReadonlyMap<string, string>): string; end(summary: LintSummary): string } {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  // For the summary: migrations with findings, and other files with findings (the journal, files drizzle never runs).
+  const affected = { migrations: new Set<string>(), others: new Set<string>() };
+  return {
+    add(findings, sources) {
+      const out: string[] = [];
+      const byFile = new Map<string, Finding[]>();
+      for (const f of findings) {
+        const list = byFile.get(f.file);
+        if (list) list.push(f);
+        else byFile.set(f.file, [f]);
+      }
+      for (const [file, list] of byFile) {
+        (sources.has(file) ? affected.migrations : affected.others).add(file);
+        out.push(c.underline(file));
+        const text = sources.get(file);
+        const lines = text === undefined ? undefined : new LineIndex(text);
+        for (const f of list) {
+          const level = f.severity === 'error' ? c.red('error') : c.yellow('warn ');
+          out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${f.message}  ${c.dim(f.rule)}`);
+          if (lines && f.statement !== undefined) out.push(...frame(lines, f, c));
+          if (f.help) out.push(...f.help.split('\n').map((h, i) => `    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
+          out.push(`    ${c.dim(`docs: ${docsUrl(f.rule)}`)}`);
+          out.push('');
+        }
+      }
+      return out.map((line) => line + '\n').join('');
+    },
+    end(summary) {
+      return summaryLine(summary, c, { migrations: affected.migrations.size, others: affected.others.size }) + '\n';
+    },
+  };
 }
 
 function frame(lines: LineIndex, f: Finding, c: ChalkInstance): string[] {
@@ -53,13 +75,6 @@ function frame(lines: LineIndex, f: Finding, c: ChalkInstance): string[] {
     out.push(`      ${' '.repeat(width)} ${c.dim('|')} ${c.dim(`… ${last - f.line + 1 - shown} more lines`)}`);
   }
   return out;
-}
-
-/** Migrations with findings, and other files with findings (the journal, files drizzle never runs). */
-function affectedFiles(findings: readonly Finding[], migrationFiles: ReadonlyMap<string, string>): { migrations: number; others: number } {
-  const files = new Set(findings.map((f) => f.file));
-  const migrations = [...files].filter((f) => migrationFiles.has(f)).length;
-  return { migrations, others: files.size - migrations };
 }
 
 export function summaryLine(

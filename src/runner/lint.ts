@@ -56,6 +56,14 @@ export interface LintOptions {
   context?: 'snapshot' | 'replay';
   /** Progress of long runs (the CLI draws it on a terminal): migrations done (parsed, replayed and checked), total. */
   progress?: (done: number, total: number) => void;
+  /**
+   * Receive the findings as they become final, in report order, a piece at a time (the files
+   * that are not migrations, then each migration's file), with the texts of the migrations they
+   * are on (code frames). The result's `findings` and `sources` are then empty (its summary
+   * counts them all), and memory does not grow with the report: a long history's report is
+   * written while it is made.
+   */
+  onFindings?: (findings: Finding[], sources: ReadonlyMap<string, string>) => void;
 }
 
 export interface LintSummary {
@@ -154,15 +162,14 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     context: contextMode,
   });
   mark('cache key');
-  let findings = runKey !== undefined ? cache?.findings(runKey) : undefined;
-  mark(cache ? `cache lookup (${findings ? 'hit' : 'miss'})` : 'no cache');
-  if (findings) {
+  const report = reporter(inputs, sources, config, options.onFindings);
+  const cached = runKey !== undefined ? cache?.findings(runKey) : undefined;
+  mark(cache ? `cache lookup (${cached ? 'hit' : 'miss'})` : 'no cache');
+  if (cached) {
     // Rules that read the clock are never cached: run them again (they need no parse).
     const clockRules = allRules.filter((r) => CLOCK_RULES.has(r.id));
-    findings = [...findings, ...runEngine({ schemaSource, migrations: [], rules: clockRules, settings, folder }).findings];
-  }
-
-  if (!findings) {
+    report.add([...cached, ...runEngine({ schemaSource, migrations: [], rules: clockRules, settings, folder }).findings]);
+  } else {
     await (parserReady ?? loadParser());
     mark('load parser (wasm)');
     // The parse cache holds every migration's trees: loading it costs more than parsing a few.
@@ -196,7 +203,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         return readSnapshot(file);
       };
     }
-    findings = runEngine({
+    // The cache keeps the whole run's findings (its file holds them anyway).
+    const toCache: Finding[] | undefined = cache && runKey !== undefined ? [] : undefined;
+    runEngine({
       schemaSource,
       migrations: unparsed,
       load: parseAt,
@@ -212,15 +221,45 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
       isSelected: (m) => isSelected(m.tag, m.file),
       ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom } : {}),
       time: engineTimer(),
-    }).findings;
-    if (cache && runKey !== undefined) cache.storeFindings(runKey, findings.filter((f) => !CLOCK_RULES.has(f.rule)), deps);
+      onFindings: (batch) => {
+        if (toCache) for (const f of batch) if (!CLOCK_RULES.has(f.rule)) toCache.push(f);
+        report.add(batch);
+      },
+    });
+    if (toCache) cache!.storeFindings(runKey!, toCache, deps);
   }
   cache?.save();
   mark('engine (parse + replay + rules)');
-  const kept = applyConfigIgnores(findings, config);
-  kept.sort(byLocation(inputs));
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
-  return { findings: kept, summary: summarize(kept, linted), project, sources, config: { file: configFile, ...config }, selection: selection?.describe };
+  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe };
+}
+
+/**
+ * The findings on their way out: config `ignores` applied, each piece in report order (the
+ * engine hands them over file by file, in history order), counted for the summary, then kept
+ * for the result or passed on (`onFindings`).
+ */
+function reporter(inputs: readonly MigrationInput[], sources: Map<string, string>, config: LintConfig, onFindings: LintOptions['onFindings']) {
+  const order = byLocation(inputs);
+  const kept: Finding[] = [];
+  const counted = countFindings();
+  return {
+    add(findings: Finding[]): void {
+      const batch = applyConfigIgnores(findings, config).sort(order);
+      if (batch.length === 0) return;
+      counted.add(batch);
+      if (!onFindings) {
+        for (const f of batch) kept.push(f);
+        return;
+      }
+      const texts = new Map<string, string>();
+      for (const f of batch) if (!texts.has(f.file) && sources.has(f.file)) texts.set(f.file, sources.get(f.file)!);
+      onFindings(batch, texts);
+    },
+    result(migrations: number): Pick<LintResult, 'findings' | 'summary' | 'sources'> {
+      return { findings: kept, summary: counted.summary(migrations), sources: onFindings ? new Map() : sources };
+    },
+  };
 }
 
 async function openCache(options: CacheOptions, cwd: string, target: string): Promise<LintCache> {
@@ -343,10 +382,24 @@ function byLocation(parsed: readonly MigrationInput[]) {
 }
 
 export function summarize(findings: Finding[], migrations: number): LintSummary {
+  const counted = countFindings();
+  counted.add(findings);
+  return counted.summary(migrations);
+}
+
+/** A summary counted as findings go by (a run that streams them keeps none). */
+export function countFindings(): { add(findings: readonly Finding[]): void; summary(migrations: number): LintSummary } {
+  let errors = 0;
+  let warnings = 0;
+  const files = new Set<string>();
   return {
-    errors: findings.filter((f) => f.severity === 'error').length,
-    warnings: findings.filter((f) => f.severity === 'warn').length,
-    migrations,
-    files: new Set(findings.map((f) => f.file)).size,
+    add(findings) {
+      for (const f of findings) {
+        if (f.severity === 'error') errors++;
+        else if (f.severity === 'warn') warnings++;
+        files.add(f.file);
+      }
+    },
+    summary: (migrations) => ({ errors, warnings, migrations, files: files.size }),
   };
 }

@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defineRule, lint, loadParser, parseMigration, runEngine, type MigrationInfo } from '../src/index.js';
+import type { Finding } from '../src/engine/types.js';
+import concurrently from '../src/rules/concurrently-in-transaction.js';
+import suppression from '../src/rules/suppression-comment.js';
+
+/**
+ * Findings handed on as they become final (`onFindings`), so a long history's report is written
+ * while it is made and never held: the files that are not migrations first, then each
+ * migration's, in history order, suppression comments applied, and the same findings, in the
+ * same order, as a run that returns them all.
+ */
+beforeAll(() => loadParser());
+
+const BAD = 'CREATE INDEX CONCURRENTLY "i" ON "t" ("a");';
+
+describe('engine: findings in pieces', () => {
+  it('non-migration files first, then each migration once it is checked; history findings wait for their migration and its suppressions', () => {
+    const texts = [BAD, `-- migration-lint-ignore-file history-probe: the file was reviewed\n${BAD}`, 'SELECT 1;'];
+    const inputs = texts.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text, idx: i, when: i }));
+    const statementsSeen: number[] = [];
+    const historyProbe = defineRule({
+      id: 'history-probe',
+      meta: { description: 'test probe', category: 'integrity', defaultSeverity: 'error', messages: { x: 'x {n}' } },
+      checkHistory({ history, report }) {
+        // History rules run before any migration is parsed.
+        statementsSeen.push(...history.map((m: MigrationInfo) => m.statements.length));
+        report({ messageId: 'x', data: { n: 'journal' }, file: 'meta/_journal.json', line: 3, migration: '' });
+        for (const m of history) report({ messageId: 'x', data: { n: m.tag }, file: m.file, line: 1, migration: m.tag });
+      },
+    });
+    const pieces: string[][] = [];
+    const placeholders = inputs.map((input) => ({ ...input, statements: [], parseFailures: [], chunkCount: 0 }));
+    const { findings } = runEngine({
+      migrations: placeholders,
+      load: (i) => parseMigration(inputs[i]),
+      rules: [historyProbe, concurrently, suppression],
+      settings: { pgVersion: 16, rules: {} },
+      onFindings: (batch) => pieces.push(batch.map((f) => `${f.file}:${f.line} ${f.rule}`)),
+    });
+    expect(statementsSeen).toEqual([0, 0, 0]);
+    expect(findings).toEqual([]);
+    expect(pieces).toEqual([
+      ['meta/_journal.json:3 history-probe'],
+      ['0000_m.sql:1 history-probe', '0000_m.sql:1 concurrently-in-transaction'],
+      // The file-wide suppression covers the history rule's finding: it is used, so not reported.
+      ['0001_m.sql:2 concurrently-in-transaction'],
+      ['0002_m.sql:1 history-probe'],
+    ]);
+  });
+});
+
+describe('lint({ onFindings }): the same report, in pieces', () => {
+  const projects = ['features', 'schemas', 'renames', 'v1-folders', 'safe'];
+  for (const project of projects) {
+    it(project, async () => {
+      const cwd = `fixtures/projects/${project}`;
+      const whole = await lint({ cwd, ...(project === 'v1-folders' ? { paths: ['drizzle'] } : {}) });
+      const pieces: Finding[][] = [];
+      const texts = new Map<string, string>();
+      const streamed = await lint({
+        cwd,
+        ...(project === 'v1-folders' ? { paths: ['drizzle'] } : {}),
+        onFindings: (batch, sources) => {
+          pieces.push(batch);
+          for (const [file, text] of sources) texts.set(file, text);
+        },
+      });
+      expect(pieces.flat()).toEqual(whole.findings);
+      expect(streamed.findings).toEqual([]);
+      expect(streamed.sources.size).toBe(0);
+      expect(streamed.summary).toEqual(whole.summary);
+      // Each file's findings come in one piece, with the text of the migration they are on.
+      const files = pieces.flatMap((batch) => [...new Set(batch.map((f) => f.file))]);
+      expect(new Set(files).size).toBe(files.length);
+      expect(texts).toEqual(new Map([...whole.sources].filter(([file]) => files.includes(file))));
+      // Report order: files that are not migrations, then the migrations in history order (sources are in that order).
+      const positions = files.map((file) => (whole.sources.has(file) ? [...whole.sources.keys()].indexOf(file) : -1));
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    });
+  }
+});
+
+describe('pretty output in pieces: the same text as the whole report', () => {
+  it('file by file, with code frames and the summary line counting migrations and other files', async () => {
+    const { formatPretty, prettyWriter } = await import('../src/formatters/pretty.js');
+    const whole = await lint({ cwd: 'fixtures/projects/schemas' });
+    expect(new Set(whole.findings.map((f) => f.file)).size).toBeGreaterThan(2);
+    for (const color of [false, true]) {
+      const writer = prettyWriter(color);
+      let text = '';
+      await lint({ cwd: 'fixtures/projects/schemas', onFindings: (batch, sources) => (text += writer.add(batch, sources)) });
+      expect({ color, text: text + writer.end(whole.summary) }).toEqual({ color, text: formatPretty(whole.findings, whole.summary, { color, sources: whole.sources }) });
+    }
+  });
+});
