@@ -44,7 +44,7 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
   const whole = options.chunkByChunk || chunks.length < 2 || input.text.startsWith(BOM) ? undefined : parseWhole(input.text, chunks, lines);
   if (whole) statements.push(...whole);
   else for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
-  return { ...input, statements, parseFailures, chunkCount: chunks.length };
+  return { ...copyOf(input), statements, parseFailures, chunkCount: chunks.length };
 }
 
 /**
@@ -207,7 +207,7 @@ export function restoreParsed(input: MigrationInput, data: SerializedParse): Par
     recipes.set(statement.ast, recipe);
     return statement;
   });
-  return { ...input, statements, parseFailures: data.parseFailures, chunkCount: data.chunkCount };
+  return { ...copyOf(input), statements, parseFailures: data.parseFailures, chunkCount: data.chunkCount };
 }
 
 /**
@@ -359,4 +359,10 @@ function tryParse(sql: string): ParseResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The input's fields, its text included when it is read on demand (a getter, which a spread does not copy). */
+function copyOf(input: MigrationInput): MigrationInput {
+  const { tag, file, text, idx, when, invalidUtf8At } = input;
+  return { tag, file, text, ...(idx !== undefined ? { idx } : {}), ...(when !== undefined ? { when } : {}), ...(invalidUtf8At !== undefined ? { invalidUtf8At } : {}) };
 }

@@ -1,11 +1,11 @@
 import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
-import { lazyProperty } from '../engine/lazy.js';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
-import { readJson, type Project } from './project.js';
+import { readJson, type MigrationFile, type Project } from './project.js';
 import type { GitBaseFacts } from './git.js';
 import type { DatabaseFacts } from './database.js';
+import type { MigrationInput } from '../engine/types.js';
 
 /**
  * Everything the history-integrity rules (hash-drift, journal-order, journal-files, snapshot-fork,
@@ -67,23 +67,61 @@ export interface SnapshotHeader {
 }
 
 export interface MigrationFileFact {
-  tag: string;
-  path: string;
-  file: string;
-  text: string;
+  readonly tag: string;
+  readonly path: string;
+  readonly file: string;
+  readonly text: string;
   /** sha256 of the text as drizzle-orm's migrator computes it (`readFileSync(path).toString()`). */
-  hash: string;
-  crlf: boolean;
-  bom: boolean;
+  readonly hash: string;
+  readonly crlf: boolean;
+  readonly bom: boolean;
   /** Absolute path of its snapshot, when it has one. */
-  snapshot?: string;
+  readonly snapshot?: string;
+}
+
+/**
+ * A migration file's facts, from its text when first asked for: the text is the input's (read on
+ * demand in a run that streams its findings, see texts.ts), and only a recorded hash (lock file,
+ * git base, database) needs the digest. A class: a history has thousands, with no closures each.
+ */
+class FileFact implements MigrationFileFact {
+  readonly tag: string;
+  readonly path: string;
+  readonly file: string;
+  readonly snapshot?: string;
+  private digest?: string;
+  constructor(
+    m: MigrationFile,
+    private readonly input: MigrationInput,
+  ) {
+    this.tag = m.tag;
+    this.path = m.path;
+    this.file = m.file;
+    if (m.snapshot) this.snapshot = m.snapshot;
+  }
+
+  get text(): string {
+    return this.input.text;
+  }
+
+  get hash(): string {
+    return (this.digest ??= sha256(this.text));
+  }
+
+  get crlf(): boolean {
+    return this.text.includes('\r\n');
+  }
+
+  get bom(): boolean {
+    return this.text.charCodeAt(0) === 0xfeff;
+  }
 }
 
 export interface GatherOptions {
   project: Project;
   cwd: string;
-  /** The text being linted, by tag (working tree or staged content). */
-  texts: Map<string, string>;
+  /** The migrations being linted (their text: working tree or staged content), by tag. */
+  inputs: readonly MigrationInput[];
   /** Rule ids that are on. */
   active: ReadonlySet<string>;
   /** The git base (`--since`, or the PR base in CI): journal-order compares with its journal. */
@@ -106,7 +144,7 @@ const TAIL_BYTES = 4096;
 export { sha256 };
 
 export async function gatherHistoryFacts(options: GatherOptions): Promise<HistoryFacts> {
-  const { project, cwd, texts, active, staged } = options;
+  const { project, cwd, inputs, active, staged } = options;
   const dir = project.dir;
   const cache = new Map<string, unknown>();
   // What a --staged run reads is the index's version, where the working copy differs from it.
@@ -124,20 +162,10 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     },
   };
 
+  const inputOf = new Map(inputs.map((input) => [input.tag, input]));
   for (const m of project.migrations) {
-    const text = texts.get(m.tag);
-    if (text === undefined) continue;
-    const fact = {
-      tag: m.tag,
-      path: m.path,
-      file: m.file,
-      text,
-      crlf: text.includes('\r\n'),
-      bom: text.charCodeAt(0) === 0xfeff,
-      ...(m.snapshot ? { snapshot: m.snapshot } : {}),
-    } as MigrationFileFact;
-    // Hashed when first read: only a recorded hash (lock file, git base, database) needs it.
-    facts.files.set(m.tag, lazyProperty(fact, 'hash', () => sha256(text)));
+    const input = inputOf.get(m.tag);
+    if (input !== undefined) facts.files.set(m.tag, new FileFact(m, input));
   }
 
   if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();

@@ -1,6 +1,4 @@
-import { isUtf8 } from 'node:buffer';
 import { sha256 } from '../engine/hash.js';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
 import { loadParser, parseMigration, restoreParsed, serializeParsed } from '../engine/parse.js';
@@ -17,6 +15,7 @@ import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
+import { migrationTexts, unparsed, type MigrationTexts } from './texts.js';
 
 export interface LintOptions {
   /** Working directory: where drizzle.config.* is looked for, and what paths are relative to. */
@@ -125,12 +124,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
     return { findings: [], summary: summarize([], 0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
   }
-  const sources = new Map<string, string>();
-  const inputs: MigrationInput[] = project.migrations.map((m) => {
-    const text = readMigration(m.path, m.file, read);
-    sources.set(m.file, text);
-    return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) };
-  });
+  // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
+  const texts = migrationTexts(project.migrations, read, !options.onFindings || !!options.cache);
+  const inputs = texts.inputs;
   const isSelected = selector(project, config, selection);
   const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');
   mark('read migrations');
@@ -156,13 +152,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     rules: allRules.map((r) => r.id),
     settings,
     // The files' texts are in the key through their hashes, not a second time in full.
-    folder: { ...folder, ...(integrity ? { integrity: { ...integrity, files: [...integrity.files.values()].map(({ text: _text, ...file }) => file) } } : {}) },
+    folder: { ...folder, ...(integrity ? { integrity: { ...integrity, files: [...integrity.files.values()].map(({ tag, path, file, hash, crlf, bom, snapshot }) => ({ tag, path, file, hash, crlf, bom, snapshot })) } } : {}) },
     schemaSource,
     migrations: inputs.map((m, i) => ({ tag: m.tag, file: m.file, idx: m.idx, when: m.when, hash: hashes[i], selected: isSelected(m.tag, m.file) })),
     context: contextMode,
   });
   mark('cache key');
-  const report = reporter(inputs, sources, config, options.onFindings);
+  const report = reporter(inputs, texts, config, options.onFindings);
   const cached = runKey !== undefined ? cache?.findings(runKey) : undefined;
   mark(cache ? `cache lookup (${cached ? 'hit' : 'miss'})` : 'no cache');
   if (cached) {
@@ -195,7 +191,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     if (plan && inputs.length - plan.replayFrom < FEW_PARSES) parseCache = undefined;
     mark(plan ? `context plan (replay from ${plan.replayFrom} of ${inputs.length})` : 'context plan (full replay)');
     // Parsed one by one as the engine reaches them, and let go after: memory stays flat on long histories.
-    const unparsed: ParsedMigration[] = inputs.map((input) => ({ ...input, statements: [], parseFailures: [], chunkCount: 0 }));
+    const placeholders = inputs.map(unparsed);
     if (cache && integrity) {
       const readSnapshot = integrity.readSnapshot.bind(integrity);
       integrity.readSnapshot = (file: string) => {
@@ -207,14 +203,14 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const toCache: Finding[] | undefined = cache && runKey !== undefined ? [] : undefined;
     runEngine({
       schemaSource,
-      migrations: unparsed,
+      migrations: placeholders,
       load: parseAt,
       rules: allRules,
       settings,
       folder,
       afterMigration: options.progress
         ? (m, state) => {
-            options.progress!(m.position + 1, unparsed.length);
+            options.progress!(m.position + 1, placeholders.length);
             options.afterMigration?.(m, state);
           }
         : options.afterMigration,
@@ -239,7 +235,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
  * engine hands them over file by file, in history order), counted for the summary, then kept
  * for the result or passed on (`onFindings`).
  */
-function reporter(inputs: readonly MigrationInput[], sources: Map<string, string>, config: LintConfig, onFindings: LintOptions['onFindings']) {
+function reporter(inputs: readonly MigrationInput[], texts: MigrationTexts, config: LintConfig, onFindings: LintOptions['onFindings']) {
   const order = byLocation(inputs);
   const kept: Finding[] = [];
   const counted = countFindings();
@@ -252,12 +248,16 @@ function reporter(inputs: readonly MigrationInput[], sources: Map<string, string
         for (const f of batch) kept.push(f);
         return;
       }
-      const texts = new Map<string, string>();
-      for (const f of batch) if (!texts.has(f.file) && sources.has(f.file)) texts.set(f.file, sources.get(f.file)!);
-      onFindings(batch, texts);
+      const sources = new Map<string, string>();
+      for (const f of batch) {
+        if (sources.has(f.file)) continue;
+        const text = texts.textOf(f.file);
+        if (text !== undefined) sources.set(f.file, text);
+      }
+      onFindings(batch, sources);
     },
     result(migrations: number): Pick<LintResult, 'findings' | 'summary' | 'sources'> {
-      return { findings: kept, summary: counted.summary(migrations), sources: onFindings ? new Map() : sources };
+      return { findings: kept, summary: counted.summary(migrations), sources: onFindings ? new Map() : texts.kept };
     },
   };
 }
@@ -318,7 +318,7 @@ async function historyFacts(options: LintOptions, project: Project, parsed: read
   // By id, not by hook: snapshot-drift reads these facts from checkMigration.
   const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
-  return gatherHistoryFacts({ project, cwd, active, texts: new Map(parsed.map((m) => [m.tag, m.text])), since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged });
+  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged });
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
@@ -350,28 +350,6 @@ function resolveSettings(options: LintOptions, config: LintConfig, allRules: rea
     extensions: config.extensions ?? [],
     schemas: config.schemas ?? [],
   };
-}
-
-/**
- * Text read as UTF-8 has U+FFFD where the bytes were invalid, as drizzle's migrator sees it too.
- * Only when U+FFFD appears are the bytes checked (a file may contain a real U+FFFD).
- */
-function invalidUtf8(text: string, path: string, read: TextReader): { invalidUtf8At?: number } {
-  const at = text.indexOf('\ufffd');
-  if (at < 0 || read !== readFromDisk) return {};
-  try {
-    return isUtf8(readFileSync(path)) ? {} : { invalidUtf8At: at };
-  } catch {
-    return {};
-  }
-}
-
-function readMigration(path: string, shown: string, read: TextReader): string {
-  try {
-    return read(path);
-  } catch (error) {
-    throw new UsageError(`${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
 }
 
 function byLocation(parsed: readonly MigrationInput[]) {

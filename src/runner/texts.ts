@@ -1,0 +1,147 @@
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import type { MigrationInput, ParsedMigration } from '../engine/types.js';
+import { UsageError } from './errors.js';
+import { readFromDisk, type MigrationFile, type TextReader } from './project.js';
+
+/**
+ * The migrations' texts. A run that keeps its report (the API's result, with every text for code
+ * frames) reads them all at once, as before. A run that hands its findings on as they come reads
+ * a text when something needs it and keeps only the last few (the migration being checked, its
+ * neighbours): the history's texts are never all in memory, so memory does not grow with its
+ * length. A text needed again later (a hash, a code frame) is read again.
+ */
+export interface MigrationTexts {
+  /** The inputs, in history order; in a streaming run their `text` is read on each access. */
+  inputs: MigrationInput[];
+  /** The text of a migration file by display path, when it is one. */
+  textOf(file: string): string | undefined;
+  /** Every text by display path (kept runs), or none (streaming runs). */
+  kept: Map<string, string>;
+}
+
+/** How many texts a streaming run keeps: the current migration's is read several times in a row (parse, rules, code frames). */
+const RECENT = 4;
+
+export function migrationTexts(migrations: readonly MigrationFile[], read: TextReader, keepAll: boolean): MigrationTexts {
+  const byFile = new Map(migrations.map((m) => [m.file, m]));
+  if (keepAll) {
+    const kept = new Map<string, string>();
+    const inputs = migrations.map((m) => {
+      const text = readMigration(m, read);
+      kept.set(m.file, text);
+      return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) };
+    });
+    return { inputs, textOf: (file) => kept.get(file), kept };
+  }
+  const recent = new RecentTexts(read);
+  const inputs = migrations.map((m) => new StreamedInput(m, recent));
+  return {
+    inputs,
+    textOf(file) {
+      const m = byFile.get(file);
+      return m ? recent.get(m) : undefined;
+    },
+    kept: new Map(),
+  };
+}
+
+/** The last few texts read, most recent last. */
+class RecentTexts {
+  private readonly texts = new Map<string, string>();
+  constructor(readonly read: TextReader) {}
+
+  get(m: MigrationFile): string {
+    let text = this.texts.get(m.path);
+    if (text !== undefined) {
+      this.texts.delete(m.path);
+    } else {
+      text = readMigration(m, this.read);
+      if (this.texts.size >= RECENT) this.texts.delete(this.texts.keys().next().value!);
+    }
+    this.texts.set(m.path, text);
+    return text;
+  }
+}
+
+/** A migration whose text is read when asked for (a class: thousands of them, no closures each). */
+class StreamedInput implements MigrationInput {
+  readonly tag: string;
+  readonly file: string;
+  readonly idx?: number;
+  readonly when?: number;
+  constructor(
+    private readonly source: MigrationFile,
+    private readonly texts: RecentTexts,
+  ) {
+    this.tag = source.tag;
+    this.file = source.file;
+    this.idx = source.idx;
+    this.when = source.when;
+  }
+
+  get text(): string {
+    return this.texts.get(this.source);
+  }
+
+  get invalidUtf8At(): number | undefined {
+    return invalidUtf8(this.text, this.source.path, this.texts.read).invalidUtf8At;
+  }
+}
+
+/**
+ * An input that stands for a migration not parsed yet (the engine's `load` parses it when it gets
+ * there): no statements, and its text read only when asked for (never copied).
+ */
+export function unparsed(input: MigrationInput): ParsedMigration {
+  return new Unparsed(input);
+}
+
+const NONE: never[] = Object.freeze([]) as never[];
+
+/** A class, not `Object.create(input)`: thousands of objects that each became a prototype would each get their own hidden class. */
+class Unparsed implements ParsedMigration {
+  readonly tag: string;
+  readonly file: string;
+  readonly idx?: number;
+  readonly when?: number;
+  readonly statements = NONE;
+  readonly parseFailures = NONE;
+  readonly chunkCount = 0;
+  constructor(private readonly input: MigrationInput) {
+    this.tag = input.tag;
+    this.file = input.file;
+    this.idx = input.idx;
+    this.when = input.when;
+  }
+
+  get text(): string {
+    return this.input.text;
+  }
+
+  get invalidUtf8At(): number | undefined {
+    return this.input.invalidUtf8At;
+  }
+}
+
+function readMigration(m: MigrationFile, read: TextReader): string {
+  try {
+    return read(m.path);
+  } catch (error) {
+    throw new UsageError(`${m.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/**
+ * Text read as UTF-8 has U+FFFD where the bytes were invalid, as drizzle's migrator sees it too.
+ * Only when U+FFFD appears are the bytes checked (a file may contain a real U+FFFD).
+ */
+function invalidUtf8(text: string, path: string, read: TextReader): { invalidUtf8At?: number } {
+  const at = text.indexOf('\ufffd');
+  if (at < 0 || read !== readFromDisk) return {};
+  try {
+    return isUtf8(readFileSync(path)) ? {} : { invalidUtf8At: at };
+  } catch {
+    return {};
+  }
+}
