@@ -1,6 +1,4 @@
-import type { MigrationInfo, Statement } from '../engine/types.js';
-import { ENUM_EFFECT_KINDS } from '../schema/effects.js';
-import { key } from '../schema/model.js';
+import type { MigrationInfo } from '../engine/types.js';
 import { endsTransaction } from '../engine/transactions.js';
 
 /** A value added by `ALTER TYPE … ADD VALUE` that is not committed yet at some point of the batch. */
@@ -15,127 +13,140 @@ export interface PendingValue {
   typeCreatedHere: boolean;
 }
 
-export type Pending = ReadonlyMap<string, PendingValue>;
-type MutablePending = Map<string, PendingValue>;
-
-const pendingKey = (type: string, value: string) => `${type}\u0000${value}`;
+/** The values pending at one point: by enum and value, and how many there are. */
+export interface Pending {
+  readonly size: number;
+  get(type: string, value: string): PendingValue | undefined;
+  /** Whether any pending value (of any enum) has this text: a quick test before a statement's syntax is walked. */
+  hasValue(value: string): boolean;
+}
 
 /**
  * Values added to existing enums and not yet committed just before `statementIndex` of `migration`,
  * assuming every migration since the first runs in one migrate() transaction (a fresh database;
  * in production, whenever the migrations are pending together). A COMMIT in a file ends it.
  *
- * The map is the analysis' own, valid until the next call: read it, do not keep or change it.
- * Rules ask statement by statement, in history order, so the answer is resumed from the last
- * one, and only the end state of the latest migration is kept: time and memory stay linear in
- * the history (a copy per statement, or an end state per migration, made 5,000-migration
- * histories quadratic in both).
+ * The answer is the analysis' own, valid until the next call: read it, do not keep it. Rules ask
+ * statement by statement, in history order, so one cursor moves forward through the history and
+ * is never copied: time is linear in the history, whatever the number of pending values (a copy
+ * per migration, or a rebuilt value set per change, made long histories quadratic). Asked out of
+ * order, it starts again from the first migration.
  */
 export function pendingEnumValues(history: readonly MigrationInfo[], migration: MigrationInfo, statementIndex: number): Pending {
   let cursor = cursors.get(history);
-  if (!cursor || cursor.migration !== migration || cursor.index > statementIndex) {
-    const before = migration.position > 0 ? endOf(history, migration.position - 1) : new Map();
-    cursor = { migration, index: 0, pending: new Map(before), created: new Set(), values: undefined };
+  if (!cursor || cursor.migration.position > migration.position || (cursor.migration === migration && cursor.index > statementIndex)) {
+    cursor = new Cursor(history[0]);
     cursors.set(history, cursor);
   }
-  advance(cursor, migration, statementIndex);
-  return cursor.pending;
+  // Finish the migrations before this one: the rest of the cursor's, and those no rule asked about.
+  while (cursor.migration !== migration) {
+    cursor.advance(cursor.migration.statements.length);
+    cursor.enter(history[cursor.migration.position + 1]);
+  }
+  cursor.advance(statementIndex);
+  return cursor;
 }
 
-/** The values of the pending map last returned by pendingEnumValues (a set, built once per change). */
-export function pendingValueSet(history: readonly MigrationInfo[]): ReadonlySet<string> {
-  const cursor = cursors.get(history);
-  if (!cursor) return new Set();
-  cursor.values ??= new Set([...cursor.pending.values()].map((v) => v.value));
-  return cursor.values;
-}
-
-interface Cursor {
-  migration: MigrationInfo;
-  /** Statements before this index are applied to `pending`. */
-  index: number;
-  pending: MutablePending;
-  /** Enums created since the last COMMIT in this migration. */
-  created: Set<string>;
-  /** pendingValueSet's answer, dropped whenever `pending` changes. */
-  values: Set<string> | undefined;
-}
-
-/** The current cursor, and the end state of one migration, per history. */
+/** The current cursor, per history. */
 const cursors = new WeakMap<readonly MigrationInfo[], Cursor>();
-const lastEnd = new WeakMap<readonly MigrationInfo[], { position: number; pending: MutablePending }>();
 
-function endOf(history: readonly MigrationInfo[], position: number): MutablePending {
-  const known = lastEnd.get(history);
-  if (known?.position === position) return known.pending;
-  // Forward from the latest known end state (the previous migration, in a normal run), else from the start.
-  const from = known && known.position < position ? known : { position: -1, pending: new Map() as MutablePending };
-  let state = from.pending;
-  for (let p = from.position + 1; p <= position; p++) {
-    const cursor: Cursor = { migration: history[p], index: 0, pending: new Map(state), created: new Set(), values: undefined };
-    advance(cursor, history[p], history[p].statements.length);
-    state = cursor.pending;
+class Cursor implements Pending {
+  /** Pending values by enum key, then value. */
+  private readonly byType = new Map<string, Map<string, PendingValue>>();
+  /** How many pending values have each text. */
+  private readonly texts = new Map<string, number>();
+  /** Enums created since the last COMMIT in this migration. */
+  private created = new Set<string>();
+  size = 0;
+  /** Statements of `migration` before this index are applied. */
+  index = 0;
+
+  constructor(public migration: MigrationInfo) {}
+
+  get(type: string, value: string): PendingValue | undefined {
+    return this.byType.get(type)?.get(value);
   }
-  lastEnd.set(history, { position, pending: state });
-  return state;
-}
 
-function advance(cursor: Cursor, migration: MigrationInfo, until: number): void {
-  const { pending, created } = cursor;
-  for (let i = cursor.index; i < until && i < migration.statements.length; i++) {
-    cursor.index = i + 1;
-    const s = migration.statements[i];
-    if (s.kind === 'TransactionStmt') {
-      if (endsTransaction(s)) {
-        cursor.values = undefined;
-        pending.clear();
-        created.clear();
-      }
-      continue;
-    }
-    for (const e of migration.effects[i] ?? []) {
-      if (ENUM_EFFECT_KINDS.has(e.kind)) cursor.values = undefined;
-      switch (e.kind) {
-        case 'add-enum-value':
-          pending.set(pendingKey(e.type, e.value), { type: e.type, value: e.value, migration, statementIndex: i, typeCreatedHere: created.has(e.type) });
-          break;
-        case 'create-enum':
-          created.add(e.type);
-          dropType(pending, e.type);
-          break;
-        case 'drop-type':
-          created.delete(e.type);
-          dropType(pending, e.type);
-          break;
-        case 'rename-type':
-          for (const [k, v] of [...pending]) {
-            if (v.type !== e.from) continue;
-            pending.delete(k);
-            pending.set(pendingKey(e.to, v.value), { ...v, type: e.to });
-          }
-          if (created.delete(e.from)) created.add(e.to);
-          break;
-        case 'rename-enum-value': {
-          const v = pending.get(pendingKey(e.type, e.from));
-          if (v) {
-            pending.delete(pendingKey(e.type, e.from));
-            pending.set(pendingKey(e.type, e.to), { ...v, value: e.to });
-          }
-          break;
+  hasValue(value: string): boolean {
+    return this.texts.has(value);
+  }
+
+  enter(migration: MigrationInfo): void {
+    this.migration = migration;
+    this.index = 0;
+    this.created = new Set();
+  }
+
+  advance(until: number): void {
+    const migration = this.migration;
+    for (let i = this.index; i < until && i < migration.statements.length; i++) {
+      this.index = i + 1;
+      const s = migration.statements[i];
+      if (s.kind === 'TransactionStmt') {
+        if (endsTransaction(s)) {
+          this.byType.clear();
+          this.texts.clear();
+          this.size = 0;
+          this.created.clear();
         }
-        default:
-          break;
+        continue;
+      }
+      for (const e of migration.effects[i] ?? []) {
+        switch (e.kind) {
+          case 'add-enum-value':
+            this.put({ type: e.type, value: e.value, migration, statementIndex: i, typeCreatedHere: this.created.has(e.type) });
+            break;
+          case 'create-enum':
+            this.created.add(e.type);
+            this.dropType(e.type);
+            break;
+          case 'drop-type':
+            this.created.delete(e.type);
+            this.dropType(e.type);
+            break;
+          case 'rename-type': {
+            const values = [...(this.byType.get(e.from)?.values() ?? [])];
+            this.dropType(e.from);
+            for (const v of values) this.put({ ...v, type: e.to });
+            if (this.created.delete(e.from)) this.created.add(e.to);
+            break;
+          }
+          case 'rename-enum-value': {
+            const v = this.get(e.type, e.from);
+            if (v) {
+              this.remove(v);
+              this.put({ ...v, value: e.to });
+            }
+            break;
+          }
+          default:
+            break;
+        }
       }
     }
   }
-}
 
-function dropType(pending: MutablePending, type: string): void {
-  for (const [k, v] of pending) if (v.type === type) pending.delete(k);
-}
+  private put(v: PendingValue): void {
+    let values = this.byType.get(v.type);
+    if (!values) this.byType.set(v.type, (values = new Map()));
+    const old = values.get(v.value);
+    if (old) this.remove(old);
+    values.set(v.value, v);
+    this.size++;
+    this.texts.set(v.value, (this.texts.get(v.value) ?? 0) + 1);
+  }
 
-export function lookupPending(pending: Pending, type: string, value: string): PendingValue | undefined {
-  return pending.get(pendingKey(type, value));
-}
+  private remove(v: PendingValue): void {
+    const values = this.byType.get(v.type);
+    if (!values?.delete(v.value)) return;
+    if (values.size === 0) this.byType.delete(v.type);
+    this.size--;
+    const n = this.texts.get(v.value)! - 1;
+    if (n === 0) this.texts.delete(v.value);
+    else this.texts.set(v.value, n);
+  }
 
-export { key as enumKey };
+  private dropType(type: string): void {
+    for (const v of [...(this.byType.get(type)?.values() ?? [])]) this.remove(v);
+  }
+}

@@ -1,4 +1,4 @@
-import { lookupPending, pendingEnumValues, pendingValueSet, type Pending, type PendingValue } from '../analysis/enum-values.js';
+import { pendingEnumValues, type Pending, type PendingValue } from '../analysis/enum-values.js';
 import type { Node } from '../engine/ast.js';
 import { str, walk } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
@@ -29,7 +29,7 @@ export default defineRule({
   check({ statement, schema, history, migration, settings, report }) {
     if (statement.kind === 'AlterEnumStmt' || statement.kind === 'TransactionStmt') return;
     const pending = pendingEnumValues(history, migration, statement.index);
-    if (pending.size === 0 || !mayNameAny(statement.sql, pendingValueSet(history))) return;
+    if (pending.size === 0 || !mayNameAny(statement.sql, pending)) return;
     // PostgreSQL 17+ lets a value be used at once when its enum was created in the same transaction.
     const usable = (v: PendingValue) => settings.pgVersion >= 17 && v.typeCreatedHere && v.migration === migration;
     const seen = new Set<string>();
@@ -68,12 +68,12 @@ export default defineRule({
  * from the text ('…' with doubled quotes, $tag$…$tag$), a handful per statement, and looked up.
  * Literals written with escapes (E'…', U&'…') cannot be read that way: then assume yes.
  */
-function mayNameAny(sql: string, values: ReadonlySet<string>): boolean {
+function mayNameAny(sql: string, pending: Pending): boolean {
   if (!sql.includes("'") && !sql.includes('$')) return false;
   if (/(?:^|[^\w$])(?:[eE]|[uU]&)'/.test(sql)) return true;
   for (const m of sql.matchAll(/'((?:[^']|'')*)'|\$(\w*)\$([\s\S]*?)\$\2\$/g)) {
     const literal = m[1] !== undefined ? m[1].replaceAll("''", "'") : m[3];
-    if (values.has(literal)) return true;
+    if (pending.hasValue(literal)) return true;
   }
   return false;
 }
@@ -108,7 +108,7 @@ function usesIn(statement: Statement, schema: Readonly<SchemaState>, pending: Pe
   const add = (type: string | undefined, node: Node, how: string) => {
     if (!type) return;
     for (const lit of literals(node)) {
-      const p = lookupPending(pending, type, lit.value);
+      const p = pending.get(type, lit.value);
       if (p) out.push({ pending: p, location: lit.location, how });
     }
   };
