@@ -5,7 +5,7 @@ import { defineRule, loadParser, parseMigration, runEngine, type MigrationInfo }
  * Memory flat with history length: when the engine parses migrations as it reaches them (`load`),
  * a finished migration keeps its transaction statements and the statements with enum effects (what
  * the pending-enum-value analysis reads), and nothing else: no syntax trees but the transaction
- * statements', no table or column definitions in effects, one shared stand-in for the other statements.
+ * statements', no SQL text, no table or column definitions in effects, one shared stand-in for the other statements.
  */
 beforeAll(() => loadParser());
 
@@ -29,6 +29,7 @@ describe('engine: what a finished migration keeps', () => {
           kinds: m.statements.map((s) => s.kind),
           effects: m.effects.flat().map((e) => e.kind),
           located: m.statements.every((s) => s.location.line >= 1 && s.locate(0, 1) === s.location),
+          text: m.statements.map((s) => s.sql).join(''),
         }));
         seen.push({ position: migration.position, current, earlier });
       },
@@ -37,13 +38,13 @@ describe('engine: what a finished migration keeps', () => {
     runEngine({ migrations: placeholders, load: (i) => parseMigration(inputs[i]), rules: [probe], settings: { pgVersion: 16, rules: {} } });
     expect(seen).toEqual([
       { position: 0, current: true, earlier: [] },
-      { position: 1, current: true, earlier: [{ trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true }] },
+      { position: 1, current: true, earlier: [{ trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true, text: '' }] },
       {
         position: 2,
         current: true,
         earlier: [
-          { trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true },
-          { trees: ['TransactionStmt'], kinds: ['AlterEnumStmt', '(released)', 'TransactionStmt'], effects: ['add-enum-value'], located: true },
+          { trees: [], kinds: ['CreateEnumStmt', '(released)'], effects: ['create-enum'], located: true, text: '' },
+          { trees: ['TransactionStmt'], kinds: ['AlterEnumStmt', '(released)', 'TransactionStmt'], effects: ['add-enum-value'], located: true, text: '' },
         ],
       },
     ]);

@@ -300,8 +300,8 @@ function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => Severity
 /**
  * All that is read of a finished migration later is what the pending-enum-value analysis of the
  * next migrations needs: its transaction statements (COMMIT ends the batch) and its enum effects
- * with their statements. The rest (syntax trees, the other statements and effects with their
- * column and table definitions, the location closures) is let go, so memory does not grow with
+ * with their statements (kind and location). The rest (syntax trees, SQL text, the other
+ * statements and effects with their column and table definitions, the location closures) is let go, so memory does not grow with
  * the length of the history; the other statements' places hold one shared stand-in.
  */
 const RELEASED = Object.freeze({});
@@ -332,6 +332,8 @@ function releaseFinished(migration: MigrationInfo): void {
     const transaction = s.kind === 'TransactionStmt';
     if (!transaction && (effects[i] === NO_EFFECTS || effects[i] === undefined)) return RELEASED_STATEMENT;
     if (!transaction) (s as { ast: unknown }).ast = RELEASED;
+    // A slice of the file's text keeps the whole text alive.
+    (s as { sql: string }).sql = '';
     s.locate = releasedLocate;
     s.offsetOf = releasedOffsetOf;
     return s;

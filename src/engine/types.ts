@@ -97,8 +97,9 @@ interface BaseContext<M extends string> {
   migration: MigrationInfo;
   /**
    * Migrations in history order; this one is `history[migration.position]`. Of the migrations
-   * before it, only transaction statements and enum effects are kept (the engine lets go of the
-   * rest, for memory; other statements are a `(released)` stand-in); later ones are not parsed yet.
+   * before it, only transaction statements and enum effects are kept, with their statements'
+   * kinds and locations (the engine lets go of the rest, SQL text included, for memory; other
+   * statements are a `(released)` stand-in); later ones are not parsed yet.
    */
   history: readonly MigrationInfo[];
   /** Effective options (pg version, known types…). */
