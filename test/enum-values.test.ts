@@ -15,6 +15,8 @@ const MIGRATIONS = [
   `ALTER TYPE "a" RENAME VALUE 'new' TO 'renamed';--> statement-breakpoint\nALTER TYPE "b" RENAME TO "c";--> statement-breakpoint\nSELECT 2;`,
   `DROP TYPE "c";--> statement-breakpoint\nSELECT 3;`,
   `ALTER TYPE "a" ADD VALUE 'later';--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nSELECT 4;`,
+  // A value renamed onto another pending one of its enum (PostgreSQL refuses it; the analysis must stay whole).
+  `CREATE TYPE "d" AS ENUM('x');--> statement-breakpoint\nALTER TYPE "d" ADD VALUE 'new';--> statement-breakpoint\nALTER TYPE "d" ADD VALUE 'later';--> statement-breakpoint\nALTER TYPE "d" RENAME VALUE 'new' TO 'later';--> statement-breakpoint\nSELECT 5;`,
 ];
 
 /** What is pending before each statement, as `type:value` lists, in the order asked. */
@@ -29,7 +31,7 @@ function answers(order: (history: readonly MigrationInfo[]) => [number, number][
       if (migration.position !== history.length - 1) return;
       for (const [position, index] of order(history)) {
         const pending = pendingEnumValues(history, history[position], index);
-        const seen = ['a', 'b', 'c'].flatMap((t) => ['x', 'new', 'renamed', 'later'].filter((v) => pending.get(`public.${t}`, v)).map((v) => `${t}:${v}`));
+        const seen = ['a', 'b', 'c', 'd'].flatMap((t) => ['x', 'new', 'renamed', 'later'].filter((v) => pending.get(`public.${t}`, v)).map((v) => `${t}:${v}`));
         expect(pending.size).toBe(seen.length);
         const values = ['x', 'new', 'renamed', 'later'];
         expect(values.filter((v) => pending.hasValue(v))).toEqual(values.filter((v) => seen.some((s) => s.endsWith(`:${v}`))));
@@ -60,15 +62,20 @@ describe('pending enum values', () => {
       ['a:renamed'],
       ['a:renamed', 'a:later'],
       [],
+      [],
+      [],
+      ['d:new'],
+      ['d:new', 'd:later'],
+      ['d:later'],
     ]);
   });
 
   it('asked backwards, or skipping migrations: the same answers', () => {
     const inOrder = answers(EVERY);
     expect(answers((h) => EVERY(h).reverse())).toEqual([...inOrder].reverse());
-    const some: [number, number][] = [[4, 2], [1, 1], [3, 1], [0, 0], [2, 2]];
+    const some: [number, number][] = [[4, 2], [1, 1], [5, 4], [3, 1], [0, 0], [2, 2]];
     // Where each migration's statements start in the in-order answers.
-    const first = [0, 2, 5, 8, 10];
+    const first = [0, 2, 5, 8, 10, 13];
     const expected = some.map(([p, i]) => inOrder[first[p] + i]);
     expect(answers(() => some)).toEqual(expected);
   });

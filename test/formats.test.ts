@@ -118,7 +118,7 @@ describe('JSON in pieces (what the CLI writes): the same text as the whole docum
       // As a streaming run writes it: pieces of any size as they come (empty ones too), then the summary.
       const writer = jsonWriter();
       let streamed = '';
-      for (let at = 0, size = 0; at < n || size === 0; at += size, size = (size * 7 + 3) % 613) streamed += writer.add(findings.slice(at, at + size));
+      for (let at = 0, size = 0; at < n || size === 0; at += size, size = (size * 7 + 3) % 613) streamed += [...writer.add(findings.slice(at, at + size))].join('');
       expect({ n, text: streamed + writer.end(summary) }).toEqual({ n, text: whole });
     }
   });

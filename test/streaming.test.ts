@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { defineRule, lint, loadParser, parseMigration, runEngine, type MigrationInfo } from '../src/index.js';
 import type { Finding } from '../src/engine/types.js';
 import concurrently from '../src/rules/concurrently-in-transaction.js';
@@ -91,6 +95,50 @@ describe('pretty output in pieces: the same text as the whole report', () => {
       let text = '';
       await lint({ cwd: 'fixtures/projects/schemas', onFindings: (batch, sources) => (text += writer.add(batch, sources)) });
       expect({ color, text: text + writer.end(whole.summary) }).toEqual({ color, text: formatPretty(whole.findings, whole.summary, { color, sources: whole.sources }) });
+    }
+  });
+});
+
+describe('edge cases of a streamed report', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'ml-streaming-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const copy = (name: string) => {
+    const dir = join(temp, name);
+    cpSync('examples/shop/drizzle', dir, { recursive: true });
+    return dir;
+  };
+
+  it('a file the journal lists twice: its findings together, where a sort by last position puts them', async () => {
+    const dir = copy('twice');
+    const journalFile = join(dir, 'meta/_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
+    journal.entries.push({ ...journal.entries[1], idx: journal.entries.length });
+    writeFileSync(journalFile, JSON.stringify(journal, null, 2));
+    const whole = await lint({ paths: [dir] });
+    const pieces: Finding[][] = [];
+    await lint({ paths: [dir], onFindings: (batch) => pieces.push(batch) });
+    // journal-order suggests a `when` of now: the clock moved between the two runs.
+    const clockless = (list: Finding[]) => list.map((f) => ({ ...f, help: f.help?.replace(/e\.g\. \d+/, 'e.g. <now>') }));
+    expect(clockless(pieces.flat())).toEqual(clockless(whole.findings));
+    const files = pieces.flatMap((batch) => [...new Set(batch.map((f) => f.file))]);
+    expect(new Set(files).size).toBe(files.length);
+    // The order of one sort of every finding: files that are not migrations first, then by each file's last place in the history.
+    const last = new Map(whole.project.migrations.map((m, i) => [m.file, i]));
+    const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    const sorted = [...whole.findings].sort((a, b) => (last.get(a.file) ?? -1) - (last.get(b.file) ?? -1) || text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.rule, b.rule));
+    expect(whole.findings).toEqual(sorted);
+    expect(whole.findings.some((f) => f.rule === 'journal-files')).toBe(true);
+  });
+
+  it('a migration that cannot be read stops the CLI before any of the report is written (exit 2, one line)', () => {
+    const dir = copy('unreadable');
+    rmSync(join(dir, '0003_drop_refunded_status.sql'));
+    mkdirSync(join(dir, '0003_drop_refunded_status.sql'));
+    for (const format of ['json', 'pretty']) {
+      const run = runCli([dir, '--format', format]);
+      expect({ format, code: run.code, stdout: run.stdout }).toEqual({ format, code: 2, stdout: '' });
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('0003_drop_refunded_status.sql: cannot read (EISDIR)');
     }
   });
 });

@@ -30,7 +30,8 @@ export interface Pending {
  * statement by statement, in history order, so one cursor moves forward through the history and
  * is never copied: time is linear in the history, whatever the number of pending values (a copy
  * per migration, or a rebuilt value set per change, made long histories quadratic). Asked out of
- * order, it starts again from the first migration.
+ * order (an earlier statement than last time), it starts again from the first migration: a walk
+ * of the whole history, so a caller that does so at every migration makes the run quadratic.
  */
 export function pendingEnumValues(history: readonly MigrationInfo[], migration: MigrationInfo, statementIndex: number): Pending {
   let cursor = cursors.get(history);
@@ -127,10 +128,10 @@ class Cursor implements Pending {
   }
 
   private put(v: PendingValue): void {
+    const old = this.get(v.type, v.value);
+    if (old) this.remove(old); // may drop the enum's map when it held only that value
     let values = this.byType.get(v.type);
     if (!values) this.byType.set(v.type, (values = new Map()));
-    const old = values.get(v.value);
-    if (old) this.remove(old);
     values.set(v.value, v);
     this.size++;
     this.texts.set(v.value, (this.texts.get(v.value) ?? 0) + 1);

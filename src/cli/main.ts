@@ -28,12 +28,10 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
   const counted = countFindings();
   // Findings are written as they come (a long history's report is never all in memory), those
   // of one history in report order; --quiet shows errors only, and the summary counts what is shown.
-  const show = (findings: Finding[], sources: ReadonlyMap<string, string>) => {
-    const shown = options.quiet ? findings.filter((f) => f.severity === 'error') : findings;
-    if (shown.length === 0) return;
-    counted.add(shown);
-    progress?.clear();
-    output.now(writer.add(shown, sources));
+  const shown = (findings: Finding[]) => {
+    const kept = options.quiet ? findings.filter((f) => f.severity === 'error') : findings;
+    counted.add(kept);
+    return kept;
   };
   // Several migrations folders (a monorepo): each is its own history; they are linted side by
   // side in threads (--jobs), and reported in the order given.
@@ -49,10 +47,21 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
       ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
       ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
     },
-    { ...(options.jobs !== undefined ? { jobs: options.jobs } : {}), ...(progress ? { progress: progress.update } : {}), onFindings: show },
+    {
+      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+      ...(progress ? { progress: progress.update } : {}),
+      // One history: its findings as the lint makes them (the engine's loop waits for no stream).
+      onFindings: (findings, sources) => {
+        const kept = shown(findings);
+        if (kept.length === 0) return;
+        progress?.clear();
+        output.now(writer.add(kept, sources));
+      },
+    },
   );
   progress?.done();
-  for (const r of results) show(r.findings, r.sources);
+  // Several folders: each one's report, in the order given.
+  for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
   const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
   await output.rest(await writer.end(summary));
   mark('format + write');
@@ -71,7 +80,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
  * over. A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing,
  * quietly, as git and grep do; the exit code is still the lint's.
  */
-function reportOutput(io: Streams): { now(piece: string): void; rest(report: string | Iterable<string>): Promise<void> } {
+function reportOutput(io: Streams): { now(report: string | Iterable<string>): void; rest(report: string | Iterable<string>): Promise<void> } {
   type Stream = Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown; on?: (event: string, listener: (e: NodeJS.ErrnoException) => void) => unknown };
   const out = io.stdout as Stream;
   let failure: NodeJS.ErrnoException | undefined;
@@ -82,8 +91,8 @@ function reportOutput(io: Streams): { now(piece: string): void; rest(report: str
     wake?.();
   });
   return {
-    now(piece) {
-      if (piece !== '' && !failure) out.write(piece);
+    now(report) {
+      for (const piece of typeof report === 'string' ? [report] : report) if (piece !== '' && !failure) out.write(piece);
     },
     async rest(report) {
       for (const piece of typeof report === 'string' ? [report] : report) {
@@ -102,7 +111,7 @@ function reportOutput(io: Streams): { now(piece: string): void; rest(report: str
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */
 interface ReportWriter {
-  add(findings: readonly Finding[], sources: ReadonlyMap<string, string>): string;
+  add(findings: readonly Finding[], sources: ReadonlyMap<string, string>): string | Iterable<string>;
   end(summary: LintSummary): string | Iterable<string> | Promise<string | Iterable<string>>;
 }
 

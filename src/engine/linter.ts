@@ -40,9 +40,10 @@ export interface EngineInput {
   schemaSource?: SchemaSourceFacts;
   /**
    * Parse migration `position` when the engine reaches it (`migrations` then hold placeholders
-   * with no statements). The engine lets go of each migration's syntax trees and non-enum
-   * effects once it is done with it (see releaseFinished), so memory does not grow with the length
-   * of the history: rules read the current migration in full, earlier ones only for enum values.
+   * with no statements). The engine lets go of each migration once it is done with it, all but
+   * its transaction statements and enum effects (see releaseFinished), so memory does not grow
+   * with the length of the history: rules read the current migration in full, earlier ones only
+   * for enum values.
    */
   load?: (position: number) => ParsedMigration;
   /** Called after each migration with the replayed state (snapshot comparison, tests). */
@@ -109,15 +110,26 @@ export function runEngine(input: EngineInput): EngineOutput {
 
   // History rules read the folder facts and the history's tags, order and selection, never its
   // statements: they run first. Their findings on files that are not migrations are final; those
-  // on a migration's file wait for it (its suppression comments may cover them).
+  // on a migration's file wait for it (its suppression comments may cover them). A file the
+  // journal lists twice (journal-files reports it) is reported once, at its last entry.
+  const lastEntry = new Map(history.map((m) => [m.file, m.position]));
   const waiting = new Map<string, Finding[]>();
   const others: Finding[] = [];
-  const files = new Set(history.map((m) => m.file));
   for (const f of historyFindings(active, { folder, schemaSource: input.schemaSource, history, settings: input.settings }, severityOf, time)) {
-    if (!files.has(f.file)) others.push(f);
-    else waiting.set(f.file, [...(waiting.get(f.file) ?? []), f]);
+    if (!lastEntry.has(f.file)) others.push(f);
+    else waitFor(f.file, [f]);
   }
   emit(others);
+  function waitFor(file: string, findings: Finding[]): void {
+    const list = waiting.get(file);
+    if (list) for (const f of findings) list.push(f);
+    else waiting.set(file, findings);
+  }
+  /** A migration's findings, once final: out, unless its file comes again later in the history. */
+  function done(migration: MigrationInfo, findings: Finding[]): void {
+    if (lastEntry.get(migration.file) === migration.position) emit(findings);
+    else waitFor(migration.file, findings);
+  }
 
   for (const migration of history) {
     const effects: Effect[][] = [];
@@ -125,7 +137,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     const findings = waiting.get(migration.file) ?? [];
     waiting.delete(migration.file);
     if (migration.position < replayFrom) {
-      emit(findings);
+      done(migration, findings);
       continue;
     }
     if (input.load) {
@@ -208,8 +220,8 @@ export function runEngine(input: EngineInput): EngineOutput {
         guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
       }
     }
+    done(migration, migration.selected ? suppress(findings, parsed) : findings);
     input.afterMigration?.(migration, state);
-    emit(migration.selected ? suppress(findings, parsed) : findings);
     if (input.load) {
       releaseFinished(migration);
       migrations[migration.position] = input.migrations[migration.position];
@@ -227,23 +239,9 @@ function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, '
       rule.checkHistory!({
         ...context,
         report: (d) => {
-          const template = rule.meta.messages[d.messageId];
-          if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
           const line = d.line ?? 1;
           const column = d.column ?? 1;
-          findings.push({
-            rule: rule.id,
-            messageId: d.messageId,
-            severity: d.severity === 'warn' ? 'warn' : severity,
-            message: fill(template, d.data ?? {}, rule.id),
-            help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
-            file: d.file,
-            line,
-            column,
-            endLine: line,
-            endColumn: column,
-            migration: d.migration || d.file,
-          });
+          findings.push({ ...described(rule, severity, d), file: d.file, line, column, endLine: line, endColumn: column, migration: d.migration || d.file });
         },
       }),
     );
@@ -363,21 +361,30 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
 
 function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[]) {
   return (d: ReportDescriptor) => {
-    const template = rule.meta.messages[d.messageId];
-    if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
     findings.push({
-      rule: rule.id,
-      messageId: d.messageId,
-      severity: severity === 'warn' ? 'warn' : (d.severity ?? severity),
-      message: fill(template, d.data ?? {}, rule.id),
-      help: d.help ?? (rule.meta.help?.[d.messageId] !== undefined ? fill(rule.meta.help[d.messageId]!, d.data ?? {}, rule.id) : undefined),
+      ...described(rule, severity, d),
       file: migration.file,
       ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
       migration: migration.tag,
       ...(statement ? { statement: statement.sql } : {}),
     });
+  };
+}
+
+/** A report's words: the rule's message and help filled in, and its severity (a report may lower it to a warning, never raise it). */
+function described(rule: Rule, severity: Severity, d: { messageId: string; data?: Record<string, string | number>; help?: string; severity?: Severity }): Pick<Finding, 'rule' | 'messageId' | 'severity' | 'message' | 'help'> {
+  const template = rule.meta.messages[d.messageId];
+  if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
+  const data = d.data ?? {};
+  const help = rule.meta.help?.[d.messageId];
+  return {
+    rule: rule.id,
+    messageId: d.messageId,
+    severity: d.severity === 'warn' ? 'warn' : severity,
+    message: fill(template, data, rule.id),
+    help: d.help ?? (help !== undefined ? fill(help, data, rule.id) : undefined),
   };
 }
 

@@ -60,28 +60,26 @@ const CLOSE = '\n  ]\n}';
  */
 export function* jsonChunks(findings: readonly Finding[], summary: LintSummary): Generator<string> {
   const writer = jsonWriter();
-  for (let i = 0; i < findings.length; i += CHUNK) yield writer.add(findings.slice(i, i + CHUNK));
+  yield* writer.add(findings);
   yield writer.end(summary);
 }
 
 /**
  * The JSON document written as the findings arrive (a run that streams its findings): `add`
- * returns the text of some more findings, `end` the rest of the document once the summary is
- * known. Together they are `formatJson`'s text, character for character.
+ * gives the text of some more findings (a piece per 500), `end` the rest of the document once the
+ * summary is known. Together they are `formatJson`'s text, character for character.
  */
-export function jsonWriter(): { add(findings: readonly Finding[]): string; end(summary: LintSummary): string } {
+export function jsonWriter(): { add(findings: readonly Finding[]): Generator<string>; end(summary: LintSummary): string } {
   let written = 0;
   return {
-    add(findings) {
-      let text = '';
+    *add(findings) {
       for (let i = 0; i < findings.length; i += CHUNK) {
         const part = toJsonReport(findings.slice(i, i + CHUNK), EMPTY_SUMMARY).findings;
         // Stringified at the depth the whole document has it, then unwrapped: the same characters.
         const json = JSON.stringify({ findings: part }, null, 2);
-        text += (written === 0 ? `{\n  "version": ${JSON.stringify(JSON_FORMAT_VERSION)},\n  "findings": [\n` : ',\n') + json.slice(OPEN.length, json.length - CLOSE.length);
+        yield (written === 0 ? `{\n  "version": ${JSON.stringify(JSON_FORMAT_VERSION)},\n  "findings": [\n` : ',\n') + json.slice(OPEN.length, json.length - CLOSE.length);
         written += part.length;
       }
-      return text;
     },
     end(summary) {
       // The document without findings: its version and summary, the whole report when there were none.

@@ -56,11 +56,12 @@ export interface LintOptions {
   /** Progress of long runs (the CLI draws it on a terminal): migrations done (parsed, replayed and checked), total. */
   progress?: (done: number, total: number) => void;
   /**
-   * Receive the findings as they become final, in report order, a piece at a time (the files
-   * that are not migrations, then each migration's file), with the texts of the migrations they
-   * are on (code frames). The result's `findings` and `sources` are then empty (its summary
-   * counts them all), and memory does not grow with the report: a long history's report is
-   * written while it is made.
+   * Receive the findings as they become final, in report order, a piece at a time: those on files
+   * that are not migrations (the journal, snapshots) first, then each migration's, once it is
+   * checked (a --cache hit gives them all at once), with the texts of the migrations they are on
+   * (code frames). The result's `findings` and `sources` are then empty (its summary counts them
+   * all), and memory does not grow with the report: a long history's report is written while it
+   * is made.
    */
   onFindings?: (findings: Finding[], sources: ReadonlyMap<string, string>) => void;
 }
@@ -122,10 +123,10 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
-    return { findings: [], summary: summarize([], 0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
+    return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
   }
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
-  const texts = migrationTexts(project.migrations, read, !options.onFindings || !!options.cache);
+  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: selection?.staged });
   const inputs = texts.inputs;
   const isSelected = selector(project, config, selection);
   const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');
@@ -357,12 +358,6 @@ function byLocation(parsed: readonly MigrationInput[]) {
   // Code-unit order, not localeCompare (~15 ms on a thousand findings): it only has to be stable.
   const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return (a: Finding, b: Finding) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || text(a.file, b.file) || a.line - b.line || a.column - b.column || text(a.rule, b.rule);
-}
-
-export function summarize(findings: Finding[], migrations: number): LintSummary {
-  const counted = countFindings();
-  counted.add(findings);
-  return counted.summary(migrations);
 }
 
 /** A summary counted as findings go by (a run that streams them keeps none). */

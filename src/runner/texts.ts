@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { MigrationInput, ParsedMigration } from '../engine/types.js';
 import { UsageError } from './errors.js';
 import { readFromDisk, type MigrationFile, type TextReader } from './project.js';
@@ -23,7 +23,7 @@ export interface MigrationTexts {
 /** How many texts a streaming run keeps: the current migration's is read several times in a row (parse, rules, code frames). */
 const RECENT = 4;
 
-export function migrationTexts(migrations: readonly MigrationFile[], read: TextReader, keepAll: boolean): MigrationTexts {
+export function migrationTexts(migrations: readonly MigrationFile[], read: TextReader, { keepAll, staged }: { keepAll: boolean; staged?: ReadonlyMap<string, string> }): MigrationTexts {
   const byFile = new Map(migrations.map((m) => [m.file, m]));
   if (keepAll) {
     const kept = new Map<string, string>();
@@ -34,6 +34,8 @@ export function migrationTexts(migrations: readonly MigrationFile[], read: TextR
     });
     return { inputs, textOf: (file) => kept.get(file), kept };
   }
+  // A file that cannot be read stops the run before any finding is written, as when all are read first.
+  for (const m of migrations) if (!staged?.has(m.path)) checkReadable(m);
   const recent = new RecentTexts(read);
   const inputs = migrations.map((m) => new StreamedInput(m, recent));
   return {
@@ -128,8 +130,22 @@ function readMigration(m: MigrationFile, read: TextReader): string {
   try {
     return read(m.path);
   } catch (error) {
-    throw new UsageError(`${m.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw cannotRead(m, error);
   }
+}
+
+/** What a read would find wrong without reading: no such file, not a file (EISDIR), no permission. */
+function checkReadable(m: MigrationFile): void {
+  try {
+    if (statSync(m.path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    accessSync(m.path, constants.R_OK);
+  } catch (error) {
+    throw cannotRead(m, error);
+  }
+}
+
+function cannotRead(m: MigrationFile, error: unknown): UsageError {
+  return new UsageError(`${m.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 }
 
 /**
