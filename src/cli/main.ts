@@ -90,6 +90,7 @@ function reportOutput(io: Streams): { now(report: string | Iterable<string>): vo
     failure ??= error;
     wake?.();
   });
+  writeThrough(out);
   return {
     now(report) {
       for (const piece of typeof report === 'string' ? [report] : report) if (piece !== '' && !failure) out.write(piece);
@@ -107,6 +108,17 @@ function reportOutput(io: Streams): { now(report: string | Iterable<string>): vo
       if (failure && failure.code !== 'EPIPE') throw failure;
     },
   };
+}
+
+/**
+ * Node writes to a pipe asynchronously: what the reader has not taken yet waits in memory, and
+ * the lint's loop is synchronous, so a report written while it runs (`now`) would pile up there
+ * whole. Block on the pipe instead, as a file or a terminal is written (and as most CLIs write a
+ * pipe): a slow reader then slows the lint, and the report is never all in memory.
+ */
+function writeThrough(out: object): void {
+  const handle = (out as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle;
+  if (out === process.stdout && typeof handle?.setBlocking === 'function') handle.setBlocking(true);
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */
