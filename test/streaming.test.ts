@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { defineRule, lint, loadParser, parseMigration, runEngine, type MigrationInfo } from '../src/index.js';
@@ -140,5 +142,29 @@ describe('edge cases of a streamed report', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr).toContain('0003_drop_refunded_status.sql: cannot read (EISDIR)');
     }
+  });
+});
+
+describe('the CLI writes a pipe through', () => {
+  it('a piece written while the lint runs blocks until the reader takes it, instead of waiting in memory', async () => {
+    // Node writes pipes asynchronously: without blocking, 5 MB written to a pipe nobody reads for a
+    // second and a half would return at once and sit in memory (the lint's loop never lets it drain).
+    const output = pathToFileURL(resolve('dist/cli/output.js')).href;
+    const script = `import { reportOutput } from ${JSON.stringify(output)};
+      const started = Date.now();
+      reportOutput({ stdout: process.stdout, stderr: process.stderr }).now('x'.repeat(5e6));
+      process.stderr.write(String(Date.now() - started));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.pause();
+    // The child starts, then writes; unblocked, the write returns in ~20 ms.
+    await new Promise((r) => setTimeout(r, 1500));
+    let bytes = 0;
+    child.stdout.on('data', (d: Buffer) => (bytes += d.length));
+    child.stdout.resume();
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
+    expect(bytes).toBe(5e6);
+    expect(Number(stderr)).toBeGreaterThanOrEqual(500);
   });
 });

@@ -1,0 +1,49 @@
+import type { Streams } from '../cli.js';
+
+/**
+ * Where the report goes. Pieces written while the lint runs (`now`, called from the engine's
+ * synchronous loop) do not wait; the rest (`rest`) is written piece by piece, waiting when the
+ * stream asks to (a pipe), so a report of tens of thousands of findings is never in memory twice
+ * over. A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing,
+ * quietly, as git and grep do; the exit code is still the lint's.
+ */
+export function reportOutput(io: Streams): { now(report: string | Iterable<string>): void; rest(report: string | Iterable<string>): Promise<void> } {
+  type Stream = Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown; on?: (event: string, listener: (e: NodeJS.ErrnoException) => void) => unknown };
+  const out = io.stdout as Stream;
+  let failure: NodeJS.ErrnoException | undefined;
+  let wake: (() => void) | undefined;
+  // Stays attached: the last piece's error arrives after everything was written.
+  out.on?.('error', (error) => {
+    failure ??= error;
+    wake?.();
+  });
+  writeThrough(out);
+  return {
+    now(report) {
+      for (const piece of typeof report === 'string' ? [report] : report) if (piece !== '' && !failure) out.write(piece);
+    },
+    async rest(report) {
+      for (const piece of typeof report === 'string' ? [report] : report) {
+        if (failure) break;
+        if (out.write(piece) === false && typeof out.once === 'function') {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            out.once!('drain', resolve);
+          });
+        }
+      }
+      if (failure && failure.code !== 'EPIPE') throw failure;
+    },
+  };
+}
+
+/**
+ * Node writes to a pipe asynchronously: what the reader has not taken yet waits in memory, and
+ * the lint's loop is synchronous, so a report written while it runs (`now`) would pile up there
+ * whole. Block on the pipe instead, as a file or a terminal is written (and as most CLIs write a
+ * pipe): a slow reader then slows the lint, and the report is never all in memory.
+ */
+function writeThrough(out: object): void {
+  const handle = (out as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle;
+  if (out === process.stdout && typeof handle?.setBlocking === 'function') handle.setBlocking(true);
+}
