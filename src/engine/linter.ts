@@ -106,7 +106,6 @@ export function runEngine(input: EngineInput): EngineOutput {
 
   const replayFrom = input.replayFrom ?? 0;
   const folder: FolderFacts = input.folder ?? { layout: 'files', problems: [] };
-  const migrations = [...input.migrations];
 
   // History rules read the folder facts and the history's tags, order and selection, never its
   // statements: they run first. Their findings on files that are not migrations are final; those
@@ -140,13 +139,13 @@ export function runEngine(input: EngineInput): EngineOutput {
       done(migration, findings);
       continue;
     }
+    let parsed = input.migrations[migration.position];
     if (input.load) {
       const started = time ? performance.now() : 0;
-      migrations[migration.position] = input.load(migration.position);
+      parsed = input.load(migration.position);
       if (time) time('(parse)', performance.now() - started);
-      (migration as { statements: readonly Statement[] }).statements = migrations[migration.position].statements;
+      (migration as { statements: readonly Statement[] }).statements = parsed.statements;
     }
-    const parsed = migrations[migration.position];
     const newTables = new Set<string>();
     const emptiedTables = new Set<string>();
     let inTransaction = true;
@@ -154,11 +153,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
       for (const failure of parsed.parseFailures) {
         findings.push({
-          rule: PARSE_ERROR,
-          messageId: failure.kind ?? 'syntax',
-          severity: severityOf(parseErrorRule) as Severity,
-          message: fill(parseErrorRule.meta.messages[failure.kind ?? 'syntax'] ?? '{message}', { message: failure.message }),
-          help: parseErrorRule.meta.help?.[failure.kind ?? 'syntax'],
+          ...described(parseErrorRule, severityOf(parseErrorRule) as Severity, { messageId: failure.kind ?? 'syntax', data: { message: failure.message } }),
           file: migration.file,
           // Where the parser stopped, to the end of the statement (or just that point when it
           // stopped past the statement's text, e.g. "at end of input" after a trailing comment).
@@ -207,10 +202,10 @@ export function runEngine(input: EngineInput): EngineOutput {
         if (time) time(rule.id, performance.now() - started);
       }
       const started = time ? performance.now() : 0;
-      const done = applyStatement(state, statement.kind, statement.ast);
-      trackNewTables(done, newTables);
+      const changed = applyStatement(state, statement.kind, statement.ast);
+      trackNewTables(changed, newTables);
       trackEmptiedTables(statement, emptiedTables);
-      effects.push(done);
+      effects.push(changed);
       if (time) time('(replay)', performance.now() - started);
     }
 
@@ -222,10 +217,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
     done(migration, migration.selected ? suppress(findings, parsed) : findings);
     input.afterMigration?.(migration, state);
-    if (input.load) {
-      releaseFinished(migration);
-      migrations[migration.position] = input.migrations[migration.position];
-    }
+    if (input.load) releaseFinished(migration);
   }
   return { findings: collected, state };
 }
@@ -269,11 +261,7 @@ function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => Severity
     const severity = severityOf(meta) as Severity;
     const problem = (d: Directive, messageId: 'missingReason' | 'unknownRule' | 'unused', data: Record<string, string>, level: Severity = severity) =>
       kept.push({
-        rule: SUPPRESSION,
-        messageId,
-        severity: level,
-        message: fill(meta.meta.messages[messageId], data, SUPPRESSION),
-        help: fill(meta.meta.help?.[messageId] ?? '', data, SUPPRESSION),
+        ...described(meta, severity, { messageId, data, severity: level }),
         file: d.file,
         line: d.line,
         column: d.column,
@@ -299,8 +287,9 @@ function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => Severity
  * All that is read of a finished migration later is what the pending-enum-value analysis of the
  * next migrations needs: its transaction statements (COMMIT ends the batch) and its enum effects
  * with their statements (kind and location). The rest (syntax trees, SQL text, the other
- * statements and effects with their column and table definitions, the location closures) is let go, so memory does not grow with
- * the length of the history; the other statements' places hold one shared stand-in.
+ * statements and effects with their column and table definitions, the location closures) is let
+ * go, so memory does not grow with the length of the history; the other statements' places hold
+ * one shared stand-in.
  */
 const RELEASED = Object.freeze({});
 const RELEASED_STATEMENT: Statement = Object.freeze({

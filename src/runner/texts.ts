@@ -24,7 +24,6 @@ export interface MigrationTexts {
 const RECENT = 4;
 
 export function migrationTexts(migrations: readonly MigrationFile[], read: TextReader, { keepAll, staged }: { keepAll: boolean; staged?: ReadonlyMap<string, string> }): MigrationTexts {
-  const byFile = new Map(migrations.map((m) => [m.file, m]));
   if (keepAll) {
     const kept = new Map<string, string>();
     const inputs = migrations.map((m) => {
@@ -36,6 +35,7 @@ export function migrationTexts(migrations: readonly MigrationFile[], read: TextR
   }
   // A file that cannot be read stops the run before any finding is written, as when all are read first.
   for (const m of migrations) if (!staged?.has(m.path)) checkReadable(m);
+  const byFile = new Map(migrations.map((m) => [m.file, m]));
   const recent = new RecentTexts(read);
   const inputs = migrations.map((m) => new StreamedInput(m, recent));
   return {
