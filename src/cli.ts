@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { helpText, parseCli, type CliOptions } from './cli/args.js';
 import { errorMessage, isUsageError } from './runner/errors.js';
 import { mark, printTimings } from './runner/timings.js';
@@ -12,8 +13,42 @@ import { prefetchStaged } from './runner/staged-query.js';
  */
 export async function run(argv: string[]): Promise<void> {
   mark('node start-up + cli.js');
+  const result = failClosed();
   process.exitCode = await execute(argv, { stdout: process.stdout, stderr: process.stderr });
+  result.written();
   printTimings();
+}
+
+/**
+ * Fail closed: a run that ends before it has its result exits 2 with one line, never 0. Node
+ * exits with code 0 when nothing is left to wait for, also while `execute` still awaits a promise
+ * that never settles (a config's, a plugin's): the event loop empties and `beforeExit` fires.
+ * Code the run loads may also call `process.exit(0)` before the result is written.
+ */
+function failClosed(): { written(): void } {
+  let done = false;
+  const stalled = () => {
+    if (done) return;
+    done = true;
+    process.stderr.write('migration-lint: the run ended without a result: something it waited for never finished; treat it as failed\n');
+    process.exitCode = 2;
+  };
+  const exited = (code: number) => {
+    if (done || code !== 0) return;
+    done = true;
+    // Synchronously: the process is exiting, and `exit` listeners cannot wait for a stream.
+    writeSync(2, 'migration-lint: the run was ended (process.exit) before it had a result; treat it as failed\n');
+    process.exitCode = 2;
+  };
+  process.on('beforeExit', stalled);
+  process.on('exit', exited);
+  return {
+    written() {
+      done = true;
+      process.removeListener('beforeExit', stalled);
+      process.removeListener('exit', exited);
+    },
+  };
 }
 
 export interface Streams {

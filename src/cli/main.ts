@@ -7,6 +7,7 @@ import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { reportOutput } from './output.js';
+import { Spool } from './spool.js';
 
 /**
  * The CLI's linting side: everything past argument parsing, `--help` and `--version` (which
@@ -25,7 +26,11 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
   const progress = progressBar(io);
   const [{ countFindings }, { historiesOf }, { lintHistories }, writer] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js'), reportWriter(options, io)]);
   mark('import lint modules');
-  const output = reportOutput(io);
+  const stdout = reportOutput(io);
+  // JSON is for programs: the whole document or nothing (see spool.ts), so a run that stops with
+  // an error leaves stdout empty. The human formats show what was found before the error.
+  const spool = options.format === 'json' ? new Spool() : undefined;
+  const output = spool ? { now: (report: string | Iterable<string>) => spool.add(report), rest: async (report: string | Iterable<string>) => spool.add(report) } : stdout;
   const counted = countFindings();
   // Findings are written as they come (a long history's report is never all in memory), those
   // of one history in report order; --quiet shows errors only, and the summary counts what is shown.
@@ -34,44 +39,49 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
     counted.add(kept);
     return kept;
   };
-  // Several migrations folders (a monorepo): each is its own history; they are linted side by
-  // side in threads (--jobs), and reported in the order given.
-  const results = await lintHistories(
-    historiesOf(options.paths, process.cwd()),
-    {
-      config: options.config,
-      rules: options.rules,
-      pgVersion: options.pgVersion,
-      ...(options.since !== undefined ? { since: options.since } : {}),
-      ...(options.staged ? { staged: true } : {}),
-      ...(options.fullReplay ? { context: 'replay' as const } : {}),
-      ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
-      ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
-    },
-    {
-      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-      ...(progress ? { progress: progress.update } : {}),
-      // One history: its findings as the lint makes them (the engine's loop waits for no stream).
-      onFindings: (findings, sources) => {
-        const kept = shown(findings);
-        if (kept.length === 0) return;
-        progress?.clear();
-        output.now(writer.add(kept, sources));
+  try {
+    // Several migrations folders (a monorepo): each is its own history; they are linted side by
+    // side in threads (--jobs), and reported in the order given.
+    const results = await lintHistories(
+      historiesOf(options.paths, process.cwd()),
+      {
+        config: options.config,
+        rules: options.rules,
+        pgVersion: options.pgVersion,
+        ...(options.since !== undefined ? { since: options.since } : {}),
+        ...(options.staged ? { staged: true } : {}),
+        ...(options.fullReplay ? { context: 'replay' as const } : {}),
+        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
       },
-    },
-  );
-  progress?.done();
-  // Several folders: each one's report, in the order given.
-  for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
-  const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
-  await output.rest(await writer.end(summary));
-  mark('format + write');
-  if (summary.errors > 0) return 1;
-  if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
-    io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
-    return 1;
+      {
+        ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+        ...(progress ? { progress: progress.update } : {}),
+        // One history: its findings as the lint makes them (the engine's loop waits for no stream).
+        onFindings: (findings, sources) => {
+          const kept = shown(findings);
+          if (kept.length === 0) return;
+          progress?.clear();
+          output.now(writer.add(kept, sources));
+        },
+      },
+    );
+    progress?.done();
+    // Several folders: each one's report, in the order given.
+    for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
+    const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
+    await output.rest(await writer.end(summary));
+    if (spool) await stdout.rest(spool.drain());
+    mark('format + write');
+    if (summary.errors > 0) return 1;
+    if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
+      io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    spool?.discard();
   }
-  return 0;
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */

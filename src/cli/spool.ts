@@ -1,0 +1,126 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A report held back until the run has its result, so that stdout gets the whole document or
+ * nothing: a JSON consumer must never parse a cut document (a run that stops half-way with an
+ * error would otherwise leave the findings so far, valid-looking up to the cut, with exit 2).
+ *
+ * The report is still made as the findings come (a long history's findings are never all in
+ * memory): small reports wait in memory, and past `SPILL` characters the text goes to a file of
+ * its own in the temporary folder, written through, and is copied to stdout at the end. The file
+ * is unlinked as soon as it is open (nothing is left behind, even when the process is killed), or
+ * at the end where a system will not unlink an open file. Where no temporary file can be made,
+ * the report stays in memory: correct first, lean where it can be.
+ */
+export class Spool {
+  private pieces: string[] = [];
+  private held = 0;
+  private file?: { fd: number; dir?: string; size: number };
+
+  constructor(
+    /** Characters held in memory before the report goes to a temporary file. */
+    private readonly spillAt = SPILL,
+    private readonly readBytes = READ_BYTES,
+  ) {}
+
+  add(report: string | Iterable<string>): void {
+    if (typeof report === 'string') this.addPiece(report);
+    else for (const piece of report) this.addPiece(piece);
+  }
+
+  private addPiece(piece: string): void {
+    if (piece === '') return;
+    if (this.file) {
+      this.file.size += writeAll(this.file.fd, piece);
+      return;
+    }
+    this.pieces.push(piece);
+    this.held += piece.length;
+    if (this.held > this.spillAt) this.spill();
+  }
+
+  /** The report, piece by piece, in order (then let go). */
+  *drain(): Generator<string> {
+    const file = this.file;
+    if (!file) {
+      const pieces = this.pieces;
+      this.pieces = [];
+      yield* pieces;
+      return;
+    }
+    const buffer = Buffer.allocUnsafe(Math.max(4, this.readBytes));
+    // Whole UTF-8 characters per piece: a read that ends inside one keeps its first bytes for the next.
+    let carry = 0;
+    for (let at = 0; at < file.size; ) {
+      const read = readSync(file.fd, buffer, carry, buffer.length - carry, at);
+      if (read === 0) break;
+      at += read;
+      const end = carry + read;
+      const cut = at < file.size ? wholeCharacters(buffer, end) : end;
+      yield buffer.toString('utf8', 0, cut);
+      buffer.copy(buffer, 0, cut, end);
+      carry = end - cut;
+    }
+    this.discard();
+  }
+
+  /** Drop the report (the run failed: nothing of it is written). */
+  discard(): void {
+    this.pieces = [];
+    const file = this.file;
+    this.file = undefined;
+    if (!file) return;
+    closeSync(file.fd);
+    if (file.dir) rmSync(file.dir, { recursive: true, force: true });
+  }
+
+  private spill(): void {
+    let dir: string | undefined;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'migration-lint-report-'));
+      const file: NonNullable<Spool['file']> = { fd: openSync(join(dir, 'report'), 'wx+', 0o600), dir, size: 0 };
+      this.file = file;
+      try {
+        rmSync(dir, { recursive: true });
+        delete file.dir;
+      } catch {
+        // removed by discard()
+      }
+      for (const piece of this.pieces) file.size += writeAll(file.fd, piece);
+    } catch {
+      // No temporary file here (a read-only or full disk): the report waits in memory.
+      const file = this.file;
+      this.file = undefined;
+      if (file) closeSync(file.fd);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      this.held = -Infinity;
+      return;
+    }
+    this.pieces = [];
+    this.held = 0;
+  }
+}
+
+/** Characters held in memory before the report goes to a temporary file (~2–4 MB). */
+const SPILL = 2 * 1024 * 1024;
+/** Bytes copied from the temporary file to stdout at a time. */
+const READ_BYTES = 1024 * 1024;
+
+/** Write all of `text` at the file's position; the bytes written. */
+function writeAll(fd: number, text: string): number {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+  return bytes.length;
+}
+
+/** Where the bytes `[0, end)` end on a whole UTF-8 character. */
+function wholeCharacters(buffer: Buffer, end: number): number {
+  // Step back over continuation bytes (10xxxxxx) to the lead byte of the last character.
+  let lead = end - 1;
+  while (lead > 0 && end - lead < 4 && (buffer[lead] & 0xc0) === 0x80) lead--;
+  const byte = buffer[lead];
+  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return lead + length <= end ? end : lead;
+}
