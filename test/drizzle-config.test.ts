@@ -22,6 +22,13 @@ describe('readDrizzleConfig (static: never runs the file, needs no env vars)', (
     expect([c.migrationsSchema, c.migrationsTable]).toEqual(['drizzle', '__drizzle_migrations']);
   });
 
+  it('driver: a literal is read (pglite prepares each chunk), a computed one is unknown, not an error', () => {
+    expect(config('pglite.ts', `export default defineConfig({ dialect: 'postgresql', driver: 'pglite', dbCredentials: { url: './db' } });`).driver).toBe('pglite');
+    expect(config('computed-driver.ts', `export default defineConfig({ dialect: 'postgresql', driver: process.env.DRIVER as 'pglite' });`).driver).toBeUndefined();
+    expect(config('driver.json', JSON.stringify({ dialect: 'postgresql', driver: 'pglite' })).driver).toBe('pglite');
+    expect(config('no-driver.ts', `export default defineConfig({ dialect: 'postgresql' });`).driver).toBeUndefined();
+  });
+
   const cases: { name: string; text: string; out: string; schema?: string[]; table?: string; schemaName?: string }[] = [
     {
       name: 'defineConfig with dotenv, comments and a migrations block',

@@ -1,4 +1,5 @@
 import type { Statement } from './types.js';
+import { qualifiedName } from '../schema/model.js';
 
 /**
  * Transaction control inside a migration file. drizzle's migrate() runs every pending migration in
@@ -26,4 +27,40 @@ export function transactionAfter(statement: Statement, inTransaction: boolean): 
   if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
   if (endsTransaction(statement)) return statement.ast.chain === true;
   return inTransaction;
+}
+
+/**
+ * Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock), with a
+ * short label for messages. A query string with several statements is one implicit transaction
+ * block too, so they also fail in a multi-statement chunk, COMMIT or not.
+ */
+export function nonTransactional(statement: Statement): { what: string } | undefined {
+  const ast = statement.ast;
+  switch (statement.kind) {
+    case 'IndexStmt':
+      return ast.concurrent ? { what: `CREATE INDEX CONCURRENTLY on ${qualifiedName(ast.relation?.schemaname ?? 'public', ast.relation?.relname ?? '')}` } : undefined;
+    case 'DropStmt':
+      return ast.concurrent ? { what: 'DROP INDEX CONCURRENTLY' } : undefined;
+    case 'ReindexStmt':
+      return (ast.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently') ? { what: 'REINDEX CONCURRENTLY' } : undefined;
+    case 'VacuumStmt':
+      // ANALYZE alone is allowed in a transaction; VACUUM is not. (libpg-query omits false flags.)
+      return ast.is_vacuumcmd === true ? { what: 'VACUUM' } : undefined;
+    case 'CreatedbStmt':
+      return { what: 'CREATE DATABASE' };
+    case 'DropdbStmt':
+      return { what: 'DROP DATABASE' };
+    case 'CreateTableSpaceStmt':
+      return { what: 'CREATE TABLESPACE' };
+    case 'DropTableSpaceStmt':
+      return { what: 'DROP TABLESPACE' };
+    case 'AlterSystemStmt':
+      return { what: 'ALTER SYSTEM' };
+    case 'AlterTableStmt':
+      return (ast.cmds ?? []).some((c: any) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd?.def?.PartitionCmd?.concurrent)
+        ? { what: 'DETACH PARTITION CONCURRENTLY' }
+        : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -251,4 +251,10 @@ export interface LintSettings {
   knownTypes?: readonly string[];
   extensions?: readonly string[];
   schemas?: readonly string[];
+  /**
+   * migrate()'s driver sends each chunk as a prepared statement (PGlite; config
+   * `preparedStatements`, or drizzle.config `driver: 'pglite'`): a chunk with several statements
+   * fails. node-postgres and postgres.js send a chunk without parameters as a simple query.
+   */
+  preparedStatements?: boolean;
 }

@@ -1,38 +1,5 @@
 import { defineRule } from '../engine/define-rule.js';
-import type { Statement } from '../engine/types.js';
-import { qualifiedName } from '../schema/model.js';
-
-/** Statements PostgreSQL refuses inside a transaction block, with a short label for messages. */
-function nonTransactional(statement: Statement): { what: string } | undefined {
-  const ast = statement.ast;
-  switch (statement.kind) {
-    case 'IndexStmt':
-      return ast.concurrent ? { what: `CREATE INDEX CONCURRENTLY on ${qualifiedName(ast.relation?.schemaname ?? 'public', ast.relation?.relname ?? '')}` } : undefined;
-    case 'DropStmt':
-      return ast.concurrent ? { what: 'DROP INDEX CONCURRENTLY' } : undefined;
-    case 'ReindexStmt':
-      return (ast.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently') ? { what: 'REINDEX CONCURRENTLY' } : undefined;
-    case 'VacuumStmt':
-      // ANALYZE alone is allowed in a transaction; VACUUM is not. (libpg-query omits false flags.)
-      return ast.is_vacuumcmd === true ? { what: 'VACUUM' } : undefined;
-    case 'CreatedbStmt':
-      return { what: 'CREATE DATABASE' };
-    case 'DropdbStmt':
-      return { what: 'DROP DATABASE' };
-    case 'CreateTableSpaceStmt':
-      return { what: 'CREATE TABLESPACE' };
-    case 'DropTableSpaceStmt':
-      return { what: 'DROP TABLESPACE' };
-    case 'AlterSystemStmt':
-      return { what: 'ALTER SYSTEM' };
-    case 'AlterTableStmt':
-      return (ast.cmds ?? []).some((c: any) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd?.def?.PartitionCmd?.concurrent)
-        ? { what: 'DETACH PARTITION CONCURRENTLY' }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
+import { nonTransactional } from '../engine/transactions.js';
 
 export default defineRule({
   id: 'concurrently-in-transaction',
@@ -53,9 +20,12 @@ export default defineRule({
         "Make every statement after the COMMIT idempotent (`IF NOT EXISTS`), or move it to a step that runs outside migrate().",
     },
   },
-  check({ statement, inTransaction, report }) {
+  check({ statement, inTransaction, migration, settings, report }) {
     const found = nonTransactional(statement);
     if (!found) return;
+    // After a COMMIT, in a chunk with other statements: it fails in the query's implicit
+    // transaction block, which statement-breakpoint reports.
+    if (!inTransaction && settings.rules['statement-breakpoint'] !== 'off' && migration.statements.some((s) => s !== statement && s.origin === 'top-level' && s.chunk === statement.chunk)) return;
     report({ messageId: inTransaction ? 'inTransaction' : 'afterCommit', data: { what: found.what }, ...(inTransaction ? {} : { severity: 'warn' }) });
   },
 });

@@ -2,34 +2,38 @@ import type { Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
 import { LineIndex, type Location, type Position } from '../engine/source.js';
 import { BREAKPOINT, splitChunks } from '../engine/split.js';
+import { nonTransactional, transactionAfter } from '../engine/transactions.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
 /**
  * drizzle-orm's migrator splits every file on the literal `--> statement-breakpoint`, wherever it
  * is, and sends each chunk as one query. A marker inside a string or a dollar-quoted body cuts the
- * statement in half (error); a chunk with several statements fails on drivers that use the
- * extended protocol; a misspelt marker is just a comment; empty chunks are noise (warnings).
+ * statement in half (error). A chunk with several statements is one query string: node-postgres
+ * and postgres.js send it as a simple query, which runs them all; PostgreSQL then runs them in one
+ * implicit transaction block, where CONCURRENTLY and VACUUM fail even after a COMMIT (error). A
+ * driver that prepares each chunk (PGlite) fails on any such chunk (error, with
+ * `preparedStatements`). Empty chunks are sent as empty queries, which every driver accepts.
  */
 export default defineRule({
   id: 'statement-breakpoint',
   meta: {
-    description: 'Breakpoint markers inside strings or dollar-quoted bodies (the migrator cuts the statement), misspelt markers, chunks with several statements, and empty chunks.',
+    description: 'Breakpoint markers inside strings or dollar-quoted bodies (the migrator cuts the statement), and chunks with several statements where they fail: with CONCURRENTLY or VACUUM after a COMMIT, or on a driver that prepares each chunk (PGlite).',
     category: 'correctness',
     defaultSeverity: 'error',
     messages: {
       insideQuote: '`--> statement-breakpoint` inside {context}: drizzle\'s migrator splits on the marker wherever it is, so this statement is sent in two halves and the migration fails.',
-      variant: '`{marker}` is not the marker drizzle splits on (`--> statement-breakpoint`, with one space): it is only a comment, so the statements around it run as one query ({count} statements in this chunk).',
-      multiple: 'This chunk holds {count} statements with no `--> statement-breakpoint` between them, in a folder that uses breakpoints: drivers that run each chunk as a prepared statement (pglite, postgres.js with prepare, the extended protocol) fail with "cannot insert multiple commands into a prepared statement".',
-      empty: 'Empty chunk: nothing between two `--> statement-breakpoint` markers{where}; drizzle sends an empty query.',
+      implicitBlock:
+        '{what} shares its chunk with {others} other statement{s} (no `--> statement-breakpoint` between them{variant}), so they are sent as one query string, and PostgreSQL runs the statements of one query in an implicit transaction block: although it comes after a COMMIT, it fails with "… cannot run inside a transaction block" (25001).',
+      multiple:
+        'This chunk holds {count} statements with no `--> statement-breakpoint` between them{variant}, and the project\'s driver sends each chunk as a prepared statement (`preparedStatements`, or drizzle.config `driver: \'pglite\'`): the deploy fails here with "cannot insert multiple commands into a prepared statement" (42601).',
     },
     help: {
       insideQuote: 'Remove the marker from the {context}; put markers only between statements, never inside function bodies, DO blocks or strings.',
-      variant: 'Write the marker exactly as `--> statement-breakpoint` (one space after `-->`).',
+      implicitBlock: 'End the statement before it with `;--> statement-breakpoint` so that {what} is sent as a query of its own.',
       multiple: 'End every statement with `--> statement-breakpoint` (drizzle-kit writes `;--> statement-breakpoint`), except inside function bodies and DO blocks.',
-      empty: 'Delete the duplicate marker.',
     },
   },
-  checkMigration({ folder, migration, report }) {
+  checkMigration({ folder, migration, settings, report }) {
     const facts = folder.integrity as HistoryFacts | undefined;
     // Checked while the migration's statements are at hand (the engine lets go of them after).
     if (!facts || !migration.selected) return;
@@ -42,55 +46,67 @@ export default defineRule({
     for (const m of scan.inside) {
       report({ messageId: 'insideQuote', data: { context: m.context }, ...at(m.offset) });
     }
-    const chunks = splitChunks(text);
-    const perChunk = new Map<number, number>();
-    // The second top-level statement of each chunk (where a multi-statement chunk is reported), in one pass.
-    const secondOf = new Map<number, Statement>();
-    for (const s of migration.statements) {
-      if (s.origin !== 'top-level') continue;
-      const count = (perChunk.get(s.chunk) ?? 0) + 1;
-      perChunk.set(s.chunk, count);
-      if (count === 2) secondOf.set(s.chunk, s);
-    }
-    const variantChunks = new Set<number>();
-    for (const v of scan.variants) {
-      const chunk = chunks.find((c) => v.offset >= c.start && v.offset < c.end);
-      if (chunk) variantChunks.add(chunk.index);
-      report({ messageId: 'variant', data: { marker: v.text, count: perChunk.get(chunk?.index ?? -1) ?? 0 }, ...at(v.offset), severity: 'warn' });
-    }
-    if (usesBreakpoints(facts)) {
-      for (const [chunk, count] of perChunk) {
-        if (count < 2 || variantChunks.has(chunk)) continue;
-        const second = secondOf.get(chunk)!; // count ≥ 2, so it was recorded
-        report({ messageId: 'multiple', data: { count }, ...pointAt(second.location.start, second.location), severity: 'warn' });
+    const chunks = groupByChunk(migration.statements);
+    const variantIn = new Map<number, string>();
+    if (scan.variants.length > 0) {
+      const spans = splitChunks(text);
+      for (const v of scan.variants) {
+        const chunk = spans.find((c) => v.offset >= c.start && v.offset < c.end);
+        if (chunk && !variantIn.has(chunk.index)) variantIn.set(chunk.index, v.text);
       }
     }
-    if (chunks.length > 1) {
-      for (const c of chunks) {
-        if (c.text.trim() !== '') continue;
-        const last = c.index === chunks.length - 1;
-        const where = c.index === 0 ? ' (before the first marker)' : last ? ' (after the last marker)' : '';
-        report({ messageId: 'empty', data: { where }, ...at(last ? c.start - BREAKPOINT.length : c.end), severity: 'warn' });
+    const variant = (chunk: number) => (variantIn.has(chunk) ? `: \`${variantIn.get(chunk)}\` is a comment, not the marker, which has one space after \`-->\`` : '');
+    for (const [chunk, statements] of chunks) {
+      if (statements.length < 2) continue;
+      if (settings.preparedStatements) {
+        const second = statements[1];
+        const transactionControl = statements.some((s) => s.kind === 'TransactionStmt');
+        report({
+          messageId: 'multiple',
+          data: { count: statements.length, variant: variant(chunk) },
+          ...pointAt(second.location.start, second.location),
+          statement: second,
+          ...(transactionControl
+            ? { help: 'End every statement with `--> statement-breakpoint` (drizzle-kit writes `;--> statement-breakpoint`), except inside function bodies and DO blocks, and remove the BEGIN / COMMIT: migrate() already runs every pending migration in one transaction (see transaction-control).' }
+            : {}),
+        });
+        continue;
+      }
+      for (const s of statements) {
+        const found = nonTransactional(s);
+        if (!found || transactionOpenAt(migration.statements, s)) continue; // in migrate()'s transaction: concurrently-in-transaction reports it
+        const others = statements.length - 1;
+        report({ messageId: 'implicitBlock', data: { what: found.what, others, s: others === 1 ? '' : 's', variant: variant(chunk) }, statement: s });
       }
     }
   },
 });
 
+/** The top-level statements of each chunk, in order (DO-block statements run inside their DO). */
+function groupByChunk(statements: readonly Statement[]): Map<number, Statement[]> {
+  const out = new Map<number, Statement[]>();
+  for (const s of statements) {
+    if (s.origin !== 'top-level') continue;
+    const list = out.get(s.chunk);
+    if (list) list.push(s);
+    else out.set(s.chunk, [s]);
+  }
+  return out;
+}
+
+/** Whether drizzle's migrate() transaction (or a BEGIN's) is still open when `statement` runs. */
+function transactionOpenAt(statements: readonly Statement[], statement: Statement): boolean {
+  let open = true;
+  for (const s of statements) {
+    if (s === statement) return open;
+    open = transactionAfter(s, open);
+  }
+  return open;
+}
+
 /** A finding at one point of the file (where the marker, or the second statement, starts). */
 function pointAt(offset: number, { line, column }: Position): { location: Location } {
   return { location: { start: offset, end: offset, line, column, endLine: line, endColumn: column } };
-}
-
-const breakpointUse = new WeakMap<HistoryFacts, boolean>();
-
-/** Whether the folder uses breakpoints at all (the journal says so per entry): asked once per migration, answered once per run. */
-function usesBreakpoints(facts: HistoryFacts): boolean {
-  let uses = breakpointUse.get(facts);
-  if (uses === undefined) {
-    uses = facts.journal ? facts.journal.entries.some((e) => e.breakpoints) : [...facts.files.values()].some((f) => f.text.includes(BREAKPOINT));
-    breakpointUse.set(facts, uses);
-  }
-  return uses;
 }
 
 const VARIANT = /^--\s*>\s*statement[-_ ]?breakpoint/i;

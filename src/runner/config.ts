@@ -24,6 +24,11 @@ export interface LintConfig {
   migrationsTable?: { schema?: string; table?: string };
   /** Adopt the tool on an old project: migrations up to and including this tag are context only. */
   startAfter?: string;
+  /**
+   * The driver migrate() runs on sends each chunk as a prepared statement (the extended protocol:
+   * PGlite), so a chunk with several statements fails. Default: drizzle.config `driver: 'pglite'`.
+   */
+  preparedStatements?: boolean;
 }
 
 export interface LoadedConfig {
@@ -113,6 +118,7 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     pgVersion: z.number().int().min(9).max(30).optional(),
     migrationsTable: z.strictObject({ schema: z.string().optional(), table: z.string().optional() }).optional(),
     startAfter: z.string().min(1).optional(),
+    preparedStatements: z.boolean().optional(),
   });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -17,6 +17,8 @@ export interface DrizzleConfig {
   /** Migration file prefix mode (`index`, `timestamp`, `supabase`, `unix`, `none`). */
   prefix?: string;
   breakpoints?: boolean;
+  /** drizzle-kit's `driver` (`pglite`, `aws-data-api`), when it is a literal. */
+  driver?: string;
 }
 
 /** Find `drizzle.config.*` in `dir` (no walking up: a monorepo has one per package). */
@@ -57,6 +59,7 @@ export function readDrizzleConfig(file: string): DrizzleConfig {
     migrationsSchema: values.migrationsSchema ?? 'drizzle',
     prefix: values.prefix,
     breakpoints: values.breakpoints,
+    ...(values.driver !== undefined ? { driver: values.driver } : {}),
   };
 }
 
@@ -68,6 +71,7 @@ interface RawValues {
   migrationsSchema?: string;
   prefix?: string;
   breakpoints?: boolean;
+  driver?: string;
 }
 
 function fromJson(file: string, text: string): RawValues {
@@ -88,6 +92,7 @@ function fromJson(file: string, text: string): RawValues {
     migrationsSchema: typeof migrations.schema === 'string' ? migrations.schema : undefined,
     prefix: typeof migrations.prefix === 'string' ? migrations.prefix : undefined,
     breakpoints: typeof json.breakpoints === 'boolean' ? json.breakpoints : undefined,
+    driver: typeof json.driver === 'string' ? json.driver : undefined,
   };
 }
 
@@ -102,6 +107,7 @@ function fromSource(file: string, source: string): RawValues {
     dialect: literal(file, rest, 'dialect'),
     schema: stringList(file, rest, 'schema'),
     breakpoints: /\bbreakpoints\s*:\s*false\b/.test(rest) ? false : /\bbreakpoints\s*:\s*true\b/.test(rest) ? true : undefined,
+    driver: optionalLiteral(file, rest, 'driver'),
   };
   if (migrationsBlock) {
     values.migrationsTable = literal(file, migrationsBlock[1], 'table');
@@ -127,15 +133,21 @@ function literal(file: string, text: string, key: string): string | undefined {
   return m[1] ?? m[2] ?? m[3];
 }
 
+/** A literal only some rules read (`driver`): a computed value is not an error, just unknown. */
+function optionalLiteral(file: string, text: string, key: string): string | undefined {
+  try {
+    return literal(file, text, key);
+  } catch {
+    return undefined;
+  }
+}
+
 function stringList(file: string, text: string, key: string): string[] | undefined {
   const found = new RegExp(String.raw`(?:^|[\s,{])["']?${key}["']?\s*:\s*\[([^\]]*)\]`).exec(text);
   if (found) return [...found[1].matchAll(new RegExp(STRING, 'g'))].map((m) => m[1] ?? m[2] ?? m[3]);
-  try {
-    const one = literal(file, text, key);
-    return one === undefined ? undefined : [one];
-  } catch {
-    return undefined; // a computed schema path only matters to the schema-source rules
-  }
+  // A computed schema path only matters to the schema-source rules.
+  const one = optionalLiteral(file, text, key);
+  return one === undefined ? undefined : [one];
 }
 
 /** Remove // and /* comments, keeping string contents intact. */

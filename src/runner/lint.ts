@@ -108,6 +108,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
   const settings = resolveSettings(options, config, allRules);
   const target = resolveTarget(options, cwd);
+  settings.preparedStatements = config.preparedStatements ?? target.config?.driver === 'pglite';
   mark('config');
   const selection = await select(options, target.dir, cwd);
   mark('selection (git)');

@@ -30,6 +30,11 @@ testRule(rule, {
       errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'] }],
     },
     {
+      name: 'after a COMMIT in a chunk with other statements it fails in the implicit transaction block: statement-breakpoint reports it, not this rule',
+      sql: 'COMMIT;--> statement-breakpoint\nSET lock_timeout = 0;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
+      errors: [{ messageId: 'afterCommit', line: 4, severity: 'warn' }],
+    },
+    {
       name: 'ROLLBACK TO SAVEPOINT and RELEASE stay inside the transaction; COMMIT AND CHAIN opens the next at once',
       sql: 'SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");\nRELEASE SAVEPOINT s;\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY "z" ON "t" ("a");',
       errors: [
@@ -40,12 +45,12 @@ testRule(rule, {
     },
     {
       name: 'PREPARE TRANSACTION ends the transaction too',
-      sql: 'PREPARE TRANSACTION \'m\';\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");',
+      sql: 'PREPARE TRANSACTION \'m\';--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");',
       errors: [{ messageId: 'afterCommit', line: 2, severity: 'warn' }],
     },
     {
       name: 'BEGIN after the COMMIT starts a transaction again',
-      sql: 'COMMIT;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");\nBEGIN;\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
+      sql: 'COMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");--> statement-breakpoint\nBEGIN;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
       errors: [
         { messageId: 'afterCommit', line: 2, severity: 'warn' },
         { messageId: 'inTransaction', line: 4, severity: 'error' },

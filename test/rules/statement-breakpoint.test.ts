@@ -26,21 +26,59 @@ describe('statement-breakpoint', () => {
     expect(found[0].message).toContain('dollar-quoted body ($$ … $$)');
   });
 
-  it('invalid (warn): several statements in one chunk, in a folder that uses breakpoints', async () => {
+  it('valid: several statements in one chunk run as one simple query on node-postgres and postgres.js', async () => {
     const dir = custom('multiple', 'UPDATE "users" SET "email" = lower("email");\nDELETE FROM "orders" WHERE "id" < 0;');
-    const found = await t.findings(dir);
-    expect(found.map((f) => [f.messageId, f.line])).toEqual([['multiple', 2]]);
+    expect(await t.findings(dir)).toEqual([]);
+  });
+
+  it('invalid (error): several statements in one chunk with a driver that prepares each chunk (config preparedStatements)', async () => {
+    const dir = custom('multiple-prepared', 'UPDATE "users" SET "email" = lower("email");\nDELETE FROM "orders" WHERE "id" < 0;');
+    const found = await t.findings(dir, { lintConfig: { preparedStatements: true } });
+    expect(found.map((f) => [f.messageId, f.line, f.severity])).toEqual([['multiple', 2, 'error']]);
     expect(found[0].message).toContain('cannot insert multiple commands into a prepared statement');
   });
 
-  it('invalid (warn): a misspelt marker is only a comment', async () => {
-    const dir = custom('variant', 'UPDATE "users" SET "email" = lower("email");-->statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
-    expect((await t.findings(dir)).map((f) => f.messageId)).toEqual(['variant']);
+  it('invalid (error): drizzle.config `driver: "pglite"` means each chunk is prepared', async () => {
+    const dir = custom('pglite', 'UPDATE "users" SET "email" = lower("email");\nDELETE FROM "orders" WHERE "id" < 0;');
+    writeFileSync(join(dir, '..', 'pglite.config.ts'), `import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', driver: 'pglite', out: './pglite', dbCredentials: { url: process.env.DATABASE_URL! } });\n`);
+    const found = await t.findings(dir, { config: join(dir, '..', 'pglite.config.ts') });
+    expect(found.map((f) => [f.messageId, f.line])).toEqual([['multiple', 2]]);
   });
 
-  it('invalid (warn): empty chunks', async () => {
+  it('invalid (error): BEGIN / COMMIT in a multi-statement chunk: the help says to remove them', async () => {
+    const dir = custom('multiple-begin', 'BEGIN;\nUPDATE "users" SET "email" = lower("email");\nCOMMIT;');
+    const found = await t.findings(dir, { lintConfig: { preparedStatements: true } });
+    expect(found.map((f) => [f.messageId, f.line])).toEqual([['multiple', 2]]);
+    expect(found[0].help).toContain('remove the BEGIN / COMMIT');
+  });
+
+  it('invalid (error): CONCURRENTLY after a COMMIT in a multi-statement chunk fails in the implicit transaction block (any driver)', async () => {
+    const dir = custom('implicit', 'COMMIT;--> statement-breakpoint\nSET lock_timeout = 0;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email");');
+    const found = await t.findings(dir);
+    expect(found.map((f) => [f.messageId, f.line, f.severity])).toEqual([['implicitBlock', 3, 'error']]);
+    expect(found[0].message).toContain('CREATE INDEX CONCURRENTLY on "users" shares its chunk with 1 other statement');
+  });
+
+  it('valid: CONCURRENTLY after a COMMIT in a chunk of its own', async () => {
+    const dir = custom('alone', 'COMMIT;--> statement-breakpoint\nSET lock_timeout = 0;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email");');
+    expect(await t.findings(dir)).toEqual([]);
+  });
+
+  it('valid: a misspelt marker on node-postgres (the statements run as one simple query)', async () => {
+    const dir = custom('variant', 'UPDATE "users" SET "email" = lower("email");-->statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
+    expect(await t.findings(dir)).toEqual([]);
+  });
+
+  it('invalid (error): a misspelt marker with prepared statements: the message says why the chunk holds two statements', async () => {
+    const dir = custom('variant-prepared', 'UPDATE "users" SET "email" = lower("email");-->statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
+    const found = await t.findings(dir, { lintConfig: { preparedStatements: true } });
+    expect(found.map((f) => f.messageId)).toEqual(['multiple']);
+    expect(found[0].message).toContain('`-->statement-breakpoint` is a comment, not the marker');
+  });
+
+  it('valid: empty chunks (an empty query is accepted by node-postgres and PGlite)', async () => {
     const dir = custom('empty', 'UPDATE "users" SET "email" = lower("email");--> statement-breakpoint\n--> statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
-    expect((await t.findings(dir)).map((f) => [f.messageId, f.line])).toEqual([['empty', 2]]);
+    expect(await t.findings(dir, { lintConfig: { preparedStatements: true } })).toEqual([]);
   });
 
   it('valid: markers in strings are reported, markers between statements and in comments are not', () => {
@@ -49,9 +87,9 @@ describe('statement-breakpoint', () => {
     expect(scanMarkers('SELECT $tag$ a $$ b $tag$;--> statement-breakpoint').inside).toEqual([]);
   });
 
-  it('real corpus: lmnr-ai__lmnr has the `-->statement-breakpoint` variant and empty chunks', async () => {
-    const found = await t.findings('../shared/corpus/lmnr-ai__lmnr');
-    expect(found.some((f) => f.messageId === 'variant' && f.message.includes('`-->statement-breakpoint`'))).toBe(true);
-    expect(found.filter((f) => f.messageId === 'empty').length).toBeGreaterThan(40);
+  it('real corpus: lmnr-ai__lmnr has the `-->statement-breakpoint` variant, reported with prepared statements only', async () => {
+    expect(await t.findings('../shared/corpus/lmnr-ai__lmnr')).toEqual([]);
+    const found = await t.findings('../shared/corpus/lmnr-ai__lmnr', { lintConfig: { preparedStatements: true } });
+    expect(found.some((f) => f.messageId === 'multiple' && f.message.includes('`-->statement-breakpoint`'))).toBe(true);
   });
 });
