@@ -124,6 +124,33 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(run.stdout).toMatch(/0003_d\.sql {2}failed\n(.*\n)? {2}1:1 {2}error {2}column "slug" of relation "teams" contains null values/);
   });
 
+  it('a failed migration counts what ran: the statements before the failure, and those after it verify checked (migrate() never reaches them)', async () => {
+    const dir = join(temp, 'nine');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const tables = ['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((t) => `CREATE TABLE "${t}" ("id" integer);`);
+    const file = join(dir, '0000_nine.sql');
+    writeFileSync(file, ['CREATE TABLE "a" ("id" integer);', 'ALTER TABLE "nope" ADD COLUMN "x" integer;', ...tables].join('\n--> statement-breakpoint\n'));
+    const history = await loadHistory({ cwd: process.cwd(), paths: [file] });
+    const { engine } = await startPglite([]);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { trace: false });
+    } finally {
+      await engine.close();
+    }
+    const statements = result.migrations[0].statements;
+    expect(statements.map((s) => [s.index + 1, s.status, s.afterFailure ?? false])).toEqual([
+      [1, 'rolled-back', false],
+      [2, 'failed', false],
+      ...[3, 4, 5, 6, 7, 8, 9].map((n) => [n, 'rolled-back', true]),
+    ]);
+    const { formatVerifyPretty } = await import('../src/verify/format.js');
+    const pretty = formatVerifyPretty(result, { color: false });
+    expect(pretty).toContain('rolled back: 1 statement ran before the failure; 7 after it were checked (migrate() stops at the first failure and never runs them); the next migrations run against the state before this one');
+    expect(pretty).not.toMatch(/not-run|8 statement/);
+  }, 120_000);
+
   it('usage errors exit 2 with one line', () => {
     const run = runCli(['verify', '--format', 'sarif'], { cwd: 'examples/shop' });
     expect(run.code).toBe(2);

@@ -33,6 +33,17 @@ function lockTable(m: MigrationResult, c: ReturnType<typeof painter>): string[] 
   return out;
 }
 
+/** `1 statement ran before the failure; 7 after it were checked (…)`: what ran, in the order migrate() would meet it. */
+function rolledBackSummary(statements: StatementResult[]): string {
+  const after = statements.filter((s) => s.afterFailure).length;
+  const before = statements.length - after;
+  const n = (k: number) => `${k} statement${k === 1 ? '' : 's'}`;
+  const parts = [];
+  if (before) parts.push(`${n(before)} ran before the failure`);
+  if (after) parts.push(`${after} after it ${after === 1 ? 'was' : 'were'} checked (migrate() stops at the first failure and never runs ${after === 1 ? 'it' : 'them'})`);
+  return parts.join('; ');
+}
+
 export function formatVerifyPretty(result: VerifyResult, options: FormatOptions): string {
   const c = painter(options.color);
   const out: string[] = [];
@@ -64,8 +75,8 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
       if (f.dataDependent) out.push(c.dim('    fails on the seeded rows: production fails the same way when its rows are like them (see "seeded" below)'));
     }
     for (const s of m.statements.filter((s) => s.status === 'skipped')) out.push(c.yellow(`  ${s.line}:${s.column}  skipped  ${s.summary}: ${s.because}`));
-    const notRun = m.statements.filter((s) => s.status === 'not-run').length;
-    if (notRun) out.push(c.dim(`    rolled back: ${notRun} statement(s) that succeeded; the next migrations run against the state before this one`));
+    const rolledBack = m.statements.filter((s) => s.status === 'rolled-back');
+    if (rolledBack.length) out.push(c.dim(`    rolled back: ${rolledBackSummary(rolledBack)}; the next migrations run against the state before this one`));
     if (options.locks !== false && m.status === 'applied') out.push(...lockTable(m, c));
   }
   const seededTables = result.seed.tables;

@@ -48,8 +48,14 @@ export interface StatementResult {
   column: number;
   /** First line of the statement, shortened. */
   summary: string;
-  /** skipped: transaction control (BEGIN/COMMIT…), which verify does not send (it owns the transaction). */
-  status: 'applied' | 'failed' | 'unchecked' | 'not-run' | 'skipped';
+  /**
+   * rolled-back: ran and succeeded, then undone with its failed migration; skipped: transaction
+   * control (BEGIN/COMMIT…), which verify does not send (it owns the transaction); not-run: not sent
+   * (see `because`).
+   */
+  status: 'applied' | 'failed' | 'unchecked' | 'rolled-back' | 'not-run' | 'skipped';
+  /** For `rolled-back`: after the migration's first failure, where migrate() stops: verify ran it only to check it. */
+  afterFailure?: boolean;
   ms: number;
   locks?: LockEntry[];
   rewrites?: string[];
@@ -250,7 +256,14 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
         /* context: best effort */
       }
     }
-    if (failedMigration) for (const s of statements) if (s.status === 'applied') s.status = 'not-run';
+    if (failedMigration) {
+      const first = statements.findIndex((s) => s.status === 'failed' || s.status === 'unchecked');
+      statements.forEach((s, i) => {
+        if (s.status !== 'applied') return;
+        s.status = 'rolled-back';
+        if (i > first) s.afterFailure = true;
+      });
+    }
     return { tag: m.tag, file: m.file, phase, status: !anyFailure ? 'applied' : ownFailure || phase === 'context' ? 'failed' : 'unchecked', ms: performance.now() - t0, statements };
   };
 
