@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { quoteIdent } from '../schema/model.js';
 import { redactUrl } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
+import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
 
 /** A PostgreSQL error, as both engines report it (fields of the ErrorResponse message). */
 export interface PgError {
@@ -69,10 +70,10 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
   let mod: { PGlite: new (options?: unknown) => PgliteDb };
   try {
-    const name = '@electric-sql/pglite';
-    mod = (await import(name)) as never;
+    mod = await importPglite();
   } catch (error) {
-    throw new EngineError(`cannot load the embedded PostgreSQL (@electric-sql/pglite): ${(error as Error).message}`, 'npm i @electric-sql/pglite, or pass --database-url postgres://…');
+    if (error instanceof PgliteMissing) throw new EngineError(error.message);
+    throw new EngineError(`cannot load the embedded PostgreSQL (${PGLITE}): ${(error as Error).message}`, `reinstall it (npm i -D ${PGLITE}), or pass --database-url postgres://…`);
   }
   const loaded: Record<string, unknown> = {};
   const missing: string[] = [];
@@ -84,7 +85,7 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
       continue;
     }
     try {
-      const m = (await import(`@electric-sql/pglite/contrib/${moduleName}`)) as Record<string, unknown>;
+      const m = await importPglite<Record<string, unknown>>(`/contrib/${moduleName}`);
       loaded[moduleName] = m[moduleName];
     } catch {
       missing.push(ext);

@@ -10,9 +10,9 @@ export interface CliRun {
 }
 
 /** Run the real CLI binary as a child process (no TTY: colours off unless forced). */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number } = {}): CliRun {
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number; bin?: string } = {}): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? process.cwd(), env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: options.timeout ?? 60_000 });
+  const r = spawnSync(process.execPath, [options.bin ?? BIN, ...args], { cwd: options.cwd ?? process.cwd(), env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: options.timeout ?? 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
