@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lint } from '../../src/runner/lint.js';
+import { corpusIt } from '../helpers/corpus.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'ml-journal-files-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -86,7 +87,15 @@ describe('journal-files (history integrity)', () => {
     expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['missingSnapshot', 'orphanSnapshot', 'strayMeta']);
   });
 
-  it('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy two files with prefix 0130; midday 39 files outside the journal', async () => {
+  it('real world (fixtures/corpus-excerpts, from simstudioai/sim): an idx gap, and a .sql file outside the journal', async () => {
+    const found = await findings('fixtures/corpus-excerpts/simstudioai__sim');
+    expect(found.filter((f) => f.messageId !== 'missingSnapshot').map((f) => [f.messageId, f.migration, f.line])).toEqual([
+      ['orphanFile', '0091_backfill_user_stats', 1],
+      ['idxGap', '0030_happy_joseph', 16],
+    ]);
+  });
+
+  corpusIt('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy two files with prefix 0130; midday 39 files outside the journal', async () => {
     expect((await findings('../shared/corpus/simstudioai__sim')).map((f) => f.messageId)).toContain('idxGap');
     expect((await findings('../shared/corpus/Dokploy__dokploy')).some((f) => f.messageId === 'duplicatePrefix')).toBe(true);
     expect((await findings('../shared/corpus/midday-ai__midday')).filter((f) => f.messageId === 'orphanFile')).toHaveLength(39);
