@@ -67,6 +67,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
       },
     );
     progress?.done();
+    for (const note of results.flatMap((r) => r.notes ?? [])) io.stderr.write(`migration-lint: note: ${note}\n`);
     // Several folders: each one's report, in the order given.
     for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
     const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));

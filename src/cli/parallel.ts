@@ -23,6 +23,8 @@ export interface HistoryReport {
   summary: LintSummary;
   /** File text by display path, for code frames (from a worker: only the files with findings). */
   sources: Map<string, string>;
+  /** What the user should know that is not a finding (LintResult.notes). */
+  notes?: string[];
 }
 
 /** Options every history is linted with: plain data, as they cross to worker threads. */
@@ -102,7 +104,7 @@ export async function lintHistories(
 async function lintOne(paths: string[] | undefined, options: SharedLintOptions, progress?: (done: number, total: number) => void, onFindings?: LintOptions['onFindings']): Promise<HistoryReport> {
   const { lint } = await import('../runner/lint.js');
   const result = await lint({ ...options, ...(paths ? { paths } : {}), ...(progress ? { progress } : {}), ...(onFindings ? { onFindings } : {}) });
-  return { findings: result.findings, summary: result.summary, sources: result.sources };
+  return { findings: result.findings, summary: result.summary, sources: result.sources, ...(result.notes ? { notes: result.notes } : {}) };
 }
 
 /** A folder's SQL in bytes: a cheap stand-in for the work its history takes. */

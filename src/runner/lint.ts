@@ -85,6 +85,8 @@ export interface LintResult {
   config: LintConfig & { file?: string };
   /** What was selected for reporting (`staged`, `added or changed since origin/main`), when not everything. */
   selection?: string;
+  /** Things the user should know about the run that are not findings (SQL files linted without a history). */
+  notes?: string[];
 }
 
 export const DEFAULT_PG_VERSION = 16;
@@ -110,7 +112,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const target = resolveTarget(options, cwd);
   settings.preparedStatements = config.preparedStatements ?? target.config?.driver === 'pglite';
   mark('config');
-  const selection = await select(options, target.dir, cwd);
+  const selection = withNamed(await select(options, target.dir, cwd), target.named);
   mark('selection (git)');
   const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
   const nothingSelected = selection?.files !== undefined && selection.files.size === 0;
@@ -160,7 +162,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     context: contextMode,
   });
   mark('cache key');
-  const report = reporter(inputs, texts, config, options.onFindings);
+  const report = reporter(inputs, texts, config, options.onFindings, target.named ? namedOnly(project, target.named, cwd) : undefined);
   const cached = runKey !== undefined ? cache?.findings(runKey) : undefined;
   mark(cache ? `cache lookup (${cached ? 'hit' : 'miss'})` : 'no cache');
   if (cached) {
@@ -229,7 +231,48 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   cache?.save();
   mark('engine (parse + replay + rules)');
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
-  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe };
+  const notes = target.loose ? [withoutHistory(target.loose, settings, allRules, cwd)] : undefined;
+  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}) };
+}
+
+/**
+ * Files named on the command line narrow what is reported on (also under --staged / --since:
+ * the files named and staged). The rest of their folder's history is the context.
+ */
+function withNamed(selection: Selection | undefined, named: readonly string[] | undefined): Selection | undefined {
+  if (!named) return selection;
+  const files = new Set(named.filter((file) => !selection?.files || selection.files.has(file)));
+  return { ...selection, files, describe: selection ? `${selection.describe} and named` : 'named' };
+}
+
+/** Findings on the files named, or on their migrations (their journal entry, their snapshot); nothing else. */
+function namedOnly(project: Project, named: readonly string[], cwd: string): (finding: Finding) => boolean {
+  const files = new Set(named);
+  const shown = new Set(named.map((file) => displayPath(file, cwd)));
+  const tags = new Set(project.migrations.filter((m) => files.has(m.path)).map((m) => m.tag));
+  return (f) => shown.has(f.file) || (f.migration !== undefined && tags.has(f.migration));
+}
+
+/** The history rules a loose file cannot have: they read a journal and snapshots. */
+const JOURNAL_RULES = ['journal-files', 'journal-order', 'snapshot-fork', 'snapshot-drift'];
+
+/** The note for SQL files named outside any migrations folder: linted alone, and what that leaves out. */
+function withoutHistory(files: readonly string[], settings: LintSettings, allRules: readonly Rule[], cwd: string): string {
+  const names = files.map((file) => displayPath(file, cwd));
+  const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  const off = new Set(allRules.filter((r) => (settings.rules[r.id] ?? r.meta.defaultSeverity) === 'off').map((r) => r.id));
+  const skipped = JOURNAL_RULES.filter((id) => !off.has(id));
+  const them = files.length === 1 ? 'it' : 'them';
+  return (
+    `${shown}: in no drizzle migrations folder (no meta/_journal.json beside ${them}), so linted without the migrations before ${them}: ` +
+    `rules about existing tables knew only the tables ${files.length === 1 ? 'this file creates' : 'these files create'}` +
+    (skipped.length ? `, and ${listed(skipped)} could not run (no journal or snapshots)` : '') +
+    '. Pass the migrations folder, or files inside it, to lint them with their history'
+  );
+}
+
+function listed(items: readonly string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /**
@@ -237,13 +280,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
  * engine hands them over file by file, in history order), counted for the summary, then kept
  * for the result or passed on (`onFindings`).
  */
-function reporter(inputs: readonly MigrationInput[], texts: MigrationTexts, config: LintConfig, onFindings: LintOptions['onFindings']) {
+function reporter(inputs: readonly MigrationInput[], texts: MigrationTexts, config: LintConfig, onFindings: LintOptions['onFindings'], keep?: (finding: Finding) => boolean) {
   const order = byLocation(inputs);
   const kept: Finding[] = [];
   const counted = countFindings();
   return {
     add(findings: Finding[]): void {
-      const batch = applyConfigIgnores(findings, config).sort(order);
+      const batch = applyConfigIgnores(keep ? findings.filter(keep) : findings, config).sort(order);
       if (batch.length === 0) return;
       counted.add(batch);
       if (!onFindings) {

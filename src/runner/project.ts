@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
 import type { FolderProblem } from '../engine/types.js';
@@ -92,16 +92,45 @@ export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, rea
   );
 }
 
-/** Loose SQL files: linted in name order as one history. */
+/** Loose SQL files: linted in name order (numbers by value: `V2__` before `V10__`) as one history. */
 export function loadFiles(paths: string[], cwd: string, dir?: string): Project {
   const migrations = paths
     .map((p) => resolve(cwd, p))
-    .sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : a < b ? -1 : 1))
+    .sort((a, b) => naturalCompare(basename(a), basename(b)) || (a < b ? -1 : a > b ? 1 : 0))
     .map((path) => ({ tag: basename(path, '.sql'), path, file: displayPath(path, cwd) }));
   for (const m of migrations) {
     if (!existsSync(m.path)) throw new UsageError(`${m.file}: file not found`);
   }
   return { layout: 'files', dir, migrations, problems: [] };
+}
+
+/**
+ * Name order with runs of digits compared by value (`V2__x` < `V10__x`, `9_a` < `10_a`), the rest
+ * by code unit: Flyway-style and unpadded numbering sort as they were meant to, and zero-padded
+ * names (drizzle-kit's) keep their plain order. Equal values with different zeros (`01` and `1`)
+ * fall back to the shorter run first.
+ */
+export function naturalCompare(a: string, b: string): number {
+  const runs = /(\d+)|(\D+)/g;
+  const left = a.match(runs) ?? [];
+  const right = b.match(runs) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i];
+    const y = right[i];
+    if (x === y) continue;
+    const xDigits = x.charCodeAt(0) >= 48 && x.charCodeAt(0) <= 57;
+    const yDigits = y.charCodeAt(0) >= 48 && y.charCodeAt(0) <= 57;
+    if (xDigits && yDigits) {
+      const xv = x.replace(/^0+(?=\d)/, '');
+      const yv = y.replace(/^0+(?=\d)/, '');
+      if (xv.length !== yv.length) return xv.length - yv.length;
+      if (xv !== yv) return xv < yv ? -1 : 1;
+      if (x.length !== y.length) return x.length - y.length;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
 }
 
 function listEntries(dir: string, cwd: string): string[] {
@@ -241,19 +270,52 @@ export function readJournal(file: string, cwd: string, read: TextReader = readFr
 export interface Target {
   dir?: string;
   config?: DrizzleConfig;
+  /**
+   * Files named on the command line that lie in a drizzle migrations folder (absolute): the
+   * folder's history is linted as their context, and only they are reported on.
+   */
+  named?: string[];
+  /** SQL files named on the command line that are in no drizzle migrations folder: linted alone, as their own history. */
+  loose?: string[];
   /** Load it, reading files with `read` (the working tree, or the git index for --staged). */
   load: (read: TextReader) => Project;
+}
+
+/**
+ * The drizzle migrations folder holding a migration file: `<dir>/<tag>.sql` beside
+ * `<dir>/meta/_journal.json` (drizzle-kit 0.x), or `<dir>/<timestamp>_<name>/migration.sql`
+ * (1.0); undefined for a file in neither.
+ */
+export function migrationsFolderOf(file: string): string | undefined {
+  const dir = dirname(file);
+  if (existsSync(join(dir, 'meta', '_journal.json'))) return dir;
+  if (basename(file) === 'migration.sql' && /^\d{14}_/.test(basename(dir))) return dirname(dir);
+  return undefined;
+}
+
+/** Paths that are SQL files (by name, or files of any name), not folders. */
+function allSqlFiles(paths: readonly string[], cwd: string): boolean {
+  return paths.every((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
 }
 
 /** Where the migrations are (resolved before reading, so --staged can read them from the index). */
 export function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Target {
   const paths = options.paths ?? [];
   if (paths.length > 0) {
-    const sqlFiles = paths.filter((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
-    if (sqlFiles.length === paths.length) return { load: () => loadFiles(paths, cwd) };
+    const config = () => (options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined);
+    if (allSqlFiles(paths, cwd)) {
+      const files = paths.map((p) => resolve(cwd, p));
+      const folders = new Set(files.map((f) => migrationsFolderOf(f) ?? ''));
+      if (folders.size > 1) throw new UsageError('these files are in different migrations folders: lint each folder\'s files in a run of their own');
+      const [dir] = folders;
+      if (!dir) return { loose: files, load: () => loadFiles(paths, cwd) };
+      for (const [i, file] of files.entries()) if (!isFile(file)) throw new UsageError(`${paths[i]}: file not found`);
+      const drizzle = config();
+      return { dir, config: drizzle, named: files, load: (read) => loadFolder(dir, cwd, drizzle, read) };
+    }
     if (paths.length > 1) throw new UsageError('pass migrations folders, or .sql files, not both');
-    const config = options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined;
-    return { dir: resolve(cwd, paths[0]), config, load: (read) => loadFolder(paths[0], cwd, config, read) };
+    const drizzle = config();
+    return { dir: resolve(cwd, paths[0]), config: drizzle, load: (read) => loadFolder(paths[0], cwd, drizzle, read) };
   }
   const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
   if (!configFile) {
@@ -265,11 +327,21 @@ export function resolveTarget(options: { paths?: string[]; config?: string }, cw
 
 /**
  * The separate histories a command line names: several migrations folders (a monorepo's
- * packages) are linted one by one in the same process; SQL files, or one folder, are one history.
+ * packages) are linted one by one in the same process; one folder is one history. SQL files are
+ * grouped by the migrations folder they lie in (each group is linted with its folder's history),
+ * and those in none form one history of their own, in the order first named.
  */
 export function historiesOf(paths: readonly string[], cwd: string): (string[] | undefined)[] {
   if (paths.length === 0) return [undefined];
   if (paths.length > 1 && paths.every((p) => isDirectory(resolve(cwd, p)))) return paths.map((p) => [p]);
-  return [[...paths]];
+  if (!allSqlFiles(paths, cwd)) return [[...paths]];
+  const groups = new Map<string, string[]>();
+  for (const p of paths) {
+    const folder = migrationsFolderOf(resolve(cwd, p)) ?? '';
+    const group = groups.get(folder);
+    if (group) group.push(p);
+    else groups.set(folder, [p]);
+  }
+  return [...groups.values()];
 }
 
