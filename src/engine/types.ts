@@ -130,7 +130,8 @@ export interface MigrationContext<M extends string = string> extends BaseContext
 
 /** Facts about the migrations folder that are not statements (journal entries without files…). */
 export interface FolderProblem {
-  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file';
+  /** `unstaged-entry` (--staged): an orphan file whose journal entry is in the working tree, not in the index. */
+  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file' | 'unstaged-entry';
   /** Display path of the file concerned (the journal, or the SQL file). */
   file: string;
   tag: string;

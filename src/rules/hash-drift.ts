@@ -99,27 +99,84 @@ function fixFor(file: MigrationFileFact, baseText?: string): string {
   return [toLf && file.crlf ? `convert ${file.file} to LF (\`dos2unix ${file.file}\`)` : '', file.bom ? 'remove the BOM' : ''].filter(Boolean).join(' and ') || `check out ${file.file} again with the recorded line endings`;
 }
 
-/** Which statements (chunks) were added, removed or changed, in a few words. */
+/**
+ * Which statements (chunks) were added, removed or changed, in a few words. Statements are
+ * compared by the SQL they run: comments and spacing are not a change of a statement, and an
+ * edit that touches only them says so.
+ */
 export function statementDiff(before: string, after: string): string {
-  const chunks = (t: string) => normalize(t).split(BREAKPOINT).map((c) => c.trim()).filter(Boolean);
+  const chunks = (t: string) => normalize(t).split(BREAKPOINT).map((text) => ({ text: text.trim(), sql: sqlOf(text) })).filter((c) => c.sql !== '');
   const a = chunks(before);
   const b = chunks(after);
   const short = (s: string) => JSON.stringify(s.replace(/\s+/g, ' ').slice(0, 80) + (s.length > 80 ? '…' : ''));
-  const removed = a.filter((x) => !b.includes(x));
-  const added = b.filter((x) => !a.includes(x));
+  const removed = a.filter((x) => !b.some((y) => y.sql === x.sql));
+  const added = b.filter((y) => !a.some((x) => x.sql === y.sql));
   const changed: string[] = [];
   // A removed and an added statement at the same position is one changed statement.
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i] && removed.includes(a[i]) && added.includes(b[i])) {
-      changed.push(`${short(a[i])} → ${short(b[i])}`);
+    if (a[i].sql !== b[i].sql && removed.includes(a[i]) && added.includes(b[i])) {
+      changed.push(`${short(a[i].text)} → ${short(b[i].text)}`);
       removed.splice(removed.indexOf(a[i]), 1);
       added.splice(added.indexOf(b[i]), 1);
     }
   }
   const parts = [
     ...(changed.length ? [`changed ${changed.length}: ${changed.slice(0, 3).join('; ')}`] : []),
-    ...(added.length ? [`added ${added.length}: ${added.slice(0, 3).map(short).join('; ')}`] : []),
-    ...(removed.length ? [`removed ${removed.length}: ${removed.slice(0, 3).map(short).join('; ')}`] : []),
+    ...(added.length ? [`added ${added.length}: ${added.slice(0, 3).map((c) => short(c.text)).join('; ')}`] : []),
+    ...(removed.length ? [`removed ${removed.length}: ${removed.slice(0, 3).map((c) => short(c.text)).join('; ')}`] : []),
   ];
-  return parts.length ? `Statements ${parts.join('; ')}` : 'Only whitespace or comments changed';
+  return parts.length ? `Statements ${parts.join('; ')}` : 'Only comments or whitespace changed: the SQL it runs is the same, but the hash differs';
+}
+
+/**
+ * A chunk's SQL without comments, its spacing collapsed: what PostgreSQL runs. Strings, quoted
+ * names and dollar-quoted bodies are kept exactly (a `--` or a run of spaces in them is data).
+ */
+export function sqlOf(chunk: string): string {
+  let out = '';
+  let i = 0;
+  const n = chunk.length;
+  while (i < n) {
+    const c = chunk[i];
+    if (c === '-' && chunk[i + 1] === '-') {
+      const end = chunk.indexOf('\n', i);
+      i = end === -1 ? n : end;
+      out = spaced(out);
+    } else if (c === '/' && chunk[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (chunk[i] === '/' && chunk[i + 1] === '*') (depth++, (i += 2));
+        else if (chunk[i] === '*' && chunk[i + 1] === '/') (depth--, (i += 2));
+        else i++;
+      }
+      out = spaced(out);
+    } else if (c === "'" || c === '"') {
+      const escapes = c === "'" && /[eE]/.test(chunk[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(chunk[i - 2] ?? '');
+      let j = i + 1;
+      while (j < n && chunk[j] !== c) j += escapes && chunk[j] === '\\' ? 2 : 1;
+      // A doubled quote continues the literal.
+      while (chunk[j + 1] === c) {
+        j += 2;
+        while (j < n && chunk[j] !== c) j += escapes && chunk[j] === '\\' ? 2 : 1;
+      }
+      out += chunk.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '$' && !/[A-Za-z0-9_]/.test(chunk[i - 1] ?? '') && /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.test(chunk.slice(i, i + 64))) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(chunk.slice(i, i + 64))![0];
+      const close = chunk.indexOf(tag, i + tag.length);
+      const end = close === -1 ? n : close + tag.length;
+      out += chunk.slice(i, end);
+      i = end;
+    } else {
+      out = /\s/.test(c) ? spaced(out) : out + c;
+      i++;
+    }
+  }
+  return out.trim();
+}
+
+/** One space where comments and spacing were (none twice). */
+function spaced(out: string): string {
+  return out === '' || out.endsWith(' ') ? out : `${out} `;
 }

@@ -15,6 +15,7 @@ export default defineRule({
     messages: {
       missingFile: 'Journal entry {tag} has no file {tag}.sql: drizzle\'s migrate() throws "No file {tag}.sql found" and applies nothing.',
       orphanFile: '{tag}.sql is not in meta/_journal.json: drizzle\'s migrate() never runs it, on any database.',
+      unstagedEntry: '{tag}.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle\'s migrate() never runs (and no snapshot for it).',
       unsafeTag: 'Journal tag "{tag}" is not a file name in the migrations folder; migration-lint refuses to read it (and drizzle would read outside the folder).',
       duplicateTag: 'Journal entry {tag} appears {count} times (entries {positions}): drizzle\'s migrate() runs {tag}.sql once per entry; the second run fails on "already exists", or is skipped because its `when` is not newer.',
       duplicatePrefix: 'Prefix {prefix} is used by {names}: drizzle-kit names snapshots by prefix, so they share meta/{prefix}_snapshot.json (one overwrote the other), and the next `drizzle-kit generate` diffs against the wrong schema.',
@@ -27,6 +28,7 @@ export default defineRule({
     help: {
       missingFile: 'Restore {tag}.sql from version control, or remove the entry with `drizzle-kit drop` if the migration was never applied anywhere.',
       orphanFile: 'If it should run, generate it properly (`drizzle-kit generate --custom --name <name>` and paste the SQL); if it is a leftover, delete it.',
+      unstagedEntry: 'Stage the journal and snapshot drizzle-kit wrote with it: `git add {meta}`.',
       unsafeTag: 'Fix the "tag" in meta/_journal.json to the migration\'s file name without ".sql".',
       duplicateTag: 'Delete the later duplicate entry from meta/_journal.json (keep the first one, which databases have recorded).',
       duplicatePrefix: 'Keep the migration that was deployed; for the other, delete its .sql, journal entry and snapshot and regenerate it on top (`drizzle-kit generate`), which gives it the next free prefix.',
@@ -39,8 +41,9 @@ export default defineRule({
   },
   checkHistory({ folder, report }) {
     for (const problem of folder.problems) {
-      const messageId = problem.kind === 'missing-file' ? 'missingFile' : problem.kind === 'orphan-file' ? 'orphanFile' : 'unsafeTag';
-      report({ messageId, data: { tag: problem.tag }, file: problem.file, line: problem.line, migration: problem.tag });
+      const messageId = problem.kind === 'missing-file' ? 'missingFile' : problem.kind === 'orphan-file' ? 'orphanFile' : problem.kind === 'unstaged-entry' ? 'unstagedEntry' : 'unsafeTag';
+      const meta = problem.file.replace(/[^/\\]*$/, 'meta');
+      report({ messageId, data: { tag: problem.tag, meta }, file: problem.file, line: problem.line, migration: problem.tag });
     }
     const facts = folder.integrity as HistoryFacts | undefined;
     const journal = facts?.journal;
@@ -96,7 +99,8 @@ export default defineRule({
     // Snapshots: entries without one, snapshots without an entry, stray files.
     const prefixOf = (tag: string) => tag.split('_')[0];
     const metaNames = new Set(facts.metaFiles);
-    const tagPrefixes = new Set(journal.entries.map((e) => prefixOf(e.tag)));
+    // A migration staged without its journal entry: its snapshot (not staged either) is said with it.
+    const tagPrefixes = new Set([...journal.entries.map((e) => prefixOf(e.tag)), ...folder.problems.filter((p) => p.kind === 'unstaged-entry').map((p) => prefixOf(p.tag))]);
     for (const e of journal.entries) {
       if (facts.files.has(e.tag) && !metaNames.has(`${prefixOf(e.tag)}_snapshot.json`)) {
         report({ messageId: 'missingSnapshot', data: { tag: e.tag, prefix: prefixOf(e.tag) }, file: journal.file, line: e.line, migration: e.tag });

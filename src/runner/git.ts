@@ -74,9 +74,7 @@ export async function gitBaseFacts(ref: string, dir: string, current: { path: st
   const journalBlob = tip.get(journalPath);
   if (journalBlob) {
     try {
-      const json = JSON.parse(await git(['cat-file', 'blob', journalBlob], root)) as { entries?: { tag?: unknown; when?: unknown; idx?: unknown }[] };
-      const entries = Array.isArray(json.entries) ? json.entries : [];
-      facts.journal = { entries: entries.filter((e) => e && typeof e.tag === 'string').map((e, i) => ({ tag: e.tag as string, when: Number(e.when), idx: Number(e.idx ?? i) })) };
+      facts.journal = baseJournal(await git(['cat-file', 'blob', journalBlob], root));
     } catch (error) {
       facts.journalProblem = (error as Error).message;
     }
@@ -92,4 +90,11 @@ export async function gitBaseFacts(ref: string, dir: string, current: { path: st
     }),
   );
   return facts;
+}
+
+/** The entries of a journal's text at a base (throws when it is not JSON). */
+export function baseJournal(text: string): NonNullable<GitBaseFacts['journal']> {
+  const json = JSON.parse(text) as { entries?: { tag?: unknown; when?: unknown; idx?: unknown }[] };
+  const entries = Array.isArray(json.entries) ? json.entries : [];
+  return { entries: entries.filter((e) => e && typeof e.tag === 'string').map((e, i) => ({ tag: e.tag as string, when: Number(e.when), idx: Number(e.idx ?? i) })) };
 }

@@ -131,6 +131,8 @@ export interface GatherOptions {
   databaseUrl?: string;
   /** `--staged`: the index content of files whose working copy differs (the journal, snapshots). */
   staged?: ReadonlyMap<string, string>;
+  /** `--staged`: HEAD as the base, already read (Selection.head); used when no `since` is given. */
+  head?: GitBaseFacts;
 }
 
 /** The rules that read these facts. */
@@ -194,7 +196,8 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   }
 
   const wantsHashes = active.has('hash-drift');
-  if (options.since && dir && (wantsHashes || active.has('journal-order'))) {
+  if (options.head && !options.since && (wantsHashes || active.has('journal-order'))) facts.base = options.head;
+  else if (options.since && dir && (wantsHashes || active.has('journal-order'))) {
     const { gitBaseFacts } = await import('./git.js');
     facts.base = await gitBaseFacts(
       options.since,

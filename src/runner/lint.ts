@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { sha256 } from '../engine/hash.js';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
@@ -10,7 +11,7 @@ import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
 import { displayPath } from './drizzle-config.js';
 import { UsageError } from './errors.js';
-import { readFromDisk, readJson, resolveTarget, type Project, type TextReader } from './project.js';
+import { readFromDisk, readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { engineTimer, mark } from './timings.js';
@@ -121,13 +122,16 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   // --cache a hit needs no parser at all).
   const parserReady = options.cache || nothingSelected ? undefined : loadParser();
   parserReady?.catch(() => undefined); // awaited below; a failure surfaces there
-  const project = target.load(read);
+  // --staged before drizzle-kit ever wrote the migrations folder: nothing in it can be staged.
+  const noFolderYet = nothingSelected && options.staged === true && target.dir !== undefined && !existsSync(target.dir);
+  const project = noFolderYet ? { layout: 'journal' as const, dir: target.dir, config: target.config, migrations: [], problems: [] } : target.load(read);
   mark('load project (journal, folder)');
   if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
     return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
   }
+  if (selection?.staged) markUnstagedEntries(project, selection.staged, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
   const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: selection?.staged });
   const inputs = texts.inputs;
@@ -233,6 +237,23 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   const notes = target.loose ? [withoutHistory(target.loose, settings, allRules, cwd)] : undefined;
   return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}) };
+}
+
+/**
+ * A migration staged without its journal entry (drizzle-kit wrote both, only the .sql was
+ * staged): the commit's journal does not list it, the working tree's does. Said as such, not as
+ * a file that belongs to no journal.
+ */
+function markUnstagedEntries(project: Project, staged: ReadonlyMap<string, string>, cwd: string): void {
+  const journal = project.journal?.file;
+  if (!journal || !staged.has(journal) || !project.problems.some((p) => p.kind === 'orphan-file')) return;
+  let inWorkingTree: Set<string>;
+  try {
+    inWorkingTree = new Set(readJournal(journal, cwd).entries.map((e) => e.tag));
+  } catch {
+    return; // the working tree's journal is broken: the index's is what is linted
+  }
+  project.problems = project.problems.map((p) => (p.kind === 'orphan-file' && inWorkingTree.has(p.tag) ? { ...p, kind: 'unstaged-entry' as const } : p));
 }
 
 /**
@@ -363,7 +384,7 @@ async function historyFacts(options: LintOptions, project: Project, parsed: read
   // By id, not by hook: snapshot-drift reads these facts from checkMigration.
   const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
-  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged });
+  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged, head: selection?.head });
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */

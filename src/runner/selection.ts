@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { git, repoRoot } from './git-exec.js';
 import { prefetchedStaged, queryStaged } from './staged-query.js';
+import { baseJournal, type GitBaseFacts } from './git.js';
 
 /**
  * Which migrations a run reports on. Statement rules report only on selected migrations (the
@@ -17,6 +18,12 @@ export interface Selection {
   staged?: Map<string, string>;
   /** The git base revision used (resolved merge-base), for integrity rules that compare against it. */
   base?: string;
+  /**
+   * --staged: HEAD as the base the commit is compared with (hash-drift, journal-order): the text
+   * at HEAD of the migrations and journal the commit changes. A migration this commit adds is
+   * not at HEAD, so it is new.
+   */
+  head?: GitBaseFacts;
 }
 
 /** git through the runner's one git helper (bounded time, no optional locks); undefined on failure. */
@@ -83,16 +90,42 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
   const staged = new Set(query.staged.filter(inDir).map((file) => resolve(root, file)));
   const unstaged = query.unstaged.filter(inDir);
   const content = new Map<string, string>();
-  const texts: (string | undefined)[] = [];
-  for (let i = 0; i < unstaged.length; i += 8) {
-    // Eight git processes at a time at most.
-    texts.push(...(await Promise.all(unstaged.slice(i, i + 8).map((file) => tryGit(['show', `:${file}`], root)))));
+  for (const [file, text] of await gitTexts(unstaged.map((file) => [file, `:${file}`]), root)) content.set(resolve(root, file), text);
+  // What HEAD has of the migrations and the journal this commit changes.
+  const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && (file.endsWith('.sql') || file.endsWith('meta/_journal.json'))) : [];
+  const head = query.head && changedAtHead.length ? headFacts(query.head, root, await gitTexts(changedAtHead.map((file) => [file, `${query.head}:${file}`]), root)) : undefined;
+  return { files: staged, describe: 'staged', staged: content, ...(head ? { head } : {}) };
+}
+
+/** `git show` of each object (`:path`, `<commit>:path`), eight git processes at a time at most: the texts git could give, by path. */
+async function gitTexts(objects: [file: string, object: string][], root: string): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (let i = 0; i < objects.length; i += 8) {
+    const batch = objects.slice(i, i + 8);
+    const shown = await Promise.all(batch.map(([, object]) => tryGit(['show', object], root)));
+    batch.forEach(([file], j) => {
+      if (shown[j] !== undefined) texts.set(file, shown[j]!);
+    });
   }
-  unstaged.forEach((file, i) => {
-    const text = texts[i];
-    if (text !== undefined) content.set(resolve(root, file), text);
-  });
-  return { files: staged, describe: 'staged', staged: content };
+  return texts;
+}
+
+/** HEAD as a git base (what `--since HEAD` would read), from the texts of the files the commit changes. */
+function headFacts(commit: string, root: string, texts: Map<string, string>): GitBaseFacts {
+  const facts: GitBaseFacts = { ref: 'HEAD', commit, root, blobs: new Map(), changed: new Map(), changedByPath: new Map() };
+  for (const [rel, text] of texts) {
+    if (rel.endsWith('meta/_journal.json')) {
+      try {
+        facts.journal = baseJournal(text);
+      } catch {
+        facts.journalProblem = 'not valid JSON';
+      }
+      continue;
+    }
+    facts.changed.set(rel, text);
+    facts.changedByPath.set(resolve(root, rel), { rel, text });
+  }
+  return facts;
 }
 
 function isInside(path: string, dir: string): boolean {

@@ -13,6 +13,10 @@ export interface StagedQuery {
   /** Repository-relative, `/` separated. */
   staged: string[];
   unstaged: string[];
+  /** Staged changes to files that exist at HEAD (modified in the index): the base for hash-drift. */
+  modified: string[];
+  /** The commit HEAD points at; undefined before the first commit. */
+  head?: string;
 }
 
 /** By directory, one map for the process: the CLI's front bundle starts the query, the rest reads it. */
@@ -29,9 +33,9 @@ export function queryStaged(from: string, under: string): Promise<StagedQuery> {
   if (!query) {
     const spec = relative(from, under) || '.';
     // One `git status` says both what is staged and what differs in the working tree.
-    const status = git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
+    const status = git(['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
     status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [] }));
+    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [], modified: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }
@@ -39,17 +43,25 @@ export function queryStaged(from: string, under: string): Promise<StagedQuery> {
 }
 
 /**
- * `git status --porcelain=v2 -z` (paths relative to the repository root, whatever the settings):
- * staged are the files added, copied, modified or renamed in the index (`git diff --cached
- * --diff-filter=ACMR`), unstaged those whose working copy differs from the index (`git diff`).
+ * `git status --porcelain=v2 --branch -z` (paths relative to the repository root, whatever the
+ * settings): staged are the files added, copied, modified or renamed in the index (`git diff
+ * --cached --diff-filter=ACMR`), unstaged those whose working copy differs from the index (`git
+ * diff`), modified the staged ones that HEAD has under the same path (`--diff-filter=M`).
  */
-export function parseStatus(output: string): { staged: string[]; unstaged: string[] } {
+export function parseStatus(output: string): Omit<StagedQuery, 'root'> {
   const staged: string[] = [];
   const unstaged: string[] = [];
+  const modified: string[] = [];
+  let head: string | undefined;
   const records = output.split('\0');
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     const type = record[0];
+    if (record.startsWith('# branch.oid ')) {
+      const oid = record.slice('# branch.oid '.length);
+      if (/^[0-9a-f]{40,64}$/.test(oid)) head = oid;
+      continue;
+    }
     // `1 XY sub mH mI mW hH hI path`, `2 XY sub mH mI mW hH hI Xscore path` + `\0origPath`, `u XY sub m1 m2 m3 mW h1 h2 h3 path`
     const fields = type === '1' ? 8 : type === '2' ? 9 : type === 'u' ? 10 : -1;
     if (fields < 0) continue;
@@ -57,9 +69,10 @@ export function parseStatus(output: string): { staged: string[]; unstaged: strin
     if (type === '2') i++; // the original path of a rename or copy
     const [x, y] = [record[2], record[3]];
     if (type !== 'u' && 'ACMR'.includes(x)) staged.push(path);
+    if (type === '1' && x === 'M') modified.push(path);
     if (y !== '.') unstaged.push(path);
   }
-  return { staged, unstaged };
+  return { staged, unstaged, modified, ...(head ? { head } : {}) };
 }
 
 /**

@@ -1,0 +1,102 @@
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { addMigration, gitInit } from './helpers/history.js';
+
+/**
+ * The pre-commit hook (`--staged`) in temp git repositories holding a drizzle project: HEAD is
+ * the base a commit is compared with.
+ */
+const temp = mkdtempSync(join(tmpdir(), 'ml-pre-commit-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+type Doc = { findings: { rule: string; migration: string; message: string; help: string | null; severity: string }[]; summary: { migrations: number } };
+const json = (stdout: string) => JSON.parse(stdout) as Doc;
+
+/** The example project committed in a repository of its own. */
+function repo(name: string): { dir: string; git: (...args: string[]) => string } {
+  const dir = join(temp, name);
+  cpSync('fixtures/projects/safe', dir, { recursive: true });
+  return { dir, git: gitInit(dir) };
+}
+
+describe('--staged compares with HEAD', () => {
+  it('a staged edit to a migration committed at HEAD is hash-drift, without a lock file; the working tree is not what is checked', () => {
+    const { dir, git } = repo('edit');
+    const file = join(dir, 'drizzle/0001_profile_and_plan_columns.sql');
+    appendFileSync(file, '--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "bio" text;');
+    // Not staged yet: the commit does not change it.
+    expect(runCli(['--staged'], { cwd: dir }).code).toBe(0);
+    git('add', 'drizzle/0001_profile_and_plan_columns.sql');
+    const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const drift = json(r.stdout).findings.filter((f) => f.rule === 'hash-drift');
+    expect(drift.map((f) => [f.migration, f.severity])).toEqual([['0001_profile_and_plan_columns', 'error']]);
+    expect(drift[0].message).toContain('0001_profile_and_plan_columns.sql changed after it was recorded (at git HEAD)');
+    expect(drift[0].message).toContain('Statements added 1: "ALTER TABLE \\"users\\" ADD COLUMN \\"bio\\" text;"');
+    expect(drift[0].help).toMatch(/git checkout [0-9a-f]{12} -- drizzle\/0001_profile_and_plan_columns\.sql/);
+  });
+
+  it('a migration added in this commit is new, not drift; edited again before committing, still new', () => {
+    const { dir, git } = repo('new');
+    addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
+    git('add', '-A');
+    const first = runCli(['--staged', '--format', 'json'], { cwd: dir });
+    expect(json(first.stdout).findings.filter((f) => f.rule === 'hash-drift')).toEqual([]);
+    appendFileSync(join(dir, 'drizzle/0004_bio.sql'), '--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "bio2" text;');
+    git('add', '-A');
+    expect(json(runCli(['--staged', '--format', 'json'], { cwd: dir }).stdout).findings.filter((f) => f.rule === 'hash-drift')).toEqual([]);
+  });
+
+  it('a comment added to a committed migration: said to change no SQL (it still changes the hash)', () => {
+    const { dir, git } = repo('comment');
+    const file = join(dir, 'drizzle/0001_profile_and_plan_columns.sql');
+    writeFileSync(file, `-- reviewed by the DBA\n${readFileSync(file, 'utf8')}`);
+    git('add', '-A');
+    const drift = json(runCli(['--staged', '--format', 'json'], { cwd: dir }).stdout).findings.filter((f) => f.rule === 'hash-drift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0].message).toContain('Only comments or whitespace changed: the SQL it runs is the same, but the hash differs');
+    expect(drift[0].message).not.toContain('Statements changed');
+  });
+
+  it('a new .sql staged without meta/: says the journal entry is not staged, and how to stage it', () => {
+    const { dir, git } = repo('unstaged-meta');
+    addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
+    git('add', 'drizzle/0004_bio.sql');
+    const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const found = json(r.stdout).findings.filter((f) => f.rule === 'journal-files');
+    expect(found.map((f) => f.migration)).toEqual(['0004_bio']);
+    expect(found[0].message).toBe("0004_bio.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle's migrate() never runs (and no snapshot for it).");
+    expect(found[0].help).toBe('Stage the journal and snapshot drizzle-kit wrote with it: `git add drizzle/meta`.');
+    // Staged together: clean.
+    git('add', '-A');
+    expect(runCli(['--staged'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('a file that is in no journal, staged or not, is still an orphan', () => {
+    const { dir, git } = repo('orphan');
+    writeFileSync(join(dir, 'drizzle/0009_stray.sql'), 'SELECT 1;');
+    git('add', '-A');
+    const found = json(runCli(['--staged', '--format', 'json'], { cwd: dir }).stdout).findings.filter((f) => f.rule === 'journal-files');
+    expect(found.map((f) => f.message)).toEqual(["0009_stray.sql is not in meta/_journal.json: drizzle's migrate() never runs it, on any database."]);
+  });
+});
+
+describe('--staged in a project with no migrations folder yet', () => {
+  it('exits 0: nothing in it can be staged (the README hook must not block every commit)', () => {
+    const dir = join(temp, 'fresh');
+    cpSync('fixtures/projects/safe', dir, { recursive: true });
+    rmSync(join(dir, 'drizzle'), { recursive: true });
+    const git = gitInit(dir);
+    writeFileSync(join(dir, 'README.md'), 'hello\n');
+    git('add', '-A');
+    const r = runCli(['--staged'], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('no problems');
+    // Without --staged the missing folder is still an error: a plain run has nothing to lint.
+    expect(runCli([], { cwd: dir }).code).toBe(2);
+  });
+});
