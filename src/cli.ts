@@ -52,7 +52,7 @@ function failClosed(): { written(): void } {
 }
 
 export interface Streams {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string | Uint8Array): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
 }
 

@@ -7,7 +7,7 @@ import type { Streams } from '../cli.js';
  * over. A reader that goes away early (`migration-lint … | head`) closes the pipe: stop writing,
  * quietly, as git and grep do; the exit code is still the lint's.
  */
-export function reportOutput(io: Streams): { now(report: string | Iterable<string>): void; rest(report: string | Iterable<string>): Promise<void> } {
+export function reportOutput(io: Streams): { now(report: string | Iterable<string>): void; rest(report: string | Iterable<string | Uint8Array>): Promise<void> } {
   type Stream = Streams['stdout'] & { once?: (event: string, listener: () => void) => unknown; on?: (event: string, listener: (e: NodeJS.ErrnoException) => void) => unknown };
   const out = io.stdout as Stream;
   let failure: NodeJS.ErrnoException | undefined;

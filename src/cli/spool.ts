@@ -41,8 +41,8 @@ export class Spool {
     if (this.held > this.spillAt) this.spill();
   }
 
-  /** The report, piece by piece, in order (then let go). */
-  *drain(): Generator<string> {
+  /** The report, piece by piece, in order (then let go): its text, or its bytes once it went to the file. */
+  *drain(): Generator<string | Uint8Array> {
     const file = this.file;
     if (!file) {
       const pieces = this.pieces;
@@ -50,18 +50,13 @@ export class Spool {
       yield* pieces;
       return;
     }
-    const buffer = Buffer.allocUnsafe(Math.max(4, this.readBytes));
-    // Whole UTF-8 characters per piece: a read that ends inside one keeps its first bytes for the next.
-    let carry = 0;
     for (let at = 0; at < file.size; ) {
-      const read = readSync(file.fd, buffer, carry, buffer.length - carry, at);
+      // A new buffer each time: the stream may hold on to a piece until it is written.
+      const buffer = Buffer.allocUnsafe(Math.min(this.readBytes, file.size - at));
+      const read = readSync(file.fd, buffer, 0, buffer.length, at);
       if (read === 0) break;
       at += read;
-      const end = carry + read;
-      const cut = at < file.size ? wholeCharacters(buffer, end) : end;
-      yield buffer.toString('utf8', 0, cut);
-      buffer.copy(buffer, 0, cut, end);
-      carry = end - cut;
+      yield buffer.subarray(0, read);
     }
     this.discard();
   }
@@ -110,17 +105,12 @@ const READ_BYTES = 1024 * 1024;
 
 /** Write all of `text` at the file's position; the bytes written. */
 function writeAll(fd: number, text: string): number {
-  const bytes = Buffer.from(text, 'utf8');
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-  return bytes.length;
-}
-
-/** Where the bytes `[0, end)` end on a whole UTF-8 character. */
-function wholeCharacters(buffer: Buffer, end: number): number {
-  // Step back over continuation bytes (10xxxxxx) to the lead byte of the last character.
-  let lead = end - 1;
-  while (lead > 0 && end - lead < 4 && (buffer[lead] & 0xc0) === 0x80) lead--;
-  const byte = buffer[lead];
-  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-  return lead + length <= end ? end : lead;
+  const size = Buffer.byteLength(text, 'utf8');
+  // Encoded by the write itself (no buffer left for the collector); a short write finishes from a buffer.
+  let done = writeSync(fd, text);
+  if (done < size) {
+    const bytes = Buffer.from(text, 'utf8');
+    while (done < size) done += writeSync(fd, bytes, done, size - done);
+  }
+  return size;
 }
