@@ -92,6 +92,28 @@ describe('statement-breakpoint', () => {
     expect(scanMarkers('SELECT $tag$ a $$ b $tag$;--> statement-breakpoint').inside).toEqual([]);
   });
 
+  it('linear: 300,000 statements with quoted values and no marker are scanned in a few seconds (46 s when each quoted token searched to the end of the file)', () => {
+    const text = Array.from({ length: 300_000 }, (_, i) => `INSERT INTO "t" ("a") VALUES ('v${i}');\n`).join('') + "SELECT '--> statement-breakpoint';\n";
+    const started = performance.now();
+    const scan = scanMarkers(text);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(scan.inside).toEqual([{ offset: text.lastIndexOf('-->'), context: 'a string literal' }]);
+  });
+
+  it('scans like PostgreSQL lexes: nested block comments, E-strings, unterminated quotes, parameters', () => {
+    const m = '--> statement-breakpoint';
+    const contexts = (sql: string) => scanMarkers(sql).inside.map((x) => x.context);
+    expect(contexts(`/* a /* ${m} */ ${m} */ SELECT 1;`)).toEqual(['a block comment', 'a block comment']);
+    // E'\\' is one backslash: the marker after it is a comment. E'\'' keeps the string open.
+    expect(contexts(String.raw`SELECT E'\\' ${m}` + `\nSELECT 1;`)).toEqual([]);
+    expect(contexts(String.raw`SELECT E'\' ${m}';`)).toEqual(['a string literal']);
+    expect(contexts(String.raw`SELECT '\' ${m}`)).toEqual([]);
+    expect(contexts(`SELECT $1, a$b$ ${m}`)).toEqual([]);
+    expect(contexts(`SELECT "unterminated ${m}`)).toEqual(['a quoted identifier']);
+    expect(contexts(`SELECT $x$ ${m}`)).toEqual(['a dollar-quoted body ($x$ … $x$)']);
+    expect(scanMarkers(`-- note ${m}\n-->  statement-breakpoint\nSELECT 1;`).variants.map((v) => v.offset)).toEqual([`-- note ${m}\n`.length]);
+  });
+
   corpusIt('real corpus: lmnr-ai__lmnr has the `-->statement-breakpoint` variant, reported with prepared statements only', async () => {
     expect(await t.findings('../shared/corpus/lmnr-ai__lmnr')).toEqual([]);
     const found = await t.findings('../shared/corpus/lmnr-ai__lmnr', { lintConfig: { preparedStatements: true } });

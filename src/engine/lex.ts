@@ -1,0 +1,101 @@
+/**
+ * PostgreSQL's lexical structure, as far as finding statement boundaries and breakpoint markers
+ * needs it: where comments, string literals (E-strings too), quoted identifiers and dollar-quoted
+ * bodies start and end, and the semicolons outside them. One pass, left to right, linear in the
+ * text: each region is found with a sticky search from where the last one ended, never by
+ * scanning ahead from every token.
+ */
+export interface Region {
+  kind: 'line comment' | 'block comment' | 'string' | 'identifier' | 'dollar' | 'semicolon';
+  /** Offset of its first character. */
+  start: number;
+  /** Offset just past it (past the closing quote; the end of the text when it is never closed; a line comment stops before its newline). */
+  end: number;
+  /** A dollar quote's delimiter (`$$`, `$body$`). */
+  tag?: string;
+}
+
+const SPECIAL = /--|\/\*|['"$]/g;
+const SPECIAL_OR_SEMICOLON = /--|\/\*|['"$;]/g;
+const WORD_CHARACTER = /[A-Za-z0-9_]/;
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+/** The comments, quoted regions (and, when asked, top-level semicolons) of `text`, in order. */
+export function* regions(text: string, { semicolons = false }: { semicolons?: boolean } = {}): Generator<Region> {
+  const n = text.length;
+  const special = new RegExp(semicolons ? SPECIAL_OR_SEMICOLON : SPECIAL);
+  let i = 0;
+  while (i < n) {
+    // Plain SQL text between regions needs no look: jump to the next character that can start one.
+    special.lastIndex = i;
+    const next = special.exec(text);
+    if (!next) return;
+    i = next.index;
+    const c = text[i];
+    if (c === ';') {
+      yield { kind: 'semicolon', start: i, end: i + 1 };
+      i++;
+    } else if (c === '-') {
+      const newline = text.indexOf('\n', i);
+      const end = newline === -1 ? n : newline;
+      yield { kind: 'line comment', start: i, end };
+      i = end;
+    } else if (c === '/') {
+      let depth = 1;
+      let j = i + 2;
+      while (j < n && depth > 0) {
+        if (text[j] === '/' && text[j + 1] === '*') (depth++, (j += 2));
+        else if (text[j] === '*' && text[j + 1] === '/') (depth--, (j += 2));
+        else j++;
+      }
+      yield { kind: 'block comment', start: i, end: j };
+      i = j;
+    } else if (c === "'") {
+      const escapes = /[eE]/.test(text[i - 1] ?? '') && !WORD_CHARACTER.test(text[i - 2] ?? '');
+      let j = i + 1;
+      while (j < n) {
+        if (escapes && text[j] === '\\') j += 2;
+        else if (text[j] === "'" && text[j + 1] === "'") j += 2;
+        else if (text[j] === "'") break;
+        else j++;
+      }
+      const end = Math.min(j + 1, n);
+      yield { kind: 'string', start: i, end };
+      i = end;
+    } else if (c === '"') {
+      const close = text.indexOf('"', i + 1);
+      const end = close === -1 ? n : close + 1;
+      yield { kind: 'identifier', start: i, end };
+      i = end;
+    } else {
+      // `$`: a dollar quote, unless it ends a word (`a$b`) or is a parameter (`$1`).
+      DOLLAR_TAG.lastIndex = i;
+      const m = WORD_CHARACTER.test(text[i - 1] ?? '') ? null : DOLLAR_TAG.exec(text);
+      if (!m) {
+        i++;
+        continue;
+      }
+      const close = text.indexOf(m[0], i + m[0].length);
+      const end = close === -1 ? n : close + m[0].length;
+      yield { kind: 'dollar', start: i, end, tag: m[0] };
+      i = end;
+    }
+  }
+}
+
+/**
+ * `text` cut after each top-level semicolon (outside comments, strings and dollar quotes): the
+ * statements PostgreSQL's scanner would see, found without the scanner (whose token list for a
+ * text of tens of megabytes is larger than the text many times over).
+ */
+export function splitStatements(text: string): { start: number; text: string }[] {
+  const pieces: { start: number; text: string }[] = [];
+  let from = 0;
+  for (const r of regions(text, { semicolons: true })) {
+    if (r.kind !== 'semicolon') continue;
+    pieces.push({ start: from, text: text.slice(from, r.end) });
+    from = r.end;
+  }
+  if (from < text.length) pieces.push({ start: from, text: text.slice(from) });
+  return pieces;
+}
