@@ -1,3 +1,4 @@
+import { someNode } from '../engine/ast.js';
 import type { TypeRef } from '../schema/model.js';
 import { typeKey } from '../schema/typename.js';
 
@@ -144,24 +145,14 @@ const VOLATILE_FUNCTIONS = new Set([
 /** The volatile function a default expression calls, if it calls one we know (`gen_random_uuid`). */
 export function volatileCall(expr: unknown): string | undefined {
   let found: string | undefined;
-  const visit = (node: unknown): void => {
-    if (found || !node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
-    }
-    const record = node as Record<string, unknown>;
-    const call = record.FuncCall as { funcname?: { String?: { sval?: string } }[] } | undefined;
-    if (call) {
-      const names = (call.funcname ?? []).map((n) => n.String?.sval ?? '');
-      const name = names[names.length - 1]?.toLowerCase();
-      if (name && VOLATILE_FUNCTIONS.has(name)) {
-        found = name;
-        return;
-      }
-    }
-    for (const k in record) visit(record[k]);
-  };
-  visit(expr);
+  someNode(expr, (node) => {
+    const call = (node as Record<string, unknown>).FuncCall as { funcname?: { String?: { sval?: string } }[] } | undefined;
+    if (!call) return undefined;
+    const names = (call.funcname ?? []).map((n) => n.String?.sval ?? '');
+    const name = names[names.length - 1]?.toLowerCase();
+    if (!name || !VOLATILE_FUNCTIONS.has(name)) return undefined;
+    found = name;
+    return true;
+  });
   return found;
 }

@@ -1,11 +1,14 @@
 import type { Node } from './ast.js';
-import { loadPgQuery, parsePlPgSQLSync, parseSync, scanSync, type ParseResult } from './pg-query.js';
+import { loadPgQuery, ParserLimitError, parserFailures, parsePlPgSQLSync, parseSync, scanSync, type ParseResult } from './pg-query.js';
+import { splitStatements } from './lex.js';
 import { inner, nodeTag, walk } from './ast.js';
 import { ByteOffsets, LineIndex, type Location } from './source.js';
 import { splitChunks, type Chunk } from './split.js';
 import type { MigrationInput, ParseFailure, ParsedMigration, Statement } from './types.js';
 
 const BOM = '\ufeff';
+
+export { parserFailures } from './pg-query.js';
 
 /**
  * Load libpg-query's WASM module. It is the heaviest thing the linter loads (~60 ms), so it is
@@ -20,6 +23,7 @@ export async function loadParser(): Promise<void> {
  * skips the one-call parse of the whole file (tests compare the two).
  */
 export function parseMigration(input: MigrationInput, options: { chunkByChunk?: boolean } = {}): ParsedMigration {
+  const failuresBefore = parserFailures();
   const lines = new LineIndex(input.text);
   const statements: Statement[] = [];
   const parseFailures: ParseFailure[] = [];
@@ -41,11 +45,24 @@ export function parseMigration(input: MigrationInput, options: { chunkByChunk?: 
     const at = lines.locate({ start: input.invalidUtf8At, end: input.invalidUtf8At + 1 });
     parseFailures.push({ kind: 'encoding', chunk: 0, message: 'invalid UTF-8', location: at, at, sql: lines.lineText(at.line) });
   }
-  const whole = options.chunkByChunk || chunks.length < 2 || input.text.startsWith(BOM) ? undefined : parseWhole(input.text, chunks, lines);
-  if (whole) statements.push(...whole);
+  // A large file is parsed chunk by chunk: should one statement be too much for the parser, only its
+  // chunk fails, once (a failed whole-file parse would be tried again chunk by chunk).
+  const whole = options.chunkByChunk || chunks.length < 2 || input.text.startsWith(BOM) || input.text.length > WHOLE_FILE_PARSE ? undefined : parseWhole(input.text, chunks, lines);
+  // Appended one by one: spreading an array into push() passes each element as an argument, and
+  // 130,000 statements are more arguments than the stack holds.
+  if (whole) for (const statement of whole) statements.push(statement);
   else for (const chunk of chunks) parseChunk(chunk, lines, statements, parseFailures);
-  return { ...copyOf(input), statements, parseFailures, chunkCount: chunks.length };
+  const parsed = { ...copyOf(input), statements, parseFailures, chunkCount: chunks.length };
+  // A parser instance failed meanwhile (see pg-query.ts): the parse is right, but nothing it made is kept between runs.
+  if (parserFailures() !== failuresBefore) notCached.add(parsed);
+  return parsed;
 }
+
+/** Parses made while a parser instance failed: never cached. */
+const notCached = new WeakSet<ParsedMigration>();
+
+/** Files longer than this (characters) are parsed chunk by chunk; drizzle-kit's are a few KB (the corpus's largest: 27 KB). */
+const WHOLE_FILE_PARSE = 1024 * 1024;
 
 /**
  * One parser call for the whole file, when it splits into chunks cleanly: every statement lies
@@ -73,15 +90,23 @@ interface Piece {
 
 function parseChunk(chunk: Chunk, lines: LineIndex, out: Statement[], failures: ParseFailure[]): void {
   if (!hasCode(chunk.text)) return;
+  let limit: ParserLimitError | undefined;
   try {
     addStatements({ start: chunk.start, text: chunk.text }, chunk.index, lines, out);
     return;
-  } catch {
+  } catch (error) {
     // One bad statement must not hide the others in the same chunk: split the chunk on
     // top-level semicolons (the scanner knows strings and dollar quotes) and parse each piece.
+    if (error instanceof ParserLimitError) limit = error;
   }
-  for (const piece of splitOnSemicolons(chunk)) {
-    if (!hasCode(piece.text)) continue;
+  // Beyond the parser's limits: its scanner is no better off, so the semicolons are found here, and
+  // a chunk that is one statement is reported without a second try.
+  const pieces = (limit ? splitStatements(chunk.text).map((p) => ({ start: chunk.start + p.start, text: p.text })) : splitOnSemicolons(chunk)).filter((p) => hasCode(p.text));
+  if (limit && pieces.length <= 1) {
+    failures.push(toFailure(limit, pieces[0] ?? { start: chunk.start, text: chunk.text }, chunk.index, lines));
+    return;
+  }
+  for (const piece of pieces) {
     try {
       addStatements(piece, chunk.index, lines, out);
     } catch (error) {
@@ -176,17 +201,35 @@ export interface SerializedParse {
  * data shares the AST objects.
  */
 export function serializeParsed(parsed: ParsedMigration): SerializedParse | undefined {
-  if (parsed.text.startsWith(BOM)) return undefined;
+  if (parsed.text.startsWith(BOM) || notCached.has(parsed)) return undefined;
   const statements: SerializedParse['statements'] = [];
   for (const s of parsed.statements) {
     const recipe = recipes.get(s.ast);
-    if (!recipe) return undefined;
+    // JSON.stringify (the cache file) recurses into the tree: a deeply nested statement is parsed again instead.
+    if (!recipe || deeperThan(s.ast, MAX_CACHED_DEPTH)) return undefined;
     const { offsetOf: _o, locate: _l, ...data } = s;
     void _o;
     void _l;
     statements.push({ ...data, recipe });
   }
   return { statements, parseFailures: parsed.parseFailures, chunkCount: parsed.chunkCount };
+}
+
+/** Parse trees deeper than this are not cached (JSON.stringify overflows the stack at ~7,000 levels). */
+const MAX_CACHED_DEPTH = 1000;
+
+/** Whether the tree has more than `limit` levels of objects and arrays (counted without recursion). */
+function deeperThan(root: Node, limit: number): boolean {
+  const stack: [Node, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    for (const k in node) {
+      const v = node[k];
+      if (v && typeof v === 'object') stack.push([v, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** Rebuild a parse from `serializeParsed` data and the same text: identical to `parseMigration(input)`. */
@@ -321,6 +364,13 @@ function splitOnSemicolons(chunk: Chunk): Piece[] {
 }
 
 function toFailure(error: unknown, piece: Piece, chunk: number, lines: LineIndex): ParseFailure {
+  if (error instanceof ParserLimitError) {
+    // Not PostgreSQL's verdict: a limit of the parser as migration-lint runs it (see pg-query.ts).
+    const span = trimSpan(piece.text, 0, piece.text.length);
+    const location = lines.locate({ start: piece.start + span.start, end: piece.start + span.end });
+    const sql = piece.text.slice(span.start, Math.min(span.end, span.start + SHOWN_OF_A_LARGE_STATEMENT));
+    return { kind: error.limit === 'depth' ? 'tooDeep' : 'tooLarge', chunk, message: error.message, location, at: lines.locate({ start: location.start, end: location.start }), sql: sql.length < span.end - span.start ? `${sql}…` : sql };
+  }
   const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
   const message = details?.message ?? (error as Error).message ?? String(error);
   const span = trimSpan(piece.text, 0, piece.text.length);
@@ -330,6 +380,9 @@ function toFailure(error: unknown, piece: Piece, chunk: number, lines: LineIndex
   const at = lines.locate({ start: piece.start + cursor, end: piece.start + cursor });
   return { chunk, message, location, at, sql: piece.text.slice(span.start, span.end) };
 }
+
+/** How much of a statement too large for the parser a finding quotes. */
+const SHOWN_OF_A_LARGE_STATEMENT = 200;
 
 /** True when the text holds more than whitespace and comments. */
 function hasCode(text: string): boolean {

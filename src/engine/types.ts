@@ -34,8 +34,11 @@ export interface Statement {
 
 /** A statement libpg-query rejected; it becomes a `parse-error` finding. */
 export interface ParseFailure {
-  /** `syntax`: PostgreSQL rejects it; `encoding`: the file is not valid UTF-8. */
-  kind?: 'syntax' | 'encoding';
+  /**
+   * `syntax`: PostgreSQL rejects it; `encoding`: the file is not valid UTF-8; `tooLarge` and
+   * `tooDeep`: beyond what migration-lint's parser takes (its limits, not PostgreSQL's).
+   */
+  kind?: 'syntax' | 'encoding' | 'tooLarge' | 'tooDeep';
   chunk: number;
   message: string;
   /** The whole failing statement. */

@@ -85,14 +85,21 @@ function aConstString(node: Node): { value: string; location: number } | undefin
 }
 
 /** A literal (or a list / ARRAY of literals, or a literal cast to anything) inside an expression. */
-function literals(node: Node): { value: string; location: number }[] {
-  const direct = aConstString(node);
-  if (direct) return [direct];
-  if (node?.TypeCast) return literals(node.TypeCast.arg);
-  if (node?.List) return (node.List.items ?? []).flatMap(literals);
-  if (Array.isArray(node)) return node.flatMap(literals);
-  if (node?.A_ArrayExpr) return (node.A_ArrayExpr.elements ?? []).flatMap(literals);
-  return [];
+function literals(root: Node): { value: string; location: number }[] {
+  const out: { value: string; location: number }[] = [];
+  // Without recursion: casts and arrays nest without bound (see ast.ts).
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    const direct = aConstString(node);
+    if (direct) out.push(direct);
+    else if (node?.TypeCast) stack.push(node.TypeCast.arg);
+    else {
+      const items: Node[] | undefined = node?.List ? (node.List.items ?? []) : Array.isArray(node) ? node : node?.A_ArrayExpr ? (node.A_ArrayExpr.elements ?? []) : undefined;
+      for (let i = (items?.length ?? 0) - 1; i >= 0; i--) stack.push(items![i]);
+    }
+  }
+  return out;
 }
 
 function enumKeyOf(typeName: Node): string | undefined {

@@ -1,4 +1,4 @@
-import type { Node } from '../engine/ast.js';
+import { SKIP as NOT_INSIDE, someNode, type Node } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { LintSettings, Statement } from '../engine/types.js';
 import { DEFAULT_SCHEMA, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
@@ -137,21 +137,13 @@ function typeExists(state: SchemaState, use: TypeUse): boolean {
 /** Every non-built-in type the statement uses: column types, SET DATA TYPE, casts in defaults and expressions. */
 function typeUses(ast: Node): TypeUse[] {
   const out: TypeUse[] = [];
-  const visit = (node: Node): void => {
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
-    }
-    if (!node || typeof node !== 'object') return;
-    for (const k in node) {
-      const v = node[k];
-      if (k === 'typeName' && v && !Array.isArray(v) && Array.isArray(v.names)) {
-        const ref = typeFromAst(v);
-        if (!ref.builtin && !v.pct_type) out.push({ node: v, schema: ref.schema, name: ref.name });
-      } else if (v && typeof v === 'object') visit(v);
-    }
-  };
-  visit(ast);
+  // Without recursion: sub-selects nest without bound (see ast.ts).
+  someNode(ast, (v, k) => {
+    if (k !== 'typeName' || Array.isArray(v) || !Array.isArray(v.names)) return undefined;
+    const ref = typeFromAst(v);
+    if (!ref.builtin && !v.pct_type) out.push({ node: v, schema: ref.schema, name: ref.name });
+    return NOT_INSIDE;
+  });
   return out;
 }
 

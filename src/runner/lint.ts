@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { sha256 } from '../engine/hash.js';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
-import { loadParser, parseMigration, restoreParsed, serializeParsed } from '../engine/parse.js';
+import { loadParser, parseMigration, parserFailures, restoreParsed, serializeParsed } from '../engine/parse.js';
 import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
 import type { CacheOptions, LintCache } from './cache.js';
 import type { HistoryFacts } from './history-facts.js';
@@ -209,6 +209,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     }
     // The cache keeps the whole run's findings (its file holds them anyway).
     const toCache: Finding[] | undefined = cache && runKey !== undefined ? [] : undefined;
+    const parserFailuresBefore = parserFailures();
     runEngine({
       schemaSource,
       migrations: placeholders,
@@ -230,7 +231,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         report.add(batch);
       },
     });
-    if (toCache) cache!.storeFindings(runKey!, toCache, deps);
+    // Nothing of a run in which a parser instance failed is kept (see engine/pg-query.ts).
+    if (toCache && parserFailures() === parserFailuresBefore) cache!.storeFindings(runKey!, toCache, deps);
   }
   cache?.save();
   mark('engine (parse + replay + rules)');

@@ -1,3 +1,4 @@
+import { mapTree } from '../engine/ast.js';
 import { exprText } from './expr.js';
 import type { Column, Constraint, Expr, Index, SchemaState, Table, TypeRef } from './model.js';
 import { typeToSql } from './model.js';
@@ -228,29 +229,16 @@ function stripOwnTypeCast(node: any, type: TypeRef): any {
 
 /** Copy-on-write removal of `table.` (and `schema.table.`) qualifiers of column references. */
 function stripQualifier(node: any, table: string): any {
-  if (Array.isArray(node)) {
-    let out: any[] | undefined;
-    node.forEach((item, i) => {
-      const next = stripQualifier(item, table);
-      if (next !== item) (out ??= [...node])[i] = next;
-    });
-    return out ?? node;
-  }
-  if (node === null || typeof node !== 'object') return node;
-  const ref = node.ColumnRef;
-  if (ref && Array.isArray(ref.fields) && ref.fields.length >= 2) {
-    const names = ref.fields.map((f: any) => f?.String?.sval);
-    if (names[names.length - 2] === table && names.slice(0, -1).every((n: unknown) => typeof n === 'string')) {
-      return { ColumnRef: { ...ref, fields: ref.fields.slice(-1) } };
+  return mapTree(node, (n) => {
+    const ref = n?.ColumnRef;
+    if (ref && Array.isArray(ref.fields) && ref.fields.length >= 2) {
+      const names = ref.fields.map((f: any) => f?.String?.sval);
+      if (names[names.length - 2] === table && names.slice(0, -1).every((x: unknown) => typeof x === 'string')) {
+        return { ColumnRef: { ...ref, fields: ref.fields.slice(-1) } };
+      }
     }
-    return node;
-  }
-  let out: any;
-  for (const k of Object.keys(node)) {
-    const next = stripQualifier(node[k], table);
-    if (next !== node[k]) (out ??= { ...node })[k] = next;
-  }
-  return out ?? node;
+    return n;
+  });
 }
 
 /** Index expressions are stored as text on both sides; normalise quoting, spacing and own-table qualifiers. */

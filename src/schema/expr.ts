@@ -17,6 +17,11 @@ export function exprText(node: Node): string {
   try {
     return deparser(node).replace(/\s+/g, ' ').trim();
   } catch {
-    return JSON.stringify(node);
+    // The deparser walks the tree recursively: a deeply nested expression overflows its stack (and JSON.stringify's).
+    try {
+      return JSON.stringify(node);
+    } catch {
+      return '(an expression nested too deeply to print)';
+    }
   }
 }

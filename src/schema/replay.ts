@@ -1,5 +1,5 @@
 import type { Node } from '../engine/ast.js';
-import { nodeTag, str, strs } from '../engine/ast.js';
+import { mapTree, nodeTag, SKIP, someNode, str, strs } from '../engine/ast.js';
 import { lazyProperty } from '../engine/lazy.js';
 import type { Effect } from './effects.js';
 import {
@@ -237,7 +237,7 @@ function alterTable(state: SchemaState, ast: Node): Effect[] {
   const effects: Effect[] = [];
   for (const cmdNode of ast.cmds ?? []) {
     const cmd = cmdNode.AlterTableCmd;
-    if (cmd) effects.push(...alterTableCmd(state, table, tableKey, cmd));
+    if (cmd) for (const effect of alterTableCmd(state, table, tableKey, cmd)) effects.push(effect);
   }
   return effects;
 }
@@ -663,7 +663,7 @@ function drop(state: SchemaState, ast: Node): Effect[] {
     switch (ast.removeType) {
       case 'OBJECT_TABLE':
       case 'OBJECT_FOREIGN_TABLE':
-        effects.push(...dropTable(state, listKey(names), cascade));
+        for (const effect of dropTable(state, listKey(names), cascade)) effects.push(effect);
         break;
       case 'OBJECT_INDEX': {
         const indexKey = listKey(names);
@@ -685,7 +685,8 @@ function drop(state: SchemaState, ast: Node): Effect[] {
         break;
       }
       case 'OBJECT_SCHEMA':
-        effects.push(...dropSchema(state, names[0], cascade));
+        // One by one: a schema's tables are as many as the migrations made (never spread into a call's arguments).
+        for (const effect of dropSchema(state, names[0], cascade)) effects.push(effect);
         break;
       case 'OBJECT_SEQUENCE':
         state.sequences.delete(listKey(names));
@@ -835,25 +836,26 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
 
 /** Whether an expression tree has a column reference whose last name is `column`. */
 function referencesColumn(node: Node, column: string): boolean {
-  if (Array.isArray(node)) return node.some((n) => referencesColumn(n, column));
-  if (!node || typeof node !== 'object') return false;
-  const ref = node.ColumnRef;
-  if (ref && Array.isArray(ref.fields)) return str(ref.fields[ref.fields.length - 1]) === column;
-  for (const k in node) if (referencesColumn(node[k], column)) return true;
-  return false;
+  return someNode(node, (n) => {
+    const ref = n.ColumnRef;
+    if (ref && Array.isArray(ref.fields)) return str(ref.fields[ref.fields.length - 1]) === column || SKIP;
+    return undefined;
+  });
 }
 
 /** A copy of the tree with column references to `from` renamed (the parsed statement is never mutated). */
 function renameColumnRefs(node: Node, from: string, to: string): Node {
-  if (Array.isArray(node)) return node.map((n) => renameColumnRefs(n, from, to));
-  if (!node || typeof node !== 'object') return node;
-  const ref = node.ColumnRef;
-  if (ref && Array.isArray(ref.fields) && str(ref.fields[ref.fields.length - 1]) === from) {
-    return { ColumnRef: { ...ref, fields: [...ref.fields.slice(0, -1), { String: { sval: to } }] } };
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in node) out[k] = renameColumnRefs(node[k], from, to);
-  return out;
+  return mapTree(
+    node,
+    (n) => {
+      const ref = n?.ColumnRef;
+      if (ref && Array.isArray(ref.fields) && str(ref.fields[ref.fields.length - 1]) === from) {
+        return { ColumnRef: { ...ref, fields: [...ref.fields.slice(0, -1), { String: { sval: to } }] } };
+      }
+      return n;
+    },
+    { copy: true },
+  );
 }
 
 function textReferencesColumn(text: string, column: string): boolean {

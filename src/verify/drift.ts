@@ -39,7 +39,7 @@ export interface DriftReport {
  */
 export async function checkDrift(url: string, history: LoadedHistory): Promise<DriftReport> {
   const facts = await readMigrationRows(url, history.migrationsTable.schema, history.migrationsTable.table);
-  const newest = facts.rows.length ? Math.max(...facts.rows.map((r) => r.createdAt)) : undefined;
+  const newest = facts.rows.length ? facts.rows.reduce((max, r) => Math.max(max, r.createdAt), -Infinity) : undefined;
   const byWhen = new Map<number, MigrationRow[]>();
   for (const r of facts.rows) byWhen.set(r.createdAt, [...(byWhen.get(r.createdAt) ?? []), r]);
   const hashes = new Map<string, string>();

@@ -77,7 +77,7 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
     for (const s of m.statements.filter((s) => s.status === 'skipped')) out.push(c.yellow(`  ${s.line}:${s.column}  skipped  ${s.summary}: ${s.because}`));
     const rolledBack = m.statements.filter((s) => s.status === 'rolled-back');
     if (rolledBack.length) out.push(c.dim(`    rolled back: ${rolledBackSummary(rolledBack)}; the next migrations run against the state before this one`));
-    if (options.locks !== false && m.status === 'applied') out.push(...lockTable(m, c));
+    if (options.locks !== false && m.status === 'applied') for (const line of lockTable(m, c)) out.push(line);
   }
   const seededTables = result.seed.tables;
   if (result.seed.file) out.push('', `seed file ${result.seed.file.path}: ${result.seed.file.error ? c.red(`failed: ${result.seed.file.error.message}`) : 'applied'}`);

@@ -272,7 +272,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       if (!inTransaction) await engine.exec('BEGIN');
       const outcome = await seedTables(engine, seeded, excludeTable);
       if (!inTransaction) await engine.exec('COMMIT');
-      seedReport.tables.push(...outcome.tables);
+      for (const table of outcome.tables) seedReport.tables.push(table);
       return outcome.tables;
     });
 

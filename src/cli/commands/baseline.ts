@@ -47,7 +47,7 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
     if (same.length) conflicts.push(`${m.tag}: a row with created_at ${m.when} exists with another hash (${same[0].hash.slice(0, 12)}…): the file changed after it was applied`);
     else planned.push({ tag: m.tag, hash, when: m.when! });
   }
-  const newest = rows.length ? Math.max(...rows.map((r) => r.createdAt)) : undefined;
+  const newest = rows.length ? rows.reduce((max, r) => Math.max(max, r.createdAt), -Infinity) : undefined;
   const whens = new Set(history.migrations.map((m) => m.when));
   for (const r of rows) if (!whens.has(r.createdAt)) conflicts.push(`row id ${r.id} (created_at ${r.createdAt}) matches no journal entry; fix or delete it first`);
   const sql = [
