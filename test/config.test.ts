@@ -60,6 +60,7 @@ describe('migration-lint config', () => {
     { name: 'bad severity', config: { rules: { 'enum-recreate': 'warning' } }, message: /"rules\.enum-recreate"/ },
     { name: 'ignore without a reason', config: { ignores: [{ migration: '0001_*', reason: ' ' }] }, message: /"ignores\.0\.reason": a reason is required/ },
     { name: 'preparedStatements not a boolean', config: { preparedStatements: 'pglite' }, message: /"preparedStatements": / },
+    { name: 'recentTableDays below 0', config: { recentTableDays: -1 }, message: /"recentTableDays": Too small/i },
     { name: 'startAfter naming no migration', config: { startAfter: '9999_nope' }, message: /startAfter: "9999_nope" is not a migration/ },
   ];
   for (const c of bad) {

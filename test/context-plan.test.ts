@@ -34,14 +34,17 @@ describe('context from the previous snapshot = full replay, on drizzle-kit outpu
 
 describe('contextPlan: what is parsed and where replay starts', () => {
   const SNAPSHOT = JSON.stringify({ version: '7', dialect: 'postgresql', id: 'x', prevId: 'y', tables: {}, enums: { 'public.mood': { name: 'mood', schema: 'public', values: ['sad', 'ok'] } }, schemas: {}, sequences: {}, views: {} });
-  const history = (texts: string[]) => {
+  const DAY = 86_400_000;
+  /** Migrations 30 days apart (none young for another), unless `days` says when each was written. */
+  const history = (texts: string[], days = texts.map((_, i) => 30 * i)) => {
     const migrations: MigrationFile[] = texts.map((_, i) => ({ tag: `000${i}_m`, path: `/m/000${i}_m.sql`, file: `000${i}_m.sql`, snapshot: `/m/meta/000${i}_snapshot.json` }));
-    const inputs: MigrationInput[] = texts.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text, idx: i, when: i }));
+    const inputs: MigrationInput[] = texts.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text, idx: i, when: days[i] * DAY }));
     const parsedAt: number[] = [];
     const plan = contextPlan({
       migrations,
       inputs,
       firstSelected: texts.length - 1,
+      recentTableDays: 14,
       parseSql: (sql) => {
         parsedAt.push(inputs.findIndex((m) => m.text.includes(sql)));
         return parseMigration({ tag: '', file: '', text: sql }).statements;
@@ -85,9 +88,19 @@ describe('contextPlan: what is parsed and where replay starts', () => {
     expect(plan?.initialState.tables.size).toBe(0); // tables come from the snapshot only
   });
 
+  it('the young-table window: the context migrations written less than 14 days before the staged one are replayed (their tables are young)', () => {
+    const texts = ['CREATE TABLE "a" ("x" int);', 'CREATE TABLE "b" ("x" int);', 'ALTER TABLE "b" RENAME TO "c";', 'CREATE INDEX "c_x" ON "c" ("x");'];
+    expect(history(texts, [0, 20, 30, 33]).plan?.replayFrom).toBe(1); // 33 - 20 < 14
+    expect(history(texts, [0, 10, 30, 33]).plan?.replayFrom).toBe(2);
+    expect(history(texts, [0, 10, 15, 33]).plan?.replayFrom).toBe(3);
+    // The newest `when` so far is the reference, also when the staged entry's is older.
+    expect(history(texts, [0, 10, 40, 33]).plan?.replayFrom).toBe(2);
+    expect(history(texts, [0, 1, 2, 3]).plan).toBeUndefined(); // all of it: a full replay
+  });
+
   it('no snapshot, or an unreadable one: no plan (replay everything)', () => {
     const inputs: MigrationInput[] = ['SELECT 1;', 'SELECT 2;'].map((text, i) => ({ tag: `t${i}`, file: `t${i}.sql`, text }));
-    const base = { inputs, firstSelected: 1, parseSql: (sql: string) => parseMigration({ tag: '', file: '', text: sql }).statements };
+    const base = { inputs, firstSelected: 1, recentTableDays: 14, parseSql: (sql: string) => parseMigration({ tag: '', file: '', text: sql }).statements };
     expect(contextPlan({ ...base, migrations: [{ tag: 't0', path: '/t0.sql', file: 't0.sql' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }], readSnapshot: () => JSON.parse(SNAPSHOT) })).toBeUndefined();
     const withSnapshot: MigrationFile[] = [{ tag: 't0', path: '/t0.sql', file: 't0.sql', snapshot: '/s.json' }, { tag: 't1', path: '/t1.sql', file: 't1.sql' }];
     expect(contextPlan({ ...base, migrations: withSnapshot, readSnapshot: () => undefined })).toBeUndefined(); // unreadable or not JSON

@@ -1,6 +1,6 @@
 import type { Node } from '../engine/ast.js';
 import type { StatementContext } from '../engine/types.js';
-import { key, qualifiedName, type Table } from '../schema/model.js';
+import { key, keyLabel, qualifiedName, type Table } from '../schema/model.js';
 
 /** A table that holds rows when the statement runs: known to the replayed schema and not created earlier in this migration. */
 export interface ExistingTable {
@@ -24,7 +24,4 @@ export function existingTable(context: Pick<StatementContext, 'schema' | 'isNewT
 }
 
 /** `"schema"."name"` for a `schema.name` key. */
-export function labelOf(tableKey: string): string {
-  const dot = tableKey.indexOf('.');
-  return qualifiedName(tableKey.slice(0, dot), tableKey.slice(dot + 1));
-}
+export const labelOf = keyLabel;

@@ -29,6 +29,8 @@ export interface CliOptions {
   cacheLocation: string;
   /** Threads for several folders (`--jobs`); undefined: one per core, at most one per folder. */
   jobs?: number;
+  /** Print on stderr each finding left out (lock and scan findings on young tables) and why. */
+  explainSkips: boolean;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -49,6 +51,7 @@ const OPTIONS = {
   cache: { type: 'boolean', help: 'keep results between runs: unchanged migrations are not parsed or linted again' },
   'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
   jobs: { type: 'string', short: 'j', value: 'N', help: 'several folders: lint up to N at a time, in threads (default: one per CPU core, at most 4; 1: one after another)' },
+  'explain-skips': { type: 'boolean', help: 'print on stderr each finding left out (locks and scans on young tables) and why' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -129,6 +132,7 @@ export function parseCli(argv: string[]): CliOptions {
     cache: v.cache === true,
     cacheLocation: (v['cache-location'] as string | undefined) ?? DEFAULT_CACHE_LOCATION,
     jobs: v.jobs === undefined ? undefined : positiveInt('--jobs', v.jobs as string),
+    explainSkips: v['explain-skips'] === true,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,

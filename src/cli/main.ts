@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { builtin } from '../runtime.js';
 import type { Streams } from '../cli.js';
-import type { Finding } from '../engine/types.js';
+import type { Finding, Skip } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
 import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
@@ -53,6 +53,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
         ...(options.fullReplay ? { context: 'replay' as const } : {}),
         ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
+        ...(options.explainSkips ? { explainSkips: true } : {}),
       },
       {
         ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
@@ -72,6 +73,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
     for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
     const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
     await output.rest(await writer.end(summary));
+    if (options.explainSkips) io.stderr.write(formatSkips(results.flatMap((r) => r.skips ?? [])));
     if (spool) await stdout.rest(spool.drain());
     mark('format + write');
     if (summary.errors > 0) return 1;
@@ -83,6 +85,18 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
   } finally {
     spool?.discard();
   }
+}
+
+/**
+ * `--explain-skips`: one line per finding left out, on stderr (the report on stdout stays what
+ * its format promises). File names, identifiers and messages come from the repository: control
+ * characters are shown escaped, and every line starts with "skipped".
+ */
+export function formatSkips(skips: readonly Skip[]): string {
+  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const lines = skips.map((s) => `skipped ${clean(s.file)}:${s.line}:${s.column} ${s.rule}: ${clean(s.reason)}\n  would have said: ${clean(s.message)}\n`);
+  const count = skips.length === 0 ? 'no finding' : `${skips.length} finding${skips.length === 1 ? '' : 's'}`;
+  return lines.join('') + `migration-lint: ${count} left out\n`;
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */

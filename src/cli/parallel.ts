@@ -2,7 +2,7 @@ import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Finding } from '../engine/types.js';
+import type { Finding, Skip } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import type { LintOptions, LintSummary } from '../runner/lint.js';
@@ -25,10 +25,12 @@ export interface HistoryReport {
   sources: Map<string, string>;
   /** What the user should know that is not a finding (LintResult.notes). */
   notes?: string[];
+  /** With `explainSkips`: the findings left out, and why. */
+  skips?: Skip[];
 }
 
 /** Options every history is linted with: plain data, as they cross to worker threads. */
-export type SharedLintOptions = Pick<LintOptions, 'config' | 'rules' | 'pgVersion' | 'since' | 'staged' | 'context' | 'databaseUrl' | 'cache'>;
+export type SharedLintOptions = Pick<LintOptions, 'config' | 'rules' | 'pgVersion' | 'since' | 'staged' | 'context' | 'databaseUrl' | 'cache' | 'explainSkips'>;
 
 interface Job {
   index: number;
@@ -104,7 +106,7 @@ export async function lintHistories(
 async function lintOne(paths: string[] | undefined, options: SharedLintOptions, progress?: (done: number, total: number) => void, onFindings?: LintOptions['onFindings']): Promise<HistoryReport> {
   const { lint } = await import('../runner/lint.js');
   const result = await lint({ ...options, ...(paths ? { paths } : {}), ...(progress ? { progress } : {}), ...(onFindings ? { onFindings } : {}) });
-  return { findings: result.findings, summary: result.summary, sources: result.sources, ...(result.notes ? { notes: result.notes } : {}) };
+  return { findings: result.findings, summary: result.summary, sources: result.sources, ...(result.notes ? { notes: result.notes } : {}), ...(result.skips ? { skips: result.skips } : {}) };
 }
 
 /** A folder's SQL in bytes: a cheap stand-in for the work its history takes. */

@@ -1,5 +1,5 @@
 import { applyStatement } from '../schema/replay.js';
-import { emptyState, key, type SchemaState } from '../schema/model.js';
+import { emptyState, key, keyLabel, type SchemaState } from '../schema/model.js';
 import { ENUM_EFFECT_KINDS, type Effect } from '../schema/effects.js';
 import type {
   FolderFacts,
@@ -13,11 +13,13 @@ import type {
   Rule,
   Severity,
   SeveritySetting,
+  Skip,
   Statement,
 } from './types.js';
 import type { Location } from './source.js';
 import { applyDirectives, readDirectives, type Directive } from './suppressions.js';
 import { transactionAfter } from './transactions.js';
+import { DEFAULT_RECENT_TABLE_DAYS, TableAges } from './table-age.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -26,6 +28,13 @@ export interface EngineInput {
   settings: LintSettings;
   /** Which migrations findings are reported for (default: all). The others are context only. */
   isSelected?: (migration: ParsedMigration, position: number) => boolean;
+  /**
+   * The selected migrations are a change under review (`--since`, `--staged`), not the whole
+   * history: the tables they create are young for the rest of it (see `isRecentTable`).
+   */
+  underReview?: boolean;
+  /** Receives each finding the engine left out, with the reason (`--explain-skips`). */
+  onSkip?: (skip: Skip) => void;
   /** Schema before the first replayed migration (default: an empty database). */
   initialState?: SchemaState;
   /**
@@ -92,6 +101,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const parseErrorRule = input.rules.find((r) => r.id === PARSE_ERROR);
   const time = input.time;
   const suppress = suppressor(input.rules, severityOf);
+  const ages = new TableAges(input.settings.recentTableDays ?? DEFAULT_RECENT_TABLE_DAYS, input.underReview === true);
 
   const history: MigrationInfo[] = input.migrations.map((m, position) => ({
     tag: m.tag,
@@ -135,6 +145,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
     const findings = waiting.get(migration.file) ?? [];
     waiting.delete(migration.file);
+    ages.enter(migration);
     if (migration.position < replayFrom) {
       done(migration, findings);
       continue;
@@ -149,6 +160,15 @@ export function runEngine(input: EngineInput): EngineOutput {
     const newTables = new Set<string>();
     const emptiedTables = new Set<string>();
     let inTransaction = true;
+    // Findings left out because their table is young: they still count as suppressed by a comment.
+    const skipped: Finding[] = [];
+    const gate: Gate = (d, finding) => {
+      const why = d.lockOn === undefined || newTables.has(d.lockOn) ? undefined : ages.youth(d.lockOn);
+      if (why === undefined) return true;
+      skipped.push(finding);
+      input.onSkip?.({ rule: finding.rule, file: finding.file, line: finding.line, column: finding.column, migration: finding.migration, message: finding.message, reason: `${keyLabel(d.lockOn!)} is young: ${why}` });
+      return false;
+    };
 
     if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
       for (const failure of parsed.parseFailures) {
@@ -182,9 +202,10 @@ export function runEngine(input: EngineInput): EngineOutput {
             inTransaction,
             isNewTable: (k: string) => newTables.has(k),
             isEmptyTable: (k: string) => newTables.has(k) || emptiedTables.has(k),
+            isRecentTable: (k: string) => newTables.has(k) || ages.youth(k) !== undefined,
             report: undefined as unknown as (d: ReportDescriptor) => void,
           };
-          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings);
+          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate);
           return { rule, context };
         })
       : [];
@@ -205,17 +226,18 @@ export function runEngine(input: EngineInput): EngineOutput {
       const changed = applyStatement(state, statement.kind, statement.ast);
       trackNewTables(changed, newTables);
       trackEmptiedTables(statement, emptiedTables);
+      ages.record(statement, changed);
       effects.push(changed);
       if (time) time('(replay)', performance.now() - started);
     }
 
     if (migration.selected) {
       for (const rule of migrationRules) {
-        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings);
+        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate);
         guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
       }
     }
-    done(migration, migration.selected ? suppress(findings, parsed) : findings);
+    done(migration, migration.selected ? suppress(findings, parsed, skipped) : findings);
     input.afterMigration?.(migration, state);
     if (input.load) releaseFinished(migration);
   }
@@ -247,15 +269,18 @@ export const SUPPRESSION = 'suppression-comment';
  * Drop a migration's findings covered by its `-- migration-lint-ignore` comments, and report the
  * comments that cannot be trusted (no reason, an unknown rule, nothing suppressed).
  */
-function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => SeveritySetting): (findings: Finding[], migration: ParsedMigration) => Finding[] {
+function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => SeveritySetting): (findings: Finding[], migration: ParsedMigration, skipped: readonly Finding[]) => Finding[] {
   const meta = rules.find((r) => r.id === SUPPRESSION);
   const known = new Set(rules.map((r) => r.id));
   const isOn = (id: string) => {
     const rule = rules.find((r) => r.id === id);
     return rule !== undefined && severityOf(rule) !== 'off';
   };
-  return (findings, migration) => {
+  return (findings, migration, skipped) => {
     const directives = readDirectives(migration);
+    // A comment written for a finding the engine now leaves out (a young table) is not unused:
+    // it may sit in a migration already applied, which cannot be edited.
+    applyDirectives([...skipped], directives);
     const kept = applyDirectives(findings, directives);
     if (!meta || severityOf(meta) === 'off') return kept;
     const severity = severityOf(meta) as Severity;
@@ -348,17 +373,21 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
   for (const rv of relations) if (rv?.relname) emptied.add(key(rv.schemaname, rv.relname));
 }
 
-function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[]) {
+/** Whether a finding is reported (false: the engine left it out, and recorded why). */
+type Gate = (descriptor: ReportDescriptor, finding: Finding) => boolean;
+
+function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate) {
   return (d: ReportDescriptor) => {
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
-    findings.push({
+    const finding: Finding = {
       ...described(rule, severity, d),
       file: migration.file,
       ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
       migration: migration.tag,
       ...(statement ? { statement: statement.sql } : {}),
-    });
+    };
+    if (gate(d, finding)) findings.push(finding);
   };
 }
 

@@ -94,6 +94,25 @@ export interface ReportDescriptor<M extends string = string> {
   help?: string;
   /** Lower the severity of this one finding (never raises it above the configured level). */
   severity?: Severity;
+  /**
+   * The table (`schema.name` key) whose lock or scan the finding is about: its cost grows with the
+   * table's rows. The engine drops the finding when the table is young (see `isRecentTable`) and
+   * records why (`--explain-skips`).
+   */
+  lockOn?: string;
+}
+
+/** A finding the engine did not report, and why (`--explain-skips`). */
+export interface Skip {
+  rule: string;
+  file: string;
+  line: number;
+  column: number;
+  migration: string;
+  /** The finding's message, as it would have read. */
+  message: string;
+  /** Why it was not reported. */
+  reason: string;
 }
 
 interface BaseContext<M extends string> {
@@ -122,6 +141,14 @@ export interface StatementContext<M extends string = string> extends BaseContext
    * an empty table cannot fail on rows, and rewrites or scans of it cost nothing.
    */
   isEmptyTable(tableKey: string): boolean;
+  /**
+   * True when the table is young, so it holds few rows and a lock or scan on it is short: created
+   * earlier in this migration, in a migration under review (`--since`, `--staged`), or within
+   * `recentTableDays` (journal `when`) before this migration, following renames; not when an
+   * `INSERT … SELECT` filled it from an older table. Lock and scan findings pass the table as
+   * `lockOn` instead of asking, so their absence is explained (src/engine/table-age.ts).
+   */
+  isRecentTable(tableKey: string): boolean;
   /** True when the statement runs inside drizzle's migrate() transaction (no COMMIT before it in the file). */
   inTransaction: boolean;
 }
@@ -261,4 +288,6 @@ export interface LintSettings {
    * fails. node-postgres and postgres.js send a chunk without parameters as a simple query.
    */
   preparedStatements?: boolean;
+  /** Tables created less than this many days (journal `when`) before a migration are young (default 14; 0: off). */
+  recentTableDays?: number;
 }

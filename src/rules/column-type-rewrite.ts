@@ -58,6 +58,7 @@ export default defineRule({
           note: tz ? ' (PostgreSQL 12+ skips the rewrite only when the session TimeZone is UTC.)' : '',
         },
         location: locateTypeName(statement, def.typeName.location, typeToSql(to).length),
+        lockOn: tableKey,
         help: rewriteHelp(tableSql, cmd.name, from, to),
       });
     }

@@ -34,6 +34,7 @@ export default defineRule({
       if (twin) {
         report({
           messageId: 'recreated',
+          lockOn: target.key,
           data: { kind: isFk ? 'Foreign key' : 'Check constraint', name, table: target.label, old: quoteIdent(twin.name), lock },
           help: `Rename it instead of dropping and adding it (replace both statements):\nALTER TABLE ${target.label} RENAME CONSTRAINT ${quoteIdent(twin.name)} TO ${name};`,
         });
@@ -47,9 +48,9 @@ export default defineRule({
         `ALTER TABLE ${target.label} VALIDATE CONSTRAINT ${name};`,
       ].join('\n');
       if (isFk) {
-        report({ messageId: 'foreignKey', data: { name, table: target.label, target: labelOf(key(con.pktable?.schemaname, con.pktable?.relname ?? '')) }, help });
+        report({ messageId: 'foreignKey', lockOn: target.key, data: { name, table: target.label, target: labelOf(key(con.pktable?.schemaname, con.pktable?.relname ?? '')) }, help });
       } else {
-        report({ messageId: 'check', data: { name, table: target.label }, help });
+        report({ messageId: 'check', lockOn: target.key, data: { name, table: target.label }, help });
       }
     }
   },

@@ -30,13 +30,14 @@ export default defineRule({
     };
     const concurrent = concurrentSql(statement.sql);
     if (!inTransaction) {
-      report({ messageId: 'afterCommit', data, help: concurrent ? `${concurrent.replace(' IF NOT EXISTS', '')}` : 'Add CONCURRENTLY after INDEX.' });
+      report({ messageId: 'afterCommit', data, lockOn: target.key, help: concurrent ? `${concurrent.replace(' IF NOT EXISTS', '')}` : 'Add CONCURRENTLY after INDEX.' });
       return;
     }
     const idempotent = ifNotExistsSql(statement.sql);
     report({
       messageId: 'inTransaction',
       data,
+      lockOn: target.key,
       help: [
         `On a small table, keep it as is (the build takes milliseconds). On a large one, build the index before deploying, outside migrate(), with psql:`,
         concurrent ?? `CREATE ${data.unique}INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${target.label} (…);`,

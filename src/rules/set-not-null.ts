@@ -45,6 +45,7 @@ export default defineRule({
         messageId: backfilledBefore(migration, statement, tableKey, cmd.name) ? 'afterBackfill' : 'setNotNull',
         data: { table: tableSql, column: col, name: cmd.name, tableName: table.name },
         location: locateColumn(statement, cmd.name),
+        lockOn: tableKey,
         help,
       });
     }

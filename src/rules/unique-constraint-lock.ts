@@ -33,6 +33,7 @@ export default defineRule({
       if (twin) {
         report({
           messageId: 'recreated',
+          lockOn: target.key,
           data: { kind: pk ? 'Primary key' : 'Unique', name: quoteIdent(name), table: target.label, old: quoteIdent(twin.name) },
           help: `Rename it instead of dropping and adding it (replace both statements; the index is renamed with it):\nALTER TABLE ${target.label} RENAME CONSTRAINT ${quoteIdent(twin.name)} TO ${quoteIdent(name)};`,
         });
@@ -43,6 +44,7 @@ export default defineRule({
       const index = `${target.label} USING btree (${cols})${nnd}`;
       report({
         messageId: 'build',
+        lockOn: target.key,
         data: {
           name: quoteIdent(name),
           kind,

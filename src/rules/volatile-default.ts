@@ -22,7 +22,7 @@ export default defineRule({
     },
   },
   check({ statement, schema, isEmptyTable, migration, settings, report }) {
-    for (const { def, table, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
+    for (const { def, table, tableKey, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
       const defaultExpr = defaultOf(def);
       const identity = (def.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_IDENTITY');
       const type = typeFromAst(def.typeName);
@@ -33,11 +33,13 @@ export default defineRule({
       const typeSql = typeToSql(type);
       const location = statement.locate(def.location, col.length);
       const data = { table: tableSql, column: col };
+      const lockOn = tableKey;
       if (serial || identity) {
         report({
           messageId: 'sequenceDefault',
           data: { ...data, what: identity ? 'an identity column' : `${type.name} (a nextval() default)` },
           location,
+          lockOn,
           help: sequenceHelp(tableSql, table.name, def.colname, identity ? typeSql : type.name === 'bigserial' ? 'bigint' : type.name === 'smallserial' ? 'smallint' : 'integer'),
         });
         continue;
@@ -51,6 +53,7 @@ export default defineRule({
           messageId: 'volatileDefault',
           data: { ...data, expr },
           location,
+          lockOn,
           help: [
             `Add the column without the default, then set it (it applies to new rows only), and backfill old rows in batches outside migrate():`,
             `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${typeSql};`,
@@ -64,6 +67,7 @@ export default defineRule({
           messageId: 'anyDefault',
           data: { ...data, expr, version: settings.pgVersion },
           location,
+          lockOn,
           help: [
             `Add the column without the default, then set it (it applies to new rows only) and backfill old rows in batches:`,
             `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${typeSql};`,

@@ -29,6 +29,8 @@ export interface LintConfig {
    * PGlite), so a chunk with several statements fails. Default: drizzle.config `driver: 'pglite'`.
    */
   preparedStatements?: boolean;
+  /** Lock and scan findings skip tables created less than this many days (journal `when`) earlier (default 14; 0: off). */
+  recentTableDays?: number;
 }
 
 export interface LoadedConfig {
@@ -119,6 +121,7 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     migrationsTable: z.strictObject({ schema: z.string().optional(), table: z.string().optional() }).optional(),
     startAfter: z.string().min(1).optional(),
     preparedStatements: z.boolean().optional(),
+    recentTableDays: z.number().min(0).max(3650).optional(),
   });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -51,6 +51,8 @@ export interface PlanInput {
   inputs: readonly MigrationInput[];
   /** Position of the first migration linted. */
   firstSelected: number;
+  /** The young-table window (days, 0: off): the migrations inside it are replayed, so the tables they create are known young. */
+  recentTableDays: number;
   /** Parse SQL text (pieces of context migrations) into statements. */
   parseSql: (sql: string) => readonly Statement[];
   /** A snapshot file's JSON (the staged content when it is staged; shared with snapshot-drift), undefined when unreadable. */
@@ -58,7 +60,7 @@ export interface PlanInput {
 }
 
 /** The plan, or undefined when the whole history must be replayed (nothing before the linted migrations, no usable snapshot). */
-export function contextPlan({ migrations, inputs, firstSelected, parseSql, readSnapshot }: PlanInput): ContextPlan | undefined {
+export function contextPlan({ migrations, inputs, firstSelected, recentTableDays, parseSql, readSnapshot }: PlanInput): ContextPlan | undefined {
   if (firstSelected <= 0) return undefined;
   // The last context migration that really ends the transaction (a top-level COMMIT / ROLLBACK).
   let lastCommit = -1;
@@ -66,8 +68,8 @@ export function contextPlan({ migrations, inputs, firstSelected, parseSql, readS
     const sql = chunksMatching(inputs[i].text, MAY_END_TRANSACTION);
     if (sql && parseSql(sql).some(endsTransaction)) lastCommit = i;
   }
-  let replayFrom = firstSelected;
-  for (let i = Math.max(lastCommit, 0); i < firstSelected; i++) {
+  let replayFrom = Math.min(firstSelected, firstInWindow(inputs, firstSelected, recentTableDays));
+  for (let i = Math.max(lastCommit, 0); i < replayFrom; i++) {
     if (ADDS_ENUM_VALUE.test(inputs[i].text)) {
       replayFrom = i;
       break;
@@ -91,6 +93,28 @@ export function contextPlan({ migrations, inputs, firstSelected, parseSql, readS
     }
   }
   return { replayFrom, initialState: state, snapshot };
+}
+
+/**
+ * The first context migration whose tables can be young for the linted ones (see
+ * src/engine/table-age.ts): created less than the window before the newest journal `when` up to
+ * the first linted migration. Replayed, not read from a snapshot, so the births are the ones a
+ * full replay finds (renames and copies included). `firstSelected` when none is.
+ */
+function firstInWindow(inputs: readonly MigrationInput[], firstSelected: number, days: number): number {
+  if (!(days > 0)) return firstSelected;
+  let reference: number | undefined;
+  for (let i = 0; i <= firstSelected; i++) {
+    const when = inputs[i].when;
+    if (when !== undefined && (reference === undefined || when > reference)) reference = when;
+  }
+  if (reference === undefined) return firstSelected;
+  const from = reference - days * 86_400_000;
+  for (let i = 0; i < firstSelected; i++) {
+    const when = inputs[i].when;
+    if (when !== undefined && when > from) return i;
+  }
+  return firstSelected;
 }
 
 /**

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { sha256 } from '../engine/hash.js';
 import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
+import { DEFAULT_RECENT_TABLE_DAYS } from '../engine/table-age.js';
 import { loadParser, parseMigration, parserFailures, restoreParsed, serializeParsed } from '../engine/parse.js';
-import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting } from '../engine/types.js';
+import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting, Skip } from '../engine/types.js';
 import type { CacheOptions, LintCache } from './cache.js';
 import type { HistoryFacts } from './history-facts.js';
 import type { SchemaState } from '../schema/model.js';
@@ -65,6 +66,8 @@ export interface LintOptions {
    * is made.
    */
   onFindings?: (findings: Finding[], sources: ReadonlyMap<string, string>) => void;
+  /** Keep the findings the engine left out, with the reason, in the result's `skips` (`--explain-skips`; the run is not cached). */
+  explainSkips?: boolean;
 }
 
 export interface LintSummary {
@@ -88,6 +91,8 @@ export interface LintResult {
   selection?: string;
   /** Things the user should know about the run that are not findings (SQL files linted without a history). */
   notes?: string[];
+  /** With `explainSkips`: the findings left out (lock and scan findings on young tables), with the reason. */
+  skips?: Skip[];
 }
 
 export const DEFAULT_PG_VERSION = 16;
@@ -152,7 +157,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   };
 
   // --cache: the whole run's findings when nothing the engine sees has changed; else parses by text hash.
-  const cache = options.cache && !options.afterMigration && !options.extraRules?.length ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
+  const cache = options.cache && !options.afterMigration && !options.extraRules?.length && !options.explainSkips ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
   // The parse of a text also depends on whether its U+FFFD came from invalid bytes.
   // The history facts hash each text once (lazily) for the hash rules, and the key below reads them: share it.
   const hashes = cache ? inputs.map((m) => (integrity?.files.get(m.tag)?.hash ?? sha256(m.text)) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
@@ -167,6 +172,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   });
   mark('cache key');
   const report = reporter(inputs, texts, config, options.onFindings, target.named ? namedOnly(project, target.named, cwd) : undefined);
+  let explained: Skip[] | undefined;
   const cached = runKey !== undefined ? cache?.findings(runKey) : undefined;
   mark(cache ? `cache lookup (${cached ? 'hit' : 'miss'})` : 'no cache');
   if (cached) {
@@ -191,7 +197,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const firstSelected = inputs.findIndex((m) => isSelected(m.tag, m.file));
     const plan =
       contextMode === 'snapshot' && !options.afterMigration && firstSelected > 0
-        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, readSnapshot: integrity ? (file) => integrity.readSnapshot(file) : (file) => readJson(read, file) })
+        ? contextPlan({ migrations: project.migrations, inputs, firstSelected, recentTableDays: settings.recentTableDays!, parseSql: (text) => parseMigration({ tag: '', file: '', text }).statements, readSnapshot: integrity ? (file) => integrity.readSnapshot(file) : (file) => readJson(read, file) })
         : undefined;
     if (plan) deps.add(plan.snapshot);
     // A pre-commit run from a snapshot parses the staged migrations alone: leave the parse cache
@@ -207,6 +213,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
         return readSnapshot(file);
       };
     }
+    const skips: Skip[] | undefined = options.explainSkips ? [] : undefined;
+    if (skips) explained = skips;
     // The cache keeps the whole run's findings (its file holds them anyway).
     const toCache: Finding[] | undefined = cache && runKey !== undefined ? [] : undefined;
     const parserFailuresBefore = parserFailures();
@@ -224,6 +232,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
           }
         : options.afterMigration,
       isSelected: (m) => isSelected(m.tag, m.file),
+      underReview: selection?.files !== undefined,
+      ...(skips ? { onSkip: (skip: Skip) => skips.push(skip) } : {}),
       ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom } : {}),
       time: engineTimer(),
       onFindings: (batch) => {
@@ -238,7 +248,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   mark('engine (parse + replay + rules)');
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   const notes = target.loose ? [withoutHistory(target.loose, settings, allRules, cwd)] : undefined;
-  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}) };
+  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}), ...(explained ? { skips: explained } : {}) };
 }
 
 /**
@@ -417,6 +427,7 @@ function resolveSettings(options: LintOptions, config: LintConfig, allRules: rea
     knownTypes: config.knownTypes ?? [],
     extensions: config.extensions ?? [],
     schemas: config.schemas ?? [],
+    recentTableDays: config.recentTableDays ?? DEFAULT_RECENT_TABLE_DAYS,
   };
 }
 

@@ -215,6 +215,12 @@ export function qualifiedName(schema: string, name: string): string {
   return schema === DEFAULT_SCHEMA ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+/** `"schema"."name"` as SQL (schema omitted for public) of a `schema.name` key. */
+export function keyLabel(k: string): string {
+  const dot = k.indexOf('.');
+  return qualifiedName(k.slice(0, dot), k.slice(dot + 1));
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -26,6 +26,11 @@ export interface SqlCase {
   /** Later migrations of the same batch (reported on too). */
   after?: string[];
   pgVersion?: number;
+  /** Journal `when` of each migration (setup, sql, after), in days; without it, no migration has one. */
+  days?: number[];
+  /** The case's migrations (sql and after) are a change under review (`--since`, `--staged`). */
+  underReview?: boolean;
+  recentTableDays?: number;
 }
 
 export interface InvalidSqlCase extends SqlCase {
@@ -56,13 +61,17 @@ export interface RuleTests {
 export async function lintSql(rule: Rule, c: SqlCase, withRegistry = false): Promise<Finding[]> {
   await loadParser();
   const texts = [...(c.setup ?? []), c.sql, ...(c.after ?? [])];
-  const migrations = texts.map((text, i) => parseMigration({ tag: `${String(i).padStart(4, '0')}_case`, file: `${String(i).padStart(4, '0')}_case.sql`, text }));
+  if (c.days && c.days.length !== texts.length) throw new Error(`case "${c.name}": days needs one value per migration (${texts.length})`);
+  const migrations = texts.map((text, i) =>
+    parseMigration({ tag: `${String(i).padStart(4, '0')}_case`, file: `${String(i).padStart(4, '0')}_case.sql`, text, ...(c.days ? { when: Date.UTC(2025, 0, 1) + c.days[i] * 86_400_000 } : {}) }),
+  );
   const setupCount = c.setup?.length ?? 0;
   const { findings } = runEngine({
     migrations,
     rules: withRegistry ? [...ruleList.filter((r) => r.id !== rule.id), rule] : [rule],
-    settings: { pgVersion: c.pgVersion ?? 16, rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity } },
+    settings: { pgVersion: c.pgVersion ?? 16, rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity }, ...(c.recentTableDays !== undefined ? { recentTableDays: c.recentTableDays } : {}) },
     isSelected: (_, position) => position >= setupCount,
+    underReview: c.underReview === true,
   });
   return findings.filter((f) => f.rule === rule.id || f.rule === 'internal-error');
 }

@@ -17,8 +17,10 @@ testRule(rule, {
     { name: 'serial → integer is no change', setup: [T], sql: 'ALTER TABLE "t" ALTER COLUMN "id" SET DATA TYPE integer;' },
     { name: 'table created in the same migration', sql: 'CREATE TABLE "x" ("a" integer);--> statement-breakpoint\nALTER TABLE "x" ALTER COLUMN "a" SET DATA TYPE bigint;' },
     { name: 'a cast that fails is cast-without-using\'s finding', setup: [T], sql: 'ALTER TABLE "t" ALTER COLUMN "s" SET DATA TYPE integer;' },
+    { name: 'young table: t created 10 days before', setup: [T], sql: 'ALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE bigint;', days: [0, 10] },
   ],
   invalid: [
+    { name: 'old table: t created 100 days before', setup: [T], sql: 'ALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE bigint;', days: [0, 100], errors: [{ messageId: 'rewrite', line: 1 }] },
     {
       name: 'column-changes fixture: integer → bigint (varchar, text and numeric changes are silent)',
       folder: FIXTURE,

@@ -9,8 +9,16 @@ testRule(rule, {
     { name: 'safe fixture: FKs from a new table to old tables', folder: 'fixtures/projects/safe/drizzle', migration: '0003_projects' },
     { name: 'NOT VALID', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") NOT VALID;' },
     { name: 'CHECK NOT VALID', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "c" CHECK (length("title") > 0) NOT VALID;' },
+    { name: 'young table: posts created 2 days before', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id");', days: [0, 2] },
   ],
   invalid: [
+    {
+      name: 'old posts (20 days), even when the referenced table is young',
+      setup: ['CREATE TABLE "posts" ("id" serial PRIMARY KEY NOT NULL, "team_id" integer);', 'CREATE TABLE "teams" ("id" serial PRIMARY KEY NOT NULL);'],
+      sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id");',
+      days: [0, 19, 20],
+      errors: [{ messageId: 'foreignKey', line: 1 }],
+    },
     {
       name: 'locks fixture: FK and CHECK added to the existing posts table',
       folder: 'fixtures/projects/locks/drizzle',

@@ -2,6 +2,7 @@ import rule from '../../src/rules/index-not-concurrent.js';
 import { testRule } from '../helpers/rule-tester.js';
 
 const POSTS = 'CREATE TABLE "posts" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "created_at" timestamp);';
+const INDEX = 'CREATE INDEX "posts_title_idx" ON "posts" ("title");';
 
 testRule(rule, {
   valid: [
@@ -10,6 +11,12 @@ testRule(rule, {
     { name: 'index on a table created earlier in the same migration', sql: POSTS + '\nCREATE INDEX "posts_title_idx" ON "posts" USING btree ("title");' },
     { name: 'CONCURRENTLY (concurrently-in-transaction reports it)', setup: [POSTS], sql: 'CREATE INDEX CONCURRENTLY "posts_title_idx" ON "posts" USING btree ("title");' },
     { name: 'a table the history never created', sql: 'CREATE INDEX "x_idx" ON "external" ("a");' },
+    // Young tables (src/engine/table-age.ts): created a few days before, they hold few rows.
+    { name: 'young table: created 3 days before (recentTableDays 14)', setup: [POSTS], sql: INDEX, days: [0, 3] },
+    { name: 'young table: created 13.9 days before', setup: [POSTS], sql: INDEX, days: [0, 13.9] },
+    { name: 'young table followed through a rename', setup: [POSTS, 'ALTER TABLE "posts" RENAME TO "articles";'], sql: 'CREATE INDEX "articles_title_idx" ON "articles" ("title");', days: [0, 1, 3] },
+    { name: 'young table: created in an earlier migration of the change under review', sql: POSTS, after: [INDEX], underReview: true },
+    { name: 'young table: filled by INSERT … SELECT from another young table', setup: [POSTS, 'CREATE TABLE "drafts" ("title" text);\nINSERT INTO "drafts" ("title") SELECT "title" FROM "posts";'], sql: 'CREATE INDEX "drafts_title_idx" ON "drafts" ("title");', days: [0, 1, 2] },
   ],
   invalid: [
     {
@@ -37,6 +44,30 @@ testRule(rule, {
       setup: [POSTS],
       sql: 'COMMIT;\nCREATE INDEX "posts_title_idx" ON "posts" ("title");',
       errors: [{ messageId: 'afterCommit', line: 2, help: ['CREATE INDEX CONCURRENTLY "posts_title_idx" ON "posts" ("title");'] }],
+    },
+    { name: 'old table: created 14 days before', setup: [POSTS], sql: INDEX, days: [0, 14], errors: [{ messageId: 'inTransaction', line: 1 }] },
+    {
+      name: 'old table: the age is measured from the newest journal `when` so far, not from an entry older than it',
+      setup: [POSTS, 'SELECT 1;'],
+      sql: INDEX,
+      days: [0, 30, 5],
+      errors: [{ messageId: 'inTransaction', line: 1 }],
+    },
+    {
+      name: 'old table: a young table filled by INSERT … SELECT from an old one holds its rows',
+      setup: ['CREATE TABLE "old_posts" ("title" text);', POSTS + '\nINSERT INTO "posts" ("title") SELECT "title" FROM "old_posts";'],
+      sql: INDEX,
+      days: [0, 30, 31],
+      errors: [{ messageId: 'inTransaction', line: 1 }],
+    },
+    { name: 'old table: recentTableDays 0 turns the window off', setup: [POSTS], sql: INDEX, days: [0, 3], recentTableDays: 0, errors: [{ messageId: 'inTransaction', line: 1 }] },
+    { name: 'old table: created earlier in the history, not in the change under review', sql: POSTS, after: [INDEX], errors: [{ messageId: 'inTransaction', line: 1 }] },
+    {
+      name: 'old table: an old table renamed stays old (a new table takes its former name)',
+      setup: [POSTS, 'ALTER TABLE "posts" RENAME TO "articles";\nCREATE TABLE "posts" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL);'],
+      sql: 'CREATE INDEX "articles_title_idx" ON "articles" ("title");',
+      days: [0, 40, 41],
+      errors: [{ messageId: 'inTransaction', line: 1 }],
     },
   ],
 });

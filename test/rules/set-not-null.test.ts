@@ -15,8 +15,10 @@ testRule(rule, {
       sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;',
     },
     { name: 'DROP NOT NULL', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "email" DROP NOT NULL;' },
+    { name: 'young table: accounts created a day before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 1] },
   ],
   invalid: [
+    { name: 'old table: accounts created 15 days before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 15], errors: [{ messageId: 'setNotNull', line: 1 }] },
     {
       name: 'column-changes fixture: nickname becomes .notNull()',
       folder: FIXTURE,

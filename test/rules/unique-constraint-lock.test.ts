@@ -8,8 +8,10 @@ testRule(rule, {
     { name: 'safe fixture: unique and primary keys of new tables', folder: 'fixtures/projects/safe/drizzle', migration: '0000_init' },
     { name: 'new table, constraint added in the same migration', sql: USERS + '\nALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE("email");' },
     { name: 'USING INDEX', setup: [USERS], sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE USING INDEX "users_email_idx";' },
+    { name: 'young table: users created 5 days before', setup: [USERS], sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE("email");', days: [0, 5] },
   ],
   invalid: [
+    { name: 'old table: users created 60 days before', setup: [USERS], sql: 'ALTER TABLE "users" ADD CONSTRAINT "users_email_unique" UNIQUE("email");', days: [0, 60], errors: [{ messageId: 'build', line: 1 }] },
     {
       name: 'locks fixture: unique constraint added to the existing users table',
       folder: 'fixtures/projects/locks/drizzle',

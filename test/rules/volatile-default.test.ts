@@ -12,8 +12,10 @@ testRule(rule, {
     { name: 'volatile default on a table created in the same migration', sql: 'CREATE TABLE "t" ("a" integer);--> statement-breakpoint\nALTER TABLE "t" ADD COLUMN "id" uuid DEFAULT gen_random_uuid();' },
     { name: 'SET DEFAULT gen_random_uuid() on an existing column (new rows only)', setup: [ACCOUNTS, 'ALTER TABLE "accounts" ADD COLUMN "u" uuid;'], sql: 'ALTER TABLE "accounts" ALTER COLUMN "u" SET DEFAULT gen_random_uuid();' },
     { name: 'a constant default on PostgreSQL 11', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ADD COLUMN "a" text DEFAULT \'x\';', pgVersion: 11 },
+    { name: 'young table: accounts created 4 days before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ADD COLUMN "id2" uuid DEFAULT gen_random_uuid();', days: [0, 4] },
   ],
   invalid: [
+    { name: 'old table: accounts created 30 days before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ADD COLUMN "id2" uuid DEFAULT gen_random_uuid();', days: [0, 30], errors: [{ messageId: 'volatileDefault', line: 1 }] },
     {
       name: 'column-changes fixture: uuid defaultRandom() added to accounts (now() is silent)',
       folder: FIXTURE,
