@@ -10,6 +10,7 @@
  *   the rest, when there is something to do: compiling that ~450 KB costs ~15 ms. Modules loaded
  *   lazily (formatters, subcommands, the schema source reader, verify) stay lazy: esbuild wraps
  *   them in init functions that run on first import.
+ * - `dist/bundle/verify-worker.cjs`, the thread verify runs its engine on.
  * - `dist/bundle/index.js` + chunks, the library API, as ES modules with code splitting.
  *
  * Dependencies stay external (installed next to the package), except the ones published only as
@@ -62,3 +63,6 @@ await build({
   ],
 });
 await build({ ...cjs, entryPoints: ['dist/cli/main.js'], outfile: join(out, 'cli-main.cjs') });
+// verify's engine thread (src/verify/worker.ts, started by src/verify/host.ts): its own small file,
+// so the thread loads the engine and nothing of the linter.
+await build({ ...cjs, entryPoints: ['dist/verify/worker-main.js'], outfile: join(out, 'verify-worker.cjs') });

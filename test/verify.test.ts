@@ -46,7 +46,7 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(role.file).toBe('drizzle/0004_user_role.sql');
     // Seeding: every table got rows, every enum value included (so the removal of 'refunded' bites).
     expect(result.seed.tables.map((t) => [t.table, t.rows > 0])).toEqual(expect.arrayContaining([['"public"."orders"', true], ['"public"."users"', true], ['"public"."products"', true], ['"public"."order_items"', true]]));
-    expect(result.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['load + parse', 'start PGlite', 'seed', 'review (6 migrations)']));
+    expect(result.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['load + parse', 'start PGlite (beside load + parse)', 'wait for PGlite', 'seed', 'review (6 migrations)']));
   });
 
   it('fixtures/projects/safe: the whole history applies on seeded tables (pretty, exit 0)', () => {

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { quoteIdent } from '../schema/model.js';
 import { redactUrl } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
@@ -21,11 +25,17 @@ export interface Engine {
   /** Human description: `PGlite 0.5.16 (PostgreSQL 18.6)`, `PostgreSQL 16.4 at postgres://…/migration_lint_verify_ab12`. */
   description: string;
   serverVersionNum: number;
-  /** Run SQL text (several statements allowed, no parameters), as drizzle's `tx.execute(sql.raw(chunk))` does. */
-  exec(sql: string): Promise<void>;
+  /**
+   * Run SQL text (several statements allowed, no parameters), as drizzle's `tx.execute(sql.raw(chunk))` does.
+   * `user`: SQL from the migrations (or rows seeded into their tables, which their triggers see): bounded by
+   * --statement-timeout. verify's own calls (savepoints, catalog reads) are not.
+   */
+  exec(sql: string, options?: { user?: boolean }): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Release everything (drop the throwaway database). Safe to call twice. */
   close(): Promise<void>;
+  /** What is being run, for messages (`drizzle/0003_x.sql:4:1 ALTER TABLE …`): set by the runner, read by the CLI on a signal or timeout. */
+  activity?: string;
 }
 
 export class EngineError extends Error {
@@ -66,9 +76,42 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
   return [...names].sort();
 }
 
-/** Start an in-memory PGlite with the bundled extensions the history needs. Those it lacks are returned. */
+/**
+ * PostgreSQL's settings for verify's PGlite: initdb with 1 MB WAL segments (the data directory a run
+ * starts from is ~30 MB instead of ~40), and a small buffer cache (PGlite's default is 128 MB of
+ * shared buffers in WASM memory; a migration history is small, and 16 MB keeps its pages).
+ */
+const PGLITE_INITDB = ['--wal-segsize=1'];
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=32MB'];
+
+/** PGlite's package version (its package.json is not exported, so it is found from its entry point). */
+function pgliteVersion(): string {
+  try {
+    const requireHere = createRequire(import.meta.url);
+    const entry = requireHere.resolve('@electric-sql/pglite');
+    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Where the initialised data directory is kept between runs: `$MIGRATION_LINT_CACHE_DIR`, or
+ * `$XDG_CACHE_HOME/migration-lint`, or `~/.cache/migration-lint` (the OS temporary directory when
+ * there is no home). Keyed by the PGlite version and the initdb parameters.
+ */
+export function pgliteDataDirCache(version = pgliteVersion()): string {
+  const base = process.env.MIGRATION_LINT_CACHE_DIR || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'migration-lint') : join(homedir() || tmpdir(), '.cache', 'migration-lint'));
+  return join(base, `pglite-${version}-datadir-${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
+}
+
+/**
+ * Start an in-memory PGlite with the bundled extensions the history needs (those it lacks are
+ * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
+ * than initdb); otherwise initdb runs and the result is cached for the next run.
+ */
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
-  let mod: { PGlite: new (options?: unknown) => PgliteDb };
+  let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] } };
   try {
     mod = await importPglite();
   } catch (error) {
@@ -91,39 +134,70 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
       missing.push(ext);
     }
   }
-  const db = new mod.PGlite({ extensions: loaded });
-  await db.waitReady;
-  const version = String((await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?');
-  const num = Number((await db.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]?.n ?? 0);
-  let pkgVersion = '';
+  const pkgVersion = pgliteVersion();
+  const cacheFile = pgliteDataDirCache(pkgVersion);
+  const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  let cached: Buffer | undefined;
   try {
-    const { createRequire } = await import('node:module');
-    pkgVersion = ` ${(createRequire(import.meta.url)('@electric-sql/pglite/package.json') as { version: string }).version}`;
+    cached = readFileSync(cacheFile);
   } catch {
-    /* not exported: fine */
+    /* first run */
   }
+  let db: PgliteDb | undefined;
+  if (cached) {
+    try {
+      db = new mod.PGlite({ ...options, loadDataDir: new Blob([cached]) });
+      await db.waitReady;
+    } catch {
+      // A damaged cache file: start from initdb, and replace it.
+      db = undefined;
+      rmSync(cacheFile, { force: true });
+    }
+  }
+  if (!db) {
+    db = new mod.PGlite({ ...options, initDbStartParams: PGLITE_INITDB });
+    await db.waitReady;
+    await saveDataDir(db, cacheFile);
+  }
+  const ready = db;
+  const version = String((await ready.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?');
+  const num = Number((await ready.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]?.n ?? 0);
   let closed = false;
   const engine: Engine = {
     kind: 'pglite',
-    description: `PGlite${pkgVersion} (PostgreSQL ${version}, in-process)`,
+    description: `PGlite ${pkgVersion} (PostgreSQL ${version}, embedded)`,
     serverVersionNum: num,
     async exec(sql) {
-      await db.exec(sql);
+      await ready.exec(sql);
     },
     async query(sql, params) {
-      return (await db.query(sql, params)).rows as never;
+      return (await ready.query(sql, params)).rows as never;
     },
     async close() {
       if (closed) return;
       closed = true;
-      await db.close().catch(() => undefined);
+      await ready.close().catch(() => undefined);
     },
   };
   return { engine, missing };
 }
 
+/** Keep the freshly initialised data directory for the next run (best effort: a read-only cache only costs time). */
+async function saveDataDir(db: PgliteDb, file: string): Promise<void> {
+  try {
+    const tar = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
+    mkdirSync(dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, tar);
+    renameSync(temp, file);
+  } catch {
+    /* no cache then */
+  }
+}
+
 interface PgliteDb {
   waitReady: Promise<void>;
+  dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob>;
   exec(sql: string): Promise<unknown>;
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   close(): Promise<void>;
@@ -179,12 +253,40 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Prefix of verify's throwaway databases: `migration_lint_verify_<12 hex>`. */
+export const THROWAWAY_PREFIX = 'migration_lint_verify_';
+/** Start of the COMMENT ON DATABASE verify puts on its throwaway database: its proof of ownership. */
+const MARKER = 'migration-lint verify ';
+/** A leftover nobody is connected to is dropped once it is this old (a run connects to it within seconds). */
+const LEFTOVER_AGE_MS = 60_000;
+
+interface Marker {
+  pid: number;
+  host: string;
+  created: string;
+}
+
+/** A throwaway database on a real server, and how to get rid of it. */
+export interface ThrowawayDatabase {
+  name: string;
+  /** URL of the throwaway database (password kept: for connecting only). */
+  url: string;
+  /** The same, password masked. */
+  shownUrl: string;
+  /** Leftovers of earlier runs that were killed, dropped before this one started (one line each). */
+  leftovers: string[];
+  /** Drop it (terminating whatever is connected to it). Safe to call twice. */
+  drop(): Promise<void>;
+}
+
 /**
- * A throwaway database on a real server: CREATE DATABASE migration_lint_verify_<random> through a
- * connection to the URL's database (which is never written to), run in it, DROP it in close() —
- * called on success, on failure and on SIGINT/SIGTERM (the CLI installs the handler).
+ * CREATE DATABASE migration_lint_verify_<random> through a connection to the URL's database
+ * (which is never written to), marked with a COMMENT (pid, host, time) so that a later run can
+ * prove a leftover is verify's own. Leftovers of runs that were killed (SIGKILL leaves no chance to
+ * drop) are dropped first: verify's name, verify's marker, nobody connected, and either its
+ * process is gone (same host) or it is older than a minute.
  */
-export async function startPostgres(url: string, statementTimeoutMs = 120_000): Promise<Engine> {
+export async function createThrowawayDatabase(url: string): Promise<ThrowawayDatabase> {
   const flag = '--database-url';
   let parsed: URL;
   try {
@@ -194,19 +296,20 @@ export async function startPostgres(url: string, statementTimeoutMs = 120_000): 
   }
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new UsageError(`${flag} ${redactUrl(url)}: expected a postgres:// or postgresql:// URL`);
   const admin = await connect(url, flag);
-  const name = `migration_lint_verify_${randomBytes(6).toString('hex')}`;
+  const leftovers = await dropLeftovers(admin).catch(() => [] as string[]);
+  const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
+  const { hostname } = await import('node:os');
+  const marker: Marker = { pid: process.pid, host: hostname(), created: new Date().toISOString() };
   try {
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
   } catch (error) {
     await admin.end().catch(() => undefined);
     throw new UsageError(`${flag} ${redactUrl(url)}: cannot create a throwaway database (${maskSecrets((error as Error).message, url)})`, 'verify needs the CREATEDB privilege; it creates migration_lint_verify_<random>, runs there, and drops it');
   }
-  let work: PgClient | undefined;
-  let closed = false;
+  let dropped = false;
   const drop = async () => {
-    if (closed) return;
-    closed = true;
-    await work?.end().catch(() => undefined);
+    if (dropped) return;
+    dropped = true;
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     } catch {
@@ -216,23 +319,106 @@ export async function startPostgres(url: string, statementTimeoutMs = 120_000): 
     await admin.end().catch(() => undefined);
   };
   try {
-    work = await connect(withDatabase(url, name), flag, { statementTimeoutMs });
-    const v = await work.query("SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n");
-    const shown = redactUrl(withDatabase(url, name));
-    return {
-      kind: 'postgres',
-      description: `PostgreSQL ${String(v.rows[0]?.v)} at ${shown} (throwaway database, dropped at the end)`,
-      serverVersionNum: Number(v.rows[0]?.n ?? 0),
-      async exec(sql) {
-        await work!.query(sql);
-      },
-      async query(sql, params) {
-        return (await work!.query(sql, params)).rows as never;
-      },
-      close: drop,
-    };
+    await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(MARKER + JSON.stringify(marker))}`);
   } catch (error) {
     await drop();
     throw error;
   }
+  const workUrl = withDatabase(url, name);
+  return { name, url: workUrl, shownUrl: redactUrl(workUrl), leftovers, drop };
+}
+
+const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Drop the throwaway databases of earlier runs that provably ended without dropping them. */
+async function dropLeftovers(admin: PgClient): Promise<string[]> {
+  const { rows } = await admin.query(
+    `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS marker,
+            EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS busy
+       FROM pg_database d WHERE starts_with(d.datname, $1)`,
+    [THROWAWAY_PREFIX],
+  );
+  const { hostname } = await import('node:os');
+  const here = hostname();
+  const out: string[] = [];
+  for (const row of rows) {
+    const datname = String(row.datname);
+    const text = typeof row.marker === 'string' ? row.marker : '';
+    if (!/^migration_lint_verify_[0-9a-f]{12}$/.test(datname) || !text.startsWith(MARKER) || row.busy) continue;
+    let marker: Marker;
+    try {
+      marker = JSON.parse(text.slice(MARKER.length)) as Marker;
+    } catch {
+      continue;
+    }
+    const age = Date.now() - Date.parse(marker.created);
+    const gone = marker.host === here && !processAlive(marker.pid);
+    if (!gone && !(age > LEFTOVER_AGE_MS)) continue;
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+      out.push(`${datname} (created ${marker.created} by pid ${marker.pid} on ${marker.host}, which ${gone ? 'is gone' : 'is not connected to it'})`);
+    } catch {
+      /* someone else's to drop, or no privilege: leave it */
+    }
+  }
+  return out;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Connect to the throwaway database (verify's engine thread does this). */
+export async function openPostgres(url: string, shownUrl: string, statementTimeoutMs: number): Promise<Engine> {
+  const work = await connect(url, '--database-url', { statementTimeoutMs });
+  try {
+    const v = await work.query("SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n");
+    let closed = false;
+    return {
+      kind: 'postgres',
+      description: `PostgreSQL ${String(v.rows[0]?.v)} at ${shownUrl} (throwaway database, dropped at the end)`,
+      serverVersionNum: Number(v.rows[0]?.n ?? 0),
+      async exec(sql) {
+        await work.query(sql);
+      },
+      async query(sql, params) {
+        return (await work.query(sql, params)).rows as never;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await work.end().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await work.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A throwaway database and a connection to it, in this thread (the library API; the CLI runs the
+ * connection on verify's engine thread, see host.ts). close() drops the database.
+ */
+export async function startPostgres(url: string, statementTimeoutMs = 120_000): Promise<Engine> {
+  const db = await createThrowawayDatabase(url);
+  let engine: Engine;
+  try {
+    engine = await openPostgres(db.url, db.shownUrl, statementTimeoutMs);
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+  return {
+    ...engine,
+    async close() {
+      await engine.close();
+      await db.drop();
+    },
+  };
 }

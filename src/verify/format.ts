@@ -33,6 +33,15 @@ function lockTable(m: MigrationResult, c: ReturnType<typeof painter>): string[] 
   return out;
 }
 
+/**
+ * Text from the migrations (SQL, file names) on one terminal line: control characters escaped,
+ * and never a line starting with `::` (a GitHub Actions workflow command).
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/^::/, ': :');
+}
+
 /** `1 statement ran before the failure; 7 after it were checked (…)`: what ran, in the order migrate() would meet it. */
 function rolledBackSummary(statements: StatementResult[]): string {
   const after = statements.filter((s) => s.afterFailure).length;
@@ -63,6 +72,11 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
     out.push(`${icon} ${c.bold(m.file)}  ${label}`);
     if (m.seeded?.length) out.push(c.dim(`    seeded before it: ${m.seeded.filter((t) => t.rows > 0).map((t) => `${t.table} (${t.rows})`).join(', ') || 'nothing'}`));
     for (const s of m.statements) {
+      if (s.status === 'skipped') out.push(c.yellow(`  ${s.line}:${s.column}  skipped  ${s.summary}: ${s.because}`));
+      if (s.status === 'not-run') {
+        out.push(`  ${s.line}:${s.column}  ${c.yellow('not run')}  ${s.because}`);
+        out.push(c.dim(`    > ${printable(s.summary)}`));
+      }
       if (!s.failure) continue;
       const f = s.failure;
       const at = f.at ?? { line: f.line, column: f.column };
@@ -74,7 +88,6 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
       if (f.hint) out.push(`    hint: ${f.hint}`);
       if (f.dataDependent) out.push(c.dim('    fails on the seeded rows: production fails the same way when its rows are like them (see "seeded" below)'));
     }
-    for (const s of m.statements.filter((s) => s.status === 'skipped')) out.push(c.yellow(`  ${s.line}:${s.column}  skipped  ${s.summary}: ${s.because}`));
     const rolledBack = m.statements.filter((s) => s.status === 'rolled-back');
     if (rolledBack.length) out.push(c.dim(`    rolled back: ${rolledBackSummary(rolledBack)}; the next migrations run against the state before this one`));
     if (options.locks !== false && m.status === 'applied') for (const line of lockTable(m, c)) out.push(line);
@@ -95,7 +108,7 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
   }
   out.push('', c.dim(`time: ${result.phases.map((p) => `${p.name} ${ms(p.ms)}`).join(' · ')}`));
   const s = result.summary;
-  const line = `${s.failed} of ${s.review} migration${s.review === 1 ? '' : 's'} failed, ${s.applied} applied${s.unchecked ? `, ${s.unchecked} not checked` : ''}${s.contextFailed ? `, ${s.contextFailed} context migration(s) with failures` : ''}`;
+  const line = `${s.failed} of ${s.review} migration${s.review === 1 ? '' : 's'} failed, ${s.applied} applied${s.unchecked ? `, ${s.unchecked} not checked` : ''}${s.notRun ? `, ${s.notRun} statement${s.notRun === 1 ? '' : 's'} not run` : ''}${s.contextFailed ? `, ${s.contextFailed} context migration(s) with failures` : ''}`;
   out.push(s.failed || result.aborted ? c.red(`✖ ${line}`) : c.green(`✔ ${line}`));
   return out.join('\n') + '\n';
 }

@@ -13,6 +13,8 @@ export interface LoadOptions {
   config?: string;
   since?: string;
   env?: NodeJS.ProcessEnv;
+  /** Called with the migrations' texts once they are read, before they are parsed (verify starts its engine then). */
+  onTexts?: (texts: string[], config: LintConfig) => void;
 }
 
 export interface LoadedHistory {
@@ -40,16 +42,25 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
   const config: DrizzleConfig | undefined = target.config ?? project.config;
   const { ruleList } = await import('../rules/index.js');
   const { config: lintConfig } = await loadConfig(cwd, new Set(ruleList.map((r) => r.id)));
-  await loadParser();
-  const migrations = project.migrations.map((m) => {
-    let text: string;
+  const texts = project.migrations.map((m) => {
     try {
-      text = readFileSync(m.path).toString(); // as drizzle's migrator reads it (hash and chunks)
+      return readFileSync(m.path).toString(); // as drizzle's migrator reads it (hash and chunks)
     } catch (error) {
       throw new UsageError(`${m.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    return parseMigration({ tag: m.tag, file: m.file, text, idx: m.idx, when: m.when });
   });
+  options.onTexts?.(texts, lintConfig);
+  await loadParser();
+  const migrations: ParsedMigration[] = [];
+  let lastYield = performance.now();
+  for (const [i, m] of project.migrations.entries()) {
+    migrations.push(parseMigration({ tag: m.tag, file: m.file, text: texts[i], idx: m.idx, when: m.when }));
+    // A long history takes a second or more to parse: let a signal (Ctrl-C) be handled meanwhile.
+    if (performance.now() - lastYield > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
 
   let reviewFrom = 0;
   let reviewReason = 'all migrations';

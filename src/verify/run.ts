@@ -2,9 +2,10 @@ import { sha256 } from '../engine/hash.js';
 import { quoteIdent } from '../schema/model.js';
 import { readFileSync } from 'node:fs';
 import { LineIndex } from '../engine/source.js';
-import type { ParsedMigration } from '../engine/types.js';
+import type { ParsedMigration, Statement } from '../engine/types.js';
 import { toPgError, isServerError, type Engine, type PgError } from './engine.js';
 import type { LoadedHistory } from './load.js';
+import { notRunReason, restriction } from './sandbox.js';
 import { seedTables, type SeedTable } from './seed.js';
 import { diff, snapshot, type LockEntry, type TraceState } from './trace.js';
 
@@ -19,6 +20,8 @@ export interface VerifyOptions {
   seedFile?: string;
   /** Record locks and rewrites per statement (default true). */
   trace?: boolean;
+  /** Called before each statement is sent, with where it is (`drizzle/0003_x.sql:4:1 ALTER TABLE …`). */
+  progress?: (activity: string) => void;
 }
 
 export interface Failure {
@@ -85,7 +88,8 @@ export interface VerifyResult {
   migrations: MigrationResult[];
   seed: { tables: SeedTable[]; file?: { path: string; error?: PgError } };
   phases: { name: string; ms: number }[];
-  summary: { applied: number; failed: number; unchecked: number; contextFailed: number; review: number };
+  /** Migrations under review by outcome; `notRun`: statements of theirs verify did not send (see StatementResult.because). */
+  summary: { applied: number; failed: number; unchecked: number; contextFailed: number; review: number; notRun: number };
   /** Set when the engine itself broke (connection lost…): the run stopped. */
   aborted?: string;
 }
@@ -99,12 +103,17 @@ interface Unit {
   start: number;
   sql: string;
   kind?: string;
+  statement?: Statement;
+  /** The statements of its DO block. */
+  nested: Statement[];
 }
 
 /** The statements as the migrator sends them: top-level statements (and unparsable pieces), in file order. */
 function units(m: ParsedMigration): Unit[] {
-  const out: Unit[] = m.statements.filter((s) => s.origin === 'top-level').map((s) => ({ index: 0, chunk: s.chunk, start: s.location.start, sql: s.sql, kind: s.kind }));
-  for (const f of m.parseFailures) if (f.sql.trim() && !f.message.includes('byte order mark')) out.push({ index: 0, chunk: f.chunk, start: f.location.start, sql: f.sql });
+  const out: Unit[] = m.statements
+    .filter((s) => s.origin === 'top-level')
+    .map((s) => ({ index: 0, chunk: s.chunk, start: s.location.start, sql: s.sql, kind: s.kind, statement: s, nested: m.statements.filter((n) => n.doBlock?.parent === s.index) }));
+  for (const f of m.parseFailures) if (f.sql.trim() && !f.message.includes('byte order mark')) out.push({ index: 0, chunk: f.chunk, start: f.location.start, sql: f.sql, nested: [] });
   out.sort((a, b) => a.start - b.start);
   out.forEach((u, i) => (u.index = i));
   return out;
@@ -153,8 +162,8 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
   const results: MigrationResult[] = [];
   const seeded = new Set<number>();
   const seedReport: VerifyResult['seed'] = { tables: [] };
-  /** Failed statements so far (text), to tell a consequence from a failure of its own. */
-  const failedSql: { tag: string; index: number; sql: string }[] = [];
+  /** Failed (or not sent) statements so far (text), to tell a consequence from a failure of its own. */
+  const failedSql: { tag: string; index: number; sql: string; notRun?: boolean }[] = [];
   let aborted: string | undefined;
 
   await timed('bookkeeping table', async () => {
@@ -185,10 +194,21 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
         statements.push(base);
         continue;
       }
+      const limited = u.statement ? restriction(u.statement, u.nested) : undefined;
+      if (limited && (limited.scope === 'client' || !limited.pglite || engine.kind === 'postgres')) {
+        base.status = 'not-run';
+        base.because = notRunReason(limited);
+        statements.push(base);
+        failedSql.push({ tag: m.tag, index: u.index, sql: u.sql, notRun: true });
+        continue;
+      }
+      const activity = `${m.file}:${pos.line}:${pos.column} ${base.summary}`;
+      engine.activity = activity;
+      options.progress?.(activity);
       const s0 = performance.now();
       await engine.exec('SAVEPOINT migration_lint_statement');
       try {
-        await engine.exec(u.sql);
+        await engine.exec(u.sql, { user: true });
         base.ms = performance.now() - s0;
         await engine.exec('RELEASE SAVEPOINT migration_lint_statement');
         if (state) {
@@ -231,7 +251,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
         base.failure = failure;
         if (cause) {
           base.status = 'unchecked';
-          base.because = `${cause.tag} statement ${cause.index + 1} failed`;
+          base.because = `${cause.tag} statement ${cause.index + 1} ${cause.notRun ? 'was not run' : 'failed'}`;
         } else {
           base.status = 'failed';
           ownFailure = true;
@@ -251,7 +271,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     if (failedMigration && inBatch) await engine.exec('RELEASE SAVEPOINT migration_lint_migration');
     for (const u of deferred) {
       try {
-        await engine.exec(u.sql);
+        await engine.exec(u.sql, { user: true });
       } catch {
         /* context: best effort */
       }
@@ -269,6 +289,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
 
   const seedNow = async (inTransaction: boolean): Promise<SeedTable[]> =>
     timed('seed', async () => {
+      engine.activity = 'seeding the tables';
       if (!inTransaction) await engine.exec('BEGIN');
       const outcome = await seedTables(engine, seeded, excludeTable);
       if (!inTransaction) await engine.exec('COMMIT');
@@ -285,7 +306,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       await timed('seed', async () => {
         const text = readFileSync(options.seedFile!, 'utf8');
         try {
-          await engine.exec(text);
+          await engine.exec(text, { user: true });
           seedReport.file = { path: options.seedFile! };
         } catch (error) {
           if (!isServerError(error)) throw error;
@@ -329,6 +350,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       failed: inReview.filter((r) => r.status === 'failed').length,
       unchecked: results.filter((r) => r.phase === 'review' && r.status === 'unchecked').length,
       contextFailed: results.filter((r) => r.phase === 'context' && r.status === 'failed').length,
+      notRun: inReview.reduce((n, r) => n + r.statements.filter((s) => s.status === 'not-run').length, 0),
     },
     ...(aborted ? { aborted } : {}),
   };

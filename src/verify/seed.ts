@@ -234,7 +234,7 @@ export async function seedTables(engine: Engine, seeded: Set<number>, exclude: s
       const { sql } = rowSql(t, i);
       await engine.exec('SAVEPOINT migration_lint_seed');
       try {
-        await engine.exec(sql);
+        await engine.exec(sql, { user: true });
         await engine.exec('RELEASE SAVEPOINT migration_lint_seed');
         rows++;
       } catch (error) {

@@ -7,8 +7,8 @@ import type { Streams } from '../../cli.js';
 
 const HELP = `Usage: migration-lint verify [folder | files…] [options]
 
-Apply the migration history to a real PostgreSQL — embedded PGlite by default (in-process, no
-server), or a throwaway database on a server with --database-url — the way drizzle-orm's migrate()
+Apply the migration history to a real PostgreSQL — embedded PGlite by default (on its own thread,
+no server), or a throwaway database on a server with --database-url — the way drizzle-orm's migrate()
 does, and report every statement that fails (file:line, PostgreSQL's message, SQLSTATE, hint),
 the tables it could not seed, and the locks and rewrites of every statement.
 
@@ -28,6 +28,11 @@ Options:
   --transaction MODE        batch (default: the migrations under review in one transaction, as
                             migrate() runs pending migrations) or each (one per migration)
   --no-trace                skip the lock and rewrite trace (faster on long histories)
+  --statement-timeout TIME  a statement running longer fails ("timed out after 3 s") and verify
+                            goes on with the next one (default 120s; 500ms, 30s, 5m)
+  --memory-limit SIZE       the engine may use this much memory; past it the statement fails
+                            and verify goes on (default 2GB; 512MB, 4GB)
+  --progress                print each statement on stderr as it starts
   --color, --no-color
   -h, --help
 
@@ -48,6 +53,9 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
       'no-seed': { type: 'boolean' },
       transaction: { type: 'string', default: 'batch' },
       'no-trace': { type: 'boolean' },
+      'statement-timeout': { type: 'string', default: '120s' },
+      'memory-limit': { type: 'string', default: '2GB' },
+      progress: { type: 'boolean' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -63,94 +71,136 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
   if (v.transaction !== 'batch' && v.transaction !== 'each') throw new UsageError(`--transaction ${v.transaction}: expected batch or each`);
   if (v.against !== undefined && v['database-url'] !== undefined) throw new UsageError('--against (read-only drift check) and --database-url (throwaway database) cannot be combined');
   if (v.schema && v.against === undefined) throw new UsageError('--schema compares a live database with the newest snapshot: pass --against postgres://…');
+  const statementTimeoutMs = parseDuration(v['statement-timeout'], '--statement-timeout');
+  const memoryLimitMb = parseSize(v['memory-limit'], '--memory-limit');
   const cwd = process.cwd();
   if (v.seed !== undefined && !existsSync(resolve(cwd, v.seed))) throw new UsageError(`--seed ${v.seed}: file not found`);
   const color = v['no-color'] ? false : v.color ?? (process.env.NO_COLOR ? false : process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : io.stdout.isTTY === true);
 
   const t0 = performance.now();
   const { loadHistory } = await import('../../verify/load.js');
-  const history = await loadHistory({ cwd, paths: parsed.positionals, ...(v.config !== undefined ? { config: v.config } : {}), ...(v.since !== undefined ? { since: v.since } : {}) });
-  const loadMs = performance.now() - t0;
-
-  if (v.against !== undefined && v.schema) {
-    const { checkSchemaDrift, formatSchemaDriftPretty } = await import('../../verify/drift.js');
-    const report = await checkSchemaDrift(v.against, history);
-    io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatSchemaDriftPretty(report, color));
-    return report.problems > 0 ? 1 : 0;
-  }
+  const load = (onTexts?: Parameters<typeof loadHistory>[0]['onTexts']) =>
+    loadHistory({ cwd, paths: parsed.positionals, ...(v.config !== undefined ? { config: v.config } : {}), ...(v.since !== undefined ? { since: v.since } : {}), ...(onTexts ? { onTexts } : {}) });
 
   if (v.against !== undefined) {
-    const { checkDrift, formatDriftPretty } = await import('../../verify/drift.js');
-    const report = await checkDrift(v.against, history);
-    io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDriftPretty(report, color));
+    const history = await load();
+    const drift = await import('../../verify/drift.js');
+    if (v.schema) {
+      const report = await drift.checkSchemaDrift(v.against, history);
+      io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : drift.formatSchemaDriftPretty(report, color));
+      return report.problems > 0 ? 1 : 0;
+    }
+    const report = await drift.checkDrift(v.against, history);
+    io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : drift.formatDriftPretty(report, color));
     return report.problems > 0 ? 1 : 0;
   }
 
-  const { startPglite, startPostgres, extensionsUsed, EngineError } = await import('../../verify/engine.js');
+  const { createThrowawayDatabase, extensionsUsed, EngineError } = await import('../../verify/engine.js');
+  const { EngineHost } = await import('../../verify/host.js');
   const { runHistory } = await import('../../verify/run.js');
-  const { formatVerifyPretty, formatVerifyJson } = await import('../../verify/format.js');
-  const t1 = performance.now();
-  let engine: Awaited<ReturnType<typeof startPostgres>> | undefined;
+  const { formatVerifyPretty, formatVerifyJson, printable } = await import('../../verify/format.js');
   const notes: string[] = [];
-  // Installed before the throwaway database exists: a Ctrl-C while it is being created must still
-  // drop it (the default action would kill the process and leave the database behind).
+  let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>> | undefined;
+  let host: InstanceType<typeof EngineHost> | undefined;
+  // The engine runs on its own thread (verify/host.ts), so a signal is handled whatever a migration
+  // does: the engine is stopped, the throwaway database dropped, and the run ends with 130/143.
   let interrupted: NodeJS.Signals | undefined;
   const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
   const interrupt = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = signal;
-    if (!engine) return; // dropped as soon as startPostgres returns, below
-    io.stderr.write(`migration-lint: ${signal}: dropping the throwaway database\n`);
-    void engine.close().finally(() => process.exit(exitCode(signal)));
+    const running = host?.activity;
+    io.stderr.write(`migration-lint: ${signal}: stopping verify${running ? ` while running ${printable(running)}` : ''}${throwaway ? '; dropping the throwaway database' : ''}\n`);
+    host?.stop(`interrupted by ${signal}${running ? ` while running ${running}` : ''}`);
+    // Stopping the engine's thread (Node joins it before the process ends) or a server that does not
+    // answer the DROP must not keep the process: past 1 s (1.5 s with a database to drop) it ends by the signal itself, with the
+    // default action, which shells and CI report as the same 130/143.
+    setTimeout(() => {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }, throwaway ? 1_500 : 1_000).unref();
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
-  const stopListening = () => {
+  const release = async () => {
+    await host?.close();
+    await throwaway?.drop();
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
   };
+  const limits = { statementTimeoutMs, memoryLimitMb };
+  let history: Awaited<ReturnType<typeof loadHistory>>;
   try {
-    if (v['database-url'] !== undefined) engine = await startPostgres(v['database-url']);
-    else {
-      const started = await startPglite(extensionsUsed(history.migrations.map((m) => m.text), history.lintConfig.extensions ?? []));
-      engine = started.engine;
-      if (started.missing.length) notes.push(`PGlite does not bundle the extension(s) ${started.missing.join(', ')}: statements that need them cannot be checked here; use --database-url with a server that has them`);
-    }
+    // PGlite starts on its thread while the history is parsed here.
+    history = await load(v['database-url'] === undefined ? (texts, config) => (host = new EngineHost({ kind: 'pglite', extensions: extensionsUsed(texts, config.extensions ?? []) }, limits)) : undefined);
   } catch (error) {
-    stopListening();
+    host?.stop('verify did not start');
+    await release();
+    throw error;
+  }
+  const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  try {
+    if (v['database-url'] !== undefined && !interrupted) {
+      throwaway = await createThrowawayDatabase(v['database-url']);
+      for (const leftover of throwaway.leftovers) notes.push(`dropped a throwaway database an earlier verify left behind (killed before it could drop it): ${leftover}`);
+      if (!interrupted) host = new EngineHost({ kind: 'postgres', url: throwaway.url, shownUrl: throwaway.shownUrl, statementTimeoutMs }, limits);
+    }
+    await host?.ready;
+  } catch (error) {
+    await release();
+    if (interrupted) return exitCode(interrupted);
     if (error instanceof EngineError) {
       io.stderr.write(`migration-lint: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
       return 2;
     }
     throw error;
   }
-  if (interrupted) {
-    io.stderr.write(`migration-lint: ${interrupted}: dropping the throwaway database\n`);
-    await engine.close();
-    stopListening();
-    return exitCode(interrupted);
+  if (interrupted || !host) {
+    await release();
+    return exitCode(interrupted ?? 'SIGTERM');
   }
+  if (host.missing.length) notes.push(`PGlite does not bundle the extension(s) ${host.missing.join(', ')}: statements that need them cannot be checked here; use --database-url with a server that has them`);
   const startMs = performance.now() - t1;
   let result;
   try {
-    result = await runHistory(engine, history, {
+    result = await runHistory(host, history, {
       transaction: v.transaction,
       seed: !v['no-seed'],
       ...(v.seed !== undefined ? { seedFile: resolve(cwd, v.seed) } : {}),
       trace: !v['no-trace'],
+      ...(v.progress ? { progress: (activity: string) => io.stderr.write(`migration-lint: running ${printable(activity)}\n`) } : {}),
     });
   } catch (error) {
+    await release();
     io.stderr.write(`migration-lint: verify stopped: ${v['database-url'] ? (await import('../../verify/engine.js')).maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}\n`);
     return 2;
-  } finally {
-    const t2 = performance.now();
-    await engine.close();
-    stopListening();
-    if (result) result.phases.push({ name: engine.kind === 'postgres' ? 'drop database' : 'close engine', ms: performance.now() - t2 });
   }
-  result.phases.unshift({ name: 'load + parse', ms: loadMs }, { name: `start ${engine.kind === 'pglite' ? 'PGlite' : `PostgreSQL (${redactUrl(v['database-url']!)})`}`, ms: startMs });
-  const output = v.format === 'json' ? formatVerifyJson({ ...result, ...(notes.length ? { notes } : {}) } as never) : formatVerifyPretty(result, { color }) + notes.map((n) => `note: ${n}\n`).join('');
+  const t2 = performance.now();
+  await release();
+  result.phases.push({ name: host.kind === 'postgres' ? 'drop database' : 'close engine', ms: performance.now() - t2 });
+  // PGlite started beside load + parse: its own start time, and what the run waited for it after parsing.
+  const start = host.kind === 'pglite' ? [{ name: 'start PGlite (beside load + parse)', ms: host.startMs }, { name: 'wait for PGlite', ms: startMs }] : [{ name: `start PostgreSQL (${redactUrl(v['database-url']!)})`, ms: startMs }];
+  result.phases.unshift({ name: 'load + parse', ms: loadMs }, ...start);
+  const output = v.format === 'json' ? formatVerifyJson({ ...result, ...(notes.length ? { notes } : {}) } as never) : formatVerifyPretty(result, { color }) + notes.map((n) => `note: ${printable(n)}\n`).join('');
   io.stdout.write(output);
+  if (interrupted) return exitCode(interrupted);
   if (result.aborted) return 2;
   return result.summary.failed > 0 || result.summary.unchecked > 0 ? 1 : 0;
+}
+
+/** `120s`, `500ms`, `5m`, `2` (seconds) → milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)?$/i.exec(text.trim());
+  const value = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, min: 60_000 } as Record<string, number>)[(m[2] ?? 's').toLowerCase()] : NaN;
+  if (!(value >= 1) || !Number.isFinite(value)) throw new UsageError(`${flag} ${text}: expected a duration such as 500ms, 30s or 5m`);
+  return Math.round(value);
+}
+
+/** `2GB`, `512MB`, `512` (MB) → megabytes. */
+export function parseSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(mb|m|gb|g)?$/i.exec(text.trim());
+  const value = m ? Number(m[1]) * (/^g/i.test(m[2] ?? '') ? 1024 : 1) : NaN;
+  if (!(value >= 64) || !Number.isFinite(value)) throw new UsageError(`${flag} ${text}: expected a size of at least 64MB, such as 512MB or 2GB`);
+  return Math.round(value);
 }

@@ -1,0 +1,60 @@
+import { isServerError, openPostgres, startPglite, toPgError, type Engine, type PgError } from './engine.js';
+
+/**
+ * The engine's side of verify's worker thread (see host.ts): it starts the engine (PGlite, or a
+ * connection to the throwaway database) and runs the calls the main thread sends, one at a time.
+ * PGlite runs PostgreSQL compiled to WASM synchronously on its thread: here, a statement that
+ * never ends blocks this thread only, and the main thread can still time it out, stop it on a
+ * signal, or watch the memory it takes (Worker.terminate() stops WASM code too).
+ */
+
+export type EngineSpec =
+  | { kind: 'pglite'; extensions: string[] }
+  | { kind: 'postgres'; url: string; shownUrl: string; statementTimeoutMs: number };
+
+export type ToWorker = { id: number; op: 'exec' | 'query'; sql: string; params?: unknown[] } | { id: number; op: 'close' };
+
+export type FromWorker =
+  | { ready: { description: string; serverVersionNum: number; missing: string[]; ms: number } }
+  | { startError: { message: string; hint?: string } }
+  | { id: number; rows?: unknown[]; error?: PgError; fatal?: string };
+
+/** Start the engine `spec` describes (in this thread). */
+export async function startEngine(spec: EngineSpec): Promise<{ engine: Engine; missing: string[] }> {
+  if (spec.kind === 'pglite') return startPglite(spec.extensions);
+  return { engine: await openPostgres(spec.url, spec.shownUrl, spec.statementTimeoutMs), missing: [] };
+}
+
+/** Entry point of the worker thread (dist/bundle/verify-worker.cjs). */
+export async function serveEngine(): Promise<void> {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const port = parentPort!;
+  const t0 = performance.now();
+  let engine: Engine;
+  try {
+    const started = await startEngine(workerData as EngineSpec);
+    engine = started.engine;
+    port.postMessage({ ready: { description: engine.description, serverVersionNum: engine.serverVersionNum, missing: started.missing, ms: performance.now() - t0 } } satisfies FromWorker);
+  } catch (error) {
+    const e = error as { message?: string; hint?: string };
+    port.postMessage({ startError: { message: String(e?.message ?? error), ...(e?.hint ? { hint: e.hint } : {}) } } satisfies FromWorker);
+    return;
+  }
+  let queue = Promise.resolve();
+  port.on('message', (message: ToWorker) => {
+    queue = queue.then(async () => {
+      if (message.op === 'close') {
+        await engine.close();
+        port.postMessage({ id: message.id } satisfies FromWorker);
+        port.close();
+        return;
+      }
+      try {
+        const rows = message.op === 'exec' ? (await engine.exec(message.sql), undefined) : await engine.query(message.sql, message.params);
+        port.postMessage({ id: message.id, ...(rows ? { rows } : {}) } satisfies FromWorker);
+      } catch (error) {
+        port.postMessage((isServerError(error) ? { id: message.id, error: toPgError(error) } : { id: message.id, fatal: String((error as Error)?.message ?? error) }) satisfies FromWorker);
+      }
+    });
+  });
+}
