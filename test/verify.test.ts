@@ -151,6 +151,22 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(pretty).not.toMatch(/not-run|8 statement/);
   }, 120_000);
 
+  it('CREATE EXTENSION vector loads PGlite\'s pgvector package: vector columns and an HNSW index apply', async () => {
+    const dir = join(temp, 'vector');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, '0000_vector.sql');
+    writeFileSync(
+      file,
+      ['CREATE EXTENSION IF NOT EXISTS vector;', 'CREATE TABLE "docs" ("id" serial PRIMARY KEY, "embedding" vector(3));', 'CREATE INDEX "docs_embedding_idx" ON "docs" USING hnsw ("embedding" vector_cosine_ops);', 'ALTER TABLE "docs" ALTER COLUMN "embedding" SET NOT NULL;'].join('\n--> statement-breakpoint\n'),
+    );
+    const run = runCli(['verify', file, '--format', 'json'], { timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as VerifyResult & { notes?: string[] };
+    expect(result.notes).toBeUndefined();
+    expect(result.migrations[0].statements.map((s) => s.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+  });
+
   it('usage errors exit 2 with one line', () => {
     const run = runCli(['verify', '--format', 'sarif'], { cwd: 'examples/shop' });
     expect(run.code).toBe(2);

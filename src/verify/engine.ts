@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { quoteIdent } from '../schema/model.js';
 import { redactUrl } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
@@ -67,6 +67,15 @@ const PGLITE_CONTRIB = new Set([
   'moddatetime', 'pg_trgm', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid_ossp',
 ]);
 
+/**
+ * Extensions PGlite publishes as packages of their own: loaded when installed (pgvector's package
+ * declares an exact PGlite version as its peer, so it is not a dependency of migration-lint; it
+ * works with the PGlite migration-lint uses, and the tests run it).
+ */
+const PGLITE_PACKAGES: Record<string, { suffix: string; export: string }> = {
+  vector: { suffix: '-pgvector', export: 'vector' },
+};
+
 /** Extension names a history creates (`CREATE EXTENSION [IF NOT EXISTS] "x"`), plus config `extensions`. */
 export function extensionsUsed(texts: Iterable<string>, extra: readonly string[] = []): string[] {
   const names = new Set(extra.map((n) => n.toLowerCase()));
@@ -79,16 +88,21 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
 /**
  * PostgreSQL's settings for verify's PGlite: initdb with 1 MB WAL segments (the data directory a run
  * starts from is ~30 MB instead of ~40), and a small buffer cache (PGlite's default is 128 MB of
- * shared buffers in WASM memory; a migration history is small, and 16 MB keeps its pages).
+ * shared buffers in WASM memory; a migration history is small, and 16 MB keeps its pages), and WAL
+ * kept to a few segments (it lives in memory too: by default it grows to 1 GB between checkpoints).
  */
 const PGLITE_INITDB = ['--wal-segsize=1'];
-const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=32MB'];
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB'];
 
 /** PGlite's package version (its package.json is not exported, so it is found from its entry point). */
 function pgliteVersion(): string {
   try {
-    const requireHere = createRequire(import.meta.url);
-    const entry = requireHere.resolve('@electric-sql/pglite');
+    let entry: string;
+    try {
+      entry = createRequire(import.meta.url).resolve(PGLITE);
+    } catch {
+      entry = createRequire(join(process.cwd(), 'package.json')).resolve(PGLITE); // the project's (see pglite-module.ts)
+    }
     return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
@@ -102,7 +116,7 @@ function pgliteVersion(): string {
  */
 export function pgliteDataDirCache(version = pgliteVersion()): string {
   const base = process.env.MIGRATION_LINT_CACHE_DIR || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'migration-lint') : join(homedir() || tmpdir(), '.cache', 'migration-lint'));
-  return join(base, `pglite-${version}-datadir-${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
+  return join(base, `pglite-${version}-datadir-v3${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
 }
 
 /**
@@ -123,6 +137,17 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   for (const ext of extensions) {
     const moduleName = ext.replace(/-/g, '_');
     if (ext === 'plpgsql') continue;
+    const packaged = PGLITE_PACKAGES[ext];
+    if (packaged) {
+      try {
+        // Found where PGlite is: beside migration-lint, or in the project.
+        const m = await importPglite<Record<string, unknown>>(packaged.suffix);
+        loaded[ext] = m[packaged.export];
+      } catch {
+        missing.push(`${ext} (npm i -D ${PGLITE}${packaged.suffix} to check it on PGlite)`);
+      }
+      continue;
+    }
     if (!PGLITE_CONTRIB.has(moduleName)) {
       missing.push(ext);
       continue;
@@ -182,14 +207,31 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   return { engine, missing };
 }
 
+/**
+ * Leave out of the cached data directory the WAL segments PostgreSQL preallocated after the current
+ * one (6 of the 7 MB of WAL initdb leaves): they hold nothing, and every run would load them.
+ */
+async function trimWal(db: PgliteDb): Promise<void> {
+  await db.query('CHECKPOINT');
+  const fs = (db as unknown as { mod?: { FS?: { unlink(path: string): void } } }).mod?.FS;
+  if (!fs) return;
+  const [{ current, dir }] = (await db.query<{ current: string; dir: string }>("SELECT pg_walfile_name(pg_current_wal_lsn()) AS current, current_setting('data_directory') AS dir")).rows;
+  for (const { name } of (await db.query<{ name: string }>('SELECT name FROM pg_ls_waldir()')).rows) {
+    if (/^[0-9A-F]{24}$/.test(name) && name > current) fs.unlink(`${dir}/pg_wal/${name}`);
+  }
+}
+
 /** Keep the freshly initialised data directory for the next run (best effort: a read-only cache only costs time). */
 async function saveDataDir(db: PgliteDb, file: string): Promise<void> {
   try {
+    await trimWal(db);
     const tar = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
     mkdirSync(dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, tar);
     renameSync(temp, file);
+    // Data directories of other PGlite versions (or layouts) will not be used again.
+    for (const name of readdirSync(dirname(file))) if (/^pglite-.+-datadir-.+\.tar$/.test(name) && name !== basename(file)) rmSync(join(dirname(file), name), { force: true });
   } catch {
     /* no cache then */
   }

@@ -270,8 +270,10 @@ export class EngineHost implements Engine {
         else this.lost(worker, error.message);
       });
       worker.on('exit', (code) => {
+        const current = worker === this.worker;
+        if (current && !this.pending) this.worker = undefined; // nothing to close any more
         if (!ready) reject(this.stopped ? new EngineStopped(this.stopped) : new EngineError(`the engine did not start (its thread exited with code ${code})`));
-        else this.lost(worker, `its thread exited with code ${code}`);
+        else if (current) this.lost(worker, `its thread exited with code ${code}`);
       });
     });
   }
