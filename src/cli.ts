@@ -4,6 +4,7 @@ import { errorMessage, isUsageError } from './runner/errors.js';
 import { mark, printTimings } from './runner/timings.js';
 import { packageVersion } from './package-info.js';
 import { prefetchStaged } from './runner/staged-query.js';
+import { errorLines, escapedLines, outputLines } from './formatters/safe-text.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -80,10 +81,10 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
     return await (await import('./cli/main.js')).lintAndReport(options, io);
   } catch (error) {
     if (isUsageError(error)) {
-      io.stderr.write(`migration-lint: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      io.stderr.write(errorLines(error.message, error.hint));
     } else {
-      io.stderr.write(`migration-lint: internal error: ${errorMessage(error)}\n`);
-      io.stderr.write(options?.debug ? `${(error as Error)?.stack ?? ''}\n` : '  run again with --debug for the stack trace, and please report it\n');
+      io.stderr.write(errorLines(`internal error: ${errorMessage(error)}`));
+      io.stderr.write(options?.debug ? outputLines(escapedLines(String((error as Error)?.stack ?? ''))) : '  run again with --debug for the stack trace, and please report it\n');
     }
     return 2;
   }

@@ -173,3 +173,139 @@ describe('fuzz: mutated journals and snapshots', () => {
     }
   });
 });
+
+describe('fuzz: output cannot be turned against the reader', () => {
+  /** Fragments an attacker puts in identifiers, SQL and file names (GitHub workflow commands, terminal escapes, Markdown). */
+  const FRAGMENTS = [
+    '\n::error file=README.md::pwned',
+    '\r::warning::x',
+    '\r\n::add-mask::secret',
+    '::stop-commands::tok',
+    '##[error]legacy',
+    '##[set-output name=x;]y',
+    '\u001b]52;c;SGVsbG8=\u0007',
+    '\u001b[2A\u001b[2K',
+    '\u009b2J',
+    '\u0085::error::nel',
+    '\u2028::error::ls',
+    '\u00a0::error::nbsp',
+    '\u3000::error::ideographic',
+    '\t::error::tab',
+    '\u202e\u2066rtl',
+    '\u0000\u0007\u007f',
+    '![img](https://evil.example/p.png)',
+    '[link](https://evil.example)',
+    '<img src=x onerror=alert(1)>',
+    'https://evil.example www.evil.example a@evil.example',
+    '`',
+    '``',
+    '|',
+    '\\',
+    '$x$ :smile: @user #1',
+  ];
+  const hostile = fc.oneof(
+    fc.constantFrom(...FRAGMENTS),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 4 })), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('')),
+  );
+  const finding = fc.record({ id: hostile, file: hostile, table: hostile, severity: fc.constantFrom('error' as const, 'warn' as const), help: fc.boolean(), frame: fc.boolean() }).map(
+    ({ id, file, table, severity, help, frame }): { finding: Finding; source: string } => {
+      const statement = `ALTER TABLE "${table}" ADD COLUMN "${id}" integer NOT NULL;`;
+      return {
+        finding: {
+          rule: 'not-null-without-default',
+          severity,
+          message: `Column "${id}" is added as NOT NULL to "${table}"`,
+          ...(help ? { help: `Give it a default:\nALTER TABLE "${table}" ADD COLUMN "${id}" integer DEFAULT 0 NOT NULL;\n${id}` } : {}),
+          file: `drizzle/${file}.sql`,
+          line: 1,
+          column: 1,
+          endLine: Math.max(1, statement.split(/\r\n|\r|\n/).length),
+          endColumn: 2,
+          migration: file,
+          ...(frame ? { statement } : {}),
+        },
+        source: statement,
+      };
+    },
+  );
+  /** What GitHub Actions runs: a line that starts with `::` once leading whitespace is trimmed (.NET), or holds `##[`. */
+  const COMMAND = /^[\s\u0085\u180e]*::|##\[/;
+  // Raw controls (other than the line breaks the formatter writes, and chalk's own colour codes).
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+  const withoutColours = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  const summary = { errors: 1, warnings: 1, migrations: 2, files: 1 };
+  /** Lines of each text that GitHub would run as a command, or that hold a raw control character. */
+  const unsafeLines = (texts: Record<string, string>, control: RegExp) =>
+    Object.entries(texts).flatMap(([format, text]) => text.split('\n').filter((line) => COMMAND.test(line) || control.test(line)).map((line) => `${format}: ${JSON.stringify(line)}`));
+
+  it('no line starts a workflow command and no raw control character is printed, in every format', async () => {
+    const { formatPretty } = await import('../src/formatters/pretty.js');
+    const { formatCompact } = await import('../src/formatters/compact.js');
+    const { formatGithub, githubStepSummary } = await import('../src/formatters/github.js');
+    const { formatJson } = await import('../src/formatters/json.js');
+    const { formatSarif } = await import('../src/formatters/sarif.js');
+    const { formatGitlab } = await import('../src/formatters/gitlab.js');
+    fc.assert(
+      fc.property(fc.array(finding, { minLength: 1, maxLength: 4 }), (cases) => {
+        const findings = cases.map((c) => c.finding);
+        const sources = new Map(cases.map((c) => [c.finding.file, c.source]));
+        const human = {
+          pretty: formatPretty(findings, summary, { color: false, sources }),
+          'pretty (colour)': withoutColours(formatPretty(findings, summary, { color: true, sources })),
+          compact: formatCompact(findings),
+        };
+        expect(unsafeLines(human, RAW_CONTROL)).toEqual([]);
+        // github: its own commands, one per finding, and nothing else starts one.
+        const github = formatGithub(findings).split('\n').filter(Boolean);
+        expect(github).toHaveLength(findings.length);
+        for (const line of github) {
+          expect(line).toMatch(/^::(error|warning) file=[^:]*,line=\d+,endLine=\d+,col=\d+,endColumn=\d+,title=[a-z-]+::/);
+          expect(line).not.toMatch(RAW_CONTROL);
+        }
+        // The step summary: one table row per finding, no raw HTML, link or image from the data.
+        const md = githubStepSummary(findings, summary).split('\n');
+        const rows = md.filter((l) => l.startsWith('| ❌') || l.startsWith('| ⚠️'));
+        expect(rows).toHaveLength(findings.length);
+        for (const row of rows) {
+          expect(row).not.toMatch(RAW_CONTROL);
+          const [, , where, , message] = row.split(/(?<!\\)\|/);
+          expect(where.trim()).toMatch(/^(`+) ?[^`]?[\s\S]*\1$/); // a code span: rendered as it is
+          expect(message.replace(/\\[\s\S]/g, '')).not.toMatch(/[[\]()<>!`*_:@$&~#]/); // every Markdown character escaped
+        }
+        // JSON documents: the same data read back, and no line of them is a command.
+        const docs = { json: formatJson(findings, summary), sarif: formatSarif(findings, ruleList, '0.0.0'), gitlab: formatGitlab(findings) };
+        expect(unsafeLines(docs, RAW_CONTROL)).toEqual([]);
+        expect(JSON.parse(docs.json).findings.map((f: { message: string; file: string; statement: string | null }) => [f.message, f.file, f.statement])).toEqual(findings.map((f) => [f.message, f.file, f.statement ?? null]));
+      }),
+      runs(200),
+    );
+  });
+
+  it('verify reports (pretty) print their data escaped', async () => {
+    const { formatVerifyPretty } = await import('../src/verify/format.js');
+    const { formatDriftPretty } = await import('../src/verify/drift.js');
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (file, message, tag) => {
+        const failure = { message, code: '42P01', detail: message, hint: message, line: 1, column: 1, statement: 0, chunk: 0 };
+        const result = {
+          engine: 'PGlite',
+          transaction: 'batch',
+          reviewReason: tag,
+          migrations: [
+            { tag, file, phase: 'review', status: 'failed', ms: 1, statements: [{ line: 1, column: 1, summary: message, status: 'failed', failure }], seeded: [{ table: tag, rows: 1 }] },
+            { tag, file, phase: 'context', status: 'failed', ms: 1, statements: [{ line: 1, column: 1, summary: message, status: 'failed', failure }] },
+          ],
+          seed: { tables: [{ table: tag, rows: 0, attempted: 1, problem: message }] },
+          phases: [{ name: 'run', ms: 1 }],
+          summary: { review: 1, failed: 1, applied: 0, unchecked: 0, contextFailed: 1 },
+          aborted: message,
+        };
+        const drift = { url: 'postgres://x', table: '"drizzle"."__drizzle_migrations"', tableExists: true, newest: 2, entries: [{ tag, file, when: 1, hash: 'h', status: 'skipped' }, { tag, file, hash: 'h', status: 'pending' }], unknownRows: [{ id: 1, hash: message, createdAt: 3, hashMatches: tag }], problems: 2 };
+        const texts = { verify: formatVerifyPretty(result as never, { color: false }), 'verify (colour)': withoutColours(formatVerifyPretty(result as never, { color: true })), drift: formatDriftPretty(drift as never, false) };
+        expect(unsafeLines(texts, RAW_CONTROL)).toEqual([]);
+      }),
+      runs(100),
+    );
+  });
+});

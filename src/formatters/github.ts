@@ -1,6 +1,7 @@
 import type { Finding } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
 import { docsUrl } from '../engine/define-rule.js';
+import { escapeControls, escapedLines, markdownCode, markdownText } from './safe-text.js';
 
 /** Workflow-command escaping (actions/toolkit `escapeData` / `escapeProperty`). */
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -9,25 +10,31 @@ const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace
 /**
  * GitHub Actions annotations: one `::error …::message` (or `::warning`) per finding, shown on the
  * pull request's diff. The help goes into the message so the fix is visible in the annotation.
+ * Data in them has its control characters escaped first (safe-text.ts): its line breaks cannot
+ * end the command, and an ESC reaches no terminal (the same output is read locally too).
  */
 export function formatGithub(findings: readonly Finding[]): string {
   return findings
     .map((f) => {
-      const props = [`file=${f.file}`, `line=${f.line}`, `endLine=${f.endLine}`, `col=${f.column}`, `endColumn=${f.endColumn}`, `title=${f.rule}`].map((p) => {
+      const props = [`file=${escapeControls(f.file)}`, `line=${f.line}`, `endLine=${f.endLine}`, `col=${f.column}`, `endColumn=${f.endColumn}`, `title=${f.rule}`].map((p) => {
         const at = p.indexOf('=');
         return `${p.slice(0, at)}=${escapeProperty(p.slice(at + 1))}`;
       });
-      const text = f.help ? `${f.message}\n\n${f.help}` : f.message;
+      const message = escapeControls(f.message);
+      const text = f.help ? `${message}\n\n${escapedLines(f.help).join('\n')}` : message;
       return `::${f.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${escapeData(text)}\n`;
     })
     .join('');
 }
 
-/** A markdown report for `$GITHUB_STEP_SUMMARY`: counts, then a table of findings. */
+/**
+ * A markdown report for `$GITHUB_STEP_SUMMARY`: counts, then a table of findings. GitHub renders
+ * it as a page: the file is a code span, the message Markdown-escaped (an identifier cannot show
+ * an image, a link or HTML there).
+ */
 export function githubStepSummary(findings: readonly Finding[], summary: LintSummary): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
   const head = `### migration-lint\n\n${summary.errors} error(s), ${summary.warnings} warning(s) in ${summary.migrations} migration(s) checked.\n`;
   if (findings.length === 0) return `${head}\nNo problems found. ✔\n`;
-  const rows = findings.map((f) => `| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | \`${cell(f.file)}:${f.line}\` | [${f.rule}](${docsUrl(f.rule)}) | ${cell(f.message)} |`);
+  const rows = findings.map((f) => `| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${markdownCode(`${f.file}:${f.line}`)} | [${f.rule}](${docsUrl(f.rule)}) | ${markdownText(f.message)} |`);
   return `${head}\n| severity | where | rule | finding |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n`;
 }

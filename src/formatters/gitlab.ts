@@ -1,5 +1,6 @@
 import type { Finding } from '../engine/types.js';
 import { fingerprint } from './sarif.js';
+import { inertJson } from './safe-text.js';
 
 /** GitLab Code Quality report (artifacts:reports:codequality), with stable fingerprints. */
 export function formatGitlab(findings: readonly Finding[]): string {
@@ -19,5 +20,5 @@ export function formatGitlab(findings: readonly Finding[]): string {
       location: { path: f.file, lines: { begin: f.line, end: f.endLine } },
     };
   });
-  return JSON.stringify(issues, null, 2) + '\n';
+  return inertJson(JSON.stringify(issues, null, 2)) + '\n';
 }

@@ -1,5 +1,6 @@
 import type { Finding } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
+import { inertJson } from './safe-text.js';
 
 /** Bumped only on breaking changes to the JSON document (documented in the README). */
 export const JSON_FORMAT_VERSION = 1;
@@ -77,7 +78,7 @@ export function jsonWriter(): { add(findings: readonly Finding[]): Generator<str
         const part = toJsonReport(findings.slice(i, i + CHUNK), EMPTY_SUMMARY).findings;
         // Stringified at the depth the whole document has it, then unwrapped: the same characters.
         const json = JSON.stringify({ findings: part }, null, 2);
-        yield (written === 0 ? `{\n  "version": ${JSON.stringify(JSON_FORMAT_VERSION)},\n  "findings": [\n` : ',\n') + json.slice(OPEN.length, json.length - CLOSE.length);
+        yield (written === 0 ? `{\n  "version": ${JSON.stringify(JSON_FORMAT_VERSION)},\n  "findings": [\n` : ',\n') + inertJson(json.slice(OPEN.length, json.length - CLOSE.length));
         written += part.length;
       }
     },

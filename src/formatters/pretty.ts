@@ -3,6 +3,7 @@ import type { Finding } from '../engine/types.js';
 import { LineIndex } from '../engine/source.js';
 import type { LintSummary } from '../runner/lint.js';
 import { docsUrl } from '../engine/define-rule.js';
+import { escapeControls, escapedLines, outputLines } from './safe-text.js';
 
 export interface PrettyOptions {
   color: boolean;
@@ -39,19 +40,21 @@ export function prettyWriter(color: boolean): { add(findings: readonly Finding[]
       }
       for (const [file, list] of byFile) {
         (sources.has(file) ? affected.migrations : affected.others).add(file);
-        out.push(c.underline(file));
+        out.push(c.underline(escapeControls(file)));
         const text = sources.get(file);
         const lines = text === undefined ? undefined : new LineIndex(text);
         for (const f of list) {
           const level = f.severity === 'error' ? c.red('error') : c.yellow('warn ');
-          out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${f.message}  ${c.dim(f.rule)}`);
+          out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${escapeControls(f.message)}  ${c.dim(f.rule)}`);
           if (lines && f.statement !== undefined) out.push(...frame(lines, f, c));
-          if (f.help) out.push(...f.help.split('\n').map((h, i) => `    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
+          if (f.help) escapedLines(f.help).forEach((h, i) => out.push(`    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
           out.push(`    ${c.dim(`docs: ${docsUrl(f.rule)}`)}`);
           out.push('');
         }
       }
-      return out.map((line) => line + '\n').join('');
+      // Data was escaped where it went in; the lines are also made inert as a whole (a file name
+      // starts one, a help line may start with a name).
+      return outputLines(out);
     },
     end(summary) {
       return summaryLine(summary, c, { migrations: affected.migrations.size, others: affected.others.size }) + '\n';
@@ -66,7 +69,9 @@ function frame(lines: LineIndex, f: Finding, c: ChalkInstance): string[] {
   const out: string[] = [];
   for (let n = f.line; n < f.line + shown; n++) {
     const text = lines.lineText(n);
-    out.push(`    ${c.red('>')} ${c.dim(String(n).padStart(width) + ' |')} ${text.length > MAX_FRAME_WIDTH ? text.slice(0, MAX_FRAME_WIDTH - 1) + '…' : text}`);
+    // A tab as one space keeps the caret below under its column; other controls are escaped.
+    const visible = escapeControls((text.length > MAX_FRAME_WIDTH ? text.slice(0, MAX_FRAME_WIDTH - 1) + '…' : text).replaceAll('\t', ' '));
+    out.push(`    ${c.red('>')} ${c.dim(String(n).padStart(width) + ' |')} ${visible}`);
   }
   if (f.line === f.endLine && f.column <= MAX_FRAME_WIDTH) {
     const length = Math.max(1, Math.min(f.endColumn, MAX_FRAME_WIDTH) - f.column);

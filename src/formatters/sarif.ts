@@ -1,5 +1,6 @@
 import { sha256 } from '../engine/hash.js';
 import type { Finding, Rule } from '../engine/types.js';
+import { inertJson } from './safe-text.js';
 
 /**
  * SARIF 2.1.0, for GitHub code scanning and other SARIF viewers: rule metadata (description,
@@ -49,7 +50,7 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  return inertJson(JSON.stringify(log, null, 2)) + '\n';
 }
 
 /** Stable across line moves: rule, file, migration and the statement text (or the message). */

@@ -9,6 +9,7 @@ import type { Expr, Index, SchemaState, Table } from '../schema/model.js';
 import { snapshotState } from '../schema/snapshot-diff.js';
 import { typeFromAst } from '../schema/typename.js';
 import type { LoadedHistory } from './load.js';
+import { escapeStrings, outputLines } from '../formatters/safe-text.js';
 
 export interface DriftEntry {
   tag: string;
@@ -60,7 +61,8 @@ export async function checkDrift(url: string, history: LoadedHistory): Promise<D
   return { url: facts.url, table: facts.table, tableExists: facts.tableExists, ...(newest !== undefined ? { newest } : {}), entries, unknownRows, problems };
 }
 
-export function formatDriftPretty(report: DriftReport, color: boolean): string {
+export function formatDriftPretty(raw: DriftReport, color: boolean): string {
+  const report = escapeStrings(raw); // file names and tags are data
   const paint = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[39m` : s);
   const red = paint(31);
   const yellow = paint(33);
@@ -85,7 +87,7 @@ export function formatDriftPretty(report: DriftReport, color: boolean): string {
     out.push(`${red('✖')} row id ${r.id} (created_at ${r.createdAt}, hash ${r.hash.slice(0, 12)}…) matches no journal entry${r.hashMatches ? `; its hash is the file of ${r.hashMatches}: inserted with a wrong created_at (now()?), which makes migrate() skip every entry up to it` : ''}`);
   }
   out.push('', report.problems ? red(`✖ ${report.problems} problem${report.problems === 1 ? '' : 's'}`) : green('✔ the database agrees with the journal'));
-  return out.join('\n') + '\n';
+  return outputLines(out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +143,8 @@ export async function checkSchemaDrift(url: string, history: LoadedHistory): Pro
   };
 }
 
-export function formatSchemaDriftPretty(report: SchemaDriftReport, color: boolean): string {
+export function formatSchemaDriftPretty(raw: SchemaDriftReport, color: boolean): string {
+  const report = escapeStrings(raw); // object names and expressions are data
   const paint = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[39m` : s);
   const red = paint(31);
   const green = paint(32);
@@ -151,7 +154,7 @@ export function formatSchemaDriftPretty(report: SchemaDriftReport, color: boolea
   if (report.differences.length) out.push('');
   out.push(dim(`not compared: ${report.notCompared.join('; ')}`), '');
   out.push(report.problems ? red(`✖ ${report.problems} difference${report.problems === 1 ? '' : 's'} between the database and the snapshot`) : green('✔ the database schema agrees with the newest snapshot'));
-  return out.join('\n') + '\n';
+  return outputLines(out);
 }
 
 /** A copy of the state whose expressions have casts to text/varchar removed (the inputs are not modified). */

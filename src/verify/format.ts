@@ -1,5 +1,6 @@
 import type { VerifyResult, MigrationResult, StatementResult } from './run.js';
 import { modeName } from './trace.js';
+import { escapeStrings, inertJson, outputLines } from '../formatters/safe-text.js';
 
 export interface FormatOptions {
   color: boolean;
@@ -53,7 +54,9 @@ function rolledBackSummary(statements: StatementResult[]): string {
   return parts.join('; ');
 }
 
-export function formatVerifyPretty(result: VerifyResult, options: FormatOptions): string {
+export function formatVerifyPretty(raw: VerifyResult, options: FormatOptions): string {
+  // Its strings (files, tags, statements, PostgreSQL's messages) are data: printed escaped.
+  const result = escapeStrings(raw);
   const c = painter(options.color);
   const out: string[] = [];
   const review = result.migrations.filter((m) => m.phase === 'review');
@@ -110,9 +113,9 @@ export function formatVerifyPretty(result: VerifyResult, options: FormatOptions)
   const s = result.summary;
   const line = `${s.failed} of ${s.review} migration${s.review === 1 ? '' : 's'} failed, ${s.applied} applied${s.unchecked ? `, ${s.unchecked} not checked` : ''}${s.notRun ? `, ${s.notRun} statement${s.notRun === 1 ? '' : 's'} not run` : ''}${s.contextFailed ? `, ${s.contextFailed} context migration(s) with failures` : ''}`;
   out.push(s.failed || result.aborted ? c.red(`✖ ${line}`) : c.green(`✔ ${line}`));
-  return out.join('\n') + '\n';
+  return outputLines(out);
 }
 
 export function formatVerifyJson(result: VerifyResult): string {
-  return JSON.stringify(result, (key, value) => (typeof value === 'number' && (key === 'ms') ? Math.round(value * 10) / 10 : value), 2) + '\n';
+  return inertJson(JSON.stringify(result, (key, value) => (typeof value === 'number' && (key === 'ms') ? Math.round(value * 10) / 10 : value), 2)) + '\n';
 }

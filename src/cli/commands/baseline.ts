@@ -4,6 +4,7 @@ import { UsageError } from '../../runner/errors.js';
 import { readMigrationRows, redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
 import { parseFlags } from '../args.js';
+import { errorLines, escapeControls, escapedLines, outputLines, safeLine } from '../../formatters/safe-text.js';
 
 const HELP = `Usage: migration-lint baseline --database-url URL [folder] [-c drizzle.config.ts] [--to TAG] [--apply]
 
@@ -55,14 +56,15 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
     'BEGIN;',
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`,
     `CREATE TABLE IF NOT EXISTS ${qualified} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`,
-    ...planned.map((p) => `INSERT INTO ${qualified} ("hash", "created_at") VALUES ('${p.hash}', ${p.when}); -- ${p.tag}`),
+    ...planned.map((p) => `INSERT INTO ${qualified} ("hash", "created_at") VALUES ('${p.hash}', ${p.when}); -- ${escapeControls(p.tag)}`),
     'COMMIT;',
-  ].join('\n');
-  for (const c of conflicts) io.stderr.write(`migration-lint: ${c}\n`);
+  ];
+  for (const c of conflicts) io.stderr.write(errorLines(c));
   const last = entries[entries.length - 1];
-  if (newest !== undefined && last && newest > last.when!) io.stderr.write(`migration-lint: the table already records created_at ${newest}, newer than ${last.tag}; migrate() decides by the newest row only\n`);
+  if (newest !== undefined && last && newest > last.when!) io.stderr.write(errorLines(`the table already records created_at ${newest}, newer than ${last.tag}; migrate() decides by the newest row only`));
   if (!v.apply) {
-    io.stdout.write(sql + '\n');
+    // Data in it is escaped (a tag in a comment cannot add a line of SQL); the lines are made inert.
+    io.stdout.write(outputLines(sql.flatMap(escapedLines)));
     return conflicts.length ? 1 : 0;
   }
   if (conflicts.length) {
@@ -83,11 +85,11 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    io.stderr.write(`migration-lint: baseline failed, nothing applied: ${maskSecrets((error as Error).message, url)}\n`);
+    io.stderr.write(errorLines(`baseline failed, nothing applied: ${maskSecrets((error as Error).message, url)}`));
     return 2;
   } finally {
     await client.end().catch(() => undefined);
   }
-  io.stdout.write(`${qualified}: marked ${planned.length} migration(s) as applied${planned.length ? ` (${planned[0].tag} … ${planned[planned.length - 1].tag})` : ''}\n`);
+  io.stdout.write(`${safeLine(`${qualified}: marked ${planned.length} migration(s) as applied${planned.length ? ` (${planned[0].tag} … ${planned[planned.length - 1].tag})` : ''}`)}\n`);
   return 0;
 }

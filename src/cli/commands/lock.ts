@@ -6,6 +6,7 @@ import { displayPath, findDrizzleConfig, readDrizzleConfig } from '../../runner/
 import { loadFolder } from '../../runner/project.js';
 import { sha256 } from '../../runner/history-facts.js';
 import { lockPath, readLock, updateLock, writeLock } from '../../runner/lockfile.js';
+import { errorLines, safeLine } from '../../formatters/safe-text.js';
 
 interface Streams {
   stdout: { write(text: string): unknown };
@@ -48,12 +49,14 @@ export default async function lock(argv: string[], io: Streams): Promise<number>
   const shown = displayPath(lockPath(project.dir), cwd);
   for (const c of update.conflicts) {
     io.stderr.write(
-      parsed.values.force
-        ? `migration-lint: ${c.tag}: recorded hash ${c.recorded} replaced by ${c.current} (--force)\n`
-        : `migration-lint: ${c.tag}: changed since it was recorded (recorded ${c.recorded}, now ${c.current}); kept the recorded hash\n`,
+      errorLines(
+        parsed.values.force
+          ? `${c.tag}: recorded hash ${c.recorded} replaced by ${c.current} (--force)`
+          : `${c.tag}: changed since it was recorded (recorded ${c.recorded}, now ${c.current}); kept the recorded hash`,
+      ),
     );
   }
-  for (const tag of update.stale) io.stderr.write(`migration-lint: ${tag}: recorded but no longer a migration; ${parsed.values.force ? 'removed' : 'kept'}\n`);
-  io.stdout.write(`${shown}: ${update.added.length} added, ${update.unchanged.length} unchanged${update.conflicts.length ? `, ${update.conflicts.length} ${parsed.values.force ? 'replaced' : 'changed (kept the recorded hash; --force replaces it)'}` : ''}\n`);
+  for (const tag of update.stale) io.stderr.write(errorLines(`${tag}: recorded but no longer a migration; ${parsed.values.force ? 'removed' : 'kept'}`));
+  io.stdout.write(`${safeLine(shown)}: ${update.added.length} added, ${update.unchanged.length} unchanged${update.conflicts.length ? `, ${update.conflicts.length} ${parsed.values.force ? 'replaced' : 'changed (kept the recorded hash; --force replaces it)'}` : ''}\n`);
   return update.conflicts.length > 0 && !parsed.values.force ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../../runner/errors.js';
 import { parseFlags } from '../args.js';
 import { redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
+import { errorLines, inertJson, safeLine } from '../../formatters/safe-text.js';
 
 const HELP = `Usage: migration-lint verify [folder | files…] [options]
 
@@ -87,11 +88,11 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
     const drift = await import('../../verify/drift.js');
     if (v.schema) {
       const report = await drift.checkSchemaDrift(v.against, history);
-      io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : drift.formatSchemaDriftPretty(report, color));
+      io.stdout.write(v.format === 'json' ? inertJson(JSON.stringify(report, null, 2)) + '\n' : drift.formatSchemaDriftPretty(report, color));
       return report.problems > 0 ? 1 : 0;
     }
     const report = await drift.checkDrift(v.against, history);
-    io.stdout.write(v.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : drift.formatDriftPretty(report, color));
+    io.stdout.write(v.format === 'json' ? inertJson(JSON.stringify(report, null, 2)) + '\n' : drift.formatDriftPretty(report, color));
     return report.problems > 0 ? 1 : 0;
   }
 
@@ -151,7 +152,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
     await release();
     if (interrupted) return exitCode(interrupted);
     if (error instanceof EngineError) {
-      io.stderr.write(`migration-lint: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      io.stderr.write(errorLines(error.message, error.hint));
       return 2;
     }
     throw error;
@@ -173,7 +174,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
     });
   } catch (error) {
     await release();
-    io.stderr.write(`migration-lint: verify stopped: ${v['database-url'] ? (await import('../../verify/engine.js')).maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}\n`);
+    io.stderr.write(errorLines(`verify stopped: ${v['database-url'] ? (await import('../../verify/engine.js')).maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}`));
     return 2;
   }
   const t2 = performance.now();
@@ -182,7 +183,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
   // PGlite started beside load + parse: its own start time, and what the run waited for it after parsing.
   const start = host.kind === 'pglite' ? [{ name: 'start PGlite (beside load + parse)', ms: host.startMs }, { name: 'wait for PGlite', ms: startMs }] : [{ name: `start PostgreSQL (${redactUrl(v['database-url']!)})`, ms: startMs }];
   result.phases.unshift({ name: 'load + parse', ms: loadMs }, ...start);
-  const output = v.format === 'json' ? formatVerifyJson({ ...result, ...(notes.length ? { notes } : {}) } as never) : formatVerifyPretty(result, { color }) + notes.map((n) => `note: ${printable(n)}\n`).join('');
+  const output = v.format === 'json' ? formatVerifyJson({ ...result, ...(notes.length ? { notes } : {}) } as never) : formatVerifyPretty(result, { color }) + notes.map((n) => `note: ${safeLine(n)}\n`).join('');
   io.stdout.write(output);
   if (interrupted) return exitCode(interrupted);
   if (result.aborted) return 2;
