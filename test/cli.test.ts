@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,22 @@ describe('CLI (real binary)', () => {
         },
         expected: /dialect "mysql" is not PostgreSQL/,
       },
+      ...[
+        ['an object', '{"toString":1}', /journal version is an object, not a string \(expected "5", "6" or "7"\)$/],
+        ['an array', '["7"]', /journal version is an array, not a string/],
+        ['null', 'null', /journal version is null, not a string/],
+      ].map(([kind, value, expected]) => ({
+        name: `a journal version that is ${kind}`,
+        setup: () => {
+          const dir = copyShop(`version-${kind}`.replace(/\W+/g, '-'));
+          const file = join(dir, 'drizzle/meta/_journal.json');
+          writeFileSync(file, readFileSync(file, 'utf8').replace('"version": "7"', `"version": ${value}`));
+          return [join(dir, 'drizzle')];
+        },
+        expected: expected as RegExp,
+      })),
+      { name: 'explain constructor', setup: () => ['explain', 'constructor'], expected: /^migration-lint: unknown rule "constructor"/ },
+      { name: 'explain __proto__', setup: () => ['explain', '__proto__'], expected: /^migration-lint: unknown rule "__proto__"/ },
       { name: 'no drizzle config here', setup: () => [], expected: /no drizzle\.config\.\{ts,mts,js,mjs,cjs,json\} in/ },
       {
         name: 'drizzle config with a computed out',
@@ -233,8 +249,17 @@ describe('CLI (real binary)', () => {
         const first = r.stderr.split('\n')[0];
         expect(first).toMatch(c.expected);
         expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+        expect(r.stderr).not.toContain('internal error');
       });
     }
+
+    it('a negative number is a value, and the error one line (--max-warnings -1 printed three)', () => {
+      for (const args of [['--max-warnings', '-1'], ['--max-warnings=-1'], ['--jobs', '-2'], ['-j', '-2']]) {
+        const r = runCli([...args, 'examples/shop/drizzle']);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^migration-lint: --(max-warnings|jobs) needs a whole number (of at least 1 )?\(got "-\d"\)$/)]);
+      }
+    });
   });
 });
 

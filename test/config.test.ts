@@ -1,9 +1,13 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONFIG_TIME_LIMIT_MS, loadConfig, tagMatches } from '../src/runner/config.js';
+import { isUsageError } from '../src/runner/errors.js';
 import { lint } from '../src/runner/lint.js';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'ml-config-file-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -72,6 +76,93 @@ describe('migration-lint config', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+
+  // Each was `internal error: …` (or silently ignored: __proto__) before.
+  const broken: { name: string; file: string; text: string; message: RegExp }[] = [
+    { name: 'a rule id "__proto__"', file: 'migration-lint.config.json', text: '{"rules":{"__proto__":"off"}}', message: /^migration-lint: migration-lint\.config\.json: unknown rule "__proto__"$/ },
+    { name: 'a rule id "constructor"', file: 'migration-lint.config.json', text: '{"rules":{"constructor":"off"}}', message: /^migration-lint: migration-lint\.config\.json: unknown rule "constructor"$/ },
+    { name: 'a .ts config with a syntax error', file: 'migration-lint.config.ts', text: 'export default { rules: {\n', message: /^migration-lint: migration-lint\.config\.ts:2:1: cannot compile \(Expected identifier but found end of file\)$/ },
+    { name: 'a getter that throws', file: 'migration-lint.config.mjs', text: 'export default { get rules() { throw new Error("boom"); } };\n', message: /^migration-lint: migration-lint\.config\.mjs: reading the exported config failed \(boom\)$/ },
+    { name: 'a Proxy that throws', file: 'migration-lint.config.mjs', text: 'export default new Proxy({}, { get() { throw new Error("trap"); }, ownKeys() { throw new Error("trap"); } });\n', message: /^migration-lint: migration-lint\.config\.mjs: cannot load \(trap\)$/ }, // awaiting it reads `then`
+    { name: 'a default export that rejects', file: 'migration-lint.config.mjs', text: 'export default Promise.reject(new Error("nope"));\n', message: /^migration-lint: migration-lint\.config\.mjs: cannot load \(nope\)$/ },
+  ];
+  for (const c of broken) {
+    it(`a config that breaks while loading exits 2 with one line: ${c.name}`, () => {
+      const dir = shop(`broken-${c.name.replace(/\W+/g, '-')}`, { [c.file]: c.text });
+      const r = runCli([], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(c.message);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    });
+  }
+
+  it('a config that never finishes loading is an error naming the file once the time limit passes', async () => {
+    const dir = shop('never-api', { 'migration-lint.config.mjs': 'export default new Promise(() => {});\n' });
+    const error = await loadConfig(dir, new Set(), undefined, 300).catch((e: unknown) => e);
+    expect(isUsageError(error)).toBe(true);
+    expect((error as Error).message).toBe('migration-lint.config.mjs: did not finish loading in 0.3 s (a default export that is a promise that never settles?)');
+  });
+
+  it(`lint, --staged and verify exit 2 with one line after ${CONFIG_TIME_LIMIT_MS / 1000} s on a config that never loads (they exited 0 with no output)`, async () => {
+    const dir = shop('never', { 'migration-lint.config.mjs': 'export default new Promise(() => {});\n' });
+    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+    for (const args of [['init', '-q'], ['add', '.'], ['commit', '-qm', 'x']]) execFileSync('git', args, { cwd: dir, env });
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((done) => {
+        const started = performance.now();
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => done({ code, stdout, stderr, ms: performance.now() - started }));
+      });
+    const runs = await Promise.all([run([]), run(['--staged']), run(['verify'])]);
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`migration-lint: migration-lint.config.mjs: did not finish loading in ${CONFIG_TIME_LIMIT_MS / 1000} s (a default export that is a promise that never settles?)`);
+      expect(r.ms).toBeGreaterThanOrEqual(CONFIG_TIME_LIMIT_MS - 100);
+    }
+  }, 60_000);
+});
+
+describe('ignores: migration globs', () => {
+  const cases: [string, string, boolean][] = [
+    ['0007_*', '0007_brave_wolf', true],
+    ['0007_*', '0008_brave_wolf', false],
+    ['*_wolf', '0007_brave_wolf', true],
+    ['00?7_*', '0017_x', true],
+    ['00?7_*', '007_x', false],
+    ['*', '', true],
+    ['', '', true],
+    ['', 'x', false],
+    ['a*b*c', 'abbbc', true],
+    ['a*b*c', 'acb', false],
+    ['0007.x', '0007x', false],
+    ['[0-9]*', '1x', false],
+    ['**a', 'ba', true],
+  ];
+  it('`*` is any run of characters, `?` one, anything else itself', () => {
+    for (const [pattern, tag, expected] of cases) expect({ pattern, tag, match: tagMatches(pattern, tag) }).toEqual({ pattern, tag, match: expected });
+  });
+
+  it('matches as the regular expression it stands for does', () => {
+    const reference = (pattern: string, tag: string) => new RegExp(`^${[...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('')}$`).test(tag);
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '*', '?', '.', '\n'), maxLength: 8 });
+    fc.assert(fc.property(text, fc.string({ unit: fc.constantFrom('a', 'b', '.', '\n'), maxLength: 12 }), (pattern, tag) => tagMatches(pattern, tag) === reference(pattern, tag)));
+  });
+
+  it('a pattern built to backtrack takes no time (40 `*` then `!` took more than 20 s; `*a` × 12 hours)', () => {
+    const started = performance.now();
+    expect(tagMatches('*'.repeat(40) + '!', 'a'.repeat(60))).toBe(false);
+    expect(tagMatches('*a'.repeat(12), 'a'.repeat(60) + 'b')).toBe(false);
+    expect(tagMatches('*a'.repeat(2000), 'a'.repeat(5000) + 'b')).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+    const dir = shop('redos', { 'migration-lint.config.json': JSON.stringify({ ignores: [{ migration: '*'.repeat(40) + '!', reason: 'x' }] }) });
+    const r = runCli(['--format', 'json'], { cwd: dir, timeout: 20_000 });
+    expect(r.code).toBe(1);
+  });
 });
 
 describe('suppressions through the real CLI', () => {

@@ -99,10 +99,30 @@ export function parseFlags<O extends ParseArgsOptions>(
   help: string,
 ): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>> {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+    return parseArgs({ args: withNegativeValues(argv, options), allowPositionals: true, strict: true, options });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), `run \`${help}\` for the options`);
+    // Its messages can run over several lines ("… is ambiguous.\nDid you forget …"): the first.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0], `run \`${help}\` for the options`);
   }
+}
+
+/**
+ * `--max-warnings -1` as `--max-warnings=-1`: parseArgs takes a value that starts with a dash for
+ * a flag of its own and calls it ambiguous; no flag is a dash and a digit, so it is the value (and
+ * the option's own check then says what is wrong with it, in one line).
+ */
+function withNegativeValues(argv: string[], options: ParseArgsOptions): string[] {
+  const takesValue = (token: string) => {
+    if (token.startsWith('--')) return options?.[token.slice(2)]?.type === 'string';
+    return token.length === 2 && Object.values(options ?? {}).some((o) => o.short === token[1] && o.type === 'string');
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)];
+    if (takesValue(argv[i]) && /^-\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}${argv[i].startsWith('--') ? '=' : ''}${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 export function parseCli(argv: string[]): CliOptions {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SeveritySetting } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
-import { UsageError } from './errors.js';
+import { errorMessage, UsageError } from './errors.js';
 
 /** What `migration-lint.config.*` (or `"migration-lint"` in package.json) may say. */
 export interface LintConfig {
@@ -41,16 +41,22 @@ export interface LoadedConfig {
 
 export const CONFIG_FILES = ['migration-lint.config.json', 'migration-lint.config.mjs', 'migration-lint.config.js', 'migration-lint.config.ts'];
 
+/** How long a config module may take to load (its imports, top-level await, a promise it exports). */
+export const CONFIG_TIME_LIMIT_MS = 10_000;
+
 /**
  * Find and validate the config in `cwd`. Unknown keys and unknown rule ids are errors naming the
  * key (exit 2): a typo must not silently turn a rule off.
  */
-export async function loadConfig(cwd: string, knownRules: ReadonlySet<string>, explicit?: string): Promise<LoadedConfig> {
+export async function loadConfig(cwd: string, knownRules: ReadonlySet<string>, explicit?: string, timeLimitMs = CONFIG_TIME_LIMIT_MS): Promise<LoadedConfig> {
   const found = explicit ? resolve(cwd, explicit) : CONFIG_FILES.map((n) => join(cwd, n)).find((f) => existsSync(f));
   if (explicit && !existsSync(found!)) throw new UsageError(`${explicit}: config file not found`);
   if (found) {
     const shown = displayPath(found, cwd);
-    return { file: shown, config: await validate(await readConfigFile(found, shown, cwd), shown, knownRules) };
+    // A module that never finishes loading (a default export that is a promise that never
+    // settles) would leave nothing for Node to wait on: it would exit 0 with no report.
+    const raw = await withinTimeLimit(readConfigFile(found, shown, cwd), timeLimitMs, shown);
+    return { file: shown, config: await validate(raw, shown, knownRules) };
   }
   const pkgFile = join(cwd, 'package.json');
   if (existsSync(pkgFile)) {
@@ -67,6 +73,21 @@ export async function loadConfig(cwd: string, knownRules: ReadonlySet<string>, e
   return { config: {} };
 }
 
+async function withinTimeLimit<T>(work: Promise<T>, ms: number, shown: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new UsageError(`${shown}: did not finish loading in ${ms / 1000} s (a default export that is a promise that never settles?)`, 'export a plain object, or use migration-lint.config.json for a config that needs no code')),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function readConfigFile(file: string, shown: string, cwd: string): Promise<unknown> {
   if (file.endsWith('.json')) {
     try {
@@ -79,9 +100,10 @@ async function readConfigFile(file: string, shown: string, cwd: string): Promise
   if (file.endsWith('.ts')) url = await transpileTs(file, shown, cwd);
   try {
     const mod = (await import(url)) as { default?: unknown };
-    return mod.default ?? mod;
+    // A promise as the default export is awaited here, so that its rejection is this error too.
+    return await (mod.default ?? mod);
   } catch (error) {
-    throw new UsageError(`${shown}: cannot load (${(error as Error).message.split('\n')[0]})`, 'use migration-lint.config.json for a config that needs no code');
+    throw new UsageError(`${shown}: cannot load (${errorMessage(error).split('\n')[0]})`, 'use migration-lint.config.json for a config that needs no code');
   }
 }
 
@@ -103,7 +125,15 @@ async function transpileTs(file: string, shown: string, cwd: string): Promise<st
   if (!esbuild) {
     throw new UsageError(`${shown}: loading a .ts config needs esbuild (installed with drizzle-kit), which is not found from ${cwd}`, 'rename it to migration-lint.config.mjs, or use JSON');
   }
-  const { code } = esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', sourcefile: file });
+  let code: string;
+  try {
+    ({ code } = esbuild.transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', sourcefile: file }));
+  } catch (error) {
+    // esbuild's message lists every error on lines of their own: the first one, located.
+    const first = (error as { errors?: { text?: string; location?: { line?: number; column?: number } | null }[] }).errors?.[0];
+    const at = first?.location ? `:${first.location.line}:${(first.location.column ?? 0) + 1}` : '';
+    throw new UsageError(`${shown}${at}: cannot compile (${first?.text ?? errorMessage(error).split('\n')[0]})`, 'fix the TypeScript, or use migration-lint.config.json');
+  }
   return `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`;
 }
 
@@ -123,7 +153,18 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     preparedStatements: z.boolean().optional(),
     recentTableDays: z.number().min(0).max(3650).optional(),
   });
-  const parsed = schema.safeParse(raw);
+  let parsed: ReturnType<typeof schema.safeParse>;
+  // Rule ids as the file has them: a JSON `"__proto__"` key is an own key there, but the record
+  // zod builds sets a prototype with it (dropping it), and it must be reported as unknown.
+  let ruleIds: string[] = [];
+  try {
+    parsed = schema.safeParse(raw);
+    const rules = parsed.success ? (raw as { rules?: unknown }).rules : undefined;
+    if (rules && typeof rules === 'object') ruleIds = Object.keys(rules);
+  } catch (error) {
+    // A getter or a Proxy in a .mjs/.ts config that throws while the config is read.
+    throw new UsageError(`${where}: reading the exported config failed (${errorMessage(error).split('\n')[0]})`, 'export a plain object');
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue.path.join('.');
@@ -133,13 +174,36 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
   }
   const config = parsed.data as LintConfig & { $schema?: string };
   delete config.$schema;
-  const unknown = [...Object.keys(config.rules ?? {}), ...(config.ignores ?? []).flatMap((i) => i.rules ?? [])].filter((id) => !knownRules.has(id));
+  const unknown = [...ruleIds, ...(config.ignores ?? []).flatMap((i) => i.rules ?? [])].filter((id) => !knownRules.has(id));
   if (unknown.length) throw new UsageError(`${where}: unknown rule "${unknown[0]}"`, 'run `migration-lint rules` for the list of rule ids');
   return config;
 }
 
-/** `0007_*` style globs over migration tags: `*` any run of characters, `?` one character. */
+/**
+ * `0007_*` style globs over migration tags: `*` any run of characters, `?` one character, every
+ * other character itself. Matched directly, not through a regular expression: a pattern is
+ * config text from the repository, and `*a*a*a…` or forty `*` compiled to a backtracking
+ * expression takes seconds to hours on one tag (picomatch's expressions too: `*a` eight times
+ * against 40 characters, 3.8 s). This is the classic wildcard match: when a later part fails,
+ * only the last `*` takes one more character, so a tag costs at most pattern × tag steps.
+ */
 export function tagMatches(pattern: string, tag: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(tag);
+  let p = 0;
+  let t = 0;
+  let star = -1; // position in the pattern after the last `*` seen
+  let resume = 0; // position in the tag where that `*`'s match ends so far
+  while (t < tag.length) {
+    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === tag[t]))) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = ++p;
+      resume = t;
+    } else if (star >= 0) {
+      p = star;
+      t = ++resume;
+    } else return false;
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
 }

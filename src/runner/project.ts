@@ -247,23 +247,35 @@ export function readJournal(file: string, cwd: string, read: TextReader = readFr
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`${shown}: expected an object with "version", "dialect" and "entries"`);
   const j = json as Record<string, unknown>;
   if (!Array.isArray(j.entries)) throw new UsageError(`${shown}: "entries" is missing or not an array`);
-  const version = String(j.version ?? '');
+  // Scalars only: String() of an object is "[object Object]", of ["7"] is "7", and throws for
+  // {"toString":1}; drizzle-kit writes strings.
+  const version = scalarText(j.version);
+  if (version === undefined) throw new UsageError(`${shown}: journal version is ${jsonKind(j.version)}, not a string (expected "5", "6" or "7")`, 'repair the journal from version control');
   if (!['5', '6', '7'].includes(version)) {
     throw new UsageError(`${shown}: journal version "${version}" is not supported (expected 5, 6 or 7)`, 'run drizzle-kit up, or upgrade migration-lint');
   }
-  const dialect = String(j.dialect ?? '');
+  const dialect = scalarText(j.dialect);
   if (dialect !== 'pg' && dialect !== 'postgresql') {
-    throw new UsageError(`${shown}: dialect "${dialect}" is not PostgreSQL; migration-lint lints PostgreSQL migrations`);
+    throw new UsageError(`${shown}: ${dialect === undefined ? `dialect is ${jsonKind(j.dialect)}, not "postgresql"` : `dialect "${dialect}" is not PostgreSQL`}; migration-lint lints PostgreSQL migrations`);
   }
   const entries = j.entries.map((raw, i): JournalEntry => {
     const e = raw as Record<string, unknown>;
     if (!e || typeof e !== 'object') throw new UsageError(`${shown}: entry ${i} is not an object`);
     if (typeof e.tag !== 'string') throw new UsageError(`${shown}: entry ${i} has no string "tag"`);
-    const when = Number(e.when);
+    const when = Number(scalarText(e.when));
     if (!Number.isFinite(when)) throw new UsageError(`${shown}: entry ${i} (${e.tag}) has no numeric "when"`);
-    return { idx: Number(e.idx ?? i), version: String(e.version ?? version), when, tag: e.tag, breakpoints: e.breakpoints !== false };
+    return { idx: e.idx === undefined ? i : Number(scalarText(e.idx)), version: scalarText(e.version) ?? version, when, tag: e.tag, breakpoints: e.breakpoints !== false };
   });
   return { file, version, dialect, entries };
+}
+
+/** A JSON string, number or boolean as text; undefined for anything else. */
+function scalarText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
+function jsonKind(value: unknown): string {
+  return value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `an ${typeof value}`;
 }
 
 /** What a run points at: a migrations folder (and the drizzle config naming it), or loose SQL files. */

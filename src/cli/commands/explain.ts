@@ -8,7 +8,8 @@ import { UsageError } from '../../runner/errors.js';
 export default async function explain(argv: string[], io: Streams): Promise<number> {
   const id = argv[0];
   if (!id || argv.length > 1) throw new UsageError('explain needs one rule id', 'usage: migration-lint explain <rule>   (migration-lint rules lists them)');
-  const rule = rules[id];
+  // Own keys only: `explain constructor` is not Object.prototype's.
+  const rule = Object.hasOwn(rules, id) ? rules[id] : undefined;
   if (!rule) {
     const close = Object.keys(rules).filter((k) => k.includes(id) || id.includes(k.split('-')[0]));
     throw new UsageError(`unknown rule "${id}"${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, 'run `migration-lint rules` for the list');
