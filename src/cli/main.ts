@@ -7,6 +7,7 @@ import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { reportOutput } from './output.js';
+import { errorLines } from '../formatters/safe-text.js';
 import { Spool } from './spool.js';
 
 /**
@@ -68,7 +69,7 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
       },
     );
     progress?.done();
-    for (const note of results.flatMap((r) => r.notes ?? [])) io.stderr.write(`migration-lint: note: ${note}\n`);
+    for (const note of results.flatMap((r) => r.notes ?? [])) io.stderr.write(errorLines(`note: ${note}`));
     // Several folders: each one's report, in the order given.
     for (const r of results) await output.rest(writer.add(shown(r.findings), r.sources));
     const summary = counted.summary(results.reduce((n, r) => n + r.summary.migrations, 0));
