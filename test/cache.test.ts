@@ -79,6 +79,58 @@ describe('--cache', () => {
   });
 });
 
+describe('--cache: damaged entries and odd locations', () => {
+  const cacheFile = (cache: string, suffix: string) => join(cache, readdirSync(cache).find((f) => f.endsWith(suffix))!);
+  const edit = (file: string, change: (data: Record<string, any>) => void) => {
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    change(data);
+    writeFileSync(file, JSON.stringify(data));
+  };
+
+  it('a stored finding of the wrong shape is a miss, not a crash', async () => {
+    const { dir, cache } = project('bad-finding');
+    const plain = await run({ cwd: dir });
+    await run({ cwd: dir, cache: { location: cache } });
+    for (const bad of [{ rule: 1 }, null, { ...plain[0], help: ['x'] }, { ...plain[0], line: '1' }]) {
+      edit(cacheFile(cache, '.run.json'), (data) => (data.findings = [bad]));
+      expect(await run({ cwd: dir, cache: { location: cache } })).toEqual(plain);
+    }
+  });
+
+  it('a stored parse of the wrong shape is a miss (it gave `data.statements.map is not a function` on every run)', async () => {
+    const { dir, cache } = project('bad-parse');
+    const plain = await run({ cwd: dir });
+    await run({ cwd: dir, cache: { location: cache } });
+    const damages: ((entry: Record<string, any>) => void)[] = [
+      (e) => (e.statements = {}),
+      (e) => (e.parseFailures = 'x'),
+      (e) => e.statements.length && (e.statements[0].recipe = null),
+      (e) => e.statements.length && (e.statements[0].location = { line: 1 }),
+      (e) => e.statements.length && (e.statements[0].recipe.piece = [0, 1e9]),
+    ];
+    for (const damage of damages) {
+      edit(cacheFile(cache, '.run.json'), (data) => (data.key = 'another run'));
+      edit(cacheFile(cache, '.parse.json'), (data) => Object.values(data.parse).forEach((entry) => damage(entry as Record<string, any>)));
+      expect(await run({ cwd: dir, cache: { location: cache } })).toEqual(plain);
+    }
+  });
+
+  it('--cache-location where no folder can be made: the cache is skipped, the run ends (/proc/self/x spun forever)', () => {
+    const r = spawnSync(process.execPath, [resolve('bin/migration-lint.js'), 'examples/shop/drizzle', '--cache', '--cache-location', '/proc/self/x', '--format', 'json'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).summary.migrations).toBe(6);
+  });
+
+  it('--cache-location "" is refused (it wrote into the working directory)', async () => {
+    const { dir } = project('empty-location');
+    const r = spawnSync(process.execPath, [resolve('bin/migration-lint.js'), '--cache', '--cache-location', ''], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('migration-lint: --cache-location needs a folder (got "")');
+    expect(readdirSync(dir).filter((f) => f.startsWith('lint-'))).toEqual([]);
+    await expect(lint({ cwd: dir, cache: { location: '' } })).rejects.toThrow('the cache location needs a folder');
+  });
+});
+
 describe('start-up', () => {
   it('--version and --help load no heavy module (parser, deparser, zod, oxc-parser, node:crypto, node:child_process) and no ES module loader', () => {
     const log = join(temp, 'modules.json');

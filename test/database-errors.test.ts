@@ -51,3 +51,37 @@ describe('database URLs that do not work', () => {
     });
   });
 });
+
+describe('every form of a password is masked, and every unusable URL is one line naming its option', () => {
+  // Each printed `internal error: Invalid URL`, ENOENT, the password, or pg's 11-line warning before.
+  const shapes: { name: string; url: string; message: RegExp }[] = [
+    { name: 'a port out of range', url: `postgres://app:${SECRET}@127.0.0.1:99999/app`, message: /: port 99999 is out of range \(1-65535\)$/ },
+    { name: 'a / in the password', url: `postgres://app:x/${SECRET}@127.0.0.1:1/app`, message: /: the user or password holds a character a URL needs percent-encoded/ },
+    { name: 'a / in a numeric password (parses as a port and a path)', url: `postgres://app:12/${SECRET}@127.0.0.1:1/app`, message: /: the user or password holds a character a URL needs percent-encoded/ },
+    { name: 'the password as a query parameter', url: `postgres://app@127.0.0.1:1/app?password=${SECRET}`, message: /\?password=\*\*\*: cannot connect/ },
+    { name: 'a key=value connection string', url: `host=127.0.0.1 port=1 user=app password=${SECRET}`, message: /host=127\.0\.0\.1 port=1 user=app password=\*\*\*: a key=value connection string; pass a URL/ },
+    { name: 'sslmode=require (pg warns about its next version)', url: `postgres://app:${SECRET}@127.0.0.1:1/app?sslmode=require`, message: /:\*\*\*@127\.0\.0\.1:1\/app\?sslmode=require: cannot connect/ },
+    { name: 'a missing sslrootcert file', url: `postgres://app:${SECRET}@127.0.0.1:1/app?sslrootcert=/nonexistent/ca.pem`, message: /: cannot read \/nonexistent\/ca\.pem \(ENOENT\)$/ },
+  ];
+  const commands: { name: string; args: string[]; flag: string; shapes?: string[] }[] = [
+    { name: 'lint', args: ['examples/shop/drizzle', '--database-url'], flag: '--database-url' },
+    { name: 'verify --against', args: ['verify', 'examples/shop/drizzle', '--against'], flag: '--against' },
+    { name: 'verify --database-url', args: ['verify', 'examples/shop/drizzle', '--database-url'], flag: '--database-url', shapes: ['a port out of range', 'a / in the password', 'a key=value connection string', 'a missing sslrootcert file'] },
+    { name: 'verify --against --schema', args: ['verify', 'examples/shop/drizzle', '--schema', '--against'], flag: '--against', shapes: ['a port out of range', 'the password as a query parameter'] },
+    { name: 'baseline', args: ['baseline', 'examples/shop/drizzle', '--database-url'], flag: '--database-url', shapes: ['a / in the password', 'a key=value connection string'] },
+  ];
+  for (const command of commands) {
+    for (const shape of shapes.filter((s) => !command.shapes || command.shapes.includes(s.name))) {
+      it(`${command.name}: ${shape.name}`, () => {
+        const r = runCli([...command.args, shape.url], { timeout: 60_000 });
+        expect(r.code).toBe(2);
+        expect(r.stdout + r.stderr).not.toContain(SECRET);
+        const lines = r.stderr.trimEnd().split('\n');
+        expect(lines[0].startsWith(`migration-lint: ${command.flag} `), lines[0]).toBe(true);
+        expect(lines[0]).toMatch(shape.message);
+        expect(lines.slice(1).every((l) => l.startsWith('  hint: ')), r.stderr).toBe(true);
+        expect(r.stderr).not.toMatch(/internal error|Warning|\n\s+at /);
+      });
+    }
+  }
+});

@@ -309,3 +309,35 @@ describe('fuzz: output cannot be turned against the reader', () => {
     );
   });
 });
+
+describe('fuzz: connection strings never show their password', () => {
+  it('in every shape a user may write one, in redactUrl and in messages that echo it', async () => {
+    const { maskSecrets, redactUrl } = await import('../src/runner/database.js');
+    // A secret that cannot be mistaken for the rest of the string.
+    const secret = fc.string({ unit: fc.constantFrom(...'abcXYZ019!$&()*+,;=:/?#[]@%-._~ \'\\'), minLength: 1, maxLength: 16 }).map((s) => `Zq9${s}`);
+    const shape = fc.constantFrom(
+      (p: string) => `postgres://app:${encodeURIComponent(p)}@db.internal:5432/app`,
+      (p: string) => `postgresql://app:${p}@db.internal:5432/app?sslmode=require`,
+      (p: string) => `postgres://app:${p}@db.internal:99999/app`,
+      (p: string) => `postgres://app@db.internal/app?sslmode=verify-full&password=${encodeURIComponent(p)}`,
+      (p: string) => `postgres://app@db.internal/app?password=${p.replace(/[&#]/g, '')}&application_name=x`,
+      (p: string) => `postgres://app@db.internal/app?sslpassword=${encodeURIComponent(p)}`,
+      (p: string) => `host=db.internal port=5432 password=${p.replace(/\s/g, '')} dbname=app`,
+      (p: string) => `host=db.internal password = '${p.replace(/['\\]/g, '\\$&')}' dbname=app`,
+    );
+    fc.assert(
+      fc.property(secret, shape, (password, make) => {
+        const url = make(password);
+        // What the URL holds of the password (the shapes that cannot carry some characters drop them).
+        const held = [password, encodeURIComponent(password), password.replace(/[&#]/g, ''), password.replace(/\s/g, '')].filter((p) => url.includes(p));
+        const shown = redactUrl(url);
+        const message = maskSecrets(`connect failed for ${url}: password authentication failed (${held[0]})`, url);
+        for (const p of held) {
+          expect(shown).not.toContain(p);
+          expect(message).not.toContain(p);
+        }
+      }),
+      runs(500),
+    );
+  });
+});

@@ -150,13 +150,20 @@ export function parseCli(argv: string[]): CliOptions {
     fullReplay: v['full-replay'] === true,
     databaseUrl: v['database-url'] as string | undefined,
     cache: v.cache === true,
-    cacheLocation: (v['cache-location'] as string | undefined) ?? DEFAULT_CACHE_LOCATION,
+    cacheLocation: cacheLocation(v['cache-location'] as string | undefined),
     jobs: v.jobs === undefined ? undefined : positiveInt('--jobs', v.jobs as string),
     explainSkips: v['explain-skips'] === true,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,
   };
+}
+
+/** An empty --cache-location would be the working directory: the cache's files among the user's. */
+function cacheLocation(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_CACHE_LOCATION;
+  if (text.trim() === '') throw new UsageError('--cache-location needs a folder (got "")', `the default is ${DEFAULT_CACHE_LOCATION}`);
+  return text;
 }
 
 function nonNegativeInt(flag: string, text: string): number {

@@ -1,6 +1,6 @@
 import { packageVersion } from '../package-info.js';
 import { sha256 } from '../engine/hash.js';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { SerializedParse } from '../engine/parse.js';
@@ -17,8 +17,9 @@ import type { Finding } from '../engine/types.js';
  * - **parse**: each migration's statements by the sha256 of its text (and the versions), so a run
  *   that misses (one new migration) parses only what changed.
  *
- * A cache file that cannot be read is ignored (and rewritten); one that cannot be written is
- * skipped silently: the cache never changes findings, only how fast they come.
+ * A cache file that cannot be read is ignored (and rewritten), and so is an entry of the wrong
+ * shape (a damaged or hand-edited file must not crash every run until it is deleted); one that
+ * cannot be written is skipped silently: the cache never changes findings, only how fast they come.
  */
 export interface CacheOptions {
   /** Folder of the cache files (relative paths: to the working directory). */
@@ -81,7 +82,7 @@ export class LintCache {
   /** The findings stored for `key`, when every file the engine read then still has the same content. */
   findings(key: string): Finding[] | undefined {
     const run = this.readJson<RunFile>(this.runFile);
-    if (!run || run.key !== key || !Array.isArray(run.findings)) return undefined;
+    if (!run || run.key !== key || !Array.isArray(run.findings) || !run.findings.every(isFinding)) return undefined;
     for (const [path, hash] of Object.entries(run.deps ?? {})) {
       if (fileHash(path) !== hash) return undefined;
     }
@@ -102,7 +103,10 @@ export class LintCache {
       this.parses = file && typeof file.parse === 'object' && file.parse !== null ? file.parse : {};
     }
     this.used.add(textHash);
-    return this.parses[textHash];
+    const entry = this.parses[textHash];
+    if (entry === undefined || isParse(entry)) return entry;
+    delete this.parses[textHash]; // a miss: parsed again, and the entry rewritten
+    return undefined;
   }
 
   storeParsed(textHash: string, parsed: SerializedParse | undefined): void {
@@ -135,13 +139,63 @@ export class LintCache {
 }
 
 function write(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeFolder(dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, file);
 }
 
 export { sha256 };
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops forever where mkdir answers
+ * ENOENT under a folder that exists (`--cache-location /proc/self/x` spun at 100 % CPU).
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) mkdirSync(missing[i]);
+}
+
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown) => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isLocation = (v: unknown) => isObject(v) && isNumber(v.start) && isNumber(v.end) && isNumber(v.line) && isNumber(v.column) && isNumber(v.endLine) && isNumber(v.endColumn);
+
+/** A stored finding as the formatters read it (a cheap structural check, not a schema: this runs on every hit). */
+function isFinding(f: unknown): boolean {
+  return (
+    isObject(f) &&
+    isText(f.rule) &&
+    (f.severity === 'error' || f.severity === 'warn') &&
+    isText(f.message) &&
+    (f.help === undefined || isText(f.help)) &&
+    isText(f.file) &&
+    isNumber(f.line) &&
+    isNumber(f.column) &&
+    isNumber(f.endLine) &&
+    isNumber(f.endColumn) &&
+    isText(f.migration) &&
+    (f.statement === undefined || isText(f.statement))
+  );
+}
+
+/** A stored parse as restoreParsed and the rules read it. */
+function isParse(p: unknown): boolean {
+  if (!isObject(p) || !isNumber(p.chunkCount) || !Array.isArray(p.statements) || !Array.isArray(p.parseFailures)) return false;
+  for (const s of p.statements as unknown[]) {
+    if (!isObject(s) || !isNumber(s.index) || !isNumber(s.chunk) || !isText(s.kind) || !isObject(s.ast) || !isText(s.sql) || !isLocation(s.location) || !isText(s.origin)) return false;
+    const r = s.recipe;
+    if (!isObject(r) || !isNumber(r.fileOffset) || !isNumber(r.shift) || (r.piece !== undefined && !(Array.isArray(r.piece) && r.piece.length === 2 && r.piece.every(isNumber)))) return false;
+  }
+  for (const f of p.parseFailures as unknown[]) {
+    if (!isObject(f) || !isNumber(f.chunk) || !isText(f.message) || !isLocation(f.location) || !isLocation(f.at) || !isText(f.sql)) return false;
+  }
+  return true;
+}
 
 function fileHash(path: string): string | undefined {
   try {

@@ -186,7 +186,13 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     let parseCache: LintCache | undefined = cache;
     const parseAt = (i: number): ParsedMigration => {
       const cached = parseCache?.parsed(hashes[i]);
-      if (cached) return restoreParsed(inputs[i], cached);
+      if (cached) {
+        try {
+          return restoreParsed(inputs[i], cached);
+        } catch {
+          // An entry that passed the shape check but does not fit its text: parse it again.
+        }
+      }
       const result = parseMigration(inputs[i]);
       parseCache?.storeParsed(hashes[i], serializeParsed(result));
       return result;
@@ -341,6 +347,7 @@ function reporter(inputs: readonly MigrationInput[], texts: MigrationTexts, conf
 }
 
 async function openCache(options: CacheOptions, cwd: string, target: string): Promise<LintCache> {
+  if (options.location.trim() === '') throw new UsageError('the cache location needs a folder (got "")', 'leave it out for the default, node_modules/.cache/migration-lint');
   const { LintCache } = await import('./cache.js');
   return new LintCache(options, cwd, target);
 }

@@ -39,7 +39,7 @@ export interface DriftReport {
  * the newest created_at once and runs every entry whose `when` is greater; the hash is never read.
  */
 export async function checkDrift(url: string, history: LoadedHistory): Promise<DriftReport> {
-  const facts = await readMigrationRows(url, history.migrationsTable.schema, history.migrationsTable.table);
+  const facts = await readMigrationRows(url, history.migrationsTable.schema, history.migrationsTable.table, '--against');
   const newest = facts.rows.length ? facts.rows.reduce((max, r) => Math.max(max, r.createdAt), -Infinity) : undefined;
   const byWhen = new Map<number, MigrationRow[]>();
   for (const r of facts.rows) byWhen.set(r.createdAt, [...(byWhen.get(r.createdAt) ?? []), r]);

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { quoteIdent } from '../schema/model.js';
-import { redactUrl } from '../runner/database.js';
+import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type PgClient } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
 
@@ -245,49 +245,6 @@ interface PgliteDb {
   close(): Promise<void>;
 }
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  end(): Promise<void>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-}
-
-type PgModule = { default?: { Client: new (config: unknown) => PgClient }; Client?: new (config: unknown) => PgClient };
-
-export async function loadPg(flag: string): Promise<new (config: unknown) => PgClient> {
-  try {
-    const name = 'pg';
-    const pg = (await import(name)) as PgModule;
-    return pg.default?.Client ?? pg.Client!;
-  } catch {
-    throw new UsageError(`${flag} needs the \`pg\` package`, 'npm i -D pg');
-  }
-}
-
-/** Connect with the same timeouts as hash-drift's read-only connection. Messages never show the password. */
-export async function connect(url: string, flag: string, options: { statementTimeoutMs?: number } = {}): Promise<PgClient> {
-  const Client = await loadPg(flag);
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: options.statementTimeoutMs ?? 10_000, application_name: 'migration-lint' });
-  client.on('error', () => undefined); // a terminated backend (DROP … WITH (FORCE)) must not crash the process
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new UsageError(`${flag} ${redactUrl(url)}: cannot connect (${maskSecrets((error as Error).message, url)})`, 'check the URL, and that the server accepts connections from here');
-  }
-  return client;
-}
-
-/** Remove the URL's password from any text (driver messages sometimes echo it). */
-export function maskSecrets(text: string, url: string): string {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    if (password) return text.split(password).join('***');
-  } catch {
-    /* not a URL */
-  }
-  return text;
-}
-
 /** The URL with another database name (and the password kept, for connecting only). */
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -330,14 +287,10 @@ export interface ThrowawayDatabase {
  */
 export async function createThrowawayDatabase(url: string): Promise<ThrowawayDatabase> {
   const flag = '--database-url';
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${flag}: not a URL (expected postgres://user:password@host:5432/database)`);
-  }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new UsageError(`${flag} ${redactUrl(url)}: expected a postgres:// or postgresql:// URL`);
-  const admin = await connect(url, flag);
+  // A URL (not a socket folder): the throwaway database is named in its path.
+  const problem = connectionStringProblem(url) ?? (url.trim().startsWith('/') ? 'a Unix socket folder; pass a URL: postgres://user:password@host:5432/database' : undefined);
+  if (problem) throw new UsageError(`${flag} ${redactUrl(url)}: ${problem}`);
+  const admin = await openConnection(url, flag);
   const leftovers = await dropLeftovers(admin).catch(() => [] as string[]);
   const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
   const { hostname } = await import('node:os');
@@ -417,7 +370,7 @@ function processAlive(pid: number): boolean {
 
 /** Connect to the throwaway database (verify's engine thread does this). */
 export async function openPostgres(url: string, shownUrl: string, statementTimeoutMs: number): Promise<Engine> {
-  const work = await connect(url, '--database-url', { statementTimeoutMs });
+  const work = await openConnection(url, '--database-url', { statementTimeoutMs });
   try {
     const v = await work.query("SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n");
     let closed = false;

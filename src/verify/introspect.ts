@@ -14,7 +14,7 @@ import {
   type TypeRef,
 } from '../schema/model.js';
 import { typeFromAst } from '../schema/typename.js';
-import { redactUrl } from '../runner/database.js';
+import { maskSecrets, openConnection, redactUrl } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
 
 /** The part of a `pg` Client introspection needs (SELECT only). */
@@ -365,20 +365,7 @@ async function hasColumn(client: QueryClient, catalog: string, column: string): 
  */
 export async function introspectUrl(url: string, options: IntrospectOptions = {}): Promise<{ url: string; state: SchemaState; server: string }> {
   const shown = redactUrl(url);
-  let pg: { default?: { Client: new (config: unknown) => PgClient }; Client?: new (config: unknown) => PgClient };
-  try {
-    const name = 'pg';
-    pg = (await import(name)) as never;
-  } catch {
-    throw new UsageError('--against needs the `pg` package', 'npm i -D pg');
-  }
-  const Client = pg.default?.Client ?? pg.Client!;
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 30_000, application_name: 'migration-lint' });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new UsageError(`--against ${shown}: cannot connect (${mask((error as Error).message, url)})`, 'check the URL, and that the server accepts connections from here');
-  }
+  const client = await openConnection(url, '--against', { statementTimeoutMs: 30_000 });
   try {
     await client.query('BEGIN TRANSACTION READ ONLY');
     const server = String((await client.query('SHOW server_version')).rows[0]?.server_version ?? '');
@@ -386,23 +373,9 @@ export async function introspectUrl(url: string, options: IntrospectOptions = {}
     return { url: shown, state, server };
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`--against ${shown}: cannot read the catalog (${mask((error as Error).message, url)})`);
+    throw new UsageError(`--against ${shown}: cannot read the catalog (${maskSecrets((error as Error).message, url)})`);
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
   }
-}
-
-function mask(message: string, url: string): string {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? message.replaceAll(password, '***') : message;
-  } catch {
-    return message;
-  }
-}
-
-interface PgClient extends QueryClient {
-  connect(): Promise<void>;
-  end(): Promise<void>;
 }

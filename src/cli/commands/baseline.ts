@@ -1,7 +1,7 @@
 import { sha256 } from '../../engine/hash.js';
 import { quoteIdent } from '../../schema/model.js';
 import { UsageError } from '../../runner/errors.js';
-import { readMigrationRows, redactUrl } from '../../runner/database.js';
+import { maskSecrets, openConnection, readMigrationRows, redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
 import { parseFlags } from '../args.js';
 import { errorLines, escapeControls, escapedLines, outputLines, safeLine } from '../../formatters/safe-text.js';
@@ -71,8 +71,7 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
     io.stderr.write('migration-lint: nothing applied: resolve the rows above first\n');
     return 1;
   }
-  const { connect, maskSecrets } = await import('../../verify/engine.js');
-  const client = await connect(url, '--database-url');
+  const client = await openConnection(url, '--database-url');
   try {
     await client.query('BEGIN');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../runner/errors.js';
 import { parseFlags } from '../args.js';
-import { redactUrl } from '../../runner/database.js';
+import { maskSecrets, redactUrl } from '../../runner/database.js';
 import type { Streams } from '../../cli.js';
 import { errorLines, inertJson, safeLine } from '../../formatters/safe-text.js';
 
@@ -174,7 +174,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
     });
   } catch (error) {
     await release();
-    io.stderr.write(errorLines(`verify stopped: ${v['database-url'] ? (await import('../../verify/engine.js')).maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}`));
+    io.stderr.write(errorLines(`verify stopped: ${v['database-url'] ? maskSecrets((error as Error).message, v['database-url']) : (error as Error).message}`));
     return 2;
   }
   const t2 = performance.now();
