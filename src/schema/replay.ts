@@ -156,7 +156,14 @@ function constraintFrom(con: Node, table: Table, columnDefault: string[]): Const
   return constraint;
 }
 
-function addConstraint(state: SchemaState, table: Table, constraint: Constraint): void {
+/**
+ * Add a constraint, unless the table has one of that name: PostgreSQL then refuses the statement
+ * (42710), and two long names that share their first 63 bytes end up here, truncated to the same
+ * name (a composite primary key and a foreign key of drizzle-kit's): the first stays. Returns
+ * whether it was added.
+ */
+function addConstraint(state: SchemaState, table: Table, constraint: Constraint): boolean {
+  if (table.constraints.has(constraint.name)) return false;
   table.constraints.set(constraint.name, constraint);
   if (constraint.kind === 'primaryKey') {
     for (const name of constraint.columns) {
@@ -165,6 +172,7 @@ function addConstraint(state: SchemaState, table: Table, constraint: Constraint)
     }
   }
   void state;
+  return true;
 }
 
 function createTable(state: SchemaState, ast: Node): Effect[] {
@@ -254,8 +262,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       ownSerialSequence(state, table, added, identitySequence.get(added));
       const effects: Effect[] = [{ kind: 'add-column', table: tableKey, column: { ...added } }];
       for (const c of constraints) {
-        addConstraint(state, table, c);
-        effects.push({ kind: 'add-constraint', table: tableKey, constraint: c });
+        if (addConstraint(state, table, c)) effects.push({ kind: 'add-constraint', table: tableKey, constraint: c });
       }
       return effects;
     }
@@ -312,7 +319,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       if (!con) return [];
       if (con.contype === 'CONSTR_NOTNULL') return [];
       const constraint = constraintFrom(con, table, []);
-      addConstraint(state, table, constraint);
+      if (!addConstraint(state, table, constraint)) return [];
       return [{ kind: 'add-constraint', table: tableKey, constraint }];
     }
     case 'AT_DropConstraint': {

@@ -50,7 +50,11 @@ function addTable(state: SchemaState, t: any): void {
   // drizzle-kit enables RLS on every table that has policies (`ENABLE ROW LEVEL SECURITY` is
   // generated with the first policy, `DISABLE` when the last one goes) without setting isRLSEnabled.
   table.rlsEnabled = t.isRLSEnabled === true || Object.keys(t.policies ?? {}).length > 0;
-  const add = (c: Constraint) => table.constraints.set(c.name, c);
+  // Names are truncated to 63 bytes as PostgreSQL does: where two share those bytes, the first
+  // added stays, as in the database (the second ADD CONSTRAINT fails).
+  const add = (c: Constraint) => {
+    if (!table.constraints.has(c.name)) table.constraints.set(c.name, c);
+  };
   for (const c of Object.values<any>(t.columns ?? {})) {
     const column: Column = { name: c.name, type: snapshotType(state, c.type, c.typeSchema), notNull: c.notNull === true || c.primaryKey === true };
     if (c.default !== undefined && c.default !== null) column.default = expr(String(c.default));
