@@ -26,6 +26,10 @@ export default defineRule({
     // After a COMMIT, in a chunk with other statements: it fails in the query's implicit
     // transaction block, which statement-breakpoint reports.
     if (!inTransaction && settings.rules['statement-breakpoint'] !== 'off' && migration.statements.some((s) => s !== statement && s.origin === 'top-level' && s.chunk === statement.chunk)) return;
+    // After a COMMIT, alone in its chunk, it runs: transaction-control reports the COMMIT, with
+    // the cost of running outside migrate()'s transaction (one finding for the COMMIT, not one
+    // for each statement it lets run).
+    if (!inTransaction && settings.rules['transaction-control'] !== 'off') return;
     report({ messageId: inTransaction ? 'inTransaction' : 'afterCommit', data: { what: found.what }, ...(inTransaction ? {} : { severity: 'warn' }) });
   },
 });

@@ -27,6 +27,7 @@ import snapshotFork from './snapshot-fork.js';
 import statementBreakpoint from './statement-breakpoint.js';
 import suppressionComment from './suppression-comment.js';
 import tableRenameByDrop from './table-rename-by-drop.js';
+import transactionControl from './transaction-control.js';
 import uniqueConstraintLock from './unique-constraint-lock.js';
 import volatileDefault from './volatile-default.js';
 
@@ -63,6 +64,7 @@ export const rules: Record<string, Rule> = {
   'statement-breakpoint': statementBreakpoint,
   'suppression-comment': suppressionComment,
   'table-rename-by-drop': tableRenameByDrop,
+  'transaction-control': transactionControl,
   'unique-constraint-lock': uniqueConstraintLock,
   'volatile-default': volatileDefault,
 };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadParser, parseMigration } from '../../src/engine/parse.js';
 import { runEngine } from '../../src/engine/linter.js';
-import type { Finding, Rule } from '../../src/engine/types.js';
+import type { Finding, Rule, SeveritySetting } from '../../src/engine/types.js';
 import { lint } from '../../src/runner/lint.js';
 import { ruleList } from '../../src/rules/index.js';
 
@@ -31,6 +31,8 @@ export interface SqlCase {
   /** The case's migrations (sql and after) are a change under review (`--since`, `--staged`). */
   underReview?: boolean;
   recentTableDays?: number;
+  /** Severities of other rules (the rule under test is always on): for rules that leave a case to another one. */
+  rules?: Record<string, SeveritySetting>;
 }
 
 export interface InvalidSqlCase extends SqlCase {
@@ -69,7 +71,7 @@ export async function lintSql(rule: Rule, c: SqlCase, withRegistry = false): Pro
   const { findings } = runEngine({
     migrations,
     rules: withRegistry ? [...ruleList.filter((r) => r.id !== rule.id), rule] : [rule],
-    settings: { pgVersion: c.pgVersion ?? 16, rules: { [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity }, ...(c.recentTableDays !== undefined ? { recentTableDays: c.recentTableDays } : {}) },
+    settings: { pgVersion: c.pgVersion ?? 16, rules: { ...c.rules, [rule.id]: rule.meta.defaultSeverity === 'off' ? 'warn' : rule.meta.defaultSeverity }, ...(c.recentTableDays !== undefined ? { recentTableDays: c.recentTableDays } : {}) },
     isSelected: (_, position) => position >= setupCount,
     underReview: c.underReview === true,
   });

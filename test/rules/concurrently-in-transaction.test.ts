@@ -3,6 +3,10 @@ import { testRule } from '../helpers/rule-tester.js';
 
 testRule(rule, {
   valid: [
+    {
+      name: 'after a COMMIT, transaction-control reports the COMMIT (one finding), not each statement it lets run',
+      sql: 'COMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "t_b_idx" ON "t" USING btree ("b");--> statement-breakpoint\nDROP INDEX CONCURRENTLY IF EXISTS "t_a_idx";',
+    },
     { name: 'plain index', sql: 'CREATE TABLE "t" ("a" int);\n--> statement-breakpoint\nCREATE INDEX "t_a_idx" ON "t" USING btree ("a");' },
     { name: 'ANALYZE alone is allowed in a transaction', sql: 'ANALYZE "users";' },
     { name: 'DROP INDEX without CONCURRENTLY', sql: 'DROP INDEX "t_a_idx";' },
@@ -25,12 +29,14 @@ testRule(rule, {
       ],
     },
     {
-      name: 'after a bare COMMIT (the simstudio pattern) it is a warning about atomicity',
+      name: 'after a bare COMMIT (the simstudio pattern), with transaction-control off, it is a warning about atomicity',
+      rules: { 'transaction-control': 'off' },
       sql: 'ALTER TABLE "t" ADD COLUMN "b" int;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "t_b_idx" ON "t" USING btree ("b");',
       errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'] }],
     },
     {
       name: 'after a COMMIT in a chunk with other statements it fails in the implicit transaction block: statement-breakpoint reports it, not this rule',
+      rules: { 'transaction-control': 'off' },
       sql: 'COMMIT;--> statement-breakpoint\nSET lock_timeout = 0;\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
       errors: [{ messageId: 'afterCommit', line: 4, severity: 'warn' }],
     },
@@ -45,11 +51,13 @@ testRule(rule, {
     },
     {
       name: 'PREPARE TRANSACTION ends the transaction too',
+      rules: { 'transaction-control': 'off' },
       sql: 'PREPARE TRANSACTION \'m\';--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");',
       errors: [{ messageId: 'afterCommit', line: 2, severity: 'warn' }],
     },
     {
       name: 'BEGIN after the COMMIT starts a transaction again',
+      rules: { 'transaction-control': 'off' },
       sql: 'COMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "x" ON "t" ("a");--> statement-breakpoint\nBEGIN;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY "y" ON "t" ("a");',
       errors: [
         { messageId: 'afterCommit', line: 2, severity: 'warn' },
