@@ -1,5 +1,7 @@
 import { changesOf, changesOfKind, finalTableKeys, tablesCreatedIn, type Change } from './changes.js';
-import { compatibility } from './type-compat.js';
+import { compatibility, typeLabel } from './type-compat.js';
+import { exprText } from '../schema/expr.js';
+import { quoteIdent } from '../schema/model.js';
 import { str, walk } from '../engine/ast.js';
 import type { MigrationInfo, Statement } from '../engine/types.js';
 import type { Column, Table } from '../schema/model.js';
@@ -32,8 +34,20 @@ export interface TableRenameByDrop {
 
 // By the migration's effects, which the engine replaces when the migration is done: the memo (with
 // the column and table definitions it holds) is let go then.
-const columnCache = new WeakMap<object, ColumnRenameByDrop[]>();
+const columnCache = new WeakMap<object, { pairs: ColumnRenameByDrop[]; asked: AskedRename[] }>();
 const tableCache = new WeakMap<object, TableRenameByDrop[]>();
+
+/**
+ * A dropped column that columnRenamesByDrop does not pair (the names share nothing), with the
+ * compatible columns added to the same table in the migration: drizzle-kit asks "created or
+ * renamed?" whenever a table loses a column and gains one in the same `generate`, so it asked
+ * about these, and the answer was "create".
+ */
+export interface AskedRename {
+  tableKey: string;
+  drop: ColumnDrop;
+  adds: ColumnAdd[];
+}
 
 /**
  * Dropped columns paired with a compatible column added to the same table in the migration: what
@@ -42,6 +56,15 @@ const tableCache = new WeakMap<object, TableRenameByDrop[]>();
  * a new column that is a foreign key replacing a plain value, and names with nothing in common.
  */
 export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDrop[] {
+  return columnReplacements(migration).pairs;
+}
+
+/** The drops drizzle-kit asked about that columnRenamesByDrop leaves out because the names share nothing (see AskedRename). */
+export function askedRenames(migration: MigrationInfo): AskedRename[] {
+  return columnReplacements(migration).asked;
+}
+
+function columnReplacements(migration: MigrationInfo): { pairs: ColumnRenameByDrop[]; asked: AskedRename[] } {
   const cached = columnCache.get(migration.effects);
   if (cached) return cached;
   const changes = changesOf(migration);
@@ -56,7 +79,8 @@ export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDro
   for (const d of changesOfKind(changes, 'drop-column')) group(d.effect.table).drops.push(d);
   for (const a of changesOfKind(changes, 'add-column')) group(a.effect.table).adds.push(a);
 
-  const out: ColumnRenameByDrop[] = [];
+  const pairs: ColumnRenameByDrop[] = [];
+  const asked: AskedRename[] = [];
   for (const [tableKey, { drops, adds }] of byTable) {
     if (created.has(tableKey) || drops.length === 0 || adds.length === 0) continue;
     // An added column dropped again in the same migration is not a rename target.
@@ -67,10 +91,17 @@ export function columnRenamesByDrop(migration: MigrationInfo): ColumnRenameByDro
     // old column), or the new column is a foreign key replacing a plain value.
     const candidates = live.filter((a) => !reads.written.has(a.effect.column.name) && !referencing.has(a.effect.column.name));
     const dropped = drops.filter((d) => !reads.read.has(d.effect.column.name));
-    for (const pair of pairUp(dropped, candidates)) out.push({ tableKey, ...pair });
+    const paired = pairUp(dropped, candidates);
+    for (const pair of paired) pairs.push({ tableKey, ...pair });
+    for (const drop of dropped) {
+      if (paired.some((p) => p.drop === drop)) continue;
+      const others = candidates.filter((a) => !paired.some((p) => p.add === a) && a.effect.column.name !== drop.effect.column.name && compatibility(drop.effect.column.type, a.effect.column.type) !== 'none');
+      if (others.length > 0) asked.push({ tableKey, drop, adds: others });
+    }
   }
-  columnCache.set(migration.effects, out);
-  return out;
+  const result = { pairs, asked };
+  columnCache.set(migration.effects, result);
+  return result;
 }
 
 /** Dropped tables paired with a table created in the migration with exactly the same columns: a rename answered "create table". */
@@ -184,4 +215,20 @@ function columnsRead(statements: readonly Statement[]): ReadonlySet<string> {
     readCache.set(statements, (read = names));
   }
   return read;
+}
+
+/** The RENAME COLUMN that keeps the values (with the type, default and NOT NULL the new column has), and the prompt answer. */
+export function renameColumnHelp(table: string, from: Column, to: Column, tableName: string): string {
+  const lines = [`ALTER TABLE ${table} RENAME COLUMN ${quoteIdent(from.name)} TO ${quoteIdent(to.name)};`];
+  if (typeKey(from.type) !== typeKey(to.type)) {
+    // varchar(32) → varchar(64) needs no USING; text → varchar or int → bigint get an explicit cast.
+    const using = from.type.name === to.type.name ? '' : ` USING ${quoteIdent(to.name)}::${typeLabel(to.type)}`;
+    lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DATA TYPE ${typeLabel(to.type)}${using};`);
+  }
+  if (to.default) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DEFAULT ${exprText(to.default.ast)};`);
+  if (to.notNull && !from.notNull) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET NOT NULL;`);
+  lines.push(
+    `Or delete this migration and run \`drizzle-kit generate\` again: at "Is ${to.name} column in ${tableName} table created or renamed from another column?" pick "~ ${from.name} › ${to.name} rename column".`,
+  );
+  return lines.join('\n');
 }

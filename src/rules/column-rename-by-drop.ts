@@ -1,10 +1,9 @@
-import { columnRenamesByDrop } from '../analysis/renames.js';
+import { columnRenamesByDrop, renameColumnHelp } from '../analysis/renames.js';
 import { typeLabel } from '../analysis/type-compat.js';
 import { defineRule } from '../engine/define-rule.js';
 import { exprText } from '../schema/expr.js';
 import type { Column } from '../schema/model.js';
 import { qualifiedName, quoteIdent } from '../schema/model.js';
-import { typeKey } from '../schema/typename.js';
 
 export default defineRule({
   id: 'column-rename-by-drop',
@@ -41,7 +40,7 @@ export default defineRule({
               : 'NULL in every row',
           alternatives: others.length ? ` Paired by type and name; also possible: ${others.map((o) => quoteIdent(o)).join(', ')}.` : '',
         },
-        help: from.name === to.name ? readdHelp(table, from, to) : renameHelp(table, from, to, rest.join('.')),
+        help: from.name === to.name ? readdHelp(table, from, to) : renameColumnHelp(table, from, to, rest.join('.')),
       });
     }
   },
@@ -55,19 +54,4 @@ function readdHelp(table: string, from: Column, to: Column): string {
     ...(to.notNull && !from.notNull ? [`ALTER TABLE ${table} ALTER COLUMN ${col} SET NOT NULL;`] : []),
     'Change the column in place instead of dropping it (map old values with a CASE in USING if they changed).',
   ].join('\n');
-}
-
-function renameHelp(table: string, from: Column, to: Column, tableName: string): string {
-  const lines = [`ALTER TABLE ${table} RENAME COLUMN ${quoteIdent(from.name)} TO ${quoteIdent(to.name)};`];
-  if (typeKey(from.type) !== typeKey(to.type)) {
-    // varchar(32) → varchar(64) needs no USING; text → varchar or int → bigint get an explicit cast.
-    const using = from.type.name === to.type.name ? '' : ` USING ${quoteIdent(to.name)}::${typeLabel(to.type)}`;
-    lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DATA TYPE ${typeLabel(to.type)}${using};`);
-  }
-  if (to.default) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DEFAULT ${exprText(to.default.ast)};`);
-  if (to.notNull && !from.notNull) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET NOT NULL;`);
-  lines.push(
-    `Or delete this migration and run \`drizzle-kit generate\` again: at "Is ${to.name} column in ${tableName} table created or renamed from another column?" pick "~ ${from.name} › ${to.name} rename column".`,
-  );
-  return lines.join('\n');
 }

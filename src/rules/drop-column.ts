@@ -1,7 +1,7 @@
 import { changesOf, changesOfKind, finalTableKeys } from '../analysis/changes.js';
 import { dependentsOf, describeDependents, type Dependents } from '../analysis/dependents.js';
 import { labelOf } from '../analysis/existing.js';
-import { columnRenamesByDrop, dataMovedIn } from '../analysis/renames.js';
+import { askedRenames, columnRenamesByDrop, dataMovedIn, renameColumnHelp } from '../analysis/renames.js';
 import { typeLabel } from '../analysis/type-compat.js';
 import { defineRule } from '../engine/define-rule.js';
 import { key, quoteIdent } from '../schema/model.js';
@@ -26,6 +26,8 @@ export default defineRule({
     defaultSeverity: 'warn',
     messages: {
       dropColumn: 'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
+      askedRename:
+        'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}, while this migration adds {added} to it. drizzle-kit asked whether {added} was {column} renamed (it asks whenever a table loses a column and gains one), and the answer was "create column": if {added} is {column} under a new name, every value is lost.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
     },
   },
   check({ statement, schema, isNewTable }) {
@@ -48,6 +50,8 @@ export default defineRule({
     const changes = changesOf(migration);
     const finalKey = finalTableKeys(changes);
     const explained = settings.rules['column-rename-by-drop'] === 'off' ? [] : columnRenamesByDrop(migration);
+    // With column-rename-by-drop off, the drops it would pair were asked about too.
+    const askable = explained.length === 0 && settings.rules['column-rename-by-drop'] === 'off' ? [...askedRenames(migration), ...columnRenamesByDrop(migration).map((p) => ({ drop: p.drop, adds: [p.add] }))] : askedRenames(migration);
     for (const drop of changesOfKind(changes, 'drop-column')) {
       const facts = seen.get(drop.statement.ast)?.find((f) => f.table === drop.effect.table && f.column === drop.effect.column.name);
       if (!facts) continue;
@@ -61,21 +65,35 @@ export default defineRule({
       const dependents = describeDependents(facts.dependents);
       const fails = !drop.effect.cascade && (facts.dependents.foreignKeys.length > 0 || facts.dependents.views.length > 0);
       const keep = facts.primaryKey.length ? [...facts.primaryKey.map(quoteIdent), column].join(', ') : column;
-      report({
-        messageId: 'dropColumn',
-        statement: drop.statement,
-        data: {
-          table,
-          column,
-          type: facts.type,
-          dependents: dependents ? (fails ? ` ${dependents} depend on it: without CASCADE the DROP fails; with CASCADE they go too.` : ` It also drops ${dependents}.`) : '',
-        },
-        help: [
-          `If the values may still be needed, keep a copy before dropping:`,
-          `CREATE TABLE ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_${facts.column}_backup`.slice(0, 63))} AS SELECT ${keep} FROM ${table};`,
-          `and deploy in two steps: first a release whose code no longer uses ${column}, then this migration.`,
-        ].join('\n'),
-      });
+      const backup = [
+        `If the values may still be needed, keep a copy before dropping:`,
+        `CREATE TABLE ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_${facts.column}_backup`.slice(0, 63))} AS SELECT ${keep} FROM ${table};`,
+        `and deploy in two steps: first a release whose code no longer uses ${column}, then this migration.`,
+      ];
+      const data = {
+        table,
+        column,
+        type: facts.type,
+        dependents: dependents ? (fails ? ` ${dependents} depend on it: without CASCADE the DROP fails; with CASCADE they go too.` : ` It also drops ${dependents}.`) : '',
+      };
+      // Dropped while a compatible column is added to the table: drizzle-kit asked about a rename.
+      const asked = askable.find((a) => a.drop.order === drop.order);
+      if (asked) {
+        const added = asked.adds[0].effect.column;
+        const tableName = facts.table.slice(facts.table.indexOf('.') + 1);
+        report({
+          messageId: 'askedRename',
+          statement: drop.statement,
+          data: { ...data, added: asked.adds.map((a) => quoteIdent(a.effect.column.name)).join(' or ') },
+          help: [
+            `If ${quoteIdent(added.name)} is ${column} renamed, rename it instead of adding one column and dropping the other (replace both statements; the values stay):`,
+            renameColumnHelp(table, drop.effect.column, added, tableName),
+            ...backup,
+          ].join('\n'),
+        });
+        continue;
+      }
+      report({ messageId: 'dropColumn', statement: drop.statement, data, help: backup.join('\n') });
     }
   },
 });

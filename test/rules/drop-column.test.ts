@@ -13,6 +13,26 @@ testRule(rule, {
   ],
   invalid: [
     {
+      name: 'unrelated-rename fixture: description -> summary answered "create": drizzle-kit asked, the help gives the RENAME COLUMN',
+      folder: 'fixtures/projects/unrelated-rename/drizzle',
+      migration: '0001_description_to_summary',
+      errors: [
+        {
+          messageId: 'askedRename',
+          line: 2,
+          severity: 'warn',
+          message: ['DROP COLUMN "articles"."description"', 'adds "summary"', 'drizzle-kit asked whether "summary" was "description" renamed', 'the answer was "create column"'],
+          help: ['ALTER TABLE "articles" RENAME COLUMN "description" TO "summary";', 'pick "~ description › summary rename column"', 'CREATE TABLE "articles_description_backup"'],
+        },
+      ],
+    },
+    {
+      name: 'two compatible columns added: both named; a column of another type family is not one of them',
+      setup: [USERS],
+      sql: 'ALTER TABLE "users" ADD COLUMN "handle" varchar(40);\nALTER TABLE "users" ADD COLUMN "alias" text;\nALTER TABLE "users" ADD COLUMN "karma" integer;\nALTER TABLE "users" DROP COLUMN "nickname";',
+      errors: [{ messageId: 'askedRename', line: 4, message: ['adds "handle" or "alias"'], help: ['RENAME COLUMN "nickname" TO "handle";', 'SET DATA TYPE varchar(40) USING "handle"::varchar(40);'] }],
+    },
+    {
       name: 'locks fixture: users.nickname dropped',
       folder: 'fixtures/projects/locks/drizzle',
       migration: '0002_drop_column_and_table',
