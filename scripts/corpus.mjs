@@ -2,7 +2,11 @@
 /**
  * Acceptance run over the real drizzle-kit corpus: `npm run corpus` (builds first), or
  *
- *   node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]
+ *   node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]]
+ *
+ * --sample N also prints a stratified random sample of N findings (per rule, seeded), each with
+ * the context to judge it, and writes it to bench/results/sample.txt and sample.json (see
+ * scripts/corpus-sample.mjs).
  *
  * Default corpus: ../shared/corpus relative to the repo root (absent → message, exit 0).
  * Each folder is linted by the real CLI as a child process (`--format json`, time-bounded), so
@@ -28,16 +32,21 @@ if (argv[0] === '--child-info') {
 
 async function main(args) {
   let timeoutS = 120;
+  let sample;
+  let seed = 1;
   const positional = [];
+  const usage = 'usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]]\n';
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--timeout') timeoutS = Number(args[++i]);
+    else if (args[i] === '--sample') sample = Number(args[++i]);
+    else if (args[i] === '--seed') seed = Number(args[++i]);
     else if (args[i] === '--help' || args[i] === '-h') {
-      process.stdout.write('usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]\n');
+      process.stdout.write(usage);
       return 0;
     } else positional.push(args[i]);
   }
-  if (!(timeoutS > 0) || positional.length > 1) {
-    process.stderr.write('usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>]\n');
+  if (!(timeoutS > 0) || positional.length > 1 || (sample !== undefined && !(Number.isInteger(sample) && sample > 0)) || !Number.isInteger(seed)) {
+    process.stderr.write(usage);
     return 2;
   }
   const target = resolve(positional[0] ?? join(ROOT, '..', 'shared', 'corpus'));
@@ -193,6 +202,15 @@ async function main(args) {
     process.stdout.write('(disagreements: migrations whose replayed schema differs from their snapshot; differences: total over them)\n');
   } else {
     process.stdout.write('\nsnapshot agreement: skipped (dist/index.js does not export checkSnapshotAgreement yet)\n');
+  }
+
+  if (sample !== undefined) {
+    const { sampleFindings, formatSample, writeSample } = await import('./corpus-sample.mjs');
+    const drawn = await sampleFindings(results, sample, seed);
+    process.stdout.write('\n' + formatSample(drawn));
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeSample(drawn, join(ROOT, 'bench', 'results'));
+    process.stdout.write(`\nsample: ${relative(process.cwd(), join(ROOT, 'bench', 'results', 'sample.txt'))} (and sample.json, with a verdict field per finding)\n`);
   }
 
   const failures = results.flatMap((r) => r.failures.map((f) => `${r.folder}: ${f}`));
