@@ -1,4 +1,5 @@
 import type { Rule } from '../engine/types.js';
+import backfillInMigration from './backfill-in-migration.js';
 import castWithoutUsing from './cast-without-using.js';
 import columnRenameByDrop from './column-rename-by-drop.js';
 import columnTypeRewrite from './column-type-rewrite.js';
@@ -36,6 +37,7 @@ import volatileDefault from './volatile-default.js';
  * (test/rules-registry.test.ts fails when one of the four is missing).
  */
 export const rules: Record<string, Rule> = {
+  'backfill-in-migration': backfillInMigration,
   'cast-without-using': castWithoutUsing,
   'column-rename-by-drop': columnRenameByDrop,
   'column-type-rewrite': columnTypeRewrite,
