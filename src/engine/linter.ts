@@ -234,7 +234,7 @@ export function runEngine(input: EngineInput): EngineOutput {
     if (migration.selected) {
       for (const rule of migrationRules) {
         const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate);
-        guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, report }));
+        guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, schema: state, report }));
       }
     }
     done(migration, migration.selected ? suppress(findings, parsed, skipped) : findings);

@@ -156,6 +156,8 @@ export interface StatementContext<M extends string = string> extends BaseContext
 export interface MigrationContext<M extends string = string> extends BaseContext<M> {
   /** Folder facts (journal, snapshots, files), as history rules get them. */
   folder: FolderFacts;
+  /** The schema after this migration's statements. Valid only during the call: do not keep it. */
+  schema: Readonly<SchemaState>;
 }
 
 /** Facts about the migrations folder that are not statements (journal entries without files…). */

@@ -5,7 +5,11 @@ import { applyStatement } from '../schema/replay.js';
 import { emptyState } from '../schema/model.js';
 import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.js';
 import type { SchemaDifference } from '../schema/compare.js';
-import type { MigrationInfo } from '../engine/types.js';
+import type { MigrationContext, MigrationInfo } from '../engine/types.js';
+import { originOf, recordOrigins } from '../analysis/object-origins.js';
+import { snapshotHas, snapshotTextHas } from '../schema/snapshot-diff.js';
+import { compareSchemas } from '../schema/compare.js';
+import type { SchemaState } from '../schema/model.js';
 
 const CUSTOM_HEADER = '-- Custom SQL migration file';
 const MAX_PER_MIGRATION = 8;
@@ -19,7 +23,7 @@ const MAX_PER_MIGRATION = 8;
 export default defineRule({
   id: 'snapshot-drift',
   meta: {
-    description: 'A migration whose SQL does not produce the schema its snapshot records (replayed on the previous snapshot); custom migrations that change objects the snapshot tracks (warning).',
+    description: 'A migration whose SQL does not produce the schema its snapshot records (on a full run, the whole history against the newest snapshot, each difference traced to the migration where it began); custom migrations that change objects the snapshot tracks (warning).',
     category: 'integrity',
     defaultSeverity: 'error',
     messages: {
@@ -28,6 +32,8 @@ export default defineRule({
       differs: '{snapshot} and {tag}.sql disagree on {object} {name}: {detail}.',
       more: '{tag}.sql and {snapshot} disagree on {count} more objects: {names}.',
       custom: 'Custom migration {tag} changes {object} {name} ({detail}), which the snapshot tracks: `generate --custom` copies the previous snapshot, so the next `drizzle-kit generate` diffs against the old definition and undoes the change.',
+      history:
+        'The migrations and this migration\'s snapshot ({snapshot}), the newest, disagree on {count} object{s} since {origin}{custom}, and no later migration brings them together again: {list}. drizzle-kit diffs the next `generate` against the snapshot, not against the databases the migrations built: it may write SQL for what they already have, and nothing for what they lack.',
     },
     help: {
       onlyInSnapshot: 'If {tag}.sql was edited by hand, revert the edit and make the change in the TypeScript schema, then run `drizzle-kit generate`; if the snapshot was edited, restore it from version control.',
@@ -35,17 +41,25 @@ export default defineRule({
       differs: 'Make the TypeScript schema match what the SQL does and run `drizzle-kit generate`, or revert the hand edit to {tag}.sql.',
       more: 'Run `npx migration-lint --rule snapshot-drift=error` on this migration alone to see them all, or regenerate the migration.',
       custom: 'Make the same change in the TypeScript schema and run `drizzle-kit generate` (it should then say "No schema changes"; if it emits SQL, that SQL is the undo), or move the DDL out of the custom migration.',
+      history: 'Decide which side is right for each object. If the databases are: make the TypeScript schema match and run `drizzle-kit generate` (it records the snapshot; it should write no SQL, or SQL you delete). If the snapshot is: add a migration that changes the databases (`drizzle-kit generate --custom`). Editing this old migration does nothing on databases that already ran it.',
     },
   },
-  checkMigration({ folder, history, migration, report }) {
+  checkMigration(context) {
+    const { folder, history, migration, report } = context;
     const facts = folder.integrity as HistoryFacts | undefined;
     if (!facts || (facts.layout !== 'journal' && facts.layout !== 'folders') || !migration.selected) return;
     // Checked while the migration's statements are at hand (the engine lets go of them after).
-    // Without a selection (--since, --staged, startAfter) every migration is "selected": compare
-    // only the newest one then (what the next `drizzle-kit generate` builds on); each comparison
-    // parses two snapshots, which costs seconds on histories with hundreds of large snapshots.
+    // Without a selection (--since, --staged, startAfter) every migration is "selected" and the
+    // whole history is replayed: compare once, at the newest migration, the replayed schema with the
+    // newest snapshot (what the next `drizzle-kit generate` builds on), and trace each difference
+    // back to the migration where it began (each comparison parses snapshots, which costs seconds on
+    // histories with hundreds of large ones: never one per migration).
     const i = migration.position;
-    if (i !== history.length - 1 && everythingSelected(history)) return;
+    if (everythingSelected(history)) {
+      recordOrigins(history, migration);
+      if (i === history.length - 1) compareHistory(context, facts);
+      return;
+    }
     const file = facts.files.get(migration.tag);
     if (!file?.snapshot) return;
     const previousFile = i > 0 ? facts.files.get(history[i - 1].tag) : undefined;
@@ -97,9 +111,22 @@ function sameContent(a: unknown, b: unknown): boolean {
     const { id: _id, prevId: _prev, ...rest } = (s ?? {}) as Record<string, unknown>;
     void _id;
     void _prev;
-    return JSON.stringify(rest);
+    return canonical(rest);
   };
   return strip(a) === strip(b);
+}
+
+/** JSON text with every object's keys in order: drizzle-kit does not always write them in the same order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function buildsOn(after: unknown, before: unknown): boolean {
@@ -107,4 +134,163 @@ function buildsOn(after: unknown, before: unknown): boolean {
   const id = (before as { id?: unknown } | undefined)?.id;
   if (typeof id !== 'string') return true;
   return parent?.prevId === id || (Array.isArray(parent?.prevIds) && parent.prevIds.includes(id));
+}
+
+/**
+ * Bytes of older snapshots a run may parse to trace differences back (JSON.parse of drizzle-kit
+ * snapshots runs at ~20-50 MB/s: 2 MB is ~50-100 ms, four of simstudio's largest, twenty of lmnr's).
+ */
+const TRACE_BYTES = 2_000_000;
+/** Snapshot texts a run may read to trace differences back (a string search each; simstudio's are 0.5 MB). */
+const TRACE_TEXTS = 12;
+const MAX_LISTED = 10;
+
+type Kind = 'onlyInSnapshot' | 'onlyInSql' | 'differs';
+
+/**
+ * A full run's one comparison: the schema the whole history builds against the newest snapshot.
+ * Each difference is traced back to the migration where it began: where the SQL last created,
+ * changed or dropped the object, or, when the SQL and that migration's snapshot still agreed, the
+ * first snapshot after it that stopped agreeing (found by bisection over the snapshots). Drift that
+ * a later migration repaired is not there any more: only what the next `generate` meets is reported.
+ */
+function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
+  const { history, migration, schema, report } = context;
+  const newest = facts.files.get(migration.tag);
+  if (!newest?.snapshot || hasFork(facts)) return; // snapshot-fork says what a merged branch's snapshot lacks
+  const latest = facts.readSnapshot(newest.snapshot);
+  const compared = differencesFromSnapshot(schema as SchemaState, latest);
+  if ('reason' in compared || compared.differences.length === 0) return;
+  const read = new Set<string>([newest.snapshot]);
+  let budget = TRACE_BYTES;
+  /** The parsed snapshot of a migration, or undefined (none, or the parse budget is spent: the difference is then not traced further). */
+  const snapshotAt = (position: number): unknown => {
+    const file = facts.files.get(history[position].tag)?.snapshot;
+    if (!file) return undefined;
+    if (!read.has(file)) {
+      const size = facts.snapshotSize(file);
+      if (size > budget) return undefined;
+      budget -= size;
+      read.add(file);
+    }
+    return facts.readSnapshot(file);
+  };
+  const last = history.length - 1;
+  /** Text of the snapshots looked at, by position (a bisection asks the same ones for several objects). */
+  const texts = new Map<number, string | undefined>();
+  /** Whether the snapshot of `p` records the object: from its text, else parsed (within the budget); undefined when unknown. */
+  const has = (p: number, d: SchemaDifference): boolean | undefined => {
+    const file = facts.files.get(history[p].tag)?.snapshot;
+    if (!file) return undefined;
+    if (!texts.has(p)) {
+      if (texts.size >= TRACE_TEXTS) return undefined;
+      texts.set(p, facts.readSnapshotText(file));
+    }
+    const text = texts.get(p);
+    const fromText = text === undefined ? undefined : snapshotTextHas(text, d.object, d.name);
+    if (fromText !== undefined) return fromText;
+    const snapshot = snapshotAt(p);
+    return snapshot === undefined ? undefined : snapshotHas(snapshot, d.object, d.name);
+  };
+  /** The first position in (lo, hi] whose snapshot answers `atHi` (`lo`'s answers the other way), by bisection; undefined past the budget. */
+  const bisect = (lo: number, hi: number, d: SchemaDifference, atHi: boolean): number | undefined => {
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      const answer = has(mid, d);
+      if (answer === undefined) return undefined;
+      if (answer === atHi) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  const UNTRACED = -1;
+  const groups = new Map<number, { differences: SchemaDifference[]; line?: number }>();
+  // Schemas the config says exist without a migration (Supabase's auth): what the snapshot has there is expected.
+  const external = new Set(context.settings.schemas ?? []);
+  for (const d of compared.differences) {
+    if (d.detail === 'only in snapshot' && external.has(d.object === 'schema' ? d.name : d.name.split('.')[0])) continue;
+    const kind = messageOf(d);
+    const origin = originOf(history, d.object, d.name);
+    let at = origin?.position ?? last;
+    let line = origin?.line;
+    if (kind === 'onlyInSql' && origin && origin.position < last && has(origin.position, d) === true) {
+      // The SQL made it, and that migration's snapshot recorded it: a later snapshot let go of it.
+      at = bisect(origin.position, last, d, false) ?? UNTRACED;
+      line = undefined;
+    } else if (kind === 'onlyInSnapshot' && origin?.change !== 'drop') {
+      // No SQL ever made it: the first snapshot that records it.
+      const first = has(0, d);
+      at = first === true ? 0 : first === undefined ? UNTRACED : (bisect(0, last, d, true) ?? UNTRACED);
+      line = undefined;
+    }
+    const group = groups.get(at) ?? { differences: [] };
+    group.differences.push(d);
+    if (line !== undefined && at === origin?.position) group.line = Math.min(group.line ?? line, line);
+    groups.set(at, group);
+  }
+  const snapshotShown = facts.layout === 'journal' ? `meta/${basename(newest.snapshot)}` : `${migration.tag}/snapshot.json`;
+  for (const [at, group] of [...groups].sort((a, b) => a[0] - b[0])) {
+    if (at === last) {
+      reportNewest(context, group.differences, snapshotShown, isCustom(facts, history, at, snapshotAt));
+      continue;
+    }
+    const custom = at !== UNTRACED && isCustom(facts, history, at, snapshotAt);
+    const count = group.differences.length;
+    // Reported here, where the one comparison is made: the earlier migrations' findings are out already.
+    report({
+      messageId: 'history',
+      data: {
+        snapshot: snapshotShown,
+        count,
+        s: count === 1 ? '' : 's',
+        origin: at === UNTRACED ? 'a migration before this one' : group.line !== undefined ? `${history[at].tag} (line ${group.line}: its SQL made them so)` : `${history[at].tag} (its snapshot made them so)`,
+        custom: at === UNTRACED
+          ? ' (where it began was not traced: a run reads at most 12 older snapshots)'
+          : custom
+            ? ' (a custom migration: `generate --custom` copies the previous snapshot, so what its SQL changes never reaches a snapshot)'
+            : '',
+        list: group.differences.slice(0, MAX_LISTED).map(describeDifference).join('; ') + (count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''),
+      },
+      ...(custom ? { severity: 'warn' as const } : {}),
+    });
+  }
+}
+
+/** Differences that began in the newest migration: one finding each, as a selected migration's comparison gives them. */
+function reportNewest(context: MigrationContext, differences: SchemaDifference[], snapshot: string, custom: boolean): void {
+  const { migration, report } = context;
+  for (const d of differences.slice(0, MAX_PER_MIGRATION)) {
+    if (custom) report({ messageId: 'custom', data: { tag: migration.tag, object: d.object, name: d.name, detail: d.detail }, severity: 'warn' });
+    else report({ messageId: messageOf(d), data: { tag: migration.tag, snapshot, object: d.object, name: d.name, detail: d.detail } });
+  }
+  const rest = differences.slice(MAX_PER_MIGRATION);
+  if (rest.length > 0 && !custom) report({ messageId: 'more', data: { tag: migration.tag, snapshot, count: rest.length, names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
+}
+
+/** A `generate --custom` migration: its header, or a snapshot that only copies the previous one. */
+function isCustom(facts: HistoryFacts, history: readonly MigrationInfo[], position: number, snapshotAt: (position: number) => unknown): boolean {
+  if (facts.files.get(history[position].tag)?.text.trimStart().startsWith(CUSTOM_HEADER)) return true;
+  if (position === 0) return false;
+  // A copy has the previous snapshot's content with ids of the same length: the same size.
+  const [a, b] = [position - 1, position].map((p) => facts.files.get(history[p].tag)?.snapshot);
+  if (!a || !b || facts.snapshotSize(a) !== facts.snapshotSize(b)) return false;
+  const before = snapshotAt(position - 1);
+  const after = before === undefined ? undefined : snapshotAt(position);
+  return after !== undefined && sameContent(before, after);
+}
+
+function describeDifference(d: SchemaDifference): string {
+  const detail = d.detail === 'only in sql' ? 'only in the migrations' : d.detail === 'only in snapshot' ? 'only in the snapshot' : d.detail.replace(/\(sql\)/g, '(migrations)');
+  return `${d.object} ${d.name} (${detail})`;
+}
+
+/** Two snapshots with one parent: branches merged (snapshot-fork reports it, with what the newest snapshot lacks). */
+function hasFork(facts: HistoryFacts): boolean {
+  const parents = new Set<string>();
+  for (const s of facts.snapshots) {
+    if (s.prevIds || s.prevId === undefined) continue;
+    if (parents.has(s.prevId)) return true;
+    parents.add(s.prevId);
+  }
+  return false;
 }

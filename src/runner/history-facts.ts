@@ -1,5 +1,5 @@
 import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
 import { readJson, type MigrationFile, type Project } from './project.js';
@@ -40,6 +40,10 @@ export interface HistoryFacts {
   database?: DatabaseFacts;
   /** Parse a snapshot fully (cached). Expensive on big projects: only snapshot-drift and snapshot-fork (on a fork) call it. */
   readSnapshot(file: string): unknown;
+  /** A snapshot's size in bytes, without reading it (what parsing it would cost); 0 when it cannot be found. */
+  snapshotSize(file: string): number;
+  /** A snapshot's text, not parsed and not kept (a cheap look at many snapshots); undefined when it cannot be read. */
+  readSnapshotText(file: string): string | undefined;
 }
 
 export interface JournalEntryFact {
@@ -161,6 +165,22 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     readSnapshot(file: string) {
       if (!cache.has(file)) cache.set(file, readJson(readText, file));
       return cache.get(file);
+    },
+    readSnapshotText(file: string) {
+      try {
+        return readText(file);
+      } catch {
+        return undefined;
+      }
+    },
+    snapshotSize(file: string) {
+      const text = staged?.get(file);
+      if (text !== undefined) return Buffer.byteLength(text);
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
     },
   };
 
