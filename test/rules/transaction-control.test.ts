@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import rule from '../../src/rules/transaction-control.js';
 import { lint } from '../../src/runner/lint.js';
 import { testRule } from '../helpers/rule-tester.js';
+import { corpusIt } from '../helpers/corpus.js';
 
 // drizzle-kit never writes transaction control: every case is a hand-edited migration.
 const TABLE = 'CREATE TABLE IF NOT EXISTS "orders" ("id" serial PRIMARY KEY, "created_at" timestamp);';
@@ -109,10 +109,9 @@ testRule(rule, {
   ],
 });
 
-const CORPUS = '../shared/corpus/simstudioai__sim';
-describe.skipIf(!existsSync(CORPUS))(`transaction-control on real histories${existsSync(CORPUS) ? '' : ' (skipped: ../shared/corpus is absent)'}`, () => {
-  it('simstudioai__sim: one finding per COMMIT, each a deliberate one, and concurrently-in-transaction no longer repeats it for each index', async () => {
-    const { findings } = await lint({ paths: [CORPUS], env: {} });
+describe('transaction-control on real histories', () => {
+  corpusIt('simstudioai__sim: one finding per COMMIT, each a deliberate one, and concurrently-in-transaction no longer repeats it for each index', async () => {
+    const { findings } = await lint({ paths: ['../shared/corpus/simstudioai__sim'], env: {} });
     const own = findings.filter((f) => f.rule === 'transaction-control');
     expect(own.length).toBe(24);
     expect(own.every((f) => f.messageId === 'deliberate')).toBe(true);
