@@ -23,11 +23,14 @@ export function recordOrigins(history: readonly MigrationInfo[], migration: Migr
   if (migration.position < entry.next) return;
   entry.next = migration.position + 1;
   const origins = entry.origins;
-  migration.effects.forEach((effects, i) => {
+  const position = migration.position;
+  const effectsList = migration.effects;
+  for (let i = 0; i < effectsList.length; i++) {
+    const effects = effectsList[i];
+    if (effects.length === 0) continue;
     const line = migration.statements[i]?.location.line ?? 1;
-    const set = (key: string, change: Origin['change']) => origins.set(key, { position: migration.position, line, change });
-    for (const e of effects) for (const [key, change] of keysOf(e)) set(key, change);
-  });
+    for (const e of effects) record(e, (key, change) => origins.set(key, { position, line, change }));
+  }
 }
 
 /** The origin of an object (`column`, `public.users.email`), else of its table. */
@@ -38,75 +41,87 @@ export function originOf(history: readonly MigrationInfo[], object: string, name
   if (own) return own;
   if (object === 'column' || object === 'constraint' || object === 'policy') {
     const parts = name.split('.');
-    return origins.get(`table ${parts.slice(0, 2).join('.')}`);
+    return origins.get(`created ${parts.slice(0, 2).join('.')}`);
   }
   return undefined;
 }
 
-function keysOf(e: Effect): [string, Origin['change']][] {
+/** Hand each object the effect created, changed or dropped to `set`, by its compareSchemas name. */
+function record(e: Effect, set: (key: string, change: Origin['change']) => void): void {
   switch (e.kind) {
-    case 'create-table': {
-      const t = e.table;
-      return [
-        [`table ${t}`, 'create'],
-        ...[...e.definition.columns.keys()].map((c): [string, Origin['change']] => [`column ${t}.${c}`, 'create']),
-        ...[...e.definition.constraints.keys()].map((c): [string, Origin['change']] => [`constraint ${t}.${c}`, 'create']),
-      ];
-    }
+    case 'create-table':
+      // Its columns and constraints are found by the table's creation (originOf): one entry, not one per column.
+      set(`table ${e.table}`, 'create');
+      set(`created ${e.table}`, 'create');
+      return;
     case 'drop-table':
-      return [[`table ${e.table}`, 'drop']];
+      set(`table ${e.table}`, 'drop');
+      return;
     case 'rename-table':
-      return [
-        [`table ${e.from}`, 'drop'],
-        [`table ${e.to}`, 'create'],
-      ];
+      set(`table ${e.from}`, 'drop');
+      set(`table ${e.to}`, 'create');
+      set(`created ${e.to}`, 'create');
+      return;
     case 'add-column':
-      return [[`column ${e.table}.${e.column.name}`, 'create']];
+      set(`column ${e.table}.${e.column.name}`, 'create');
+      return;
     case 'drop-column':
-      return [[`column ${e.table}.${e.column.name}`, 'drop']];
+      set(`column ${e.table}.${e.column.name}`, 'drop');
+      return;
     case 'rename-column':
-      return [
-        [`column ${e.table}.${e.from}`, 'drop'],
-        [`column ${e.table}.${e.to}`, 'create'],
-      ];
+      set(`column ${e.table}.${e.from}`, 'drop');
+      set(`column ${e.table}.${e.to}`, 'create');
+      return;
     case 'alter-column-type':
     case 'set-not-null':
     case 'drop-not-null':
     case 'set-default':
     case 'drop-default':
     case 'add-identity':
-      return [[`column ${e.table}.${e.column}`, 'change']];
+      set(`column ${e.table}.${e.column}`, 'change');
+      return;
     case 'add-constraint':
-      return [[`constraint ${e.table}.${e.constraint.name}`, 'create']];
+      set(`constraint ${e.table}.${e.constraint.name}`, 'create');
+      return;
     case 'drop-constraint':
-      return [[`constraint ${e.table}.${e.constraint.name}`, 'drop']];
+      set(`constraint ${e.table}.${e.constraint.name}`, 'drop');
+      return;
     case 'create-index':
-      return [[`index ${e.index.schema}.${e.index.name}`, 'create']];
+      set(`index ${e.index.schema}.${e.index.name}`, 'create');
+      return;
     case 'drop-index':
-      return [[`index ${e.index.schema}.${e.index.name}`, 'drop']];
+      set(`index ${e.index.schema}.${e.index.name}`, 'drop');
+      return;
     case 'create-enum':
-      return [[`enum ${e.type}`, 'create']];
+      set(`enum ${e.type}`, 'create');
+      return;
     case 'drop-type':
-      return [[`enum ${e.type}`, 'drop']];
+      set(`enum ${e.type}`, 'drop');
+      return;
     case 'rename-type':
-      return [
-        [`enum ${e.from}`, 'drop'],
-        [`enum ${e.to}`, 'create'],
-      ];
+      set(`enum ${e.from}`, 'drop');
+      set(`enum ${e.to}`, 'create');
+      return;
     case 'add-enum-value':
     case 'rename-enum-value':
-      return [[`enum ${e.type}`, 'change']];
+      set(`enum ${e.type}`, 'change');
+      return;
     case 'create-schema':
-      return [[`schema ${e.schema}`, 'create']];
+      set(`schema ${e.schema}`, 'create');
+      return;
     case 'drop-schema':
-      return [[`schema ${e.schema}`, 'drop']];
+      set(`schema ${e.schema}`, 'drop');
+      return;
     case 'rls':
-      return [[`table ${e.table}`, 'change']];
+      set(`table ${e.table}`, 'change');
+      return;
     case 'create-policy':
-      return [[`policy ${e.table}.${e.policy}`, 'create']];
+      set(`policy ${e.table}.${e.policy}`, 'create');
+      return;
     case 'drop-policy':
-      return [[`policy ${e.table}.${e.policy}`, 'drop']];
+      set(`policy ${e.table}.${e.policy}`, 'drop');
+      return;
     default:
-      return [];
+      return;
   }
 }

@@ -72,7 +72,7 @@ export default defineRule({
   check(context) {
     const { statement, report } = context;
     const dropped = droppedConstraints(statement);
-    const defined = definedNames(statement.kind, statement.ast).filter(mayBeCut);
+    const defined = definedNames(statement.kind, statement.ast);
     if (defined.length === 0 && dropped.length === 0) return;
     // PostgreSQL's parser has already truncated the names in the AST, to 63 bytes or a few less (it
     // keeps multi-byte characters whole): only a name that long can have been cut. Then find the
@@ -145,8 +145,8 @@ export default defineRule({
 });
 
 /** Only a name of 60 bytes or more (in its truncated form) can have been cut. */
-function mayBeCut(d: Defined): boolean {
-  return d.name.length >= 15 && Buffer.byteLength(d.name, 'utf8') >= 60;
+function mayBeCut(name: string): boolean {
+  return name.length >= 15 && Buffer.byteLength(name, 'utf8') >= 60;
 }
 
 /**
@@ -316,8 +316,9 @@ function definedNames(kind: string, ast: Node): Defined[] {
   const out: Defined[] = [];
   const relation = (rv: Node) => ({ schema: rv?.schemaname || DEFAULT_SCHEMA, table: key(rv?.schemaname, rv?.relname ?? '') });
   const qualified = (names: string[]) => ({ schema: names.length >= 2 ? names[names.length - 2] : DEFAULT_SCHEMA, name: names[names.length - 1] });
+  // Only a name of 60 bytes or more (in its truncated form) can have been cut: the others are not kept.
   const add = (name: unknown, k: Kind, where: Omit<Defined, 'name' | 'kind' | 'checked'>, checked = true) => {
-    if (typeof name === 'string' && name) out.push({ name, kind: k, ...where, checked });
+    if (typeof name === 'string' && mayBeCut(name)) out.push({ name, kind: k, ...where, checked });
   };
   switch (kind) {
     case 'CreateStmt':

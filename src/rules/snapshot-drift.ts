@@ -138,11 +138,11 @@ function buildsOn(after: unknown, before: unknown): boolean {
 
 /**
  * Bytes of older snapshots a run may parse to trace differences back (JSON.parse of drizzle-kit
- * snapshots runs at ~20-50 MB/s: 2 MB is ~50-100 ms, four of simstudio's largest, twenty of lmnr's).
+ * snapshots runs at ~20-50 MB/s: 1 MB is ~20-50 ms, two of simstudio's largest, ten of lmnr's).
  */
-const TRACE_BYTES = 2_000_000;
-/** Snapshot texts a run may read to trace differences back (a string search each; simstudio's are 0.5 MB). */
-const TRACE_TEXTS = 12;
+const TRACE_BYTES = 1_000_000;
+/** Bytes of older snapshots' text a run may read to trace differences back (a string search each; simstudio's are 0.5 MB, lmnr's 0.1 MB). */
+const TRACE_TEXT_BYTES = 4_000_000;
 const MAX_LISTED = 10;
 
 type Kind = 'onlyInSnapshot' | 'onlyInSql' | 'differs';
@@ -178,12 +178,15 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
   const last = history.length - 1;
   /** Text of the snapshots looked at, by position (a bisection asks the same ones for several objects). */
   const texts = new Map<number, string | undefined>();
+  let textBudget = TRACE_TEXT_BYTES;
   /** Whether the snapshot of `p` records the object: from its text, else parsed (within the budget); undefined when unknown. */
   const has = (p: number, d: SchemaDifference): boolean | undefined => {
     const file = facts.files.get(history[p].tag)?.snapshot;
     if (!file) return undefined;
     if (!texts.has(p)) {
-      if (texts.size >= TRACE_TEXTS) return undefined;
+      const size = facts.snapshotSize(file);
+      if (size > textBudget) return undefined;
+      textBudget -= size;
       texts.set(p, facts.readSnapshotText(file));
     }
     const text = texts.get(p);
@@ -207,20 +210,34 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
   const groups = new Map<number, { differences: SchemaDifference[]; line?: number }>();
   // Schemas the config says exist without a migration (Supabase's auth): what the snapshot has there is expected.
   const external = new Set(context.settings.schemas ?? []);
-  for (const d of compared.differences) {
+  // Differences of one kind with one origin (the columns of one table a snapshot let go of) most
+  // often began together: the first is traced, the others are checked at its answer.
+  const traced = new Map<string, number>();
+  // The budget goes to the largest groups first (one table's columns before a lone index).
+  const groupOf = (d: SchemaDifference) => `${messageOf(d)}|${originOf(history, d.object, d.name)?.position ?? ''}`;
+  const sizes = new Map<string, number>();
+  for (const d of compared.differences) sizes.set(groupOf(d), (sizes.get(groupOf(d)) ?? 0) + 1);
+  const ordered = [...compared.differences].sort((a, b) => sizes.get(groupOf(b))! - sizes.get(groupOf(a))!);
+  for (const d of ordered) {
     if (d.detail === 'only in snapshot' && external.has(d.object === 'schema' ? d.name : d.name.split('.')[0])) continue;
     const kind = messageOf(d);
     const origin = originOf(history, d.object, d.name);
     let at = origin?.position ?? last;
     let line = origin?.line;
+    const sameStart = (p: number | undefined, atP: boolean) => p !== undefined && p > 0 && has(p, d) === atP && has(p - 1, d) === !atP;
     if (kind === 'onlyInSql' && origin && origin.position < last && has(origin.position, d) === true) {
       // The SQL made it, and that migration's snapshot recorded it: a later snapshot let go of it.
-      at = bisect(origin.position, last, d, false) ?? UNTRACED;
+      const key = `sql|${origin.position}`;
+      const known = traced.get(key);
+      at = sameStart(known, false) ? known! : (bisect(origin.position, last, d, false) ?? UNTRACED);
+      if (!traced.has(key)) traced.set(key, at);
       line = undefined;
     } else if (kind === 'onlyInSnapshot' && origin?.change !== 'drop') {
       // No SQL ever made it: the first snapshot that records it.
-      const first = has(0, d);
-      at = first === true ? 0 : first === undefined ? UNTRACED : (bisect(0, last, d, true) ?? UNTRACED);
+      const known = traced.get('snapshot');
+      const first = sameStart(known, true) ? undefined : has(0, d);
+      at = known !== undefined && first === undefined && sameStart(known, true) ? known : first === true ? 0 : first === undefined ? UNTRACED : (bisect(0, last, d, true) ?? UNTRACED);
+      if (!traced.has('snapshot')) traced.set('snapshot', at);
       line = undefined;
     }
     const group = groups.get(at) ?? { differences: [] };
@@ -245,7 +262,7 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
         s: count === 1 ? '' : 's',
         origin: at === UNTRACED ? 'a migration before this one' : group.line !== undefined ? `${history[at].tag} (line ${group.line}: its SQL made them so)` : `${history[at].tag} (its snapshot made them so)`,
         custom: at === UNTRACED
-          ? ' (where it began was not traced: a run reads at most 12 older snapshots)'
+          ? ' (where it began was not traced: a run reads at most 4 MB of older snapshots)'
           : custom
             ? ' (a custom migration: `generate --custom` copies the previous snapshot, so what its SQL changes never reaches a snapshot)'
             : '',

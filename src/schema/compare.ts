@@ -80,8 +80,8 @@ function compareTable(k: string, a: Table, b: Table, d: Differences): void {
     d.field('policy', p, 'command', pa.command.toLowerCase(), pb.command.toLowerCase());
     d.field('policy', p, 'permissive', String(pa.permissive), String(pb.permissive));
     d.field('policy', p, 'roles', roleList(pa.roles), roleList(pb.roles));
-    if (pa.using !== pb.using) d.field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
-    if (pa.withCheck !== pb.withCheck) d.field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
+    if (!sameExpr(pa.using, pb.using, { table: a.name })) d.field('policy', p, 'using', exprLabel(pa.using, { table: a.name }), exprLabel(pb.using, { table: a.name }));
+    if (!sameExpr(pa.withCheck, pb.withCheck, { table: a.name })) d.field('policy', p, 'with check', exprLabel(pa.withCheck, { table: a.name }), exprLabel(pb.withCheck, { table: a.name }));
   });
 }
 
@@ -124,19 +124,19 @@ function alignImplicit<T extends { implicitName?: boolean }>(
 function compareColumn(name: string, table: string, a: Column, b: Column, d: Differences): void {
   // Snapshots share type and expression objects per spelling (snapshot.ts caches them): the same
   // object is the same label, and deparsing every default of a large schema is what comparing costs.
-  const sameType = a.type === b.type;
+  const sameType = a.type === b.type || sameTypeRef(a.type, b.type);
   if (!sameType) d.field('column', name, 'type', typeLabel(a), typeLabel(b));
   if (a.notNull !== b.notNull) d.field('column', name, 'not null', String(a.notNull), String(b.notNull));
-  if (!sameType || a.default !== b.default) d.field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
+  if (!sameExpr(a.default, b.default, { table, type: a.type }, { table, type: b.type })) d.field('column', name, 'default', exprLabel(a.default, { table, type: a.type }), exprLabel(b.default, { table, type: b.type }));
   if (a.identity !== b.identity) d.field('column', name, 'identity', a.identity ?? '', b.identity ?? '');
-  if (a.generated !== b.generated) d.field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
+  if (!sameExpr(a.generated, b.generated, { table })) d.field('column', name, 'generated', exprLabel(a.generated, { table }), exprLabel(b.generated, { table }));
 }
 
 function compareConstraint(name: string, a: Constraint, b: Constraint, table: string, d: Differences): void {
   d.field('constraint', name, 'kind', a.kind, b.kind);
   if (!sameItems(a.columns, b.columns)) d.field('constraint', name, 'columns', a.columns.join(', '), b.columns.join(', '));
   if ((a.references || b.references) && !sameReference(a.references, b.references)) d.field('constraint', name, 'references', referenceLabel(a), referenceLabel(b));
-  if (a.kind === 'check' && b.kind === 'check' && a.check !== b.check) d.field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
+  if (a.kind === 'check' && b.kind === 'check' && !sameExpr(a.check, b.check, { table })) d.field('constraint', name, 'check', exprLabel(a.check, { table }), exprLabel(b.check, { table }));
 }
 
 function sameReference(a: Constraint['references'], b: Constraint['references']): boolean {
@@ -162,7 +162,7 @@ function compareIndex(name: string, a: Index, b: Index, table: string, d: Differ
   const cols = (i: Index) => i.columns.map((c) => `${c.isExpression ? exprOfText(c.expression, table) : c.expression}${c.desc ? ' desc' : ''}`).join(', ');
   // Snapshots share index columns and expressions per spelling: identical objects need no deparse.
   if (!sameItems(a.columns, b.columns)) d.field('index', name, 'columns', cols(a), cols(b));
-  if (a.where !== b.where) d.field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
+  if (!sameExpr(a.where, b.where, { table })) d.field('index', name, 'where', exprLabel(a.where, { table }), exprLabel(b.where, { table }));
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
@@ -171,6 +171,15 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 
 function tableName(tableKey: string): string {
   return tableKey.slice(tableKey.indexOf('.') + 1);
+}
+
+/** The same type field by field (what typeLabel is made of), without building labels: replayed columns share no type objects with a snapshot's. */
+function sameTypeRef(a: TypeRef, b: TypeRef): boolean {
+  return a.builtin === b.builtin && a.name === b.name && (a.schema ?? '') === (b.schema ?? '') && a.arrayDims === b.arrayDims && sameValues(a.mods, b.mods);
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function typeLabel(c: Column): string {
@@ -209,6 +218,50 @@ export function exprLabel(e: Expr | undefined, context: ExprContext = {}): strin
     byContext.set(cacheKey, label);
   }
   return label;
+}
+
+/**
+ * Whether two expressions are certainly the same without deparsing them: the same object (snapshots
+ * share them per spelling), or the same tree once locations are ignored and the context rewrites of
+ * exprLabel are made. Deparsing every default of a replayed schema to compare it with a snapshot
+ * (a full run's history comparison) is most of what that comparison costs; where this says no, the
+ * labels decide (other spellings of one expression).
+ */
+function sameExpr(a: Expr | undefined, b: Expr | undefined, context: ExprContext, contextB: ExprContext = context): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  let x: any = a.ast;
+  let y: any = b.ast;
+  if (context.type) x = stripOwnTypeCast(x, context.type);
+  if (contextB.type) y = stripOwnTypeCast(y, contextB.type);
+  return sameTree(x, y, context.table);
+}
+
+/** Structural equality of two syntax trees, locations ignored, column references qualified by `table` taken as bare. */
+function sameTree(a: any, b: any, table: string | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameTree(a[i], b[i], table)) return false;
+    return true;
+  }
+  if (table && a.ColumnRef && b.ColumnRef) return sameTree(unqualified(a.ColumnRef.fields, table), unqualified(b.ColumnRef.fields, table), undefined);
+  let keys = 0;
+  for (const k in a) {
+    if (k === 'location') continue;
+    if (!(k in b) || !sameTree(a[k], b[k], table)) return false;
+    keys++;
+  }
+  for (const k in b) if (k !== 'location') keys--;
+  return keys === 0;
+}
+
+/** A column reference's fields without a `table.` (or `schema.table.`) qualifier naming `table`. */
+function unqualified(fields: any, table: string): any {
+  if (!Array.isArray(fields) || fields.length < 2) return fields;
+  const names = fields.map((f: any) => f?.String?.sval);
+  return names[names.length - 2] === table && names.slice(0, -1).every((x: unknown) => typeof x === 'string') ? fields.slice(-1) : fields;
 }
 
 /** Type identity without modifiers: `'x'::varchar` on a varchar(255) column is the same default. */
