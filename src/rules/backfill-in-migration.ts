@@ -99,10 +99,14 @@ function backfillAt(context: StatementContext): Backfill | undefined {
   }
 }
 
-/** The table an UPDATE or DELETE writes, when it holds rows (known to the history, not created or emptied in this migration). */
+/**
+ * The table a statement writes or reads, when it may hold many rows: known to the history, not
+ * created or emptied in this migration, and not young (created in the change under review or
+ * within recentTableDays: few rows, so the locks are short).
+ */
 function writable(context: StatementContext, rangeVar: Node): ExistingTable | undefined {
   const table = existingTable(context, rangeVar);
-  return table && !context.isEmptyTable(table.key) ? table : undefined;
+  return table && !context.isEmptyTable(table.key) && !context.isRecentTable(table.key) ? table : undefined;
 }
 
 /** Existing tables an INSERT's SELECT reads (its FROM list and joins, not subqueries). */

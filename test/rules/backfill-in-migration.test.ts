@@ -15,12 +15,14 @@ testRule(rule, {
     { name: 'hand-edited: after a COMMIT each statement commits on its own (transaction-control reports the COMMIT)', setup: [ORDERS], sql: 'COMMIT;--> statement-breakpoint\nUPDATE "orders" SET "status" = \'new\';' },
     { name: 'hand-edited: INSERT … VALUES', setup: [ORDERS], sql: 'INSERT INTO "orders" ("code") VALUES (\'A-1\'), (\'A-2\');' },
     { name: 'hand-edited: a table the history never created (managed elsewhere)', sql: 'DELETE FROM "storage"."objects" WHERE "bucket_id" = \'previews\';' },
+    { name: 'hand-edited: a young table (created a day before, by journal `when`) holds few rows', setup: [ORDERS], sql: 'UPDATE "orders" SET "status" = \'new\';', days: [0, 1] },
     { name: 'drizzle-kit migrations have no DML', folder: 'examples/shop/drizzle', migration: '0002_product_sku' },
   ],
   invalid: [
     {
-      name: 'hand-edited: a backfill of a column just added rewrites every row (simstudio 0132)',
+      name: 'hand-edited: a backfill of a column just added rewrites every row (simstudio 0132); the table is 60 days old',
       setup: [ORDERS],
+      days: [0, 60],
       sql: 'ALTER TABLE "orders" ADD COLUMN "state" text DEFAULT \'open\' NOT NULL;--> statement-breakpoint\nUPDATE "orders" SET "state" = CASE WHEN "status" = \'x\' THEN \'closed\' ELSE \'open\' END;',
       errors: [
         {
