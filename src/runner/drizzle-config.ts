@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
+import type { StaticObject } from './config-static.js';
 
 export const CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json'];
 
@@ -11,6 +12,8 @@ export interface DrizzleConfig {
   out: string;
   /** `schema` as written: a file, folder or glob, or several. */
   schema: string[];
+  /** `schema` is written but could not be read statically: why (only the rules that read the schema source need it). */
+  schemaProblem?: string;
   dialect?: string;
   migrationsTable: string;
   migrationsSchema: string;
@@ -32,19 +35,23 @@ export function findDrizzleConfig(dir: string): string | undefined {
 
 /**
  * Read a drizzle config *statically*: the values migration-lint needs (`out`, `schema`,
- * `dialect`, `migrations`) are literals in practice, while the rest references env vars
- * (`process.env.DATABASE_URL!`) and imports that may not resolve in a hook or CI job.
- * Executing the file would need those; reading it never hangs and never runs user code.
+ * `dialect`, `migrations`) are literals or simple expressions in practice, while the rest
+ * references env vars (`process.env.DATABASE_URL!`) and imports that may not resolve in a hook or
+ * CI job. Executing the file would need those; parsing it (oxc-parser) and evaluating what can be
+ * known without running it (config-static.ts) never hangs and never runs user code. A value
+ * that is written but not understood is an error naming it (exit 2), never a default.
  */
-export function readDrizzleConfig(file: string): DrizzleConfig {
-  const absolute = resolve(file);
+export async function readDrizzleConfig(path: string, cwd = process.cwd()): Promise<DrizzleConfig> {
+  const absolute = resolve(cwd, path);
+  // Messages name it as the user sees it: relative to the working directory.
+  const file = displayPath(absolute, cwd);
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     throw new UsageError(`${file}: cannot read the drizzle config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const values = absolute.endsWith('.json') ? fromJson(file, text) : fromSource(file, text);
+  const values = absolute.endsWith('.json') ? fromJson(file, text) : await fromSource(file, absolute, text);
   const base = dirname(absolute);
   const dialect = values.dialect;
   if (dialect && dialect !== 'postgresql' && dialect !== 'pg') {
@@ -54,6 +61,7 @@ export function readDrizzleConfig(file: string): DrizzleConfig {
     file: absolute,
     out: resolve(base, values.out ?? 'drizzle'),
     schema: values.schema ?? [],
+    ...(values.schemaProblem ? { schemaProblem: values.schemaProblem } : {}),
     dialect,
     migrationsTable: values.migrationsTable ?? '__drizzle_migrations',
     migrationsSchema: values.migrationsSchema ?? 'drizzle',
@@ -66,6 +74,7 @@ export function readDrizzleConfig(file: string): DrizzleConfig {
 interface RawValues {
   out?: string;
   schema?: string[];
+  schemaProblem?: string;
   dialect?: string;
   migrationsTable?: string;
   migrationsSchema?: string;
@@ -96,87 +105,75 @@ function fromJson(file: string, text: string): RawValues {
   };
 }
 
-const STRING = String.raw`(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|\x60([^\x60$]*)\x60)`;
+/** What the config reader understands, for messages. */
+const UNDERSTOOD = "literals, consts of this file, template literals, path.join/resolve and process.env.X ?? '…'";
 
-function fromSource(file: string, source: string): RawValues {
-  const text = stripComments(source);
-  const migrationsBlock = /\bmigrations\s*:\s*\{([^{}]*)\}/.exec(text);
-  const rest = migrationsBlock ? text.slice(0, migrationsBlock.index) + text.slice(migrationsBlock.index + migrationsBlock[0].length) : text;
-  const values: RawValues = {
-    out: literal(file, rest, 'out'),
-    dialect: literal(file, rest, 'dialect'),
-    schema: stringList(file, rest, 'schema'),
-    breakpoints: /\bbreakpoints\s*:\s*false\b/.test(rest) ? false : /\bbreakpoints\s*:\s*true\b/.test(rest) ? true : undefined,
-    driver: optionalLiteral(file, rest, 'driver'),
+/** The values of a TypeScript or JavaScript config, parsed with oxc-parser and evaluated statically (config-static.ts). */
+async function fromSource(file: string, absolute: string, text: string): Promise<RawValues> {
+  const [{ parseSync }, { ConfigSource, isObject }] = await Promise.all([import('oxc-parser'), import('./config-static.js')]);
+  const parsed = parseSync(absolute, text) as unknown as { program: never; errors: { message: string; labels?: { start: number }[] }[] };
+  const source = new ConfigSource(text, parsed.program, dirname(absolute));
+  const error = parsed.errors[0];
+  if (error) {
+    const at = error.labels?.[0] ? ` at ${source.where({ type: '', start: error.labels[0].start, end: 0 })}` : '';
+    throw new UsageError(`${file}: cannot parse the drizzle config (${error.message}${at})`, 'fix the file, or pass the migrations folder: npx migration-lint path/to/drizzle');
+  }
+  const config = source.configObject();
+  if (!config.known || !isObject(config.value)) {
+    const what = config.known ? 'is not an object' : source.exported ? `is \`${source.quote(config.node)}\`, which migration-lint cannot evaluate without running it` : 'has no `export default` (or `module.exports =`)';
+    throw new UsageError(`${file}: the config ${what}`, 'pass the migrations folder instead: npx migration-lint path/to/drizzle');
+  }
+  type Kind = 'string' | 'strings' | 'boolean';
+  type Read = { value?: string | string[] | boolean; problem?: string };
+  /** A key's value; `problem` when it is written but not understood (the whole expression quoted). */
+  const read = (object: StaticObject, key: string, kind: Kind, label = key): Read => {
+    const found = source.property(object, key);
+    if (!found) return {};
+    const written = object.properties.get(key);
+    // A spread that cannot be read may or may not set it: only `out` may not be guessed (the
+    // folder linted); the others keep their defaults, as when they are not written.
+    if (!written && !found.known && key !== 'out') return {};
+    if (!found.known) {
+      // Not understood in a const it refers to: point at that part too.
+      const elsewhere = written && (found.node.start < written.start || found.node.end > written.end);
+      const inner = elsewhere ? ` (\`${source.quote(found.node)}\` at ${source.where(found.node)})` : '';
+      const what = written ? `is \`${source.quote(written)}\`${inner}` : `may be set by \`${source.quote(found.node)}\``;
+      return { problem: `${file}: \`${label}\` ${what}, which migration-lint cannot evaluate without running the config (it reads ${UNDERSTOOD})` };
+    }
+    const v = found.value;
+    if (kind === 'string' && typeof v === 'string') return { value: v };
+    if (kind === 'boolean' && typeof v === 'boolean') return { value: v };
+    if (kind === 'strings' && (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))) return { value: typeof v === 'string' ? [v] : (v as string[]) };
+    return { problem: `${file}: \`${label}\` is \`${source.quote(written ?? found.value as never)}\`, not ${kind === 'string' ? 'a string' : kind === 'boolean' ? 'true or false' : 'a string or an array of strings'}` };
   };
-  if (migrationsBlock) {
-    values.migrationsTable = literal(file, migrationsBlock[1], 'table');
-    values.migrationsSchema = literal(file, migrationsBlock[1], 'schema');
-    values.prefix = literal(file, migrationsBlock[1], 'prefix');
+  /** A key whose value must be understood: exit 2 otherwise. */
+  const required = (object: StaticObject, key: string, kind: Kind, hint: string, label = key) => {
+    const r = read(object, key, kind, label);
+    if (r.problem) throw new UsageError(r.problem, hint);
+    return r.value;
+  };
+  const root = config.value;
+  const outHint = 'pass the migrations folder instead: npx migration-lint path/to/drizzle';
+  const values: RawValues = {
+    out: required(root, 'out', 'string', outHint) as string | undefined,
+    dialect: required(root, 'dialect', 'string', "write dialect: 'postgresql'") as string | undefined,
+  };
+  const schema = read(root, 'schema', 'strings');
+  if (schema.problem) values.schemaProblem = schema.problem;
+  else if (schema.value) values.schema = schema.value as string[];
+  const breakpoints = read(root, 'breakpoints', 'boolean');
+  if (typeof breakpoints.value === 'boolean') values.breakpoints = breakpoints.value;
+  const driver = read(root, 'driver', 'string');
+  if (typeof driver.value === 'string') values.driver = driver.value;
+  const migrations = source.property(root, 'migrations');
+  if (migrations && (migrations.known || root.properties.has('migrations'))) {
+    if (!migrations.known || !isObject(migrations.value)) throw new UsageError(`${file}: \`migrations\` ${migrations.known ? 'is not an object' : `is \`${source.quote(migrations.node)}\`, which migration-lint cannot evaluate without running the config`}`, 'write it as { table: \'…\', schema: \'…\' }');
+    const hint = "write it as a string literal, as drizzle's migrator reads it";
+    values.migrationsTable = required(migrations.value, 'table', 'string', hint, 'migrations.table') as string | undefined;
+    values.migrationsSchema = required(migrations.value, 'schema', 'string', hint, 'migrations.schema') as string | undefined;
+    values.prefix = required(migrations.value, 'prefix', 'string', hint, 'migrations.prefix') as string | undefined;
   }
   return values;
-}
-
-/** The string literal value of `key:`; a key set to a non-literal is an error naming the key. */
-function literal(file: string, text: string, key: string): string | undefined {
-  const found = new RegExp(String.raw`(?:^|[\s,{])["']?${key}["']?\s*:\s*`).exec(text);
-  if (!found) return undefined;
-  const after = text.slice(found.index + found[0].length);
-  const m = new RegExp('^' + STRING).exec(after);
-  if (!m) {
-    const expression = after.split(/[,\n}]/)[0].trim();
-    throw new UsageError(
-      `${file}: \`${key}\` is not a string literal (${expression}); migration-lint reads drizzle configs without running them`,
-      key === 'out' ? 'pass the migrations folder instead: npx migration-lint path/to/drizzle' : undefined,
-    );
-  }
-  return m[1] ?? m[2] ?? m[3];
-}
-
-/** A literal only some rules read (`driver`): a computed value is not an error, just unknown. */
-function optionalLiteral(file: string, text: string, key: string): string | undefined {
-  try {
-    return literal(file, text, key);
-  } catch {
-    return undefined;
-  }
-}
-
-function stringList(file: string, text: string, key: string): string[] | undefined {
-  const found = new RegExp(String.raw`(?:^|[\s,{])["']?${key}["']?\s*:\s*\[([^\]]*)\]`).exec(text);
-  if (found) return [...found[1].matchAll(new RegExp(STRING, 'g'))].map((m) => m[1] ?? m[2] ?? m[3]);
-  // A computed schema path only matters to the schema-source rules.
-  const one = optionalLiteral(file, text, key);
-  return one === undefined ? undefined : [one];
-}
-
-/** Remove // and /* comments, keeping string contents intact. */
-function stripComments(source: string): string {
-  let out = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '"' || c === "'" || c === '`') {
-      const end = closingQuote(source, i);
-      out += source.slice(i, end + 1);
-      i = end;
-    } else if (c === '/' && source[i + 1] === '/') {
-      while (i < source.length && source[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && source[i + 1] === '*') {
-      const close = source.indexOf('*/', i + 2);
-      i = close === -1 ? source.length : close + 1;
-      out += ' ';
-    } else out += c;
-  }
-  return out;
-}
-
-function closingQuote(s: string, open: number): number {
-  for (let i = open + 1; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === s[open]) return i;
-  }
-  return s.length - 1;
 }
 
 /** `.` or `..` segments, a doubled or trailing separator: paths path.relative would normalise first. */

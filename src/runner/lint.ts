@@ -15,6 +15,7 @@ import { UsageError } from './errors.js';
 import { readFromDisk, readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
+import { prefetchedStaged } from './staged-query.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
 import { migrationTexts, unparsed, type MigrationTexts } from './texts.js';
@@ -115,7 +116,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const allRules = [...ruleList, ...(options.extraRules ?? [])];
   const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
   const settings = resolveSettings(options, config, allRules);
-  const target = resolveTarget(options, cwd);
+  startParserEarly(options, cwd);
+  const target = await resolveTarget(options, cwd);
   settings.preparedStatements = config.preparedStatements ?? target.config?.driver === 'pglite';
   mark('config');
   const selection = withNamed(await select(options, target.dir, cwd), target.named);
@@ -258,6 +260,20 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
 }
 
 /**
+ * The PostgreSQL parser's WASM compiles off the main thread: when the run will need it, start it
+ * before the drizzle config is parsed (loading oxc-parser takes the main thread for a while), so
+ * the two overlap. A plain run always parses; `--staged` does when migration files are staged
+ * (the CLI's git status of the working directory, already under way, says so).
+ */
+function startParserEarly(options: LintOptions, cwd: string): void {
+  if (options.cache) return;
+  const start = () => loadParser().catch(() => undefined); // awaited later; a failure surfaces there
+  if (options.staged) {
+    prefetchedStaged(cwd)?.then((q) => (q.staged.some((f) => f.endsWith('.sql') || f.endsWith('.json')) ? start() : undefined), () => undefined);
+  } else if (resolveSince(options.since, cwd, options.env) === undefined) void start();
+}
+
+/**
  * A migration staged without its journal entry (drizzle-kit wrote both, only the .sql was
  * staged): the commit's journal does not list it, the working tree's does. Said as such, not as
  * a file that belongs to no journal.
@@ -390,9 +406,10 @@ async function select(options: LintOptions, dir: string | undefined, cwd: string
  */
 async function readSchemaSource(project: Project, settings: LintSettings, allRules: readonly Rule[], cwd: string): Promise<SchemaSourceFacts | undefined> {
   const config = project.config;
-  if (!config || config.schema.length === 0) return undefined;
+  if (!config || (config.schema.length === 0 && !config.schemaProblem)) return undefined;
   const needed = allRules.some((r) => r.id === 'enum-not-exported' && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off');
   if (!needed) return undefined;
+  if (config.schemaProblem) throw new UsageError(config.schemaProblem, 'write `schema` as a string or an array of strings, or turn off the rule that reads it: --rule enum-not-exported=off');
   const { analyzeSchemaSource } = await import('./schema-source.js');
   return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd);
 }

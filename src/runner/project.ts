@@ -311,10 +311,10 @@ function allSqlFiles(paths: readonly string[], cwd: string): boolean {
 }
 
 /** Where the migrations are (resolved before reading, so --staged can read them from the index). */
-export function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Target {
+export async function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Promise<Target> {
   const paths = options.paths ?? [];
   if (paths.length > 0) {
-    const config = () => (options.config ? readDrizzleConfig(resolve(cwd, options.config)) : undefined);
+    const config = async () => (options.config ? await readDrizzleConfig(options.config, cwd) : undefined);
     if (allSqlFiles(paths, cwd)) {
       const files = paths.map((p) => resolve(cwd, p));
       const folders = new Set(files.map((f) => migrationsFolderOf(f) ?? ''));
@@ -322,18 +322,18 @@ export function resolveTarget(options: { paths?: string[]; config?: string }, cw
       const [dir] = folders;
       if (!dir) return { loose: files, load: () => loadFiles(paths, cwd) };
       for (const [i, file] of files.entries()) if (!isFile(file)) throw new UsageError(`${paths[i]}: file not found`);
-      const drizzle = config();
+      const drizzle = await config();
       return { dir, config: drizzle, named: files, load: (read) => loadFolder(dir, cwd, drizzle, read) };
     }
     if (paths.length > 1) throw new UsageError('pass migrations folders, or .sql files, not both');
-    const drizzle = config();
+    const drizzle = await config();
     return { dir: resolve(cwd, paths[0]), config: drizzle, load: (read) => loadFolder(paths[0], cwd, drizzle, read) };
   }
   const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
   if (!configFile) {
     throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
   }
-  const config = readDrizzleConfig(configFile);
+  const config = await readDrizzleConfig(configFile, cwd);
   return { dir: config.out, config, load: (read) => loadFolder(config.out, cwd, config, read) };
 }
 

@@ -29,7 +29,7 @@ const ROOT_ID = '00000000-0000-0000-0000-000000000000';
  */
 export async function checkSnapshotAgreement(options: { cwd?: string; paths?: string[]; config?: string }): Promise<AgreementReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const project = resolveProject(options, cwd);
+  const project = await resolveProject(options, cwd);
   const report: AgreementReport = { compared: 0, skipped: [], chainIntact: true, chainProblems: [], disagreements: [] };
   /** id / prevId of each snapshot read, by tag (each snapshot file is parsed once). */
   const heads = new Map<string, { id?: string; prevId?: string; prevIds?: string[] }>();
@@ -113,6 +113,6 @@ function checkChain(project: Project, heads: Map<string, { id?: string; prevId?:
 }
 
 /** The same project `lint()` resolves, to know each migration's snapshot. */
-function resolveProject(options: { paths?: string[]; config?: string }, cwd: string): Project {
-  return resolveTarget(options, cwd).load(readFromDisk);
+async function resolveProject(options: { paths?: string[]; config?: string }, cwd: string): Promise<Project> {
+  return (await resolveTarget(options, cwd)).load(readFromDisk);
 }

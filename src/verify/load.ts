@@ -37,7 +37,7 @@ export interface LoadedHistory {
 export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> {
   const { cwd, paths } = options;
   // The same target resolution as the lint command.
-  const target = resolveTarget({ paths, config: options.config }, cwd);
+  const target = await resolveTarget({ paths, config: options.config }, cwd);
   const project: Project = target.load(readFromDisk);
   const config: DrizzleConfig | undefined = target.config ?? project.config;
   const { ruleList } = await import('../rules/index.js');

@@ -19,7 +19,7 @@ function run(schemaSource: SchemaSourceFacts | undefined): Finding[] {
 
 /** Lint the schema source of a drizzle config, the way the runner does. */
 async function lintConfig(configFile: string): Promise<Finding[]> {
-  const config = readDrizzleConfig(configFile);
+  const config = await readDrizzleConfig(configFile);
   return run(await analyzeSchemaSource(config, process.cwd()));
 }
 
@@ -198,7 +198,7 @@ describe('enum-not-exported', () => {
   });
 
   it('can be turned off', async () => {
-    const config = readDrizzleConfig('examples/shop/drizzle.config.ts');
+    const config = await readDrizzleConfig('examples/shop/drizzle.config.ts');
     const schemaSource = await analyzeSchemaSource(config, process.cwd());
     const { findings } = runEngine({ migrations: [], rules: [rule], settings: { pgVersion: 16, rules: { [rule.id]: 'off' } }, schemaSource });
     expect(findings).toEqual([]);

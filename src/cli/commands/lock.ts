@@ -31,7 +31,7 @@ export default async function lock(argv: string[], io: Streams): Promise<number>
   if (parsed.positionals.length > 1) throw new UsageError('lock takes one migrations folder');
   let folder = parsed.positionals[0];
   const configFile = parsed.values.config ? resolve(cwd, parsed.values.config) : folder ? undefined : findDrizzleConfig(cwd);
-  const config = configFile ? readDrizzleConfig(configFile) : undefined;
+  const config = configFile ? await readDrizzleConfig(configFile, cwd) : undefined;
   if (!folder) {
     if (!config) throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'pass the migrations folder: migration-lint lock path/to/drizzle');
     folder = config.out;
