@@ -132,11 +132,16 @@ async function reportWriter(options: CliOptions, io: Streams): Promise<ReportWri
   }
 }
 
-async function wholeReport(format: CliOptions['format'], findings: Finding[], summary: LintSummary): Promise<string> {
+async function wholeReport(format: CliOptions['format'], all: Finding[], summary: LintSummary): Promise<string> {
+  // Paths from the repository root: CI attaches annotations and alerts by it (monorepo packages).
+  const { reportRoot, fromRoot } = await import('../runner/report-root.js');
+  const root = await reportRoot(process.cwd());
+  const rooted = root ? fromRoot(root, process.cwd()) : undefined;
+  const findings = rooted ? all.map((f) => ({ ...f, file: rooted(f.file) })) : all;
   switch (format) {
     case 'sarif': {
       const { ruleList } = await import('../rules/index.js');
-      return (await import('../formatters/sarif.js')).formatSarif(findings, ruleList, packageVersion());
+      return (await import('../formatters/sarif.js')).formatSarif(findings, ruleList, packageVersion(), root);
     }
     case 'gitlab':
       return (await import('../formatters/gitlab.js')).formatGitlab(findings);

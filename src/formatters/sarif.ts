@@ -1,3 +1,5 @@
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sha256 } from '../engine/hash.js';
 import type { Finding, Rule } from '../engine/types.js';
 import { inertJson } from './safe-text.js';
@@ -7,7 +9,7 @@ import { inertJson } from './safe-text.js';
  * help, help URI, default level) in `tool.driver.rules`, one result per finding, with a
  * fingerprint that survives line moves.
  */
-export function formatSarif(findings: readonly Finding[], rules: readonly Rule[], version: string): string {
+export function formatSarif(findings: readonly Finding[], rules: readonly Rule[], version: string, root?: string): string {
   const used = rules.filter((r) => findings.some((f) => f.rule === r.id) || r.meta.defaultSeverity !== 'off');
   const index = new Map(used.map((r, i) => [r.id, i]));
   const log = {
@@ -32,6 +34,8 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
             })),
           },
         },
+        // Result paths are relative to the repository root (SRCROOT), as code scanning expects.
+        ...(root ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root).href.replace(/\/?$/, '/') } } } : {}),
         results: findings.map((f) => ({
           ruleId: f.rule,
           ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
@@ -40,7 +44,7 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: f.file.split('\\').join('/') },
+                artifactLocation: artifactLocation(f.file, root),
                 region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: Math.max(f.endColumn, f.column) },
               },
             },
@@ -51,6 +55,15 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
     ],
   };
   return inertJson(JSON.stringify(log, null, 2)) + '\n';
+}
+
+const SRCROOT = '%SRCROOT%';
+
+/** A relative path (from the root, when there is one) is a URI reference under SRCROOT; an absolute one a file URI. */
+function artifactLocation(file: string, root: string | undefined): { uri: string; uriBaseId?: string } {
+  if (isAbsolute(file)) return { uri: pathToFileURL(file).href };
+  const uri = file.split('\\').join('/').split('/').map(encodeURIComponent).join('/');
+  return root ? { uri, uriBaseId: SRCROOT } : { uri };
 }
 
 /** Stable across line moves: rule, file, migration and the statement text (or the message). */
