@@ -7,7 +7,7 @@ if [ -n "${INPUT_VERSION:-}" ]; then
   npm install --no-save --no-audit --no-fund --prefix "$prefix" "migration-lint@${INPUT_VERSION}" >&2
   bin="$prefix/node_modules/migration-lint/bin/migration-lint.js"
 else
-  (cd "$GITHUB_ACTION_PATH" && npm ci --no-audit --no-fund >&2)
+  (cd "$GITHUB_ACTION_PATH" && npm ci --no-audit --no-fund >&2 && npm run build --silent >&2)
   bin="$GITHUB_ACTION_PATH/bin/migration-lint.js"
 fi
 echo "ML_BIN=$bin" >> "$GITHUB_ENV"
