@@ -66,6 +66,18 @@ describe('migration-lint config', () => {
     { name: 'preparedStatements not a boolean', config: { preparedStatements: 'pglite' }, message: /"preparedStatements": / },
     { name: 'recentTableDays below 0', config: { recentTableDays: -1 }, message: /"recentTableDays": Too small/i },
     { name: 'startAfter naming no migration', config: { startAfter: '9999_nope' }, message: /startAfter: "9999_nope" is not a migration/ },
+    // The README's words, not zod's ("Invalid input: expected string, received undefined"), and what was found.
+    { name: 'ignore with no reason key', config: { ignores: [{ migration: '0001_*' }] }, message: /^migration-lint: migration-lint\.config\.json: "ignores\.0\.reason": a reason is required$/ },
+    { name: 'severity not off, warn or error', config: { rules: { 'drop-column': 'on' } }, message: /^migration-lint: migration-lint\.config\.json: "rules\.drop-column": must be one of "off", "warn", "error" \(got "on"\)$/ },
+    { name: 'pgVersion as a string', config: { pgVersion: '16' }, message: /"pgVersion": must be a number \(got "16"\)$/ },
+    { name: 'pgVersion too high', config: { pgVersion: 40 }, message: /"pgVersion": must be at most 30 \(got 40\)$/ },
+    { name: 'knownTypes not a list', config: { knownTypes: 'citext' }, message: /"knownTypes": must be a list \(got "citext"\)$/ },
+    { name: 'an ignore without its migration', config: { ignores: [{ reason: 'r' }] }, message: /"ignores\.0\.migration": is required$/ },
+    // "did you mean" for rule ids and keys.
+    { name: 'a mistyped rule id', config: { rules: { 'drop-colum': 'warn' } }, message: /unknown rule "drop-colum" \(did you mean drop-column\?\)$/ },
+    { name: 'a mistyped rule id in ignores', config: { ignores: [{ migration: 'x', rules: ['concurently-in-transaction'], reason: 'r' }] }, message: /unknown rule "concurently-in-transaction" \(did you mean concurrently-in-transaction\?\)$/ },
+    { name: 'a mistyped key', config: { rulez: {} }, message: /unknown key "rulez" \(did you mean rules\?\)$/ },
+    { name: 'a mistyped nested key', config: { migrationsTable: { tabel: 'x' } }, message: /unknown key "migrationsTable\.tabel" \(did you mean table\?\)$/ },
   ];
   for (const c of bad) {
     it(`invalid config exits 2 with one line: ${c.name}`, () => {

@@ -11,6 +11,8 @@ export interface CliOptions {
   paths: string[];
   config?: string;
   format: Format;
+  /** Write the report to this file instead of stdout (`--output-file`). */
+  outputFile?: string;
   maxWarnings?: number;
   rules: Record<string, SeveritySetting>;
   quiet: boolean;
@@ -40,6 +42,7 @@ export interface CliOptions {
 const OPTIONS = {
   config: { type: 'string', short: 'c', value: 'FILE', help: 'drizzle config to read `out` from (default: ./drizzle.config.*)' },
   format: { type: 'string', short: 'f', value: 'NAME', help: `output format: ${FORMATS.join(' | ')} (default pretty; github in GitHub Actions)` },
+  'output-file': { type: 'string', short: 'o', value: 'FILE', help: 'write the report to FILE instead of stdout (written whole, once the run has its result)' },
   'max-warnings': { type: 'string', value: 'N', help: 'exit 1 when there are more than N warnings' },
   rule: { type: 'string', multiple: true, value: 'ID=LEVEL', help: 'set a rule to off | warn | error (repeatable)' },
   quiet: { type: 'boolean', short: 'q', help: 'report errors only (warnings are neither shown nor counted)' },
@@ -75,8 +78,16 @@ export function helpText(version: string): string {
     '  migration-lint a.sql b.sql          lint SQL files, in name order, as one history',
     '  migration-lint --staged             pre-commit: lint the staged migrations (the rest of the history is context)',
     '  migration-lint --since origin/main  pull request: lint what changed since the base branch',
+    '',
+    'Commands:',
     '  migration-lint rules                list the rules, their category and severity',
     '  migration-lint explain <rule>       print a rule\'s documentation',
+    '  migration-lint verify               apply the history to a real PostgreSQL (embedded PGlite, or --database-url)',
+    '                                      and report what fails, the locks and the rewrites',
+    '  migration-lint lock                 record each migration\'s hash (migration-lint.lock.json): hash-drift reports edits',
+    '  migration-lint baseline --database-url URL   mark migrations as applied in drizzle\'s __drizzle_migrations',
+    '  migration-lint init                 set up a config, the pre-commit hook and a GitHub workflow (asks first)',
+    '  migration-lint <command> --help     a command\'s options',
     '',
     'Options:',
     ...flags,
@@ -140,6 +151,7 @@ export function parseCli(argv: string[]): CliOptions {
     paths: parsed.positionals,
     config: v.config as string | undefined,
     format: format as Format,
+    outputFile: v['output-file'] as string | undefined,
     maxWarnings: v['max-warnings'] === undefined ? undefined : nonNegativeInt('--max-warnings', v['max-warnings'] as string),
     rules: parseRuleFlags((v.rule as string[] | undefined) ?? []),
     quiet: v.quiet === true,

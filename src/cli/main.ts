@@ -6,7 +6,7 @@ import type { LintSummary } from '../runner/lint.js';
 import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
-import { reportOutput } from './output.js';
+import { outputFile, reportOutput } from './output.js';
 import { errorLines } from '../formatters/safe-text.js';
 import { Spool } from './spool.js';
 
@@ -23,6 +23,20 @@ export async function runCommand(name: string, argv: string[], io: Streams): Pro
 }
 
 export async function lintAndReport(options: CliOptions, io: Streams): Promise<number> {
+  if (options.outputFile === undefined) return await lintAndWrite(options, io);
+  // --output-file: the report goes to the file, which only a run that has its result (0 or 1) leaves behind.
+  const file = outputFile(options.outputFile);
+  let code: number | undefined;
+  try {
+    code = await lintAndWrite(options, { ...io, stdout: file.stream });
+    return code;
+  } finally {
+    if (code === 0 || code === 1) file.commit();
+    else file.discard();
+  }
+}
+
+async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
   fastWasmStart();
   const progress = progressBar(io);
   const [{ countFindings }, { historiesOf }, { lintHistories }, writer] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js'), reportWriter(options, io)]);

@@ -1,4 +1,7 @@
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Streams } from '../cli.js';
+import { UsageError } from '../runner/errors.js';
 
 /**
  * Where the report goes. Pieces written while the lint runs (`now`, called from the engine's
@@ -47,3 +50,41 @@ function writeThrough(out: object): void {
   const handle = (out as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle;
   if (out === process.stdout && typeof handle?.setBlocking === 'function') handle.setBlocking(true);
 }
+
+/**
+ * `--output-file FILE`: the report is written to a temporary file beside FILE and moved onto it
+ * once the run has its result (`commit`), so FILE is never a cut report: CI uploads it (SARIF)
+ * only when it is whole, and a run that stops with an error leaves FILE as it was.
+ */
+export function outputFile(path: string): { stream: Streams['stdout']; commit(): void; discard(): void } {
+  const target = resolve(path);
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'w');
+  } catch (error) {
+    throw new UsageError(`--output-file ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  return {
+    stream: {
+      write(text: string) {
+        for (let buffer = Buffer.from(text); buffer.length > 0; ) buffer = buffer.subarray(writeSync(fd, buffer));
+        return true;
+      },
+    },
+    commit() {
+      close();
+      renameSync(temporary, target);
+    },
+    discard() {
+      close();
+      rmSync(temporary, { force: true });
+    },
+  };
+}
+

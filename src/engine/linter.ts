@@ -20,6 +20,7 @@ import type { Location } from './source.js';
 import { applyDirectives, readDirectives, type Directive } from './suppressions.js';
 import { transactionAfter } from './transactions.js';
 import { DEFAULT_RECENT_TABLE_DAYS, TableAges } from './table-age.js';
+import { didYouMean } from './did-you-mean.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -300,7 +301,7 @@ function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => Severity
         continue;
       }
       for (const rule of d.rules) {
-        if (!known.has(rule)) problem(d, 'unknownRule', { rule });
+        if (!known.has(rule)) problem(d, 'unknownRule', { rule, suggestion: didYouMean(rule, known) });
         else if (!d.used.has(rule) && isOn(rule)) problem(d, 'unused', { rule, scope: d.scope === 'file' ? 'the file' : 'the next statement' }, 'warn');
       }
     }

@@ -14,7 +14,7 @@ export default defineRule({
     defaultSeverity: 'error',
     messages: {
       valuesRemoved:
-        'Enum {type} is dropped and created again without {removed}: the migration fails with `invalid input value for enum` if any row of {columns} still holds one of them. Every column using the type is converted to text and back, rewriting its table under ACCESS EXCLUSIVE.',
+        'Enum {type} is dropped and created again without {removed}: the migration fails with `invalid input value for enum` if any row of {columns} still holds {which}. Every column using the type is converted to text and back, rewriting its table under ACCESS EXCLUSIVE.',
       valueRenamed:
         'Enum {type} is dropped and created again to turn {from} into {to}: drizzle-kit cannot rename an enum value, so the migration fails with `invalid input value for enum` if any row of {columns} still holds {from}, and rewrites those tables under ACCESS EXCLUSIVE.',
       reordered:
@@ -49,7 +49,7 @@ export default defineRule({
         if (removed.length === 1 && added.length === 1) {
           report({ messageId: 'valueRenamed', statement: drop.statement, data: { type, from: literal(removed[0]), to: literal(added[0]), columns }, help: renameValueHelp(type, removed[0], added[0]) });
         } else if (removed.length > 0) {
-          report({ messageId: 'valuesRemoved', statement: drop.statement, data: { type, removed: list(removed), columns }, help: removalHelp(type, removed, after, retypes.filter((c) => `${c.effect.to.schema ?? 'public'}.${c.effect.to.name}` === drop.effect.type).map((c) => ({ table: c.effect.table, column: c.effect.column }))) });
+          report({ messageId: 'valuesRemoved', statement: drop.statement, data: { type, removed: list(removed), which: removed.length === 1 ? 'it' : 'one of them', columns }, help: removalHelp(type, removed, after, retypes.filter((c) => `${c.effect.to.schema ?? 'public'}.${c.effect.to.name}` === drop.effect.type).map((c) => ({ table: c.effect.table, column: c.effect.column }))) });
         } else if (before.values.join('\0') !== after.values.join('\0') && added.length === 0) {
           report({ messageId: 'reordered', statement: drop.statement, data: { type, columns }, help: 'Keep the old order: PostgreSQL sorts enum values by their declared order, and new values can be placed with `ALTER TYPE … ADD VALUE … BEFORE/AFTER` instead of rebuilding.' });
         }
@@ -69,7 +69,7 @@ export default defineRule({
         data: {
           from: type,
           to: qualifiedName(after.schema, after.name),
-          removedNote: removed.length ? ` without ${list(removed)} (rows holding them make the migration fail)` : '',
+          removedNote: removed.length ? ` without ${list(removed)} (rows holding ${removed.length === 1 ? 'it' : 'them'} make the migration fail)` : '',
           columns: [...new Set(moved.map((c) => `${c.effect.table.replace(/^public\./, '')}.${c.effect.column}`))].join(', '),
         },
         help: [

@@ -12,7 +12,7 @@ export default defineRule({
     defaultSeverity: 'error',
     messages: {
       missingReason: 'This migration-lint-ignore comment has no reason, so it suppresses nothing: write why after a colon.',
-      unknownRule: 'migration-lint-ignore names "{rule}", which is not a migration-lint rule.',
+      unknownRule: 'migration-lint-ignore names "{rule}", which is not a migration-lint rule{suggestion}.',
       unused: 'migration-lint-ignore {rule} suppresses nothing here: {scope} has no {rule} finding.',
     },
     help: {

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { SeveritySetting } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
 import { errorMessage, UsageError } from './errors.js';
+import { didYouMean } from '../engine/did-you-mean.js';
 
 /** What `migration-lint.config.*` (or `"migration-lint"` in package.json) may say. */
 export interface LintConfig {
@@ -169,13 +170,16 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     const issue = parsed.error.issues[0];
     const path = issue.path.join('.');
     const keys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
-    const detail = keys.length ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${path ? `${path}.` : ''}${k}"`).join(', ')}` : `${path ? `"${path}": ` : ''}${issue.message}`;
+    const allowed = Object.keys(shapeAt(schema, issue.path));
+    const detail = keys.length
+      ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${path ? `${path}.` : ''}${k}"`).join(', ')}${didYouMean(keys[0], allowed)}`
+      : `${path ? `"${path}": ` : ''}${describeIssue(issue, valueAt(raw, issue.path), path)}`;
     throw new UsageError(`${where}: ${detail}`, 'see "Configuration" in the migration-lint README');
   }
   const config = parsed.data as LintConfig & { $schema?: string };
   delete config.$schema;
   const unknown = [...ruleIds, ...(config.ignores ?? []).flatMap((i) => i.rules ?? [])].filter((id) => !knownRules.has(id));
-  if (unknown.length) throw new UsageError(`${where}: unknown rule "${unknown[0]}"`, 'run `migration-lint rules` for the list of rule ids');
+  if (unknown.length) throw new UsageError(`${where}: unknown rule "${unknown[0]}"${didYouMean(unknown[0], knownRules)}`, 'run `migration-lint rules` for the list of rule ids');
   return config;
 }
 
@@ -207,3 +211,60 @@ export function tagMatches(pattern: string, tag: string): boolean {
   while (pattern[p] === '*') p++;
   return p === pattern.length;
 }
+
+type Issue = { code: string; path: PropertyKey[]; message: string; expected?: string; values?: unknown[]; origin?: string; minimum?: unknown; maximum?: unknown };
+
+/** A config problem in the README's words, with the value found (zod's own wording is for developers). */
+function describeIssue(issue: Issue, value: unknown, path: string): string {
+  const got = value === undefined ? '' : ` (got ${shown(value)})`;
+  const isReason = path.endsWith('.reason') || path === 'reason';
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return isReason ? 'a reason is required' : 'is required';
+      return `must be ${KINDS[issue.expected ?? ''] ?? issue.expected}${got}`;
+    case 'invalid_value':
+      return `must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}${got}`;
+    case 'too_small':
+      if (isReason) return 'a reason is required';
+      return issue.origin === 'array' ? 'must list at least one' : issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}${got}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${got}`;
+    default:
+      return issue.message;
+  }
+}
+
+const KINDS: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  try {
+    let value = raw;
+    for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    return value;
+  } catch {
+    return undefined; // a getter of a .mjs/.ts config that throws: no value to show
+  }
+}
+
+/** A value for a message: JSON, short; nothing when it has no JSON form (a BigInt, a cycle). */
+function shown(value: unknown): string {
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  } catch {
+    return typeof value;
+  }
+}
+
+/** The keys a strict object at `path` of the schema allows (for "did you mean"). */
+function shapeAt(schema: unknown, path: readonly PropertyKey[]): Record<string, unknown> {
+  let node = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; element?: unknown; def?: { innerType?: unknown; element?: unknown } } | undefined;
+  for (const key of path) {
+    while (node && !node.shape && node.def?.innerType) node = node.def.innerType as typeof node;
+    if (typeof key === 'number') node = (node?.element ?? node?.def?.element) as typeof node;
+    else node = node?.shape?.[String(key)] as typeof node;
+  }
+  while (node && !node.shape && node.def?.innerType) node = node.def.innerType as typeof node;
+  return node?.shape ?? {};
+}
+

@@ -18,6 +18,7 @@ import { resolveSince, selectSince, selectStaged, type Selection } from './selec
 import { prefetchedStaged } from './staged-query.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
+import { didYouMean } from '../engine/did-you-mean.js';
 import { migrationTexts, unparsed, type MigrationTexts } from './texts.js';
 
 export interface LintOptions {
@@ -443,7 +444,7 @@ function latestSnapshot(project: Project, settings: LintSettings, allRules: read
 function resolveSettings(options: LintOptions, config: LintConfig, allRules: readonly Rule[]): LintSettings {
   const known = new Set(allRules.map((r) => r.id));
   for (const id of Object.keys(options.rules ?? {})) {
-    if (!known.has(id)) throw new UsageError(`unknown rule "${id}"`, 'run `migration-lint rules` for the list of rules');
+    if (!known.has(id)) throw new UsageError(`--rule: unknown rule "${id}"${didYouMean(id, known)}`, 'run `migration-lint rules` for the list of rules');
   }
   return {
     pgVersion: options.pgVersion ?? config.pgVersion ?? DEFAULT_PG_VERSION,

@@ -317,7 +317,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     const review = history.migrations.slice(history.reviewFrom);
     const seed = options.seed !== false;
     if (seed && review.length > 0) await seedNow(false);
-    await timed(`review (${review.length} migrations)`, async () => {
+    await timed(`review (${review.length} migration${review.length === 1 ? '' : 's'})`, async () => {
       if (mode === 'batch' && review.length > 0) await engine.exec('BEGIN');
       for (const [i, m] of review.entries()) {
         // Tables created by earlier migrations under review get rows too: each migration meets populated tables.

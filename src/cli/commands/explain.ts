@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Streams } from '../../cli.js';
 import { rules } from '../../rules/index.js';
 import { UsageError } from '../../runner/errors.js';
+import { didYouMean } from '../../engine/did-you-mean.js';
 
 /** `migration-lint explain <rule>`: the rule's documentation page, in the terminal. */
 export default async function explain(argv: string[], io: Streams): Promise<number> {
@@ -11,8 +12,7 @@ export default async function explain(argv: string[], io: Streams): Promise<numb
   // Own keys only: `explain constructor` is not Object.prototype's.
   const rule = Object.hasOwn(rules, id) ? rules[id] : undefined;
   if (!rule) {
-    const close = Object.keys(rules).filter((k) => k.includes(id) || id.includes(k.split('-')[0]));
-    throw new UsageError(`unknown rule "${id}"${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, 'run `migration-lint rules` for the list');
+    throw new UsageError(`unknown rule "${id}"${didYouMean(id, Object.keys(rules))}`, 'run `migration-lint rules` for the list');
   }
   const doc = readFileSync(packageFile(`docs/rules/${id}.md`), 'utf8').replace(/^---\n[\s\S]*?\n---\n+/, '');
   io.stdout.write(`${doc.trimEnd()}\n\nDefault severity: ${rule.meta.defaultSeverity} · category: ${rule.meta.category} · ${rule.meta.docsUrl}\n`);

@@ -10,10 +10,10 @@ export default async function rules(argv: string[], io: Streams): Promise<number
     io.stdout.write(JSON.stringify(ruleList.map((r) => ({ id: r.id, category: r.meta.category, severity: r.meta.defaultSeverity, description: r.meta.description, docs: r.meta.docsUrl })), null, 2) + '\n');
     return 0;
   }
-  const width = Math.max(...ruleList.map((r) => r.id.length));
-  const lines = [...ruleList]
-    .sort((a, b) => a.id.localeCompare(b.id))
-    .map((r) => `${r.id.padEnd(width)}  ${r.meta.category.padEnd(15)}  ${String(r.meta.defaultSeverity).padEnd(5)}  ${r.meta.description}`);
-  io.stdout.write(`${'rule'.padEnd(width)}  ${'category'.padEnd(15)}  ${'default'}  description\n${lines.join('\n')}\n\nChange a severity with --rule <id>=off|warn|error or "rules" in migration-lint.config.json; read one with: migration-lint explain <id>\n`);
+  // Each column as wide as its widest cell, header included.
+  const rows = [['rule', 'category', 'default', 'description'], ...[...ruleList].sort((a, b) => a.id.localeCompare(b.id)).map((r) => [r.id, r.meta.category, String(r.meta.defaultSeverity), r.meta.description])];
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c].length)));
+  const table = rows.map((row) => row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell)).join('  ')).join('\n');
+  io.stdout.write(`${table}\n\nChange a severity with --rule <id>=off|warn|error or "rules" in migration-lint.config.json; read one with: migration-lint explain <id>\n`);
   return 0;
 }
