@@ -42,9 +42,9 @@ export function findDrizzleConfig(dir: string): string | undefined {
  * that is written but not understood is an error naming it (exit 2), never a default.
  */
 export async function readDrizzleConfig(path: string, cwd = process.cwd()): Promise<DrizzleConfig> {
-  const absolute = resolve(cwd, path);
-  // Messages name it as the user sees it: relative to the working directory.
-  const file = displayPath(absolute, cwd);
+  const absolute = resolve(path);
+  // Messages name it as the user sees it: relative to the working directory of the run.
+  const file = displayPath(absolute, resolve(cwd));
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');

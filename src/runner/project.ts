@@ -314,7 +314,7 @@ function allSqlFiles(paths: readonly string[], cwd: string): boolean {
 export async function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Promise<Target> {
   const paths = options.paths ?? [];
   if (paths.length > 0) {
-    const config = async () => (options.config ? await readDrizzleConfig(options.config, cwd) : undefined);
+    const config = async () => (options.config ? await readDrizzleConfig(resolve(cwd, options.config), cwd) : undefined);
     if (allSqlFiles(paths, cwd)) {
       const files = paths.map((p) => resolve(cwd, p));
       const folders = new Set(files.map((f) => migrationsFolderOf(f) ?? ''));
