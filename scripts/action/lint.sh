@@ -11,7 +11,8 @@ node "$ML_BIN" --format github "${args[@]}"
 status=$?
 if [ "${INPUT_SARIF:-false}" = "true" ]; then
   out="${RUNNER_TEMP:-/tmp}/migration-lint.sarif"
-  node "$ML_BIN" --format sarif "${args[@]}" > "$out"
-  echo "sarif-file=$out" >> "${GITHUB_OUTPUT:-/dev/null}"
+  # The file exists only when the run had its result (a whole SARIF document): upload nothing otherwise.
+  node "$ML_BIN" --format sarif "${args[@]}" --output-file "$out"
+  [ -f "$out" ] && echo "sarif-file=$out" >> "${GITHUB_OUTPUT:-/dev/null}"
 fi
 exit $status
