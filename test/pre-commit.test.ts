@@ -96,6 +96,12 @@ describe('--staged in a project with no migrations folder yet', () => {
     const r = runCli(['--staged'], { cwd: dir });
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain('no problems');
+    // A .sql file staged elsewhere: the config is read, its folder is not there, nothing of it is staged.
+    writeFileSync(join(dir, 'seed.sql'), 'SELECT 1;\n');
+    git('add', 'seed.sql');
+    const sql = runCli(['--staged'], { cwd: dir, env: { MIGRATION_LINT_TIMINGS: '1' } });
+    expect(sql.code).toBe(0);
+    expect(sql.stderr).toMatch(/^\s+config /m);
     // Without --staged the missing folder is still an error: a plain run has nothing to lint.
     expect(runCli([], { cwd: dir }).code).toBe(2);
   });

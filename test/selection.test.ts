@@ -77,10 +77,19 @@ describe('which migrations are reported on', () => {
     git('add', 'README.md');
     const r = runCli(['--staged', '--format', 'json'], { cwd: repo, env: { MIGRATION_LINT_TIMINGS: '1' } });
     expect([r.code, json(r).summary.migrations]).toEqual([0, 0]);
-    // Nothing was read, parsed or linted: the run stopped after the git calls.
-    expect(r.stderr).toContain('selection (git)');
+    // Nothing was read, parsed or linted: the run stopped after the git calls, before even the drizzle config.
+    expect(r.stderr).toContain('nothing staged is a migration file (git)');
+    expect(r.stderr).not.toMatch(/^\s+config /m);
     expect(r.stderr).not.toContain('read migrations');
     expect(r.stderr).not.toContain('engine');
+    // A file of the migrations folder staged (not a migration): the folder is looked at, nothing is linted.
+    writeFileSync(join(repo, 'drizzle/notes.json'), '{}');
+    git('add', 'drizzle/notes.json');
+    const folder = runCli(['--staged', '--format', 'json'], { cwd: repo, env: { MIGRATION_LINT_TIMINGS: '1' } });
+    expect([folder.code, json(folder).summary.migrations]).toEqual([0, 0]);
+    expect(folder.stderr).toContain('selection (git)');
+    git('rm', '-q', '--cached', 'drizzle/notes.json');
+    rmSync(join(repo, 'drizzle/notes.json'));
   });
 
   it('--staged outside a git repository is a usage error', () => {

@@ -15,7 +15,7 @@ import { UsageError } from './errors.js';
 import { readFromDisk, readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
-import { prefetchedStaged } from './staged-query.js';
+import { prefetchedStaged, stagesNoMigrationFile } from './staged-query.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
 import { didYouMean } from '../engine/did-you-mean.js';
@@ -117,6 +117,11 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const allRules = [...ruleList, ...(options.extraRules ?? [])];
   const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
   const settings = resolveSettings(options, config, allRules);
+  // A pre-commit hook on a commit that stages no migration file anywhere: done before the drizzle config is even parsed.
+  if (options.staged && !options.paths?.length && (await stagesNoMigrationFile(cwd))) {
+    mark('nothing staged is a migration file (git)');
+    return { findings: [], summary: countFindings().summary(0), project: { layout: 'journal', migrations: [], problems: [] }, sources: new Map(), config: { file: configFile, ...config }, selection: 'staged' };
+  }
   startParserEarly(options, cwd);
   const target = await resolveTarget(options, cwd);
   settings.preparedStatements = config.preparedStatements ?? target.config?.driver === 'pglite';

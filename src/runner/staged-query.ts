@@ -81,6 +81,29 @@ export function parseStatus(output: string): Omit<StagedQuery, 'root'> {
  */
 export function prefetchStaged(cwd: string): void {
   void queryStaged(cwd, cwd);
+  // Everything staged in the repository (index against HEAD: no look at the working tree, so
+  // cheap in a large one), for a commit that stages no migration file anywhere.
+  const anywhere = git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--no-renames'], cwd).then((out) => out.split('\0').filter(Boolean));
+  anywhere.catch(() => undefined); // not a repository, or no HEAD yet: the full query decides
+  stagedAnywhere.set(cwd, anywhere);
+}
+
+/** Per working directory: every path staged in its repository (prefetchStaged). */
+const stagedAnywhere = processWide('staged-anywhere', () => new Map<string, Promise<string[]>>());
+
+/**
+ * True when the CLI's prefetch saw that the commit stages no file a migrations folder holds
+ * (`.sql`, `.json`) anywhere in the repository: `--staged` has nothing to lint, wherever the
+ * drizzle config's `out` points, so it need not even be read. False when unknown.
+ */
+export async function stagesNoMigrationFile(cwd: string): Promise<boolean> {
+  const anywhere = stagedAnywhere.get(cwd);
+  if (!anywhere) return false;
+  try {
+    return !(await anywhere).some((path) => path.endsWith('.sql') || path.endsWith('.json'));
+  } catch {
+    return false;
+  }
 }
 
 /** The query prefetchStaged started for `cwd`, if it did. */
