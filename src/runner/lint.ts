@@ -120,7 +120,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   // A pre-commit hook on a commit that stages no migration file anywhere: done before the drizzle config is even parsed.
   if (options.staged && !options.paths?.length && (await stagesNoMigrationFile(cwd))) {
     mark('nothing staged is a migration file (git)');
-    return { findings: [], summary: countFindings().summary(0), project: { layout: 'journal', migrations: [], problems: [] }, sources: new Map(), config: { file: configFile, ...config }, selection: 'staged' };
+    return nothingToReport({ layout: 'journal', migrations: [], problems: [] }, { file: configFile, ...config }, 'staged');
   }
   startParserEarly(options, cwd);
   const target = await resolveTarget(options, cwd);
@@ -142,7 +142,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
-    return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
+    return nothingToReport(project, { file: configFile, ...config }, selection!.describe);
   }
   if (selection?.staged) markUnstagedEntries(project, selection.staged, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
@@ -263,6 +263,11 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   const notes = target.loose ? [withoutHistory(target.loose, settings, allRules, cwd)] : undefined;
   return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}), ...(explained ? { skips: explained } : {}) };
+}
+
+/** The result of a run with nothing selected to lint. */
+function nothingToReport(project: Project, config: LintResult['config'], selection: string): LintResult {
+  return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config, selection };
 }
 
 /**
