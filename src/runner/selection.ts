@@ -89,11 +89,13 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
   const inDir = (file: string) => isInside(resolve(root, file), dir);
   const staged = new Set(query.staged.filter(inDir).map((file) => resolve(root, file)));
   const unstaged = query.unstaged.filter(inDir);
-  const content = new Map<string, string>();
-  for (const [file, text] of await gitTexts(unstaged.map((file) => [file, `:${file}`]), root)) content.set(resolve(root, file), text);
-  // What HEAD has of the migrations and the journal this commit changes.
+  // The index's text where the working tree differs, and what HEAD has of the migrations and the
+  // journal this commit changes (the base it is compared with), side by side.
   const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && (file.endsWith('.sql') || file.endsWith('meta/_journal.json'))) : [];
-  const head = query.head && changedAtHead.length ? headFacts(query.head, root, await gitTexts(changedAtHead.map((file) => [file, `${query.head}:${file}`]), root)) : undefined;
+  const [indexTexts, headTexts] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), gitTexts(changedAtHead.map((file) => [file, `${query.head}:${file}`]), root)]);
+  const content = new Map<string, string>();
+  for (const [file, text] of indexTexts) content.set(resolve(root, file), text);
+  const head = query.head && changedAtHead.length ? headFacts(query.head, root, headTexts) : undefined;
   return { files: staged, describe: 'staged', staged: content, ...(head ? { head } : {}) };
 }
 
