@@ -75,7 +75,8 @@ export function helpText(version: string): string {
     '  migration-lint                      lint the migrations of ./drizzle.config.ts (`out`, default ./drizzle)',
     '  migration-lint path/to/drizzle      lint a migrations folder (meta/_journal.json, or drizzle-kit 1.0 folders)',
     '  migration-lint apps/*/drizzle       lint several folders (a monorepo), each its own history, one report',
-    '  migration-lint a.sql b.sql          lint SQL files, in name order, as one history',
+    '  migration-lint drizzle/0003_x.sql   lint files of a migrations folder, with its history; only they are reported',
+    '  migration-lint a.sql b.sql          lint SQL files in no migrations folder alone, in name order (V2 before V10)',
     '  migration-lint --staged             pre-commit: lint the staged migrations (the rest of the history is context)',
     '  migration-lint --since origin/main  pull request: lint what changed since the base branch',
     '',
@@ -92,7 +93,7 @@ export function helpText(version: string): string {
     'Options:',
     ...flags,
     '',
-    'Exit codes: 0 no errors (warnings within --max-warnings) · 1 errors found · 2 bad usage, unreadable input or internal error',
+    'Exit codes: 0 no errors (warnings alone exit 0; --max-warnings 0 fails on them) · 1 errors found · 2 bad usage, unreadable input or internal error',
     'Rules and docs: https://github.com/migration-lint/migration-lint/tree/main/docs/rules',
     '',
   ].join('\n');
