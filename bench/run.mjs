@@ -81,6 +81,7 @@ async function main(argv) {
   const squawkFolders = async (run) => run(folders.flatMap(sqlFiles), { command: squawk, kind: 'squawk' });
   const sim = folders.find((f) => basename(f) === 'simstudioai__sim');
   let precommit;
+  let otherFiles;
 
   const scenarios = [
     { name: 'corpus:statement-rules', what: `all ${folders.length} corpus folders, statement rules only (${historyRules.length} history rules off), vs squawk on the same .sql files`, needs: folders.length, iterate: allFolders(statementOnly), squawk: squawk ? squawkFolders : undefined },
@@ -116,6 +117,21 @@ async function main(argv) {
         for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.endsWith('.run.json')) rmSync(join(dir, f));
         return run(['drizzle', '--staged', '--format', 'json', '--cache', '--cache-location', dir], { cwd: precommit, kind: 'lint' });
       },
+    },
+    {
+      name: 'precommit:sim-hook',
+      what: 'one new migration staged on simstudioai__sim, run as the README hook runs it (`--staged`, no folder: drizzle.config.ts is parsed for `out`)',
+      needs: sim,
+      prepare: () => (precommit ??= buildPrecommitRepo(sim)),
+      iterate: async (run) => run(['--staged', '--format', 'json'], { cwd: precommit, kind: 'lint' }),
+    },
+    {
+      name: 'precommit:sim-other',
+      what: 'the README hook (`--staged`, pretty output) on a commit that stages no migration file (a README edit) on simstudioai__sim: the most frequent hook run',
+      needs: sim,
+      prepare: () => (otherFiles ??= buildOtherFilesRepo(sim)),
+      // The hook's own output (one line), not JSON: the CLI answers this run before loading the linter.
+      iterate: async (run) => run(['--staged'], { cwd: otherFiles, kind: 'startup' }),
     },
     // verify (embedded PGlite): the example's six migrations, and simstudioai__sim's 298. The JSON's
     // phases give PGlite's own start (on its thread, beside load + parse). The cached data directory
@@ -199,6 +215,7 @@ async function main(argv) {
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
     if (precommit) rmSync(dirname(precommit), { recursive: true, force: true });
+    if (otherFiles) rmSync(dirname(otherFiles), { recursive: true, force: true });
     if (!opts.keep) for (const dir of synthDirs.values()) rmSync(dir, { recursive: true, force: true });
   }
 
@@ -271,13 +288,7 @@ function sum(runs) {
  * its journal entry and its snapshot, staged. Returns the repository path.
  */
 function buildPrecommitRepo(folder) {
-  const root = mkdtempSync(join(os.tmpdir(), 'migration-lint-bench-precommit-'));
-  const repo = join(root, 'repo');
-  cpSync(folder, join(repo, 'drizzle'), { recursive: true });
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '--quiet');
-  git('add', '-A');
-  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '--quiet', '--no-verify', '-m', 'history');
+  const { repo, git } = committedHistory(folder, 'precommit');
   const journalFile = join(repo, 'drizzle', 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
   const last = journal.entries[journal.entries.length - 1];
@@ -355,3 +366,28 @@ function round(n, digits = 0) {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/**
+ * A git repository holding a copy of `folder` as `drizzle/` and a drizzle.config.ts naming it (as
+ * `drizzle-kit init` writes one), committed.
+ */
+function committedHistory(folder, name) {
+  const root = mkdtempSync(join(os.tmpdir(), `migration-lint-bench-${name}-`));
+  const repo = join(root, 'repo');
+  cpSync(folder, join(repo, 'drizzle'), { recursive: true });
+  writeFileSync(join(repo, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\n\nexport default defineConfig({\n  out: './drizzle',\n  dialect: 'postgresql',\n  dbCredentials: { url: process.env.DATABASE_URL! },\n});\n");
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '--quiet');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '--quiet', '--no-verify', '-m', 'history');
+  return { repo, git };
+}
+
+/** The history committed, and a commit of other files staged: a README edit. */
+function buildOtherFilesRepo(folder) {
+  const { repo, git } = committedHistory(folder, 'other-files');
+  writeFileSync(join(repo, 'README.md'), '# app\n');
+  git('add', 'README.md');
+  return repo;
+}
+

@@ -5,6 +5,7 @@ import { mark, printTimings } from './runner/timings.js';
 import { packageVersion } from './package-info.js';
 import { prefetchStaged } from './runner/staged-query.js';
 import { errorLines, escapedLines, outputLines } from './formatters/safe-text.js';
+import { quickStaged } from './cli/quick-staged.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -77,7 +78,15 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
       return 0;
     }
     // A pre-commit hook: git runs in other processes while the rest of the linter loads.
-    if (options.staged) prefetchStaged(process.cwd());
+    if (options.staged) {
+      prefetchStaged(process.cwd());
+      const quick = await quickStaged(options, io);
+      if (quick !== undefined) {
+        mark('nothing staged is a migration file (git; the linter not loaded)');
+        io.stdout.write(quick);
+        return 0;
+      }
+    }
     return await (await import('./cli/main.js')).lintAndReport(options, io);
   } catch (error) {
     if (isUsageError(error)) {

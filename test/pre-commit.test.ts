@@ -85,6 +85,26 @@ describe('--staged compares with HEAD', () => {
   });
 });
 
+describe('a commit that stages no migration file', () => {
+  it('is answered before the linter loads, with the report the full run prints', () => {
+    const { dir, git } = repo('other-files');
+    writeFileSync(join(dir, 'README.md'), 'hello\n');
+    git('add', 'README.md');
+    const quick = runCli(['--staged'], { cwd: dir, env: { MIGRATION_LINT_TIMINGS: '1' } });
+    expect(quick.code).toBe(0);
+    expect(quick.stderr).toContain('nothing staged is a migration file (git; the linter not loaded)');
+    expect(quick.stderr).not.toContain('import lint modules');
+    // The same bytes as the full run (a folder named: no shortcut), in every shape the shortcut answers.
+    for (const [args, env] of [[[], {}], [['--color'], {}], [['--no-color'], {}], [[], { FORCE_COLOR: '1' }], [['--format', 'compact'], {}], [['--quiet'], {}]] as [string[], Record<string, string>][]) {
+      const fast = runCli(['--staged', ...args], { cwd: dir, env });
+      const full = runCli(['--staged', 'drizzle', ...args], { cwd: dir, env });
+      expect([fast.code, fast.stdout, fast.stderr], args.join(' ')).toEqual([full.code, full.stdout, full.stderr]);
+    }
+    // Other formats take the full run.
+    expect(JSON.parse(runCli(['--staged', '--format', 'json'], { cwd: dir }).stdout).summary.migrations).toBe(0);
+  });
+});
+
 describe('--staged in a project with no migrations folder yet', () => {
   it('exits 0: nothing in it can be staged (the README hook must not block every commit)', () => {
     const dir = join(temp, 'fresh');

@@ -9,6 +9,7 @@ import type { CliOptions } from './args.js';
 import { outputFile, reportOutput } from './output.js';
 import { errorLines } from '../formatters/safe-text.js';
 import { Spool } from './spool.js';
+import { useColor } from './quick-staged.js';
 
 /**
  * The CLI's linting side: everything past argument parsing, `--help` and `--version` (which
@@ -211,14 +212,6 @@ function progressBar(io: Streams): { update: (done: number, total: number) => vo
     clear: erase,
     done: erase,
   };
-}
-
-/** --color / --no-color win; then NO_COLOR and FORCE_COLOR; then colour only on a terminal. */
-function useColor(options: CliOptions, io: Streams): boolean {
-  if (options.color !== undefined) return options.color;
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined) return process.env.FORCE_COLOR !== '0';
-  return io.stdout.isTTY === true;
 }
 
 /** Entry point of a lint worker thread (see cli/parallel.ts): the CLI bundle is its code. */

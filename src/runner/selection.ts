@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import { git, repoRoot } from './git-exec.js';
-import { prefetchedStaged, queryStaged } from './staged-query.js';
+import { isMigrationOrJournal, prefetchedStaged, queryStaged, type StagedQuery } from './staged-query.js';
 import { baseJournal, type GitBaseFacts } from './git.js';
 
 /**
@@ -91,8 +91,8 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
   const unstaged = query.unstaged.filter(inDir);
   // The index's text where the working tree differs, and what HEAD has of the migrations and the
   // journal this commit changes (the base it is compared with), side by side.
-  const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && (file.endsWith('.sql') || file.endsWith('meta/_journal.json'))) : [];
-  const [indexTexts, headTexts] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), gitTexts(changedAtHead.map((file) => [file, `${query.head}:${file}`]), root)]);
+  const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && isMigrationOrJournal(file)) : [];
+  const [indexTexts, headTexts] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), textsAtHead(query, changedAtHead)]);
   const content = new Map<string, string>();
   for (const [file, text] of indexTexts) content.set(resolve(root, file), text);
   const head = query.head && changedAtHead.length ? headFacts(query.head, root, headTexts) : undefined;
@@ -108,6 +108,16 @@ async function gitTexts(objects: [file: string, object: string][], root: string)
     batch.forEach(([file], j) => {
       if (shown[j] !== undefined) texts.set(file, shown[j]!);
     });
+  }
+  return texts;
+}
+
+/** HEAD's text of these files, as the staged query started reading them. */
+async function textsAtHead(query: StagedQuery, files: readonly string[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    const text = await query.atHead?.get(file);
+    if (text !== undefined) texts.set(file, text);
   }
   return texts;
 }

@@ -17,6 +17,12 @@ export interface StagedQuery {
   modified: string[];
   /** The commit HEAD points at; undefined before the first commit. */
   head?: string;
+  /**
+   * HEAD's text of the staged-modified migrations and journals (what the commit is compared
+   * with), read as soon as the status is known, while the rest of the linter loads. By path;
+   * undefined where git could not give it.
+   */
+  atHead?: Map<string, Promise<string | undefined>>;
 }
 
 /** By directory, one map for the process: the CLI's front bundle starts the query, the rest reads it. */
@@ -35,11 +41,33 @@ export function queryStaged(from: string, under: string): Promise<StagedQuery> {
     // One `git status` says both what is staged and what differs in the working tree.
     const status = git(['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
     status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? { root, ...(await status) } : { root, staged: [], unstaged: [], modified: [] }));
+    query = repoRoot(from).then(async (root) => (root ? withHeadTexts({ root, ...(await status) }) : { root, staged: [], unstaged: [], modified: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }
   return query;
+}
+
+/** Start reading HEAD's text of the modified migrations and journals (StagedQuery.atHead), eight at a time. */
+function withHeadTexts(query: StagedQuery): StagedQuery {
+  const head = query.head;
+  if (!head || !query.root) return query;
+  const root = query.root;
+  const files = query.modified.filter(isMigrationOrJournal);
+  const atHead = new Map<string, Promise<string | undefined>>();
+  let previous: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < files.length; i += 8) {
+    const batch = files.slice(i, i + 8);
+    const texts = previous.then(() => Promise.all(batch.map((file) => git(['show', `${head}:${file}`], root).catch(() => undefined))));
+    batch.forEach((file, j) => atHead.set(file, texts.then((all) => all[j])));
+    previous = texts;
+  }
+  return { ...query, atHead };
+}
+
+/** A migration (`.sql`) or a drizzle journal: the files whose HEAD text hash-drift and journal-order compare with. */
+export function isMigrationOrJournal(path: string): boolean {
+  return path.endsWith('.sql') || path.endsWith('meta/_journal.json');
 }
 
 /**
