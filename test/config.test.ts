@@ -64,7 +64,7 @@ describe('migration-lint config', () => {
     { name: 'bad severity', config: { rules: { 'enum-recreate': 'warning' } }, message: /"rules\.enum-recreate"/ },
     { name: 'ignore without a reason', config: { ignores: [{ migration: '0001_*', reason: ' ' }] }, message: /"ignores\.0\.reason": a reason is required/ },
     { name: 'preparedStatements not a boolean', config: { preparedStatements: 'pglite' }, message: /"preparedStatements": / },
-    { name: 'recentTableDays below 0', config: { recentTableDays: -1 }, message: /"recentTableDays": Too small/i },
+    { name: 'recentTableDays below 0', config: { recentTableDays: -1 }, message: /"recentTableDays": must be at least 0 \(got -1\)$/ },
     { name: 'startAfter naming no migration', config: { startAfter: '9999_nope' }, message: /startAfter: "9999_nope" is not a migration/ },
     // The README's words, not zod's ("Invalid input: expected string, received undefined"), and what was found.
     { name: 'ignore with no reason key', config: { ignores: [{ migration: '0001_*' }] }, message: /^migration-lint: migration-lint\.config\.json: "ignores\.0\.reason": a reason is required$/ },
