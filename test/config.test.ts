@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -119,6 +119,9 @@ describe('migration-lint config', () => {
     const dir = shop('never', { 'migration-lint.config.mjs': 'export default new Promise(() => {});\n' });
     const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
     for (const args of [['init', '-q'], ['add', '.'], ['commit', '-qm', 'x']]) execFileSync('git', args, { cwd: dir, env });
+    // A migration staged: a commit that stages none is answered before any config is read.
+    appendFileSync(join(dir, 'drizzle/0005_orders_created_at_index.sql'), '\n-- edited\n');
+    execFileSync('git', ['add', '.'], { cwd: dir, env });
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((done) => {
         const started = performance.now();

@@ -6,6 +6,7 @@ import { findDrizzleConfig, readDrizzleConfig } from '../../runner/drizzle-confi
 import { CONFIG_FILES } from '../../runner/config.js';
 import { git, repoRoot } from '../../runner/git-exec.js';
 import { parseFlags } from '../args.js';
+import { safeLine } from '../../formatters/safe-text.js';
 
 const HELP = `Usage: migration-lint init [--yes]
 
@@ -68,30 +69,32 @@ export default async function init(argv: string[], io: Streams): Promise<number>
     workflowPlan(root, sub, plan, notes);
   }
 
-  for (const note of notes) io.stdout.write(`${note}\n`);
+  // Paths and folder names come from the repository: every line printed is escaped.
+  const say = (text: string) => io.stdout.write(text.split('\n').map((line) => safeLine(line)).join('\n'));
+  for (const note of notes) say(`${note}\n`);
   if (plans.length === 0) {
-    io.stdout.write('Nothing to write.\n');
+    say('Nothing to write.\n');
     return 0;
   }
   const answers = parsed.values.yes ? undefined : lineReader();
   let written = 0;
   for (const p of plans) {
-    io.stdout.write(`\n${p.action === 'create' ? 'Create' : 'Add to the end of'} ${p.shown}: ${p.why}\n${indent(p.text)}`);
+    say(`\n${p.action === 'create' ? 'Create' : 'Add to the end of'} ${p.shown}: ${p.why}\n${indent(p.text)}`);
     if (answers) {
-      io.stdout.write(`${p.action === 'create' ? 'Write' : 'Add it to'} ${p.shown}? [y/N] `);
+      say(`${p.action === 'create' ? 'Write' : 'Add it to'} ${p.shown}? [y/N] `);
       const answer = await answers.next();
-      if (answer === undefined) io.stdout.write('\n');
+      if (answer === undefined) say('\n');
       if (!/^\s*y(es)?\s*$/i.test(answer ?? '')) {
-        io.stdout.write(answer === undefined ? `no answer (stdin closed): ${p.shown} not written; pass --yes to write without asking\n` : `skipped ${p.shown}\n`);
+        say(answer === undefined ? `no answer (stdin closed): ${p.shown} not written; pass --yes to write without asking\n` : `skipped ${p.shown}\n`);
         continue;
       }
     }
     write(p);
     written++;
-    io.stdout.write(`${p.action === 'create' ? 'wrote' : 'added to'} ${p.shown}\n`);
+    say(`${p.action === 'create' ? 'wrote' : 'added to'} ${p.shown}\n`);
   }
   answers?.close();
-  if (written > 0 && !dependsOnMigrationLint(cwd)) io.stdout.write('\nThe hook and the workflow run the migration-lint your project installs: npm i -D migration-lint\n');
+  if (written > 0 && !dependsOnMigrationLint(cwd)) say('\nThe hook and the workflow run the migration-lint your project installs: npm i -D migration-lint\n');
   return 0;
 }
 
