@@ -66,6 +66,19 @@ describe('a .sql file in a drizzle migrations folder is linted with its history'
     expect(rules(json(r.stdout))).toEqual(['not-null-without-default@0001_rename_user_name', 'column-rename-by-drop@0001_rename_user_name', 'concurrently-in-transaction@20250106100000_isbn']);
   });
 
+  it('the journal named too (lint-staged passes it): its findings are reported, with the migration\'s', () => {
+    const dir = project('journal-named');
+    const journal = join(dir, 'drizzle/meta/_journal.json');
+    const j = JSON.parse(readFileSync(journal, 'utf8'));
+    j.entries[2].when = j.entries[0].when - 1;
+    writeFileSync(journal, JSON.stringify(j, null, 2));
+    const r = runCli(['drizzle/meta/_journal.json', 'drizzle/0001_rename_user_name.sql', '--format', 'json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const doc = json(r.stdout);
+    expect(rules(doc)).toEqual(['journal-order@0002_product_sku', 'not-null-without-default@0001_rename_user_name', 'column-rename-by-drop@0001_rename_user_name']);
+    expect(doc.findings.every((f) => f.rule !== 'parse-error')).toBe(true);
+  });
+
   it('a named file that does not exist is a usage error', () => {
     const r = runCli(['drizzle/0009_nope.sql'], { cwd: project('missing') });
     expect([r.code, r.stderr]).toEqual([2, 'migration-lint: drizzle/0009_nope.sql: file not found\n']);

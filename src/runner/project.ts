@@ -296,12 +296,14 @@ export interface Target {
 /**
  * The drizzle migrations folder holding a migration file: `<dir>/<tag>.sql` beside
  * `<dir>/meta/_journal.json` (drizzle-kit 0.x), or `<dir>/<timestamp>_<name>/migration.sql`
- * (1.0); undefined for a file in neither.
+ * (1.0), and their journal and snapshots; undefined for a file in neither.
  */
 export function migrationsFolderOf(file: string): string | undefined {
   const dir = dirname(file);
   if (existsSync(join(dir, 'meta', '_journal.json'))) return dir;
-  if (basename(file) === 'migration.sql' && /^\d{14}_/.test(basename(dir))) return dirname(dir);
+  // The journal or a snapshot (lint-staged passes them too): their folder's findings on them.
+  if (basename(dir) === 'meta' && file.endsWith('.json') && existsSync(join(dir, '_journal.json'))) return dirname(dir);
+  if ((basename(file) === 'migration.sql' || basename(file) === 'snapshot.json') && /^\d{14}_/.test(basename(dir))) return dirname(dir);
   return undefined;
 }
 
