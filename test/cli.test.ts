@@ -54,9 +54,20 @@ describe('CLI (real binary)', () => {
     expect(doc.version).toBe(1);
     expect(Object.keys(doc.summary)).toEqual(['errors', 'warnings', 'migrations', 'files']);
     const f = doc.findings.find((x: { rule: string }) => x.rule === 'concurrently-in-transaction');
-    expect(Object.keys(f)).toEqual(['rule', 'severity', 'message', 'help', 'file', 'line', 'column', 'endLine', 'endColumn', 'migration', 'statement']);
+    expect(Object.keys(f)).toEqual(['rule', 'severity', 'message', 'help', 'file', 'line', 'column', 'endLine', 'endColumn', 'migration', 'statement', 'fix', 'suggestions']);
     expect(f).toMatchObject({ severity: 'error', file: 'examples/shop/drizzle/0005_orders_created_at_index.sql', line: 1, column: 1, migration: '0005_orders_created_at_index' });
     expect(f.statement).toMatch(/^CREATE INDEX CONCURRENTLY/);
+    // Fixes (additive: version stays 1): `fix` is an object or null, `suggestions` a list.
+    for (const x of doc.findings) {
+      expect(x.fix === null || typeof x.fix === 'object').toBe(true);
+      expect(Array.isArray(x.suggestions)).toBe(true);
+    }
+    const cast = doc.findings.find((x: { rule: string }) => x.rule === 'cast-without-using');
+    expect(cast.fix).toEqual({
+      description: 'Add USING "note"::integer',
+      edits: [{ file: 'examples/shop/drizzle/0002_product_sku.sql', line: 1, column: 63, endLine: 1, endColumn: 63, text: ' USING "note"::integer' }],
+    });
+    expect(Object.keys(cast.fix.edits[0])).toEqual(['file', 'line', 'column', 'endLine', 'endColumn', 'text']);
   });
 
   it('--rule id=off turns a rule off; id=warn makes it a warning (exit 0)', () => {

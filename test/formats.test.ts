@@ -18,6 +18,20 @@ describe('output formats (real binary)', () => {
     for (const line of r.stdout.trim().split('\n')) expect(line).toMatch(/^[^:]+:\d+:\d+: (error|warn) [a-z-]+ /);
   });
 
+  it('pretty: a fix and suggestions are shown under the help as the lines they remove and add', () => {
+    const r = runCli([...SHOP, '--no-color']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.includes('fix: Add USING "note"::integer (--fix)'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      '      -ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE integer;--> statement-breakpoint',
+      '      +ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE integer USING "note"::integer;--> statement-breakpoint',
+    ]);
+    expect(r.stdout).toContain('    suggestion: Build the index without CONCURRENTLY (writes to "orders" wait while it is built)\n      -CREATE INDEX CONCURRENTLY "orders_created_at_idx"');
+    expect(r.stdout).toContain('      +CREATE INDEX IF NOT EXISTS "orders_created_at_idx" ON "orders" USING btree ("created_at");');
+  });
+
   it('github: workflow commands with escaped properties, and a step summary table', () => {
     const summary = join(temp, 'summary.md');
     const r = runCli([...SHOP, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
@@ -57,6 +71,23 @@ describe('output formats (real binary)', () => {
     expect(run.tool.driver.rules[result.ruleIndex].id).toBe('concurrently-in-transaction');
     expect(result.locations[0].physicalLocation.region.startLine).toBe(1);
     expect(result.partialFingerprints['migrationLint/v1']).toMatch(/^[0-9a-f]{32}$/);
+    // A finding's fix: one artifactChange per file, its replacements as regions and inserted text.
+    const cast = run.results.find((x: { ruleId: string }) => x.ruleId === 'cast-without-using');
+    expect(cast.fixes).toEqual([
+      {
+        description: { text: 'Add USING "note"::integer' },
+        artifactChanges: [
+          {
+            artifactLocation: { uri: 'examples/shop/drizzle/0002_product_sku.sql', uriBaseId: '%SRCROOT%' },
+            replacements: [{ deletedRegion: { startLine: 1, startColumn: 63, endLine: 1, endColumn: 63 }, insertedContent: { text: ' USING "note"::integer' } }],
+          },
+        ],
+        properties: { kind: 'fix' },
+      },
+    ]);
+    // Suggestions follow, marked as such.
+    expect(result.fixes.map((x: { properties: { kind: string } }) => x.properties.kind)).toEqual(['suggestion', 'suggestion']);
+    expect(run.results.filter((x: { fixes?: unknown }) => x.fixes === undefined).length).toBeGreaterThan(0);
   });
 
   it('gitlab: Code Quality JSON with stable, unique fingerprints', () => {

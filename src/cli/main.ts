@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { builtin } from '../runtime.js';
 import type { Streams } from '../cli.js';
-import type { Finding, Skip } from '../engine/types.js';
+import type { Finding, Fix, Skip } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
 import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
@@ -147,12 +147,18 @@ async function reportWriter(options: CliOptions, io: Streams): Promise<ReportWri
   }
 }
 
+/** The finding with its file, and the files its fixes edit, mapped (to paths from the repository root). */
+function withFiles(f: Finding, map: (file: string) => string): Finding {
+  const fix = (x: Fix): Fix => ({ ...x, edits: x.edits.map((e) => ({ ...e, file: map(e.file) })) });
+  return { ...f, file: map(f.file), ...(f.fix ? { fix: fix(f.fix) } : {}), ...(f.suggestions ? { suggestions: f.suggestions.map(fix) } : {}) };
+}
+
 async function wholeReport(format: CliOptions['format'], all: Finding[], summary: LintSummary): Promise<string> {
   // Paths from the repository root: CI attaches annotations and alerts by it (monorepo packages).
   const { reportRoot, fromRoot } = await import('../runner/report-root.js');
   const root = await reportRoot(process.cwd());
   const rooted = root ? fromRoot(root, process.cwd()) : undefined;
-  const findings = rooted ? all.map((f) => ({ ...f, file: rooted(f.file) })) : all;
+  const findings = rooted ? all.map((f) => withFiles(f, rooted)) : all;
   switch (format) {
     case 'sarif': {
       const { ruleList } = await import('../rules/index.js');

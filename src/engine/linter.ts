@@ -21,6 +21,7 @@ import { applyDirectives, readDirectives, type Directive } from './suppressions.
 import { transactionAfter } from './transactions.js';
 import { DEFAULT_RECENT_TABLE_DAYS, TableAges } from './table-age.js';
 import { didYouMean } from './did-you-mean.js';
+import { FixResolver } from './fixes.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -192,12 +193,17 @@ export function runEngine(input: EngineInput): EngineOutput {
     // One context per rule for the whole migration, updated in place before each call: rules are
     // pure and keep nothing (the contract of StatementContext), and a history of thousands of
     // statements times 25 rules would otherwise allocate a context and a reporter per call.
+    // Fix requests become edits of this migration's text (see fixes.ts), made when a rule asks.
+    let resolver: FixResolver | undefined;
+    const fixes = () => (resolver ??= new FixResolver(migration.file, parsed.text, migration.statements));
     const contexts = migration.selected
       ? statementRules.map((rule) => {
           const context = {
             migration,
             history,
             settings: input.settings,
+            folder,
+            schemaSource: input.schemaSource,
             statement: undefined as unknown as Statement,
             schema: state,
             inTransaction,
@@ -206,7 +212,7 @@ export function runEngine(input: EngineInput): EngineOutput {
             isRecentTable: (k: string) => newTables.has(k) || ages.youth(k) !== undefined,
             report: undefined as unknown as (d: ReportDescriptor) => void,
           };
-          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate);
+          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate, fixes);
           return { rule, context };
         })
       : [];
@@ -234,8 +240,8 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     if (migration.selected) {
       for (const rule of migrationRules) {
-        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate);
-        guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, schema: state, report }));
+        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate, fixes);
+        guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, schemaSource: input.schemaSource, schema: state, report }));
       }
     }
     done(migration, migration.selected ? suppress(findings, parsed, skipped) : findings);
@@ -256,7 +262,17 @@ function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, '
         report: (d) => {
           const line = d.line ?? 1;
           const column = d.column ?? 1;
-          findings.push({ ...described(rule, severity, d), file: d.file, line, column, endLine: line, endColumn: column, migration: d.migration || d.file });
+          findings.push({
+            ...described(rule, severity, d),
+            file: d.file,
+            line,
+            column,
+            endLine: line,
+            endColumn: column,
+            migration: d.migration || d.file,
+            ...(d.fix ? { fix: d.fix } : {}),
+            ...(d.suggestions?.length ? { suggestions: d.suggestions } : {}),
+          });
         },
       }),
     );
@@ -377,7 +393,7 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
 /** Whether a finding is reported (false: the engine left it out, and recorded why). */
 type Gate = (descriptor: ReportDescriptor, finding: Finding) => boolean;
 
-function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate) {
+function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver) {
   return (d: ReportDescriptor) => {
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
@@ -387,6 +403,8 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
       ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
       migration: migration.tag,
       ...(statement ? { statement: statement.sql } : {}),
+      ...(d.fix ? { fix: fixes().resolve(d.fix) } : {}),
+      ...(d.suggestions?.length ? { suggestions: d.suggestions.map((s) => fixes().resolve(s)) } : {}),
     };
     if (gate(d, finding)) findings.push(finding);
   };

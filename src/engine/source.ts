@@ -61,6 +61,14 @@ export class LineIndex {
     return { start: span.start, end: span.end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
 
+  /** The offset of a 1-based line and column (the inverse of `position`), clamped to the line's end or the text's. */
+  offset(line: number, column: number): number {
+    const start = this.starts[line - 1];
+    if (start === undefined) return this.text.length;
+    const next = this.starts[line] ?? this.text.length;
+    return Math.min(start + column - 1, next);
+  }
+
   /** The text of 1-based line `n` without its line terminator. */
   lineText(n: number): string {
     const start = this.starts[n - 1] ?? this.text.length;

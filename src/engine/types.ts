@@ -1,5 +1,5 @@
 import type { Node } from './ast.js';
-import type { Location } from './source.js';
+import type { Location, Span } from './source.js';
 import type { SchemaState } from '../schema/model.js';
 import type { Effect } from '../schema/effects.js';
 
@@ -100,6 +100,55 @@ export interface ReportDescriptor<M extends string = string> {
    * records why (`--explain-skips`).
    */
   lockOn?: string;
+  /** The one correct change (`--fix` applies it when the migration was never applied anywhere). */
+  fix?: FixRequest;
+  /** Possible changes: several candidates, or one that needs the user's value. Shown, never applied. */
+  suggestions?: FixRequest[];
+}
+
+/**
+ * A change a rule asks for, in terms of the migration's statements: the engine turns it into
+ * edits of the file's text (it knows the chunks, the markers and the line endings), so rules
+ * never handle text offsets. An `Edit` passes through as it is (another file: a snapshot).
+ */
+export type EditRequest =
+  /** Remove the statement, with its `--> statement-breakpoint` marker when it is alone in its chunk. */
+  | { remove: Statement }
+  /** Replace the statement by these statements (SQL without the final `;`), written as drizzle-kit writes them. */
+  | { replace: Statement; with: string[] }
+  /** Insert these statements before the statement (before the comments that lead it). */
+  | { before: Statement; insert: string[] }
+  /** Replace the text between two offsets of the migration's text (`start === end`: insert). */
+  | { at: Span; text: string }
+  | Edit;
+
+export interface FixRequest {
+  description: string;
+  edits: EditRequest[];
+}
+
+/**
+ * One change to a file: the text between two positions (1-based, `endColumn` exclusive, as a
+ * finding's range; columns count characters) becomes `text`. Equal positions: an insertion.
+ */
+export interface Edit {
+  /** The file, as findings name it (relative to the working directory when inside it). */
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  text: string;
+}
+
+/**
+ * A repair of a finding, as ESLint distinguishes them: a finding's `fix` is the one correct change
+ * (applied by `--fix`), its `suggestions` are possible ones (shown, never applied). The edits of
+ * one fix never overlap.
+ */
+export interface Fix {
+  description: string;
+  edits: Edit[];
 }
 
 /** A finding the engine did not report, and why (`--explain-skips`). */
@@ -126,6 +175,10 @@ interface BaseContext<M extends string> {
   history: readonly MigrationInfo[];
   /** Effective options (pg version, known types…). */
   settings: LintSettings;
+  /** Folder facts (journal, snapshots, files), as history rules get them. */
+  folder: FolderFacts;
+  /** What the drizzle schema source declares, when it was read (enum values for fixes). */
+  schemaSource?: SchemaSourceFacts;
   report(descriptor: ReportDescriptor<M>): void;
 }
 
@@ -154,8 +207,6 @@ export interface StatementContext<M extends string = string> extends BaseContext
 }
 
 export interface MigrationContext<M extends string = string> extends BaseContext<M> {
-  /** Folder facts (journal, snapshots, files), as history rules get them. */
-  folder: FolderFacts;
   /** The schema after this migration's statements. Valid only during the call: do not keep it. */
   schema: Readonly<SchemaState>;
 }
@@ -192,6 +243,9 @@ export interface HistoryReport<M extends string = string> {
   help?: string;
   /** Lower the severity of this one finding (never above the configured level). */
   severity?: Severity;
+  /** Resolved edits: history rules work on files (the journal, snapshots), not statements. */
+  fix?: Fix;
+  suggestions?: Fix[];
 }
 
 /** A `pgEnum(…)`, `pgSchema(…)` or `pgSequence(…)` declared in the drizzle schema source. */
@@ -273,6 +327,10 @@ export interface Finding {
   endColumn: number;
   migration: string;
   statement?: string;
+  /** The one correct change, applied by `--fix` (see `Fix`). */
+  fix?: Fix;
+  /** Possible changes, shown and never applied. */
+  suggestions?: Fix[];
 }
 
 export interface LintSettings {

@@ -1,4 +1,4 @@
-import type { Finding } from '../engine/types.js';
+import type { Edit, Finding, Fix } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
 import { inertJson } from './safe-text.js';
 
@@ -17,6 +17,15 @@ export interface JsonFinding {
   endColumn: number;
   migration: string;
   statement: string | null;
+  /** The one correct change (`--fix` applies it), or null. */
+  fix: JsonFix | null;
+  /** Possible changes, shown and never applied (empty when there are none). */
+  suggestions: JsonFix[];
+}
+
+export interface JsonFix {
+  description: string;
+  edits: Edit[];
 }
 
 export interface JsonReport {
@@ -41,8 +50,18 @@ export function toJsonReport(findings: readonly Finding[], summary: LintSummary)
       endColumn: f.endColumn,
       migration: f.migration,
       statement: f.statement ?? null,
+      fix: f.fix ? jsonFix(f.fix) : null,
+      suggestions: (f.suggestions ?? []).map(jsonFix),
     })),
     summary: { errors: summary.errors, warnings: summary.warnings, migrations: summary.migrations, files: summary.files },
+  };
+}
+
+/** A fix with its keys in the documented order (edits: file, line, column, endLine, endColumn, text). */
+function jsonFix(fix: Fix): JsonFix {
+  return {
+    description: fix.description,
+    edits: fix.edits.map((e) => ({ file: e.file, line: e.line, column: e.column, endLine: e.endLine, endColumn: e.endColumn, text: e.text })),
   };
 }
 

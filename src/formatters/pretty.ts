@@ -1,5 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Finding } from '../engine/types.js';
+import type { Finding, Fix } from '../engine/types.js';
+import { applyEdits } from '../engine/fixes.js';
+import { diffHunks, terminalSafe } from './diff.js';
 import { LineIndex } from '../engine/source.js';
 import type { LintSummary } from '../runner/lint.js';
 import { docsUrl } from '../engine/define-rule.js';
@@ -48,6 +50,8 @@ export function prettyWriter(color: boolean): { add(findings: readonly Finding[]
           out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${escapeControls(f.message)}  ${c.dim(f.rule)}`);
           if (lines && f.statement !== undefined) out.push(...frame(lines, f, c));
           if (f.help) escapedLines(f.help).forEach((h, i) => out.push(`    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
+          if (f.fix) out.push(...fixLines('fix', f.fix, f.file, sources, c));
+          for (const s of f.suggestions ?? []) out.push(...fixLines('suggestion', s, f.file, sources, c));
           out.push(`    ${c.dim(`docs: ${docsUrl(f.rule)}`)}`);
           out.push('');
         }
@@ -60,6 +64,35 @@ export function prettyWriter(color: boolean): { add(findings: readonly Finding[]
       return summaryLine(summary, c, { migrations: affected.migrations.size, others: affected.others.size }) + '\n';
     },
   };
+}
+
+/**
+ * A fix under the help, the way squawk shows its fixes: its description, then the lines it
+ * removes and adds (the diff of the finding's file, without context lines; edits of other files
+ * show what they insert).
+ */
+function fixLines(kind: 'fix' | 'suggestion', fix: Fix, file: string, sources: ReadonlyMap<string, string>, c: ChalkInstance): string[] {
+  const out = [`    ${c.green(`${kind}:`)} ${terminalSafe(fix.description)}${kind === 'fix' ? c.dim(' (--fix)') : ''}`];
+  const files = [...new Set(fix.edits.map((e) => e.file))].sort((a, b) => Number(b === file) - Number(a === file));
+  for (const name of files) {
+    const edits = fix.edits.filter((e) => e.file === name);
+    const text = sources.get(name);
+    if (name !== file || files.length > 1) out.push(`      ${c.dim(terminalSafe(name))}`);
+    let hunks: string[] | undefined;
+    if (text !== undefined) {
+      try {
+        hunks = diffHunks(text, applyEdits(text, edits), { context: 0 });
+      } catch {
+        hunks = undefined; // the text shown is not the one the fix was made for
+      }
+    }
+    for (const line of hunks ?? edits.flatMap((e) => e.text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1).map((l) => `+${terminalSafe(l)}`))) {
+      if (line.startsWith('@@') || line.startsWith('\\')) continue; // hunk headers and "No newline at end of file": noise under a finding
+      const shown = line.length > MAX_FRAME_WIDTH ? line.slice(0, MAX_FRAME_WIDTH - 1) + '…' : line;
+      out.push(`      ${line.startsWith('-') ? c.red(shown) : line.startsWith('+') ? c.green(shown) : c.dim(shown)}`);
+    }
+  }
+  return out;
 }
 
 function frame(lines: LineIndex, f: Finding, c: ChalkInstance): string[] {

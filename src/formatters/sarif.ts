@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sha256 } from '../engine/hash.js';
-import type { Finding, Rule } from '../engine/types.js';
+import type { Finding, Fix, Rule } from '../engine/types.js';
 import { inertJson } from './safe-text.js';
 
 /**
@@ -50,6 +50,7 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
             },
           ],
           partialFingerprints: { 'migrationLint/v1': fingerprint(f) },
+          ...(f.fix || f.suggestions?.length ? { fixes: [...(f.fix ? [sarifFix(f.fix, 'fix', root)] : []), ...(f.suggestions ?? []).map((s) => sarifFix(s, 'suggestion', root))] } : {}),
         })),
       },
     ],
@@ -64,6 +65,24 @@ function artifactLocation(file: string, root: string | undefined): { uri: string
   if (isAbsolute(file)) return { uri: pathToFileURL(file).href };
   const uri = file.split('\\').join('/').split('/').map(encodeURIComponent).join('/');
   return root ? { uri, uriBaseId: SRCROOT } : { uri };
+}
+
+/**
+ * A SARIF fix: its replacements grouped by file. SARIF has no word for a suggestion: the one
+ * `--fix` applies comes first, with `properties.kind` "fix"; suggestions follow, "suggestion".
+ */
+function sarifFix(fix: Fix, kind: 'fix' | 'suggestion', root: string | undefined) {
+  const files = [...new Set(fix.edits.map((e) => e.file))];
+  return {
+    description: { text: fix.description },
+    artifactChanges: files.map((file) => ({
+      artifactLocation: artifactLocation(file, root),
+      replacements: fix.edits
+        .filter((e) => e.file === file)
+        .map((e) => ({ deletedRegion: { startLine: e.line, startColumn: e.column, endLine: e.endLine, endColumn: e.endColumn }, insertedContent: { text: e.text } })),
+    })),
+    properties: { kind },
+  };
 }
 
 /** Stable across line moves: rule, file, migration and the statement text (or the message). */

@@ -1,6 +1,8 @@
 import { alterCommands, locateTypeName } from '../analysis/alter-table.js';
 import { castWithoutUsing, storedType } from '../analysis/casts.js';
 import { defineRule } from '../engine/define-rule.js';
+import type { Location } from '../engine/source.js';
+import type { Statement } from '../engine/types.js';
 import { key, quoteIdent, typeToSql, type TypeRef } from '../schema/model.js';
 import { truncateIdentifier } from '../schema/replay.js';
 import { SERIAL_TYPES, typeFromAst } from '../schema/typename.js';
@@ -35,6 +37,7 @@ export default defineRule({
       const isEnum = (t: TypeRef) => !t.builtin && schema.enums.has(key(t.schema, t.name));
       if (castWithoutUsing(column.type, to, isEnum) !== 'none') continue;
       const toSql = typeToSql(to);
+      const using = ` USING ${col}::${toSql}`;
       report({
         messageId: 'noCast',
         data: { from: typeToSql(storedType(column.type)), to: toSql, table: tableSql, column: col, name: cmd.name, toName: to.name },
@@ -43,10 +46,21 @@ export default defineRule({
           `Add USING to the generated statement (values that do not convert make it fail; clean them first or map them in the expression):`,
           `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DATA TYPE ${toSql} USING ${col}::${toSql};`,
         ].join('\n'),
+        ...(afterType(statement, location) !== undefined ? { fix: { description: `Add USING ${col}::${toSql}`, edits: [{ at: { start: location.end, end: location.end }, text: using }] } } : {}),
       });
     }
   },
 });
+
+/**
+ * Where USING goes: right after the type as written, when the command ends there (`;`, `,` or the
+ * end of the statement; not before a COLLATE clause, which USING must follow).
+ */
+function afterType(statement: Statement, type: Location): number | undefined {
+  if (type === statement.location) return undefined;
+  const rest = statement.sql.slice(type.end - statement.location.start);
+  return /^\s*(?:[;,]|$)/.test(rest) ? type.end : undefined;
+}
 
 function serialHelp(tableSql: string, schema: string, table: string, column: string, from: TypeRef, to: TypeRef): string {
   const base = storedType(to);

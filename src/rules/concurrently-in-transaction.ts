@@ -1,5 +1,8 @@
 import { defineRule } from '../engine/define-rule.js';
 import { nonTransactional } from '../engine/transactions.js';
+import { keywordSpans } from '../analysis/keywords.js';
+import type { FixRequest, Statement } from '../engine/types.js';
+import { qualifiedName } from '../schema/model.js';
 
 export default defineRule({
   id: 'concurrently-in-transaction',
@@ -30,6 +33,29 @@ export default defineRule({
     // the cost of running outside migrate()'s transaction (one finding for the COMMIT, not one
     // for each statement it lets run).
     if (!inTransaction && settings.rules['transaction-control'] !== 'off') return;
-    report({ messageId: inTransaction ? 'inTransaction' : 'afterCommit', data: { what: found.what }, ...(inTransaction ? {} : { severity: 'warn' }) });
+    report({ messageId: inTransaction ? 'inTransaction' : 'afterCommit', data: { what: found.what }, ...(inTransaction ? { suggestions: withoutConcurrently(statement) } : { severity: 'warn' }) });
   },
 });
+
+/**
+ * The choices the help describes, as edits: the statement without CONCURRENTLY (it then takes its
+ * lock for the whole build), or, for CREATE INDEX, `IF NOT EXISTS` in its place, the concurrent build
+ * being run outside migrate() before the deploy. Two choices: suggestions, never applied.
+ */
+function withoutConcurrently(statement: Statement): FixRequest[] {
+  const word = keywordSpans(statement, 'CONCURRENTLY');
+  if (word.length !== 1 || statement.origin !== 'top-level') return [];
+  const at = word[0];
+  const ast = statement.ast;
+  if (statement.kind === 'IndexStmt') {
+    const table = qualifiedName(ast.relation?.schemaname ?? 'public', ast.relation?.relname ?? '');
+    return [
+      { description: `Build the index without CONCURRENTLY (writes to ${table} wait while it is built)`, edits: [{ at, text: '' }] },
+      ...(ast.idxname && !ast.if_not_exists
+        ? [{ description: 'Keep CREATE INDEX IF NOT EXISTS in the migration, and build the index CONCURRENTLY outside migrate() before deploying', edits: [{ at, text: 'IF NOT EXISTS ' }] }]
+        : []),
+    ];
+  }
+  const what = statement.kind === 'DropStmt' ? 'Drop the index' : statement.kind === 'ReindexStmt' ? 'Rebuild it' : 'Detach the partition';
+  return [{ description: `${what} without CONCURRENTLY (it then holds its lock until the migration commits)`, edits: [{ at, text: '' }] }];
+}

@@ -43,7 +43,8 @@ interface ParseFile {
   parse: Record<string, SerializedParse>;
 }
 
-const FORMAT = 1;
+/** Bumped when what is stored changes (2: findings carry `fix` and `suggestions`). */
+const FORMAT = 2;
 
 export class LintCache {
   /** Two files: the run's findings (small, read on every run) and the parses (read only on a miss). */

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadParser, parseMigration } from '../../src/engine/parse.js';
 import { runEngine } from '../../src/engine/linter.js';
-import type { Finding, Rule, SeveritySetting } from '../../src/engine/types.js';
+import type { Edit, Finding, Rule, SeveritySetting } from '../../src/engine/types.js';
+import { applyEdits } from '../../src/engine/fixes.js';
+import { join } from 'node:path';
 import { lint } from '../../src/runner/lint.js';
 import { ruleList } from '../../src/rules/index.js';
 
@@ -16,6 +18,13 @@ export interface ExpectedFinding {
   /** Substrings the help must contain (the filled-in SQL). */
   help?: string[];
   severity?: 'error' | 'warn';
+  /**
+   * The migration's text once the finding's `fix` is applied (null: the finding has no fix). Without
+   * it, the case does not check fixes. Edits to other files (snapshots) are checked in their tests.
+   */
+  fix?: string | null;
+  /** The migration's text once each suggestion is applied, in order. */
+  suggestions?: string[];
 }
 
 export interface SqlCase {
@@ -117,11 +126,19 @@ export function testRule(rule: Rule, tests: RuleTests): void {
             if (e.severity) expect(f.severity).toBe(e.severity);
             for (const part of e.message ?? []) expect(f.message).toContain(part);
             for (const part of e.help ?? []) expect(f.help ?? '').toContain(part);
+            if (e.fix !== undefined) expect(f.fix ? fixed(c, f, f.fix.edits) : null).toBe(e.fix);
+            if (e.suggestions !== undefined) expect((f.suggestions ?? []).map((s) => fixed(c, f, s.edits))).toEqual(e.suggestions);
           });
         });
       }
     });
   });
+}
+
+/** The text of the finding's migration with the edits made to it (edits of other files are left out). */
+function fixed(c: SqlCase | FixtureCase, f: Finding, edits: readonly Edit[]): string {
+  const text = isFixture(c) ? readFileSync(join(c.folder, `${c.migration}.sql`), 'utf8') : c.sql;
+  return applyEdits(text, edits.filter((e) => e.file === f.file));
 }
 
 function show(f: Finding): string {

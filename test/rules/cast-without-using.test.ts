@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import rule from '../../src/rules/cast-without-using.js';
 import { testRule } from '../helpers/rule-tester.js';
 
@@ -28,7 +29,17 @@ testRule(rule, {
       name: 'example project: orders.note text → integer',
       folder: 'examples/shop/drizzle',
       migration: '0002_product_sku',
-      errors: [{ messageId: 'noCast', line: 1 }],
+      errors: [{ messageId: 'noCast', line: 1, fix: readFileSync('examples/shop/drizzle/0002_product_sku.sql', 'utf8').replace('SET DATA TYPE integer;', 'SET DATA TYPE integer USING "note"::integer;') }],
+    },
+    {
+      name: 'fix: USING after the type as written, not before COLLATE; CRLF kept',
+      setup: [T],
+      sql: 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE INT4;\r\n--> statement-breakpoint\r\nALTER TABLE "t" ALTER COLUMN "ref" SET DATA TYPE uuid COLLATE "C", ALTER COLUMN "n" SET DATA TYPE boolean, ADD COLUMN "x" text;',
+      errors: [
+        { messageId: 'noCast', line: 1, fix: 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE INT4 USING "code"::integer;\r\n--> statement-breakpoint\r\nALTER TABLE "t" ALTER COLUMN "ref" SET DATA TYPE uuid COLLATE "C", ALTER COLUMN "n" SET DATA TYPE boolean, ADD COLUMN "x" text;' },
+        { messageId: 'noCast', line: 3, fix: null },
+        { messageId: 'noCast', line: 3, fix: 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE INT4;\r\n--> statement-breakpoint\r\nALTER TABLE "t" ALTER COLUMN "ref" SET DATA TYPE uuid COLLATE "C", ALTER COLUMN "n" SET DATA TYPE boolean USING "n"::boolean, ADD COLUMN "x" text;' },
+      ],
     },
     {
       name: 'fails on a table created in the same migration too (the cast is checked, not the rows)',
@@ -40,7 +51,7 @@ testRule(rule, {
       setup: [T],
       sql: 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE "public"."role";\nALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE boolean;\nALTER TABLE "t" ALTER COLUMN "ref" SET DATA TYPE text[];\nALTER TABLE "t" ALTER COLUMN "tags" SET DATA TYPE integer[];',
       errors: [
-        { messageId: 'noCast', line: 1, help: ['USING "code"::"public"."role";'] },
+        { messageId: 'noCast', line: 1, help: ['USING "code"::"public"."role";'], fix: 'ALTER TABLE "t" ALTER COLUMN "code" SET DATA TYPE "public"."role" USING "code"::"public"."role";\nALTER TABLE "t" ALTER COLUMN "n" SET DATA TYPE boolean;\nALTER TABLE "t" ALTER COLUMN "ref" SET DATA TYPE text[];\nALTER TABLE "t" ALTER COLUMN "tags" SET DATA TYPE integer[];' },
         { messageId: 'noCast', line: 2 },
         { messageId: 'noCast', line: 3 },
         { messageId: 'noCast', line: 4 },

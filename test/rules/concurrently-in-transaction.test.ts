@@ -17,22 +17,32 @@ testRule(rule, {
       name: 'drizzle-kit .concurrently() index (example project)',
       folder: 'examples/shop/drizzle',
       migration: '0005_orders_created_at_index',
-      errors: [{ messageId: 'inTransaction', line: 1, column: 1, severity: 'error', message: ['CREATE INDEX CONCURRENTLY on "orders"', 'one transaction'] }],
+      errors: [
+        {
+          messageId: 'inTransaction',
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: ['CREATE INDEX CONCURRENTLY on "orders"', 'one transaction'],
+          fix: null,
+          suggestions: ['CREATE INDEX "orders_created_at_idx" ON "orders" USING btree ("created_at");', 'CREATE INDEX IF NOT EXISTS "orders_created_at_idx" ON "orders" USING btree ("created_at");'],
+        },
+      ],
     },
     {
       name: 'DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM',
       sql: 'DROP INDEX CONCURRENTLY "a_idx";--> statement-breakpoint\nREINDEX INDEX CONCURRENTLY "b_idx";--> statement-breakpoint\nVACUUM "users";',
       errors: [
-        { messageId: 'inTransaction', line: 1, message: ['DROP INDEX CONCURRENTLY'] },
-        { messageId: 'inTransaction', line: 2, message: ['REINDEX CONCURRENTLY'] },
-        { messageId: 'inTransaction', line: 3, message: ['VACUUM'] },
+        { messageId: 'inTransaction', line: 1, message: ['DROP INDEX CONCURRENTLY'], suggestions: ['DROP INDEX "a_idx";--> statement-breakpoint\nREINDEX INDEX CONCURRENTLY "b_idx";--> statement-breakpoint\nVACUUM "users";'] },
+        { messageId: 'inTransaction', line: 2, message: ['REINDEX CONCURRENTLY'], suggestions: ['DROP INDEX CONCURRENTLY "a_idx";--> statement-breakpoint\nREINDEX INDEX "b_idx";--> statement-breakpoint\nVACUUM "users";'] },
+        { messageId: 'inTransaction', line: 3, message: ['VACUUM'], suggestions: [] },
       ],
     },
     {
       name: 'after a bare COMMIT (the simstudio pattern), with transaction-control off, it is a warning about atomicity',
       rules: { 'transaction-control': 'off' },
       sql: 'ALTER TABLE "t" ADD COLUMN "b" int;--> statement-breakpoint\nCOMMIT;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "t_b_idx" ON "t" USING btree ("b");',
-      errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'] }],
+      errors: [{ messageId: 'afterCommit', line: 3, severity: 'warn', message: ['after a COMMIT'], suggestions: [] }],
     },
     {
       name: 'after a COMMIT in a chunk with other statements it fails in the implicit transaction block: statement-breakpoint reports it, not this rule',
@@ -48,6 +58,11 @@ testRule(rule, {
         { messageId: 'inTransaction', line: 5, severity: 'error' },
         { messageId: 'inTransaction', line: 7, severity: 'error' },
       ],
+    },
+    {
+      name: 'suggestions edit the keyword, not a quoted name or a comment that spells it',
+      sql: '/* CONCURRENTLY */ CREATE UNIQUE INDEX concurrently IF NOT EXISTS "concurrently" ON "t" ("a");',
+      errors: [{ messageId: 'inTransaction', line: 1, suggestions: ['/* CONCURRENTLY */ CREATE UNIQUE INDEX IF NOT EXISTS "concurrently" ON "t" ("a");'] }],
     },
     {
       name: 'PREPARE TRANSACTION ends the transaction too',
