@@ -62,7 +62,7 @@ export interface Streams {
  * Subcommands: `migration-lint <name> …` loads `./cli/commands/<name>.js` (lazily) and runs it.
  * Everything else is the default lint command.
  */
-export const COMMANDS = new Set<string>(['rules', 'explain', 'lock', 'verify', 'baseline', 'init']);
+export const COMMANDS = new Set<string>(['rules', 'explain', 'lock', 'verify', 'baseline', 'init', 'down']);
 
 export async function execute(argv: string[], io: Streams): Promise<number> {
   let options: CliOptions | undefined;

@@ -4,6 +4,7 @@ import { exprText } from '../schema/expr.js';
 import { quoteIdent } from '../schema/model.js';
 import { str, walk } from '../engine/ast.js';
 import type { MigrationInfo, Statement } from '../engine/types.js';
+import type { Effect } from '../schema/effects.js';
 import type { Column, Table } from '../schema/model.js';
 import { typeKey } from '../schema/typename.js';
 
@@ -13,10 +14,10 @@ import { typeKey } from '../schema/typename.js';
  * only: they read the migration's effects, which are complete once the migration is replayed.
  */
 
-export type ColumnDrop = Change<{ kind: 'drop-column'; table: string; column: Column; cascade: boolean }>;
-export type ColumnAdd = Change<{ kind: 'add-column'; table: string; column: Column }>;
-export type TableDrop = Change<{ kind: 'drop-table'; table: string; definition: Table; indexes: import('../schema/model.js').Index[]; cascade: boolean }>;
-export type TableCreate = Change<{ kind: 'create-table'; table: string; definition: Table }>;
+export type ColumnDrop = Change<Extract<Effect, { kind: 'drop-column' }>>;
+export type ColumnAdd = Change<Extract<Effect, { kind: 'add-column' }>>;
+export type TableDrop = Change<Extract<Effect, { kind: 'drop-table' }>>;
+export type TableCreate = Change<Extract<Effect, { kind: 'create-table' }>>;
 
 export interface ColumnRenameByDrop {
   /** Final key of the table (after renames in the migration). */

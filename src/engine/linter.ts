@@ -230,7 +230,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         if (time) time(rule.id, performance.now() - started);
       }
       const started = time ? performance.now() : 0;
-      const changed = applyStatement(state, statement.kind, statement.ast);
+      const changed = applyStatement(state, statement.kind, statement.ast, statement.sql);
       trackNewTables(changed, newTables);
       trackEmptiedTables(statement, emptiedTables);
       ages.record(statement, changed);

@@ -89,7 +89,7 @@ export function contextPlan({ migrations, inputs, firstSelected, recentTableDays
     if (!sql) continue;
     for (const statement of parseSql(sql)) {
       const dropped = statement.kind === 'DropStmt' && UNRECORDED_DROPS.has(statement.ast.removeType);
-      if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast);
+      if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast, statement.sql);
     }
   }
   return { replayFrom, initialState: state, snapshot };

@@ -2,7 +2,7 @@ import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
-import { readJson, type MigrationFile, type Project } from './project.js';
+import { isRollbackFile, readJson, type MigrationFile, type Project } from './project.js';
 import type { GitBaseFacts } from './git.js';
 import type { DatabaseFacts } from './database.js';
 import type { MigrationInput } from '../engine/types.js';
@@ -190,7 +190,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     if (input !== undefined) facts.files.set(m.tag, new FileFact(m, input));
   }
 
-  if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql')).sort();
+  if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql') && !isRollbackFile(n)).sort();
 
   if (project.layout === 'journal' && project.journal && dir) {
     const text = readText(project.journal.file);

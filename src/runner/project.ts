@@ -55,6 +55,14 @@ export interface Project {
 
 const SNAPSHOT_SUFFIX = '_snapshot.json';
 
+/**
+ * `<tag>.down.sql`, a rollback `migration-lint down --write` drafts: never a migration (drizzle's
+ * migrator runs journal entries only), so a team may keep them beside the migrations.
+ */
+export function isRollbackFile(name: string): boolean {
+  return name.endsWith('.down.sql');
+}
+
 /** Reads a file's text: the working tree by default, the git index for --staged. */
 export type TextReader = (absolutePath: string) => string;
 
@@ -84,7 +92,7 @@ export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, rea
   if (existsSync(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config, read);
   const folders = listEntries(absolute, cwd).filter((name) => /^\d{14}_/.test(name) && existsSync(join(absolute, name, 'migration.sql')));
   if (folders.length > 0) return loadV1Folder(absolute, folders.sort(), cwd, config);
-  const sqlFiles = listEntries(absolute, cwd).filter((n) => n.endsWith('.sql'));
+  const sqlFiles = listEntries(absolute, cwd).filter((n) => n.endsWith('.sql') && !isRollbackFile(n));
   if (sqlFiles.length > 0) return loadFiles(sqlFiles.map((n) => join(absolute, n)), cwd, absolute);
   throw new UsageError(
     `${displayPath(absolute, cwd)}: no migrations here (no meta/_journal.json, no <timestamp>_<name>/migration.sql, no .sql files)`,
@@ -184,7 +192,7 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
     });
   }
   for (const name of dirFiles.sort()) {
-    if (name.endsWith('.sql') && !inJournal.has(name)) {
+    if (name.endsWith('.sql') && !inJournal.has(name) && !isRollbackFile(name)) {
       problems.push({ kind: 'orphan-file', file: displayPath(join(dir, name), cwd), tag: name.slice(0, -4) });
     }
   }

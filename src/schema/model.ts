@@ -101,6 +101,12 @@ export interface Index {
   where?: Expr;
   /** Set when a unique/PK constraint owns this index (it is dropped with the constraint). */
   constraint?: string;
+  /** `INCLUDE (…)` columns. */
+  include?: string[];
+  /** `NULLS NOT DISTINCT` (unique indexes, PostgreSQL 15+). */
+  nullsNotDistinct?: boolean;
+  /** `WITH (…)` storage parameters, as parsed (DefElem nodes). */
+  options?: unknown[];
 }
 
 export interface EnumType {
@@ -116,6 +122,11 @@ export interface Sequence {
   ownedBy?: string;
   /** The source does not know the name (a snapshot's serial column; kept across table renames in PostgreSQL). */
   implicitName?: boolean;
+  /**
+   * Options as written (DefElem nodes of `CREATE SEQUENCE`, an identity's `(…)`, merged with later
+   * `ALTER SEQUENCE`s): increment, minvalue, maxvalue, start, cache, cycle, as. Replay only.
+   */
+  options?: unknown[];
 }
 
 export interface View {
@@ -124,6 +135,27 @@ export interface View {
   materialized: boolean;
   /** The query it reads (a SelectStmt node), when known: from its CREATE VIEW, or the snapshot's definition. */
   query?: unknown;
+  /** `WITH (…)` options as parsed (DefElem nodes: security_invoker, check_option…). Replay only. */
+  options?: unknown[];
+  /** `WITH [LOCAL | CASCADED] CHECK OPTION` (ViewStmt `withCheckOption`). */
+  checkOption?: string;
+  /** A materialized view created `WITH NO DATA`. */
+  withNoData?: boolean;
+}
+
+/**
+ * An object the model does not reason about but keeps whole, so that dropping or replacing it can
+ * be undone: a function or procedure, a trigger, a role, a comment. Replay only (snapshots do not
+ * know them).
+ */
+export interface Definition {
+  kind: 'function' | 'procedure' | 'trigger' | 'role' | 'comment';
+  /** The statement that made it, as written (function bodies verbatim); for a comment, its text. */
+  sql: string;
+  /** For a trigger: the key of its table (it goes with the table). */
+  table?: string;
+  /** For a function or procedure: how a DROP names it, `"public"."f"(integer, text)`. */
+  target?: string;
 }
 
 /** Types that are neither enums nor built-ins: composite, domain, range, extension types. */
@@ -143,6 +175,11 @@ export interface SchemaState {
   views: Map<string, View>;
   extensions: Set<string>;
   functions: Set<string>;
+  /**
+   * Functions and procedures (`function:schema.name(argtypes)`), triggers (`trigger:schema.table.name`),
+   * roles (`role:name`) and comments (`comment:<object>`), kept whole (see Definition).
+   */
+  definitions: Map<string, Definition>;
 }
 
 /**
@@ -162,6 +199,7 @@ export function cloneState(s: Readonly<SchemaState>): SchemaState {
     views: copies(s.views),
     extensions: new Set(s.extensions),
     functions: new Set(s.functions),
+    definitions: new Map(s.definitions),
   };
 }
 
@@ -196,6 +234,7 @@ export function emptyState(): SchemaState {
     views: new Map(),
     extensions: new Set(),
     functions: new Set(),
+    definitions: new Map(),
   };
 }
 

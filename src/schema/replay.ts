@@ -1,21 +1,27 @@
 import type { Node } from '../engine/ast.js';
 import { mapTree, nodeTag, SKIP, someNode, str, strs } from '../engine/ast.js';
 import { lazyProperty } from '../engine/lazy.js';
-import type { Effect } from './effects.js';
+import type { DependentConstraint, Effect } from './effects.js';
 import {
   cloneTable,
   DEFAULT_SCHEMA,
   key,
   newTable,
+  qualifiedName,
+  typeToSql,
   type Column,
   type Constraint,
   type ConstraintKind,
+  type Definition,
   type Index,
   type IndexColumn,
+  type Policy,
   type SchemaState,
+  type Sequence,
   type Table,
+  type View,
 } from './model.js';
-import { SERIAL_TYPES, typeFromAst } from './typename.js';
+import { SERIAL_TYPES, typeFromAst, typeKey } from './typename.js';
 import { exprText } from './expr.js';
 
 /**
@@ -24,12 +30,13 @@ import { exprText } from './expr.js';
  * Never throws on statements that would fail in PostgreSQL (missing table…): the model stays
  * as it was and rules report the problem.
  */
-export function applyStatement(state: SchemaState, kind: string, ast: Node): Effect[] {
+export function applyStatement(state: SchemaState, kind: string, ast: Node, sql?: string): Effect[] {
   const handler = HANDLERS[kind];
-  return handler ? handler(state, ast) : [];
+  return handler ? handler(state, ast, sql ?? '') : [];
 }
 
-type Handler = (state: SchemaState, ast: Node) => Effect[];
+/** `sql`: the statement's text, kept for the objects the model keeps whole (functions, triggers, roles). */
+type Handler = (state: SchemaState, ast: Node, sql: string) => Effect[];
 
 const FK_ACTIONS: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
@@ -62,8 +69,14 @@ function identitySequenceName(con: Node): string | undefined {
   return undefined;
 }
 
-/** Identity sequence names seen while building a column (read once by ownSerialSequence). */
-const identitySequence = new WeakMap<Column, string | undefined>();
+/** `GENERATED … AS IDENTITY (…)` options other than the sequence name (DefElem nodes). */
+function identitySequenceOptions(con: Node): unknown[] | undefined {
+  const options = (con?.options ?? []).filter((o: Node) => o.DefElem?.defname !== 'sequence_name');
+  return options.length ? options : undefined;
+}
+
+/** Identity sequence names and options seen while building a column (read once by ownSerialSequence). */
+const identitySequence = new WeakMap<Column, { name?: string; options?: unknown[] }>();
 
 function columnFromDef(def: Node, table: Table, constraints: Constraint[]): Column {
   const column: Column = { name: def.colname, type: typeFromAst(def.typeName), notNull: false };
@@ -82,7 +95,7 @@ function columnFromDef(def: Node, table: Table, constraints: Constraint[]): Colu
       case 'CONSTR_IDENTITY':
         column.identity = con.generated_when === 'a' ? 'always' : 'byDefault';
         column.notNull = true;
-        identitySequence.set(column, identitySequenceName(con));
+        identitySequence.set(column, { name: identitySequenceName(con), options: identitySequenceOptions(con) });
         break;
       case 'CONSTR_GENERATED':
         column.generated = { ast: con.raw_expr };
@@ -157,6 +170,32 @@ function constraintFrom(con: Node, table: Table, columnDefault: string[]): Const
 }
 
 /**
+ * CREATE TABLE keeps one index for a PRIMARY KEY and a UNIQUE on the same columns (or two identical
+ * UNIQUEs): PostgreSQL drops the redundant one, and an unnamed survivor takes the other's name
+ * (transformIndexConstraints). So `id … PRIMARY KEY, CONSTRAINT "x_key" UNIQUE("id")` is one
+ * primary key named `x_key`.
+ */
+const COLUMN_CONSTRAINTS = new Set(['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_FOREIGN', 'CONSTR_CHECK']);
+
+function withoutRedundantIndexes(constraints: Constraint[], named: Set<Constraint>): Constraint[] {
+  const indexed = (c: Constraint) => c.kind === 'primaryKey' || c.kind === 'unique';
+  const kept: Constraint[] = [];
+  const order = [...constraints.filter((c) => c.kind === 'primaryKey'), ...constraints.filter((c) => c.kind !== 'primaryKey')];
+  for (const c of order) {
+    const prior = indexed(c) ? kept.find((k) => indexed(k) && k.columns.join('\u0000') === c.columns.join('\u0000') && (k.nullsNotDistinct ?? false) === (c.nullsNotDistinct ?? false)) : undefined;
+    if (!prior) {
+      kept.push(c);
+      continue;
+    }
+    if (!named.has(prior) && named.has(c)) {
+      prior.name = c.name;
+      named.add(prior);
+    }
+  }
+  return constraints.filter((c) => kept.includes(c));
+}
+
+/**
  * Add a constraint, unless the table has one of that name: PostgreSQL then refuses the statement
  * (42710), and two long names that share their first 63 bytes end up here, truncated to the same
  * name (a composite primary key and a foreign key of drizzle-kit's): the first stays. Returns
@@ -177,23 +216,30 @@ function addConstraint(state: SchemaState, table: Table, constraint: Constraint)
 
 function createTable(state: SchemaState, ast: Node): Effect[] {
   // Temporary tables live in the session's pg_temp schema and vanish with it (data-fix helpers).
-  if (ast.relation?.relpersistence === 't') return [{ kind: 'other', what: 'create-temp-table' }];
+  if (ast.relation?.relpersistence === 't') return [{ kind: 'create-temp-table', table: rangeKey(ast.relation) }];
   const tableKey = rangeKey(ast.relation);
   if (ast.if_not_exists && state.tables.has(tableKey)) return [];
   const { schema, name } = splitKey(tableKey);
   const table = newTable(schema, name);
   const constraints: Constraint[] = [];
+  const named = new Set<Constraint>();
   for (const element of ast.tableElts ?? []) {
     const tag = nodeTag(element);
     if (tag === 'ColumnDef') {
+      const before = constraints.length;
       const column = columnFromDef(element.ColumnDef, table, constraints);
       table.columns.set(column.name, column);
-      ownSerialSequence(state, table, column, identitySequence.get(column));
+      ownSerialSequence(state, table, column, identitySequence.get(column)?.name, identitySequence.get(column)?.options);
+      // columnFromDef adds one constraint per PRIMARY KEY, UNIQUE, REFERENCES and CHECK, in order.
+      const added = (element.ColumnDef.constraints ?? []).filter((c: Node) => COLUMN_CONSTRAINTS.has(c.Constraint?.contype));
+      added.forEach((c: Node, i: number) => c.Constraint.conname && named.add(constraints[before + i]!));
     } else if (tag === 'Constraint') {
-      constraints.push(constraintFrom(element.Constraint, table, []));
+      const c = constraintFrom(element.Constraint, table, []);
+      constraints.push(c);
+      if (element.Constraint.conname) named.add(c);
     }
   }
-  for (const c of constraints) addConstraint(state, table, c);
+  for (const c of withoutRedundantIndexes(constraints, named)) addConstraint(state, table, c);
   state.tables.set(tableKey, table);
   return [{ kind: 'create-table', table: tableKey, definition: cloneTable(table) }];
 }
@@ -202,17 +248,57 @@ function createTable(state: SchemaState, ast: Node): Effect[] {
  * serial and identity columns own an implicit sequence `<table>_<column>_seq`, or the one named by
  * the identity's `SEQUENCE NAME` option.
  */
-function ownSerialSequence(state: SchemaState, table: Table, column: Column, sequenceName?: string): void {
-  if (!SERIAL_TYPES.has(column.type.name) && !column.identity) return;
+function ownSerialSequence(state: SchemaState, table: Table, column: Column, sequenceName?: string, options?: unknown[]): Sequence | undefined {
+  if (!SERIAL_TYPES.has(column.type.name) && !column.identity) return undefined;
   const name = truncateIdentifier(sequenceName ?? `${table.name}_${column.name}_seq`);
-  state.sequences.set(key(table.schema, name), { schema: table.schema, name, ownedBy: `${key(table.schema, table.name)}.${column.name}` });
+  const sequence: Sequence = { schema: table.schema, name, ownedBy: `${key(table.schema, table.name)}.${column.name}`, ...(options ? { options } : {}) };
+  state.sequences.set(key(table.schema, name), sequence);
+  return sequence;
 }
 
-function dropOwnedSequences(state: SchemaState, tableKey: string, column?: string): void {
+/** Drop the sequences a table (or one of its columns) owns; returns them. */
+function dropOwnedSequences(state: SchemaState, tableKey: string, column?: string): Sequence[] {
+  const dropped: Sequence[] = [];
   for (const [k, seq] of state.sequences) {
     if (!seq.ownedBy) continue;
-    if (column ? seq.ownedBy === `${tableKey}.${column}` : seq.ownedBy.startsWith(`${tableKey}.`)) state.sequences.delete(k);
+    if (column ? seq.ownedBy === `${tableKey}.${column}` : seq.ownedBy.startsWith(`${tableKey}.`)) {
+      state.sequences.delete(k);
+      dropped.push(seq);
+    }
   }
+  return dropped;
+}
+
+/** The sequence a column owns (serial, identity). */
+function ownedSequence(state: SchemaState, tableKey: string, column: string): Sequence | undefined {
+  for (const seq of state.sequences.values()) if (seq.ownedBy === `${tableKey}.${column}`) return seq;
+  return undefined;
+}
+
+/** Foreign keys of other tables pointing at `tableKey` (at `column` when given): removed from the state, and returned. */
+function dropDependentForeignKeys(state: SchemaState, tableKey: string, column?: string): DependentConstraint[] {
+  const dropped: DependentConstraint[] = [];
+  for (const [otherKey, other] of state.tables) {
+    for (const [name, c] of other.constraints) {
+      if (c.references && key(c.references.schema, c.references.table) === tableKey && (column === undefined || c.references.columns.includes(column))) {
+        other.constraints.delete(name);
+        dropped.push({ table: otherKey, constraint: c });
+      }
+    }
+  }
+  return dropped;
+}
+
+/** Triggers on a table, removed from the state (they go with it), and returned. */
+function dropTriggersOf(state: SchemaState, tableKey: string): Definition[] {
+  const dropped: Definition[] = [];
+  for (const [k, d] of state.definitions) {
+    if (d.kind === 'trigger' && d.table === tableKey) {
+      state.definitions.delete(k);
+      dropped.push(d);
+    }
+  }
+  return dropped;
 }
 
 function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effect[] {
@@ -225,16 +311,11 @@ function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effe
     indexes.push(index);
     state.indexes.delete(k);
   }
-  dropOwnedSequences(state, tableKey);
-  if (cascade) {
-    // CASCADE drops the foreign keys of other tables that point here.
-    for (const other of state.tables.values()) {
-      for (const [name, c] of other.constraints) {
-        if (c.references && key(c.references.schema, c.references.table) === tableKey) other.constraints.delete(name);
-      }
-    }
-  }
-  return [{ kind: 'drop-table', table: tableKey, definition: table, indexes, cascade }];
+  const sequences = dropOwnedSequences(state, tableKey);
+  // CASCADE drops the foreign keys of other tables that point here.
+  const dependents = cascade ? dropDependentForeignKeys(state, tableKey) : [];
+  const triggers = dropTriggersOf(state, tableKey);
+  return [{ kind: 'drop-table', table: tableKey, definition: table, indexes, cascade, sequences, dependents, triggers }];
 }
 
 function alterTable(state: SchemaState, ast: Node): Effect[] {
@@ -259,7 +340,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       const constraints: Constraint[] = [];
       const added = columnFromDef(def, table, constraints);
       table.columns.set(added.name, added);
-      ownSerialSequence(state, table, added, identitySequence.get(added));
+      ownSerialSequence(state, table, added, identitySequence.get(added)?.name, identitySequence.get(added)?.options);
       const effects: Effect[] = [{ kind: 'add-column', table: tableKey, column: { ...added } }];
       for (const c of constraints) {
         if (addConstraint(state, table, c)) effects.push({ kind: 'add-constraint', table: tableKey, constraint: c });
@@ -277,74 +358,112 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       column.type = typeFromAst(def?.typeName);
       const effect: Effect = { kind: 'alter-column-type', table: tableKey, column: column.name, from, to: column.type };
       if (def?.raw_default) effect.using = { ast: def.raw_default };
+      if (column.default) effect.defaultBefore = column.default;
       return [effect];
     }
     case 'AT_ColumnDefault': {
       if (!column) return [];
+      const before = column.default;
       if (cmd.def) {
         column.default = { ast: cmd.def };
-        return [{ kind: 'set-default', table: tableKey, column: column.name, value: column.default }];
+        return [{ kind: 'set-default', table: tableKey, column: column.name, value: column.default, ...(before ? { before } : {}) }];
       }
       delete column.default;
-      return [{ kind: 'drop-default', table: tableKey, column: column.name }];
+      return [{ kind: 'drop-default', table: tableKey, column: column.name, ...(before ? { before } : {}) }];
     }
-    case 'AT_SetNotNull':
+    case 'AT_SetNotNull': {
       if (!column) return [];
+      const before = column.notNull;
       column.notNull = true;
-      return [{ kind: 'set-not-null', table: tableKey, column: column.name }];
-    case 'AT_DropNotNull':
+      return [{ kind: 'set-not-null', table: tableKey, column: column.name, before }];
+    }
+    case 'AT_DropNotNull': {
       if (!column) return [];
+      const before = column.notNull;
       column.notNull = false;
-      return [{ kind: 'drop-not-null', table: tableKey, column: column.name }];
+      return [{ kind: 'drop-not-null', table: tableKey, column: column.name, before }];
+    }
     case 'AT_AddIdentity': {
       if (!column) return [];
       const con = cmd.def?.Constraint;
       column.identity = con?.generated_when === 'a' ? 'always' : 'byDefault';
       column.notNull = true;
-      ownSerialSequence(state, table, column, identitySequenceName(con));
-      return [{ kind: 'add-identity', table: tableKey, column: column.name }];
+      const sequence = ownSerialSequence(state, table, column, identitySequenceName(con), identitySequenceOptions(con));
+      return [{ kind: 'add-identity', table: tableKey, column: column.name, identity: column.identity, ...(sequence ? { sequence } : {}) }];
     }
-    case 'AT_DropIdentity':
-      if (column) delete column.identity;
-      if (column) dropOwnedSequences(state, tableKey, column.name);
-      return [{ kind: 'other', what: 'drop-identity' }];
-    case 'AT_SetExpression':
-      if (column && cmd.def) column.generated = { ast: cmd.def };
-      return [{ kind: 'other', what: 'set-expression' }];
-    case 'AT_DropExpression':
-      if (column) delete column.generated;
-      return [{ kind: 'other', what: 'drop-expression' }];
+    case 'AT_DropIdentity': {
+      if (!column) return [];
+      const identity = column.identity;
+      delete column.identity;
+      const [sequence] = dropOwnedSequences(state, tableKey, column.name);
+      return [{ kind: 'drop-identity', table: tableKey, column: column.name, ...(identity ? { identity } : {}), ...(sequence ? { sequence } : {}) }];
+    }
+    case 'AT_SetIdentity': {
+      if (!column) return [];
+      const sequence = ownedSequence(state, tableKey, column.name);
+      const before = { ...(column.identity ? { identity: column.identity } : {}), ...(sequence ? { sequence: { ...sequence } } : {}) };
+      for (const option of (cmd.def?.List?.items as Node[] | undefined) ?? []) {
+        const d = option.DefElem;
+        if (d?.defname === 'generated') column.identity = d.arg?.Integer?.ival === 97 /* 'a' */ ? 'always' : 'byDefault';
+        else if (d && sequence) sequence.options = mergeOptions(sequence.options, [option]);
+      }
+      const after = { ...(column.identity ? { identity: column.identity } : {}), ...(sequence ? { sequence: { ...sequence } } : {}) };
+      return [{ kind: 'alter-identity', table: tableKey, column: column.name, before, after }];
+    }
+    case 'AT_SetExpression': {
+      if (!column || !cmd.def) return [];
+      const before = column.generated;
+      column.generated = { ast: cmd.def };
+      return [{ kind: 'set-generated', table: tableKey, column: column.name, value: column.generated, ...(before ? { before } : {}) }];
+    }
+    case 'AT_DropExpression': {
+      if (!column) return [];
+      const before = column.generated;
+      delete column.generated;
+      return [{ kind: 'drop-generated', table: tableKey, column: column.name, ...(before ? { before } : {}) }];
+    }
     case 'AT_AddConstraint': {
       const con = cmd.def?.Constraint;
       if (!con) return [];
       if (con.contype === 'CONSTR_NOTNULL') return [];
       const constraint = constraintFrom(con, table, []);
       if (!addConstraint(state, table, constraint)) return [];
-      return [{ kind: 'add-constraint', table: tableKey, constraint }];
+      // `ADD CONSTRAINT … UNIQUE USING INDEX i`: the index becomes the constraint's (and takes its name).
+      const indexKey = con.indexname ? key(table.schema, con.indexname) : undefined;
+      const usingIndex = indexKey ? state.indexes.get(indexKey) : undefined;
+      if (indexKey && usingIndex) state.indexes.delete(indexKey);
+      return [{ kind: 'add-constraint', table: tableKey, constraint, ...(usingIndex ? { usingIndex } : {}) }];
     }
     case 'AT_DropConstraint': {
       const constraint = table.constraints.get(cmd.name);
       if (!constraint) return [];
       table.constraints.delete(cmd.name);
-      return [{ kind: 'drop-constraint', table: tableKey, constraint }];
+      // CASCADE also drops the foreign keys that rely on a unique or primary key's index.
+      const dependents =
+        cmd.behavior === 'DROP_CASCADE' && (constraint.kind === 'unique' || constraint.kind === 'primaryKey')
+          ? dropDependentForeignKeysOn(state, tableKey, constraint.columns)
+          : [];
+      return [{ kind: 'drop-constraint', table: tableKey, constraint, ...(dependents.length ? { dependents } : {}) }];
     }
     case 'AT_ValidateConstraint': {
       const constraint = table.constraints.get(cmd.name);
-      if (constraint) constraint.notValid = false;
-      return [{ kind: 'other', what: 'validate-constraint' }];
+      if (!constraint) return [];
+      const notValidBefore = constraint.notValid;
+      constraint.notValid = false;
+      return [{ kind: 'validate-constraint', table: tableKey, constraint: constraint.name, notValidBefore }];
     }
     case 'AT_EnableRowSecurity':
-      table.rlsEnabled = true;
-      return [{ kind: 'rls', table: tableKey, enabled: true }];
-    case 'AT_DisableRowSecurity':
-      table.rlsEnabled = false;
-      return [{ kind: 'rls', table: tableKey, enabled: false }];
+    case 'AT_DisableRowSecurity': {
+      const before = table.rlsEnabled;
+      table.rlsEnabled = cmd.subtype === 'AT_EnableRowSecurity';
+      return [{ kind: 'rls', table: tableKey, enabled: table.rlsEnabled, before }];
+    }
     case 'AT_ForceRowSecurity':
-      table.rlsForced = true;
-      return [];
-    case 'AT_NoForceRowSecurity':
-      table.rlsForced = false;
-      return [];
+    case 'AT_NoForceRowSecurity': {
+      const before = table.rlsForced;
+      table.rlsForced = cmd.subtype === 'AT_ForceRowSecurity';
+      return [{ kind: 'force-rls', table: tableKey, forced: table.rlsForced, before }];
+    }
     default:
       return [];
   }
@@ -354,27 +473,50 @@ function dropColumn(state: SchemaState, table: Table, tableKey: string, column: 
   table.columns.delete(column.name);
   // PostgreSQL drops the indexes and constraints that use the column, even multi-column ones,
   // and those whose expression (CHECK, index expression or predicate) mentions it.
+  const constraints: Constraint[] = [];
   for (const [name, c] of table.constraints) {
-    if (c.columns.includes(column.name) || (c.check && referencesColumn(c.check.ast, column.name))) table.constraints.delete(name);
+    if (c.columns.includes(column.name) || (c.check && referencesColumn(c.check.ast, column.name))) {
+      table.constraints.delete(name);
+      constraints.push(c);
+    }
   }
+  const indexes: Index[] = [];
   for (const [k, index] of state.indexes) {
     if (index.table !== tableKey) continue;
     const uses =
       index.columns.some((ic) => indexColumnUses(ic, column.name)) ||
+      (index.include?.includes(column.name) ?? false) ||
       (index.where !== undefined && referencesColumn(index.where.ast, column.name));
-    if (uses) state.indexes.delete(k);
+    if (uses) {
+      state.indexes.delete(k);
+      indexes.push(index);
+    }
   }
-  dropOwnedSequences(state, tableKey, column.name);
-  if (cascade) {
-    for (const other of state.tables.values()) {
-      for (const [name, c] of other.constraints) {
-        if (c.references && key(c.references.schema, c.references.table) === tableKey && c.references.columns.includes(column.name)) {
-          other.constraints.delete(name);
-        }
+  const sequences = dropOwnedSequences(state, tableKey, column.name);
+  const dependents = cascade ? dropDependentForeignKeys(state, tableKey, column.name) : [];
+  // A foreign key of the table itself to this column (self-reference) went with the constraints above.
+  return [{ kind: 'drop-column', table: tableKey, column, cascade, constraints, indexes, sequences, dependents }];
+}
+
+/** Foreign keys of other tables that reference exactly `columns` of `tableKey` (they rely on its unique index). */
+function dropDependentForeignKeysOn(state: SchemaState, tableKey: string, columns: string[]): DependentConstraint[] {
+  const dropped: DependentConstraint[] = [];
+  for (const [otherKey, other] of state.tables) {
+    for (const [name, c] of other.constraints) {
+      if (c.references && key(c.references.schema, c.references.table) === tableKey && c.references.columns.length === columns.length && c.references.columns.every((n) => columns.includes(n))) {
+        other.constraints.delete(name);
+        dropped.push({ table: otherKey, constraint: c });
       }
     }
   }
-  return [{ kind: 'drop-column', table: tableKey, column, cascade }];
+  return dropped;
+}
+
+/** Options as written, later ones replacing earlier ones of the same name (ALTER SEQUENCE). */
+function mergeOptions(before: unknown[] | undefined, changes: unknown[]): unknown[] {
+  const name = (o: unknown) => (o as Node)?.DefElem?.defname as string | undefined;
+  const out = (before ?? []).filter((o) => !changes.some((c) => name(c) === name(o)));
+  return [...out, ...changes.filter((c) => name(c) !== 'restart')];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +552,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
         if (index.table !== tableKey) continue;
         // Replaced, not edited: columns built from a snapshot are shared between schemas.
         index.columns = index.columns.map((ic) => (indexColumnUses(ic, from) ? renamedIndexColumn(ic, from, to) : ic));
+        if (index.include?.includes(from)) index.include = index.include.map((n) => (n === from ? to : n));
         if (index.where && referencesColumn(index.where.ast, from)) index.where = { ast: renameColumnRefs(index.where.ast, from, to) };
       }
       for (const other of state.tables.values()) {
@@ -427,7 +570,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (!table || !constraint) return [];
       table.constraints = renameMapKey(table.constraints, ast.subname, ast.newname);
       constraint.name = ast.newname;
-      return [{ kind: 'other', what: 'rename-constraint' }];
+      return [{ kind: 'rename-constraint', table: rangeKey(ast.relation), from: ast.subname, to: ast.newname }];
     }
     case 'OBJECT_INDEX': {
       const from = rangeKey(ast.relation);
@@ -435,18 +578,21 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (index) {
         state.indexes.delete(from);
         index.name = ast.newname;
-        state.indexes.set(key(index.schema, ast.newname), index);
-        return [{ kind: 'other', what: 'rename-index' }];
+        const to = key(index.schema, ast.newname);
+        state.indexes.set(to, index);
+        return [{ kind: 'rename-index', from, to }];
       }
       // ALTER INDEX also renames constraint-backed indexes: rename the owning constraint.
-      for (const table of state.tables.values()) {
+      for (const [tableKey, table] of state.tables) {
         const constraint = table.constraints.get(ast.relation?.relname);
-        if (constraint && (constraint.kind === 'unique' || constraint.kind === 'primaryKey')) {
+        if (constraint && (constraint.kind === 'unique' || constraint.kind === 'primaryKey') && (!ast.relation?.schemaname || ast.relation.schemaname === table.schema)) {
+          const was = constraint.name;
           table.constraints = renameMapKey(table.constraints, constraint.name, ast.newname);
           constraint.name = ast.newname;
+          return [{ kind: 'rename-index', from, to: key(table.schema, ast.newname), constraint: { table: tableKey, from: was, to: ast.newname } }];
         }
       }
-      return [{ kind: 'other', what: 'rename-index' }];
+      return [];
     }
     case 'OBJECT_TYPE': {
       const from = listKey(objectNames(ast.object));
@@ -468,8 +614,9 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (!view) return [];
       state.views.delete(from);
       view.name = ast.newname;
-      state.views.set(key(view.schema, ast.newname), view);
-      return [{ kind: 'other', what: 'rename-view' }];
+      const to = key(view.schema, ast.newname);
+      state.views.set(to, view);
+      return [{ kind: 'rename-view', from, to }];
     }
     case 'OBJECT_SEQUENCE': {
       const from = rangeKey(ast.relation);
@@ -477,8 +624,9 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (!seq) return [];
       state.sequences.delete(from);
       seq.name = ast.newname;
-      state.sequences.set(key(seq.schema, ast.newname), seq);
-      return [{ kind: 'other', what: 'rename-sequence' }];
+      const to = key(seq.schema, ast.newname);
+      state.sequences.set(to, seq);
+      return [{ kind: 'rename-sequence', from, to }];
     }
     case 'OBJECT_POLICY': {
       const tableKey = rangeKey(ast.relation);
@@ -487,7 +635,16 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       if (!table || !policy) return [];
       table.policies = renameMapKey(table.policies, ast.subname, ast.newname);
       policy.name = ast.newname;
-      return [{ kind: 'other', what: 'rename-policy' }];
+      return [{ kind: 'rename-policy', table: tableKey, from: ast.subname, to: ast.newname }];
+    }
+    case 'OBJECT_ROLE': {
+      const from = `role:${ast.subname}`;
+      const definition = state.definitions.get(from);
+      if (definition) {
+        state.definitions.delete(from);
+        state.definitions.set(`role:${ast.newname}`, definition);
+      }
+      return [{ kind: 'rename-role', from: ast.subname, to: ast.newname }];
     }
     default:
       return [];
@@ -519,6 +676,11 @@ function moveTableReferences(state: SchemaState, from: string, to: string): void
   for (const seq of state.sequences.values()) {
     if (seq.ownedBy?.startsWith(`${from}.`)) seq.ownedBy = to + seq.ownedBy.slice(from.length);
   }
+  for (const [k, d] of [...state.definitions]) {
+    if (d.kind !== 'trigger' || d.table !== from) continue;
+    state.definitions.delete(k);
+    state.definitions.set(`trigger:${to}.${k.slice(`trigger:${from}.`.length)}`, { ...d, table: to });
+  }
 }
 
 function renameSchema(state: SchemaState, from: string, to: string): Effect[] {
@@ -541,7 +703,7 @@ function renameSchema(state: SchemaState, from: string, to: string): Effect[] {
   move(state.indexes);
   move(state.sequences);
   move(state.views);
-  return [{ kind: 'other', what: 'rename-schema' }];
+  return [{ kind: 'rename-schema', from, to }];
 }
 
 /** Columns reference types by OID: renaming or moving a type renames it in every column. */
@@ -589,6 +751,10 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
   if (ast.if_not_exists && state.indexes.has(indexKey)) return [];
   const index: Index = { schema, name, table: tableKey, unique: ast.unique === true, method: ast.accessMethod ?? 'btree', columns };
   if (ast.whereClause) index.where = { ast: ast.whereClause };
+  const include = (ast.indexIncludingParams ?? []).map((p: Node) => p.IndexElem?.name).filter((n: unknown): n is string => typeof n === 'string');
+  if (include.length) index.include = include;
+  if (ast.nulls_not_distinct) index.nullsNotDistinct = true;
+  if (ast.options?.length) index.options = ast.options;
   state.indexes.set(indexKey, index);
   return [{ kind: 'create-index', index, concurrently: ast.concurrent === true }];
 }
@@ -648,18 +814,20 @@ function alterEnum(state: SchemaState, ast: Node): Effect[] {
     return [{ kind: 'rename-enum-value', type: typeKey, from: ast.oldVal, to: ast.newVal }];
   }
   if (!ast.newVal || enumType.values.includes(ast.newVal)) return [];
+  const before = [...enumType.values];
   const neighbor = ast.newValNeighbor ? enumType.values.indexOf(ast.newValNeighbor) : -1;
   if (neighbor < 0) enumType.values.push(ast.newVal);
   else enumType.values.splice(ast.newValIsAfter ? neighbor + 1 : neighbor, 0, ast.newVal);
-  return [{ kind: 'add-enum-value', type: typeKey, value: ast.newVal }];
+  return [{ kind: 'add-enum-value', type: typeKey, value: ast.newVal, before }];
 }
 
 function createType(state: SchemaState, ast: Node, kindName: 'composite' | 'domain' | 'range', names: string[]): Effect[] {
   const typeKey = listKey(names);
   const { schema, name } = splitKey(typeKey);
-  state.types.set(typeKey, { schema, name, kind: kindName });
+  const definition = { schema, name, kind: kindName };
+  state.types.set(typeKey, definition);
   void ast;
-  return [{ kind: 'other', what: `create-${kindName}` }];
+  return [{ kind: 'create-type', type: typeKey, definition: { ...definition } }];
 }
 
 function drop(state: SchemaState, ast: Node): Effect[] {
@@ -685,36 +853,71 @@ function drop(state: SchemaState, ast: Node): Effect[] {
       case 'OBJECT_DOMAIN': {
         const typeKey = listKey(names);
         const definition = state.enums.get(typeKey);
+        const other = state.types.get(typeKey);
+        if (!definition && !other && ast.missing_ok) break;
         state.enums.delete(typeKey);
         state.types.delete(typeKey);
         if (cascade) dropColumnsOfType(state, typeKey);
-        effects.push({ kind: 'drop-type', type: typeKey, definition, cascade });
+        effects.push({ kind: 'drop-type', type: typeKey, ...(definition ? { definition } : {}), ...(other ? { other } : {}), cascade });
         break;
       }
       case 'OBJECT_SCHEMA':
         // One by one: a schema's tables are as many as the migrations made (never spread into a call's arguments).
         for (const effect of dropSchema(state, names[0], cascade)) effects.push(effect);
         break;
-      case 'OBJECT_SEQUENCE':
-        state.sequences.delete(listKey(names));
+      case 'OBJECT_SEQUENCE': {
+        const sequenceKey = listKey(names);
+        const definition = state.sequences.get(sequenceKey);
+        if (!definition) break;
+        state.sequences.delete(sequenceKey);
+        effects.push({ kind: 'drop-sequence', sequence: sequenceKey, definition });
         break;
+      }
       case 'OBJECT_VIEW':
-      case 'OBJECT_MATVIEW':
-        state.views.delete(listKey(names));
+      case 'OBJECT_MATVIEW': {
+        const viewKey = listKey(names);
+        const definition = state.views.get(viewKey);
+        if (!definition) break;
+        state.views.delete(viewKey);
+        effects.push({ kind: 'drop-view', view: viewKey, definition });
         break;
+      }
       case 'OBJECT_POLICY': {
         const policy = names[names.length - 1];
         const tableKey = listKey(names.slice(0, -1));
-        state.tables.get(tableKey)?.policies.delete(policy);
-        effects.push({ kind: 'drop-policy', table: tableKey, policy });
+        const table = state.tables.get(tableKey);
+        const definition = table?.policies.get(policy);
+        if (!definition && ast.missing_ok) break;
+        table?.policies.delete(policy);
+        effects.push({ kind: 'drop-policy', table: tableKey, policy, ...(definition ? { definition } : {}) });
         break;
       }
       case 'OBJECT_EXTENSION':
+        if (!state.extensions.has(names[0]) && ast.missing_ok) break;
         state.extensions.delete(names[0]);
+        effects.push({ kind: 'drop-extension', extension: names[0] });
         break;
       case 'OBJECT_FUNCTION':
+      case 'OBJECT_PROCEDURE':
+      case 'OBJECT_ROUTINE': {
+        const signature = functionSignature(object);
+        const found = findFunction(state, signature);
+        if (!found && ast.missing_ok) break;
         state.functions.delete(functionKey(object));
+        if (found) state.definitions.delete(found[0]);
+        effects.push({ kind: 'drop-function', function: found?.[0] ?? signature.key, ...(found ? { definition: found[1] } : {}) });
         break;
+      }
+      case 'OBJECT_TRIGGER': {
+        const trigger = names[names.length - 1];
+        const tableKey = listKey(names.slice(0, -1));
+        const triggerKey = `trigger:${tableKey}.${trigger}`;
+        const definition = state.definitions.get(triggerKey);
+        if (!definition && ast.missing_ok) break;
+        state.definitions.delete(triggerKey);
+        effects.push({ kind: 'drop-trigger', trigger, table: tableKey, ...(definition ? { definition } : {}) });
+        break;
+      }
       default:
         break;
     }
@@ -753,45 +956,76 @@ function createSequence(state: SchemaState, ast: Node): Effect[] {
   const seqKey = rangeKey(ast.sequence);
   if (ast.if_not_exists && state.sequences.has(seqKey)) return [];
   const { schema, name } = splitKey(seqKey);
-  state.sequences.set(seqKey, { schema, name });
-  return [{ kind: 'other', what: 'create-sequence' }];
+  const definition: Sequence = { schema, name, ...(ast.options?.length ? { options: ast.options } : {}) };
+  state.sequences.set(seqKey, definition);
+  return [{ kind: 'create-sequence', sequence: seqKey, definition: { ...definition } }];
+}
+
+function alterSequence(state: SchemaState, ast: Node): Effect[] {
+  const seqKey = rangeKey(ast.sequence);
+  const sequence = state.sequences.get(seqKey);
+  if (!sequence) return [];
+  const before = { ...sequence };
+  const changes = (ast.options ?? []).filter((o: Node) => o.DefElem?.defname !== 'owned_by');
+  if (changes.length) sequence.options = mergeOptions(sequence.options, changes);
+  return [{ kind: 'alter-sequence', sequence: seqKey, before, after: { ...sequence } }];
 }
 
 function createView(state: SchemaState, ast: Node): Effect[] {
   const viewKey = rangeKey(ast.view);
   const { schema, name } = splitKey(viewKey);
-  state.views.set(viewKey, { schema, name, materialized: false, query: ast.query });
-  return [{ kind: 'other', what: 'create-view' }];
+  const replaced = ast.replace ? state.views.get(viewKey) : undefined;
+  const definition: View = {
+    schema,
+    name,
+    materialized: false,
+    query: ast.query,
+    ...(ast.options?.length ? { options: ast.options } : {}),
+    ...(ast.withCheckOption && ast.withCheckOption !== 'NO_CHECK_OPTION' ? { checkOption: ast.withCheckOption } : {}),
+  };
+  state.views.set(viewKey, definition);
+  return [{ kind: 'create-view', view: viewKey, definition: { ...definition }, ...(replaced ? { replaced } : {}) }];
 }
 
 function createTableAs(state: SchemaState, ast: Node): Effect[] {
   if (ast.objtype !== 'OBJECT_MATVIEW') {
-    if (ast.into?.rel?.relpersistence === 't') return [{ kind: 'other', what: 'create-temp-table' }];
+    if (ast.into?.rel?.relpersistence === 't') return [{ kind: 'create-temp-table', table: rangeKey(ast.into.rel) }];
     // CREATE TABLE … AS SELECT: columns unknown without running the query.
     const tableKey = rangeKey(ast.into?.rel);
     const { schema, name } = splitKey(tableKey);
-    if (!state.tables.has(tableKey)) state.tables.set(tableKey, newTable(schema, name));
-    return [{ kind: 'other', what: 'create-table-as' }];
+    if (state.tables.has(tableKey)) return [];
+    state.tables.set(tableKey, newTable(schema, name));
+    return [{ kind: 'create-table-as', table: tableKey }];
   }
   const viewKey = rangeKey(ast.into?.rel);
+  if (ast.if_not_exists && state.views.has(viewKey)) return [];
   const { schema, name } = splitKey(viewKey);
-  state.views.set(viewKey, { schema, name, materialized: true, query: ast.query });
-  return [{ kind: 'other', what: 'create-materialized-view' }];
+  const definition: View = {
+    schema,
+    name,
+    materialized: true,
+    query: ast.query,
+    ...(ast.into?.options?.length ? { options: ast.into.options } : {}),
+    ...(ast.into?.skipData ? { withNoData: true } : {}),
+  };
+  state.views.set(viewKey, definition);
+  return [{ kind: 'create-view', view: viewKey, definition: { ...definition } }];
 }
 
 function createPolicy(state: SchemaState, ast: Node): Effect[] {
   const tableKey = rangeKey(ast.table);
   const table = state.tables.get(tableKey);
   if (!table) return [];
-  table.policies.set(ast.policy_name, {
+  const definition: Policy = {
     name: ast.policy_name,
     command: ast.cmd_name ?? 'all',
     permissive: ast.permissive !== false,
     roles: (ast.roles ?? []).map((r: Node) => r.RoleSpec?.rolename ?? roleSpecName(r.RoleSpec?.roletype)),
     ...(ast.qual ? { using: { ast: ast.qual } } : {}),
     ...(ast.with_check ? { withCheck: { ast: ast.with_check } } : {}),
-  });
-  return [{ kind: 'create-policy', table: tableKey, policy: ast.policy_name }];
+  };
+  table.policies.set(ast.policy_name, definition);
+  return [{ kind: 'create-policy', table: tableKey, policy: ast.policy_name, definition: { ...definition } }];
 }
 
 function roleSpecName(roletype: string | undefined): string {
@@ -799,17 +1033,104 @@ function roleSpecName(roletype: string | undefined): string {
 }
 
 function alterPolicy(state: SchemaState, ast: Node): Effect[] {
-  const policy = state.tables.get(rangeKey(ast.table))?.policies.get(ast.policy_name);
+  const tableKey = rangeKey(ast.table);
+  const policy = state.tables.get(tableKey)?.policies.get(ast.policy_name);
   if (!policy) return [];
+  const before = { ...policy };
   if (ast.roles) policy.roles = ast.roles.map((r: Node) => r.RoleSpec?.rolename ?? roleSpecName(r.RoleSpec?.roletype));
   if (ast.qual) policy.using = { ast: ast.qual };
   if (ast.with_check) policy.withCheck = { ast: ast.with_check };
-  return [{ kind: 'other', what: 'alter-policy' }];
+  return [{ kind: 'alter-policy', table: tableKey, policy: policy.name, before, after: { ...policy } }];
 }
 
 function functionKey(object: Node): string {
   const owa = object?.ObjectWithArgs;
   return listKey(strs(owa?.objname ?? []));
+}
+
+/**
+ * A function's identity: `function:schema.name(type, …)` with its input argument types (OUT
+ * arguments are not part of it), or `function:schema.name` with `args: undefined` when a DROP
+ * names no arguments (it matches the one function of that name).
+ */
+function functionSignature(object: Node): { key: string; prefix: string; args?: string[] } {
+  const owa = object?.ObjectWithArgs;
+  const prefix = `function:${listKey(strs(owa?.objname ?? []))}`;
+  if (owa?.args_unspecified) return { key: prefix, prefix };
+  const args = (owa?.objargs ?? []).map((a: Node) => typeKey(typeFromAst(a.TypeName ?? a)));
+  return { key: `${prefix}(${args.join(', ')})`, prefix, args };
+}
+
+function findFunction(state: SchemaState, signature: { key: string; prefix: string; args?: string[] }): [string, Definition] | undefined {
+  if (signature.args) {
+    const d = state.definitions.get(signature.key);
+    return d ? [signature.key, d] : undefined;
+  }
+  const matches = [...state.definitions].filter(([k, d]) => (d.kind === 'function' || d.kind === 'procedure') && k.startsWith(`${signature.prefix}(`));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/** `CREATE [OR REPLACE] FUNCTION | PROCEDURE`: kept whole, under its signature. */
+function createFunction(state: SchemaState, ast: Node, sql: string): Effect[] {
+  state.functions.add(listKey(strs(ast.funcname)));
+  const inputs = (ast.parameters ?? [])
+    .map((p: Node) => p.FunctionParameter)
+    .filter((p: Node) => p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE');
+  const signature = `function:${listKey(strs(ast.funcname))}(${inputs.map((p: Node) => typeKey(typeFromAst(p.argType))).join(', ')})`;
+  const replaced = state.definitions.get(signature);
+  const names = strs(ast.funcname);
+  const target = `${qualifiedName(names.length > 1 ? names[names.length - 2] : DEFAULT_SCHEMA, names[names.length - 1] ?? '')}(${inputs.map((p: Node) => typeToSql(typeFromAst(p.argType))).join(', ')})`;
+  const definition: Definition = { kind: ast.is_procedure ? 'procedure' : 'function', sql: ownText(sql), target };
+  state.definitions.set(signature, definition);
+  return [{ kind: 'create-function', function: signature, definition, ...(replaced ? { replaced } : {}) }];
+}
+
+function createTrigger(state: SchemaState, ast: Node, sql: string): Effect[] {
+  const tableKey = rangeKey(ast.relation);
+  const triggerKey = `trigger:${tableKey}.${ast.trigname}`;
+  const replaced = state.definitions.get(triggerKey);
+  const definition: Definition = { kind: 'trigger', sql: ownText(sql), table: tableKey };
+  state.definitions.set(triggerKey, definition);
+  return [{ kind: 'create-trigger', trigger: ast.trigname, table: tableKey, definition, ...(replaced ? { replaced } : {}) }];
+}
+
+function createRole(state: SchemaState, ast: Node, sql: string): Effect[] {
+  if (ast.stmt_type && ast.stmt_type !== 'ROLESTMT_ROLE' && ast.stmt_type !== 'ROLESTMT_USER') return [];
+  const definition: Definition = { kind: 'role', sql: ownText(sql) };
+  state.definitions.set(`role:${ast.role}`, definition);
+  return [{ kind: 'create-role', role: ast.role, definition }];
+}
+
+function dropRole(state: SchemaState, ast: Node): Effect[] {
+  const effects: Effect[] = [];
+  for (const r of ast.roles ?? []) {
+    const role = r.RoleSpec?.rolename;
+    if (!role) continue;
+    const definition = state.definitions.get(`role:${role}`);
+    if (!definition && ast.missing_ok) continue;
+    state.definitions.delete(`role:${role}`);
+    effects.push({ kind: 'drop-role', role, ...(definition ? { definition } : {}) });
+  }
+  return effects;
+}
+
+/**
+ * `COMMENT ON <object> IS …`: the comment's key is the object kind and its name as written
+ * (`comment:OBJECT_COLUMN:public.users.email`); tables and columns resolve to `public` when unqualified.
+ */
+function comment(state: SchemaState, ast: Node): Effect[] {
+  const names = objectNames(ast.object);
+  const qualified = ast.objtype === 'OBJECT_COLUMN' && names.length === 2 ? ['public', ...names] : (ast.objtype === 'OBJECT_TABLE' || ast.objtype === 'OBJECT_VIEW') && names.length === 1 ? ['public', ...names] : names;
+  const target = `comment:${ast.objtype}:${qualified.join('.')}`;
+  const before = state.definitions.get(target)?.sql;
+  if (typeof ast.comment === 'string') state.definitions.set(target, { kind: 'comment', sql: ast.comment });
+  else state.definitions.delete(target);
+  return [{ kind: 'comment', target, ...(typeof ast.comment === 'string' ? { value: ast.comment } : {}), ...(before !== undefined ? { before } : {}) }];
+}
+
+/** A copy of a statement's text that does not keep the whole file's text alive (V8 keeps sliced strings' parents). */
+function ownText(sql: string): string {
+  return sql.length === 0 ? sql : Buffer.from(sql, 'utf8').toString('utf8');
 }
 
 function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
@@ -822,7 +1143,7 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
     table.schema = ast.newschema;
     state.tables.set(to, table);
     moveTableReferences(state, from, to);
-    return [{ kind: 'other', what: 'set-schema' }];
+    return [{ kind: 'move-table', from, to }];
   }
   if (ast.objectType === 'OBJECT_TYPE') {
     const from = listKey(objectNames(ast.object));
@@ -894,18 +1215,21 @@ const HANDLERS: Record<string, Handler> = {
   CreateRangeStmt: (s, a) => createType(s, a, 'range', strs(a.typeName)),
   CreateSchemaStmt: createSchema,
   CreateSeqStmt: createSequence,
+  AlterSeqStmt: alterSequence,
+  CreateTrigStmt: createTrigger,
+  CreateRoleStmt: createRole,
+  DropRoleStmt: dropRole,
+  CommentStmt: comment,
   ViewStmt: createView,
   CreateTableAsStmt: createTableAs,
   CreatePolicyStmt: createPolicy,
   AlterPolicyStmt: alterPolicy,
   AlterObjectSchemaStmt: alterObjectSchema,
   CreateExtensionStmt: (s, a) => {
+    if (s.extensions.has(a.extname) && a.if_not_exists) return [];
     s.extensions.add(a.extname);
-    return [{ kind: 'other', what: 'create-extension' }];
+    return [{ kind: 'create-extension', extension: a.extname }];
   },
-  CreateFunctionStmt: (s, a) => {
-    s.functions.add(listKey(strs(a.funcname)));
-    return [{ kind: 'other', what: 'create-function' }];
-  },
+  CreateFunctionStmt: createFunction,
 };
 

@@ -38,6 +38,14 @@ describe('journal-files', () => {
     expect(await findings(dir)).toEqual([{ messageId: 'orphanFile', migration: '0006_hand_written', line: 1, file: '<dir>/0006_hand_written.sql' }]);
   });
 
+  it('valid: rollbacks drafted by `down --write` kept beside the migrations (<tag>.down.sql) are neither orphans nor duplicate prefixes', async () => {
+    const dir = folder('rollbacks', (d) => {
+      writeFileSync(join(d, '0005_orders_created_at_index.down.sql'), 'DROP INDEX "public"."orders_created_at_idx";');
+      writeFileSync(join(d, '0004_user_role.down.sql'), 'ALTER TABLE "users" DROP COLUMN "role";');
+    });
+    expect(await findings(dir)).toEqual([]);
+  });
+
   it('invalid: a journal entry whose file is missing (the migrator throws)', async () => {
     const dir = folder('missing', (d) => rmSync(join(d, '0002_product_sku.sql')));
     const [f] = await findings(dir);

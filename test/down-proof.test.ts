@@ -1,0 +1,128 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyDatabase, proveDowns, rolesCreated, type ProofReport } from '../src/down/prove.js';
+import { startPglite, extensionsUsed, type Engine } from '../src/verify/engine.js';
+import { loadHistory, type LoadedHistory } from '../src/verify/load.js';
+
+/**
+ * The round-trip proof of `down` on PostgreSQL (PGlite), over every fixture project made by real
+ * drizzle-kit: for each migration N, the schema after N-1 is introspected, N applied, its drafted
+ * rollback applied, the schema introspected again and compared. A migration called fully
+ * reversible must compare equal; any other difference must be one its header declared. One PGlite
+ * for all projects (emptied between them).
+ *
+ * Pinned per project: the verdict of every migration, and the migrations PGlite refuses to apply
+ * (the lint examples that fail on any database; pgvector, which PGlite does not ship).
+ */
+const temp = mkdtempSync(join(tmpdir(), 'ml-down-proof-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+interface Expected {
+  folder: string;
+  /** Verdict per migration tag, in history order ('-' for one PGlite cannot apply). */
+  verdicts: Record<string, 'reversible' | 'structure-only' | 'irreversible' | '-'>;
+  /** Adapt a copy before proving (features, for PGlite). */
+  edit?: (dir: string) => void;
+}
+
+/**
+ * features as test/verify-introspect.test.ts adapts it: without pgvector (not in PGlite) `vector(3)`
+ * is `real[]` and its hnsw indexes btree; 0003 drops and re-adds the generated `full_name` around
+ * the type change of a column it reads (PostgreSQL refuses it otherwise, on any server).
+ */
+function featuresForPglite(dir: string): void {
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
+    const file = join(dir, f);
+    const text = readFileSync(file, 'utf8')
+      .replace('CREATE EXTENSION IF NOT EXISTS vector;', '')
+      .replaceAll('vector(3)', 'real[]')
+      .replaceAll('USING hnsw ("embedding" vector_cosine_ops)', 'USING btree ("embedding")')
+      .replace('ALTER TABLE "members" ALTER COLUMN "first_name" SET DATA TYPE varchar(100);', () =>
+        [
+          'ALTER TABLE "members" DROP COLUMN "full_name";',
+          'ALTER TABLE "members" ALTER COLUMN "first_name" SET DATA TYPE varchar(100);',
+          `ALTER TABLE "members" ADD COLUMN "full_name" text GENERATED ALWAYS AS (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) STORED;`,
+        ].join('--> statement-breakpoint\n'),
+      );
+    writeFileSync(file, text);
+  }
+}
+
+const R = 'reversible' as const;
+const S = 'structure-only' as const;
+const I = 'irreversible' as const;
+/** PGlite refuses it, as any PostgreSQL would (the lint examples), or lacks what it needs. */
+const X = '-' as const;
+
+const PROJECTS: Expected[] = [
+  // 0002: text → integer without USING; 0004: the enum that is not exported has no CREATE TYPE.
+  { folder: 'examples/shop/drizzle', verdicts: { '0000_init': R, '0001_rename_user_name': S, '0002_product_sku': X, '0003_drop_refunded_status': R, '0004_user_role': X, '0005_orders_created_at_index': R } },
+  { folder: 'fixtures/projects/branch-merge/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R } },
+  { folder: 'fixtures/projects/branch-merge/branch-a/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_comments': R } },
+  { folder: 'fixtures/projects/branch-merge/branch-b/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_avatar_url': R } },
+  { folder: 'fixtures/projects/branch-merge/merged-skip/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_avatar_url': R, '0004_comments': R } },
+  { folder: 'fixtures/projects/branch-merge/merged-restamped/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_avatar_url': R, '0004_comments': R } },
+  // 0001: casts without USING, serial → identity with the sequence still there.
+  { folder: 'fixtures/projects/column-changes/drizzle', verdicts: { '0000_init': R, '0001_column_changes': X, '0002_long_names': R } },
+  // 0007: ADD GENERATED … AS IDENTITY on the bigserial column that keeps its sequence.
+  {
+    folder: 'fixtures/projects/features/drizzle',
+    edit: featuresForPglite,
+    verdicts: { '0000_hand-edited-extensions': R, '0001_init': R, '0002_views_rls_sequence': R, '0003_alter_columns': R, '0004_drop_objects': I, '0005_renames': R, '0006_constraints': R, '0007_identity_and_cleanup': X },
+  },
+  { folder: 'fixtures/projects/legacy-do-blocks/drizzle', verdicts: { '0000_init': R, '0001_status_and_comments': R, '0002_urgent_priority': I } },
+  // 0002: drizzle-kit's DROP CONSTRAINT after DROP TABLE … CASCADE took it; 0004: a new enum value used in the same transaction.
+  {
+    folder: 'fixtures/projects/locks/drizzle',
+    verdicts: { '0000_init': R, '0001_index_unique_fk_check': R, '0002_drop_column_and_table': X, '0003_remove_last_policy': R, '0004_enum_value_as_default': X, '0005_renames': R },
+  },
+  {
+    folder: 'fixtures/projects/renames/drizzle',
+    verdicts: {
+      '0000_init': R, '0001_rename_post_body': R, '0002_rename_author_bio': S, '0003_rename_tags_table': R, '0004_rename_comments_table': S, '0005_rename_post_status_enum': R,
+      '0006_rename_archived_value': R, '0007_recreate_comment_enum': R, '0008_replace_author_links': S,
+    },
+  },
+  { folder: 'fixtures/projects/safe/drizzle', verdicts: { '0000_init': R, '0001_profile_and_plan_columns': R, '0002_viewer_role': I, '0003_projects': R } },
+  // 0002 and 0003: the pgSchema and schema enum that are not exported never get created.
+  { folder: 'fixtures/projects/schemas/drizzle', verdicts: { '0000_init': R, '0001_payments': R, '0002_audit_events': X, '0003_payment_method': X } },
+  { folder: 'fixtures/projects/v1-folders/drizzle', verdicts: { '20250106090000_init': R, '20250106100000_isbn': R, '20250106110000_archived_status': I } },
+];
+
+let engine: Engine;
+const histories = new Map<string, LoadedHistory>();
+
+beforeAll(async () => {
+  for (const p of PROJECTS) {
+    const dir = join(temp, p.folder.replaceAll('/', '_'));
+    cpSync(p.folder, dir, { recursive: true });
+    p.edit?.(dir);
+    histories.set(p.folder, await loadHistory({ cwd: process.cwd(), paths: [dir], env: {} }));
+  }
+  const texts = [...histories.values()].flatMap((h) => h.migrations.map((m) => m.text));
+  engine = (await startPglite(extensionsUsed(texts))).engine;
+}, 180_000);
+afterAll(async () => engine?.close());
+
+describe('down: drafted rollbacks round-trip on PostgreSQL (PGlite), every fixture project', () => {
+  for (const p of PROJECTS) {
+    it(p.folder, async () => {
+      const history = histories.get(p.folder)!;
+      let report: ProofReport;
+      try {
+        report = await proveDowns(engine, history.migrations, { migrationsTable: history.migrationsTable });
+      } finally {
+        await emptyDatabase(engine, rolesCreated(history.migrations));
+      }
+      const failed = report.migrations.filter((m) => m.outcome === 'failed');
+      expect(failed.map((m) => ({ tag: m.tag, error: m.error, undeclared: m.undeclared }))).toEqual([]);
+      const verdicts = Object.fromEntries(history.migrations.map((m) => [m.tag, report.migrations.find((r) => r.tag === m.tag)?.verdict ?? '-']));
+      expect(verdicts).toEqual(p.verdicts);
+      // Fully reversible ones came back exactly (a column dropped and added back is last: a declared catalog detail).
+      for (const m of report.migrations.filter((r) => r.verdict === 'reversible')) expect(m.modelEqual, m.tag).toBe(true);
+      expect(report.migrations.filter((m) => m.outcome === 'equal').length).toBeGreaterThan(0);
+    });
+  }
+});
