@@ -3,10 +3,18 @@
  * Acceptance run over the real drizzle-kit corpus: `npm run corpus` (builds first), or
  *
  *   node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]]
+ *                           [--no-down] [--down-timeout <seconds>]
+ *                           [--no-down] [--down-timeout <seconds>]
  *
  * --sample N also prints a stratified random sample of N findings (per rule, seeded), each with
  * the context to judge it, and writes it to bench/results/sample.txt and sample.json (see
  * scripts/corpus-sample.mjs).
+ *
+ * Then the round-trip proof of `migration-lint down` on each folder (src/down/prove.ts, PGlite, one
+ * child process per folder, time-bounded by --down-timeout, default 1800 s): the shares of
+ * migrations drafted fully reversible / structure only / not reversible, and every migration whose
+ * drafted rollback failed or left a difference its header did not declare (any such failure makes
+ * the run fail). `--no-down` skips it.
  *
  * Default corpus: ../shared/corpus relative to the repo root (absent → message, exit 0).
  * Each folder is linted by the real CLI as a child process (`--format json`, time-bounded), so
@@ -17,7 +25,7 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DIST, ROOT, countStatements, listFolders, loadApi, runCli, hasGnuTime, table } from '../bench/lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -26,6 +34,8 @@ const RESULTS = join(ROOT, 'bench', 'results', 'corpus.json');
 const argv = process.argv.slice(2);
 if (argv[0] === '--child-info') {
   await childInfo(argv[1]);
+} else if (argv[0] === '--child-down') {
+  await childDown(argv[1]);
 } else {
   process.exitCode = await main(argv);
 }
@@ -34,12 +44,16 @@ async function main(args) {
   let timeoutS = 120;
   let sample;
   let seed = 1;
+  let downTimeoutS = 1800;
+  let down = true;
   const positional = [];
-  const usage = 'usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]]\n';
+  const usage = 'usage: node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]] [--no-down] [--down-timeout <seconds>]\n';
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--timeout') timeoutS = Number(args[++i]);
     else if (args[i] === '--sample') sample = Number(args[++i]);
     else if (args[i] === '--seed') seed = Number(args[++i]);
+    else if (args[i] === '--down-timeout') downTimeoutS = Number(args[++i]);
+    else if (args[i] === '--no-down') down = false;
     else if (args[i] === '--help' || args[i] === '-h') {
       process.stdout.write(usage);
       return 0;
@@ -213,7 +227,10 @@ async function main(args) {
     process.stdout.write(`\nsample: ${relative(process.cwd(), join(ROOT, 'bench', 'results', 'sample.txt'))} (and sample.json, with a verdict field per finding)\n`);
   }
 
-  const failures = results.flatMap((r) => r.failures.map((f) => `${r.folder}: ${f}`));
+  const downReport = down ? await proveFolders(results, downTimeoutS * 1000) : null;
+  if (!down) process.stdout.write('\ndown round-trip proof: skipped (--no-down)\n');
+
+  const failures = [...results.flatMap((r) => r.failures.map((f) => `${r.folder}: ${f}`)), ...(downReport?.failures ?? [])];
   const ok = failures.length === 0;
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
@@ -227,6 +244,7 @@ async function main(args) {
         rssMethod: rss,
         statementCount: 'top-level statements from parseMigration (after loadParser) over the migrations lint() resolves',
         snapshotAgreement: hasAgreement,
+        down: downReport,
         ok,
         failures,
         totals,
@@ -243,6 +261,82 @@ async function main(args) {
   }
   process.stdout.write(`FAIL:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
   return 1;
+}
+
+/**
+ * The round-trip proof of `down` on every folder, each in a time-bounded child process; prints the
+ * verdict shares and every failure. Returns { folders, totals, failures } for corpus.json.
+ */
+async function proveFolders(results, timeoutMs) {
+  process.stdout.write(`\ndown round-trip proof (src/down/prove.ts on PGlite: apply N, apply its drafted rollback, compare with N-1; time bound ${timeoutMs / 1000} s per folder)\n`);
+  const folders = [];
+  for (const r of results) {
+    process.stderr.write(`  proving the rollbacks of ${r.folder}…\n`);
+    const run = await runCli(['--child-down', r.path], { timeoutMs, entry: SELF });
+    let parsed;
+    try {
+      parsed = JSON.parse(run.stdout);
+    } catch {
+      parsed = { error: run.timedOut ? `timed out after ${timeoutMs / 1000} s` : `child failed (exit ${run.exitCode ?? run.signal}): ${run.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
+    }
+    folders.push({ folder: r.folder, ...parsed });
+  }
+  const sumOf = (key, verdict) => folders.reduce((n, f) => n + (f[key]?.[verdict] ?? 0), 0);
+  const rows = folders.map((f) =>
+    f.error
+      ? [f.folder, '?', '?', '?', '?', '?', '?', '?', f.error.slice(0, 80)]
+      : [f.folder, f.migrations, f.drafted.reversible, f.drafted['structure-only'], f.drafted.irreversible, f.proved, f.outcomes.failed ?? 0, f.notApplied.length, f.notApplied.length ? `not applied on PGlite: ${f.notApplied.map((n) => n.tag).slice(0, 3).join(', ')}${f.notApplied.length > 3 ? '…' : ''} (${f.notApplied[0].message.slice(0, 50)})` : ''],
+  );
+  const total = folders.reduce((n, f) => n + (f.migrations ?? 0), 0);
+  const drafted = { reversible: sumOf('drafted', 'reversible'), 'structure-only': sumOf('drafted', 'structure-only'), irreversible: sumOf('drafted', 'irreversible') };
+  const proved = folders.reduce((n, f) => n + (f.proved ?? 0), 0);
+  const failed = sumOf('outcomes', 'failed');
+  rows.push(['TOTAL', total, drafted.reversible, drafted['structure-only'], drafted.irreversible, proved, failed, folders.reduce((n, f) => n + (f.notApplied?.length ?? 0), 0), '']);
+  process.stdout.write(table(['folder', 'migrations', 'reversible', 'structure only', 'not reversible', 'proved', 'proof failed', 'not applied', 'note'], rows, [1, 2, 3, 4, 5, 6, 7]) + '\n');
+  const pct = (n) => (total ? `${((100 * n) / total).toFixed(1)} %` : '-');
+  process.stdout.write(`drafted verdicts: fully reversible ${drafted.reversible} (${pct(drafted.reversible)}), structure only ${drafted['structure-only']} (${pct(drafted['structure-only'])}), not reversible ${drafted.irreversible} (${pct(drafted.irreversible)}) of ${total} migrations; ${proved} proved on PGlite, ${failed} failed\n`);
+  const failures = [];
+  for (const f of folders) {
+    if (f.error) failures.push(`${f.folder}: down proof: ${f.error}`);
+    for (const m of f.failed ?? []) {
+      const what = m.error ? `the rollback fails: ${m.error.message} (${m.error.sql.slice(0, 80)})` : `undeclared: ${m.undeclared.slice(0, 3).map((d) => `${d.object} ${d.name}: ${d.detail}`).join('; ')}`;
+      failures.push(`${f.folder}: down proof of ${m.tag} (${m.verdict}): ${what}`);
+    }
+  }
+  for (const line of failures) process.stdout.write(`FAIL ${line}\n`);
+  return { folders, totals: { migrations: total, drafted, proved, failed }, failures };
+}
+
+/** `--child-down <folder>`: prove the folder's drafted rollbacks on PGlite; print a summary as JSON. */
+async function childDown(folder) {
+  const started = performance.now();
+  const { loadHistory } = await import(pathToFileURL(join(ROOT, 'dist', 'verify', 'load.js')).href);
+  const { startPglite, extensionsUsed } = await import(pathToFileURL(join(ROOT, 'dist', 'verify', 'engine.js')).href);
+  const { proveDowns } = await import(pathToFileURL(join(ROOT, 'dist', 'down', 'prove.js')).href);
+  const { draftDowns } = await import(pathToFileURL(join(ROOT, 'dist', 'down', 'history.js')).href);
+  const history = await loadHistory({ cwd: ROOT, paths: [folder], env: {} });
+  const drafted = { reversible: 0, 'structure-only': 0, irreversible: 0 };
+  if (history.migrations.length) for (const t of draftDowns(history, history.migrations.map((_, i) => i))) drafted[t.down.verdict]++;
+  const { engine, missing } = await startPglite(extensionsUsed(history.migrations.map((m) => m.text), history.lintConfig.extensions ?? []));
+  try {
+    const report = await proveDowns(engine, history.migrations, { migrationsTable: history.migrationsTable });
+    const outcomes = {};
+    for (const m of report.migrations) outcomes[m.outcome] = (outcomes[m.outcome] ?? 0) + 1;
+    process.stdout.write(
+      JSON.stringify({
+        migrations: history.migrations.length,
+        drafted,
+        proved: report.migrations.length,
+        outcomes,
+        failed: report.migrations.filter((m) => m.outcome === 'failed'),
+        notApplied: report.notApplied.map((n) => ({ tag: n.tag, message: n.failures[0]?.message ?? '' })),
+        missingExtensions: missing,
+        ms: Math.round(performance.now() - started),
+      }),
+    );
+  } finally {
+    await engine.close();
+  }
 }
 
 /** `--child-info <folder> [--agreement]`: print { count, agreement } as JSON (runs in a child process). */

@@ -83,6 +83,7 @@ export function helpText(version: string): string {
     'Commands:',
     '  migration-lint rules                list the rules, their category and severity',
     '  migration-lint explain <rule>       print a rule\'s documentation',
+    '  migration-lint down [TAG]           draft the rollback of the newest migration (or TAG; --since REF: a pull request\'s)',
     '  migration-lint verify               apply the history to a real PostgreSQL (embedded PGlite, or --database-url)',
     '                                      and report what fails, the locks and the rewrites',
     '  migration-lint lock                 record each migration\'s hash (migration-lint.lock.json): hash-drift reports edits',

@@ -14,6 +14,7 @@ import foreignKeyNotValid from './foreign-key-not-valid.js';
 import hashDrift from './hash-drift.js';
 import identifierTooLong from './identifier-too-long.js';
 import indexNotConcurrent from './index-not-concurrent.js';
+import irreversible from './irreversible.js';
 import journalFiles from './journal-files.js';
 import journalOrder from './journal-order.js';
 import missingCreateType from './missing-create-type.js';
@@ -52,6 +53,7 @@ export const rules: Record<string, Rule> = {
   'hash-drift': hashDrift,
   'identifier-too-long': identifierTooLong,
   'index-not-concurrent': indexNotConcurrent,
+  irreversible,
   'journal-files': journalFiles,
   'journal-order': journalOrder,
   'missing-create-type': missingCreateType,
