@@ -72,6 +72,11 @@ const PROJECTS: Expected[] = [
     edit: featuresForPglite,
     verdicts: { '0000_hand-edited-extensions': R, '0001_init': R, '0002_views_rls_sequence': R, '0003_alter_columns': R, '0004_drop_objects': I, '0005_renames': R, '0006_constraints': R, '0007_identity_and_cleanup': X },
   },
+  // Every other kind of statement drizzle-kit 0.31 writes: schema, role, sequence, views with options, identity, policies; altered, renamed, dropped, moved.
+  {
+    folder: 'fixtures/projects/reversal/drizzle',
+    verdicts: { '0000_init': R, '0001_alter': I, '0002_renames': R, '0003_drops': S, '0004_move_and_drop_schema': R },
+  },
   { folder: 'fixtures/projects/legacy-do-blocks/drizzle', verdicts: { '0000_init': R, '0001_status_and_comments': R, '0002_urgent_priority': I } },
   // 0002: drizzle-kit's DROP CONSTRAINT after DROP TABLE … CASCADE took it; 0004: a new enum value used in the same transaction.
   {

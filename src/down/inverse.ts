@@ -1,6 +1,7 @@
 import type { Node } from '../engine/ast.js';
 import type { DependentConstraint, Effect } from '../schema/effects.js';
-import { DEFAULT_SCHEMA, key, type Column, type EnumType, type SchemaState, type Sequence, type Table } from '../schema/model.js';
+import { parseSync } from '../engine/pg-query.js';
+import { DEFAULT_SCHEMA, key, type Column, type Definition, type EnumType, type SchemaState, type Sequence, type Table } from '../schema/model.js';
 import {
   addConstraintSql,
   columnSql,
@@ -240,14 +241,25 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
       return e.definition ? step({ sql: [terminated(e.definition.sql)] }) : cannot(`the model does not know the definition of ${e.function.replace(/^function:/, '')} (made outside these migrations?): create it again by hand.`, { declared: [{ object: '*', name: '*' }] });
     case 'create-trigger': {
       const drop = `DROP TRIGGER ${ident(e.trigger)} ON ${table(e.table)};`;
-      return step({ sql: e.replaced ? [drop, terminated(e.replaced.sql)] : [drop] });
+      return step({ sql: e.replaced ? [drop, triggerSql(e.replaced, e.table)] : [drop] });
     }
     case 'drop-trigger':
-      return e.definition ? step({ sql: [terminated(e.definition.sql)] }) : cannot(`the model does not know trigger ${ident(e.trigger)} on ${table(e.table)}: create it again by hand.`);
+      return e.definition ? step({ sql: [triggerSql(e.definition, e.table)] }) : cannot(`the model does not know trigger ${ident(e.trigger)} on ${table(e.table)}: create it again by hand.`);
     case 'create-role':
       return step({ sql: [`DROP ROLE ${ident(e.role)};`] });
     case 'drop-role':
-      return e.definition ? step({ sql: [terminated(e.definition.sql)] }) : cannot(`the model does not know role ${ident(e.role)} (made outside these migrations?): create it again by hand.`);
+      // Written from its name and options: the CREATE ROLE that made it may have had another name or options since.
+      return e.definition ? step({ sql: [deparse({ CreateRoleStmt: { stmt_type: 'ROLESTMT_ROLE', role: e.role, options: e.definition.options ?? [] } }) + ';'] }) : cannot(`the model does not know role ${ident(e.role)} (made outside these migrations?): create it again by hand.`);
+    case 'alter-role':
+      return step({ sql: [deparse({ AlterRoleStmt: { role: { roletype: 'ROLESPEC_CSTRING', rolename: e.role }, options: optionsBack(e.before, e.after, ROLE_DEFAULTS), action: 1 } }) + ';'] });
+    case 'alter-view-options': {
+      const back = optionsBack(e.before, e.after, {});
+      const reset = namesOf(e.after).filter((n) => !namesOf(e.before).includes(n));
+      const view = qualifiedOfKey(e.view);
+      const kind = ctx.after.views.get(e.view)?.materialized ? 'MATERIALIZED VIEW' : 'VIEW';
+      const sql = [...(reset.length ? [`ALTER ${kind} ${view} RESET (${reset.join(', ')});`] : []), ...(back.filter((o) => namesOf(e.before).includes(optionName(o))).length ? [`ALTER ${kind} ${view} SET (${back.filter((o) => namesOf(e.before).includes(optionName(o))).map(reloption).join(', ')});`] : [])];
+      return step({ sql });
+    }
     case 'rename-role':
       return step({ sql: [`ALTER ROLE ${ident(e.to)} RENAME TO ${ident(e.from)};`] });
     case 'comment':
@@ -257,6 +269,60 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     case 'other':
       return cannot(`the model does not record the details of this change (${e.what}).`, { declared: [{ object: '*', name: '*' }] });
   }
+}
+
+/** A role's options when they are not given (CREATE ROLE's defaults). */
+const ROLE_DEFAULTS: Record<string, unknown> = {
+  createdb: { Boolean: { boolval: false } },
+  createrole: { Boolean: { boolval: false } },
+  inherit: { Boolean: { boolval: true } },
+  canlogin: { Boolean: { boolval: false } },
+  superuser: { Boolean: { boolval: false } },
+  isreplication: { Boolean: { boolval: false } },
+  bypassrls: { Boolean: { boolval: false } },
+  connectionlimit: { Integer: { ival: -1 } },
+};
+
+function optionName(o: unknown): string {
+  return String((o as Node)?.DefElem?.defname ?? '');
+}
+
+function namesOf(list: readonly unknown[]): string[] {
+  return list.map(optionName);
+}
+
+/** The options that changed between `before` and `after`, as they were before (or their default). */
+function optionsBack(before: readonly unknown[], after: readonly unknown[], defaults: Record<string, unknown>): unknown[] {
+  const text = (o: unknown) => JSON.stringify((o as Node)?.DefElem?.arg ?? null);
+  const out: unknown[] = [];
+  for (const o of after) {
+    const name = optionName(o);
+    const was = before.find((b) => optionName(b) === name);
+    if (was && text(was) === text(o)) continue;
+    if (was) out.push(was);
+    else if (name in defaults) out.push({ DefElem: { defname: name, arg: defaults[name], defaction: 'DEFELEM_UNSPEC' } });
+  }
+  return out;
+}
+
+function reloption(o: unknown): string {
+  const d = (o as Node).DefElem;
+  const v = d.arg?.String?.sval ?? d.arg?.Boolean?.boolval ?? d.arg?.Integer?.ival ?? d.arg?.TypeName?.names?.map((n: Node) => n.String?.sval).join('.');
+  return `${d.defname} = ${literal(String(v ?? ''))}`;
+}
+
+/** A trigger's CREATE TRIGGER, on its table as it is named now (the table may have been renamed since). */
+function triggerSql(trigger: Definition, tableKey: string): string {
+  try {
+    const node = parseSync(trigger.sql).stmts?.[0]?.stmt;
+    if (node?.CreateTrigStmt) {
+      node.CreateTrigStmt.relation = { ...node.CreateTrigStmt.relation, schemaname: schemaOf(tableKey), relname: nameOf(tableKey) };
+      return deparse(node) + ';';
+    }
+  } catch {
+    /* fall back to the statement as written */
+  }
+  return terminated(trigger.sql);
 }
 
 /** A function or procedure definition run again over the current one. */
@@ -306,7 +372,7 @@ function restoreTable(e: Extract<Effect, { kind: 'drop-table' }>, ctx: InverseCo
   if (t.rlsEnabled) after.push(alterTable(e.table, 'ENABLE ROW LEVEL SECURITY'));
   if (t.rlsForced) after.push(alterTable(e.table, 'FORCE ROW LEVEL SECURITY'));
   for (const p of t.policies.values()) after.push(createPolicySql(e.table, p));
-  for (const trigger of e.triggers) after.push(terminated(trigger.sql));
+  for (const trigger of e.triggers) after.push(triggerSql(trigger, e.table));
   after.push(...dependentsSql(e.dependents));
   if (ctx.fresh.holdsNothingOld(e.table)) return step({ sql, after });
   return lost(`DROP TABLE ${table(e.table)} deleted its rows: the table comes back empty.`, { sql, after });

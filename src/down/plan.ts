@@ -160,7 +160,7 @@ function statementStep(s: Statement, state: SchemaState, fresh: FreshObjects, lo
 const REPLAYED = new Set([
   'CreateStmt', 'AlterTableStmt', 'RenameStmt', 'IndexStmt', 'DropStmt', 'CreateEnumStmt', 'AlterEnumStmt', 'CompositeTypeStmt', 'CreateDomainStmt',
   'CreateRangeStmt', 'CreateSchemaStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CreateTrigStmt', 'CreateRoleStmt', 'DropRoleStmt', 'CommentStmt', 'ViewStmt',
-  'CreateTableAsStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'AlterObjectSchemaStmt', 'CreateExtensionStmt', 'CreateFunctionStmt',
+  'CreateTableAsStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'AlterObjectSchemaStmt', 'CreateExtensionStmt', 'CreateFunctionStmt', 'AlterRoleStmt',
 ]);
 
 /**
@@ -261,6 +261,7 @@ function kindStep(s: Statement, state: SchemaState, fresh: FreshObjects): Step |
     case 'CreateTrigStmt':
     case 'CreateRoleStmt':
     case 'DropRoleStmt':
+    case 'AlterRoleStmt':
     case 'CommentStmt':
     case 'ViewStmt':
     case 'CreateTableAsStmt':

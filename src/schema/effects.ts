@@ -132,6 +132,10 @@ export type Effect =
   | { kind: 'create-role'; role: string; definition: Definition }
   | { kind: 'drop-role'; role: string; definition?: Definition }
   | { kind: 'rename-role'; from: string; to: string }
+  /** `ALTER ROLE … WITH …`: its options before and after (DefElem nodes). */
+  | { kind: 'alter-role'; role: string; before: unknown[]; after: unknown[] }
+  /** `ALTER VIEW … SET (…)` / `RESET (…)`: the view's options before and after. */
+  | { kind: 'alter-view-options'; view: string; before: unknown[]; after: unknown[] }
   /** `COMMENT ON …`: `target` is the comment's key (`comment:table:public.users`); `value` undefined for IS NULL. */
   | { kind: 'comment'; target: string; value?: string; before?: string }
   /** `CREATE TEMP TABLE`: lives in the session only (`table`: its name as a key, for later statements on it). */

@@ -156,6 +156,8 @@ export interface Definition {
   table?: string;
   /** For a function or procedure: how a DROP names it, `"public"."f"(integer, text)`. */
   target?: string;
+  /** For a role: its options (DefElem nodes: createdb, login…), later ALTER ROLEs merged. */
+  options?: unknown[];
 }
 
 /** Types that are neither enums nor built-ins: composite, domain, range, extension types. */

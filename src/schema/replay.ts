@@ -319,6 +319,7 @@ function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effe
 }
 
 function alterTable(state: SchemaState, ast: Node): Effect[] {
+  if (ast.objtype === 'OBJECT_VIEW' || ast.objtype === 'OBJECT_MATVIEW') return alterView(state, ast);
   if (ast.objtype && ast.objtype !== 'OBJECT_TABLE' && ast.objtype !== 'OBJECT_FOREIGN_TABLE') return [];
   const tableKey = rangeKey(ast.relation);
   const table = state.tables.get(tableKey);
@@ -1096,9 +1097,37 @@ function createTrigger(state: SchemaState, ast: Node, sql: string): Effect[] {
 
 function createRole(state: SchemaState, ast: Node, sql: string): Effect[] {
   if (ast.stmt_type && ast.stmt_type !== 'ROLESTMT_ROLE' && ast.stmt_type !== 'ROLESTMT_USER') return [];
-  const definition: Definition = { kind: 'role', sql: ownText(sql) };
+  const definition: Definition = { kind: 'role', sql: ownText(sql), options: ast.options ?? [] };
   state.definitions.set(`role:${ast.role}`, definition);
   return [{ kind: 'create-role', role: ast.role, definition }];
+}
+
+function alterRole(state: SchemaState, ast: Node): Effect[] {
+  const role = ast.role?.rolename;
+  const definition = role ? state.definitions.get(`role:${role}`) : undefined;
+  if (!role || !definition || !ast.options?.length) return [];
+  const before = definition.options ?? [];
+  const after = mergeOptions(before, ast.options);
+  state.definitions.set(`role:${role}`, { ...definition, options: after });
+  return [{ kind: 'alter-role', role, before, after }];
+}
+
+/** `ALTER VIEW … SET (…)` / `RESET (…)` (an AlterTableStmt on a view). */
+function alterView(state: SchemaState, ast: Node): Effect[] {
+  const viewKey = rangeKey(ast.relation);
+  const view = state.views.get(viewKey);
+  if (!view) return [];
+  const effects: Effect[] = [];
+  for (const c of ast.cmds ?? []) {
+    const cmd = c.AlterTableCmd;
+    const items: Node[] = cmd?.def?.List?.items ?? [];
+    if (cmd?.subtype !== 'AT_SetRelOptions' && cmd?.subtype !== 'AT_ResetRelOptions') continue;
+    const before = view.options ?? [];
+    const names = new Set(items.map((o) => o.DefElem?.defname));
+    view.options = cmd.subtype === 'AT_SetRelOptions' ? mergeOptions(before, items) : before.filter((o) => !names.has((o as Node).DefElem?.defname));
+    effects.push({ kind: 'alter-view-options', view: viewKey, before, after: view.options });
+  }
+  return effects;
 }
 
 function dropRole(state: SchemaState, ast: Node): Effect[] {
@@ -1219,6 +1248,7 @@ const HANDLERS: Record<string, Handler> = {
   CreateTrigStmt: createTrigger,
   CreateRoleStmt: createRole,
   DropRoleStmt: dropRole,
+  AlterRoleStmt: alterRole,
   CommentStmt: comment,
   ViewStmt: createView,
   CreateTableAsStmt: createTableAs,
