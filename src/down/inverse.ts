@@ -23,7 +23,8 @@ import {
   sequenceOptionsSql,
   typeSql,
 } from '../schema/sql.js';
-import { SERIAL_TYPES, typeKey } from '../schema/typename.js';
+import { truncateIdentifier } from '../schema/replay.js';
+import { SERIAL_TYPES } from '../schema/typename.js';
 import { lossOfCast } from './casts.js';
 import { cannot, lost, step, type Step } from './step.js';
 
@@ -385,20 +386,10 @@ function renamedSequences(tableKey: string, t: Table, sequences: readonly Sequen
     const column = seq.ownedBy?.slice(tableKey.length + 1);
     const c = column !== undefined ? t.columns.get(column) : undefined;
     if (!c || c.identity || !(c.type.builtin && SERIAL_TYPES.has(c.type.name))) continue;
-    const implied = truncate(`${t.name}_${c.name}_seq`);
+    const implied = truncateIdentifier(`${t.name}_${c.name}_seq`);
     if (implied !== seq.name) out.push(`ALTER SEQUENCE ${qualified(seq.schema, implied)} RENAME TO ${ident(seq.name)};`);
     const options = sequenceOptionsSql(seq.options);
     if (options.length) out.push(`ALTER SEQUENCE ${qualified(seq.schema, seq.name)} ${options.join(' ')};`);
-  }
-  return out;
-}
-
-function truncate(name: string): string {
-  if (Buffer.byteLength(name, 'utf8') <= 63) return name;
-  let out = '';
-  for (const ch of name) {
-    if (Buffer.byteLength(out + ch, 'utf8') > 63) break;
-    out += ch;
   }
   return out;
 }
@@ -416,7 +407,7 @@ function restoreColumn(e: Extract<Effect, { kind: 'drop-column' }>, ctx: Inverse
   const t = ctx.after.tables.get(e.table);
   if (serial && t) {
     const seq = e.sequences[0];
-    const implied = truncate(`${t.name}_${c.name}_seq`);
+    const implied = truncateIdentifier(`${t.name}_${c.name}_seq`);
     if (seq && implied !== seq.name) sql.push(`ALTER SEQUENCE ${qualified(seq.schema, implied)} RENAME TO ${ident(seq.name)};`);
   }
   const declared: Step['declared'] = [];
@@ -539,7 +530,6 @@ function rebuildEnum(typeKeyName: string, target: EnumType, state: Readonly<Sche
     for (const s of steps) sql.push(alterTable(tableKey, s));
   }
   sql.push(`DROP TYPE ${qualified(target.schema, old)};`);
-  void typeKey;
   return sql;
 }
 
