@@ -293,6 +293,13 @@ const CASES: Case[] = [
     reasons: ['UPDATE changed rows of "users" ("score")', 'DELETE removed rows of "users": they stay gone.', 'INSERT added rows to "users": the rollback does not remove them.'],
   },
   {
+    name: 'privileges: GRANT ↔ REVOKE, said to assume what was held before',
+    sql: `GRANT SELECT, INSERT ON TABLE "users" TO "app";\nREVOKE ALL ON SCHEMA "s" FROM public;\nGRANT "admin" TO "bob";`,
+    down: ['REVOKE admin FROM bob;', 'GRANT ALL ON SCHEMA s TO PUBLIC;', 'REVOKE SELECT, INSERT ON users FROM app RESTRICT;'],
+    verdict: 'reversible',
+    notes: ['REVOKE undoes it assuming the privileges were not held before (the model does not track privileges).'],
+  },
+  {
     name: 'DO blocks: the drizzle-kit wrapper is transparent; an object that existed is a no-op; dynamic SQL is not reversible',
     setup: [STATUS],
     sql: [
