@@ -260,6 +260,13 @@ const CASES: Case[] = [
     reasons: ['the position of sequence "public"."invoice_seq" is gone'],
   },
   {
+    name: 'SET SCHEMA back: table, type, sequence, view',
+    setup: [USERS, STATUS, `CREATE SCHEMA "archive";`, `CREATE SEQUENCE "public"."s";`, `CREATE VIEW "public"."v" AS (select 1);`],
+    sql: [`ALTER TABLE "users" SET SCHEMA "archive";`, `ALTER TYPE "public"."status" SET SCHEMA "archive";`, `ALTER SEQUENCE "public"."s" SET SCHEMA "archive";`, `ALTER VIEW "public"."v" SET SCHEMA "archive";`].join('\n'),
+    down: ['ALTER VIEW "archive"."v" SET SCHEMA "public";', 'ALTER SEQUENCE "archive"."s" SET SCHEMA "public";', 'ALTER TYPE "archive"."status" SET SCHEMA "public";', 'ALTER TABLE "archive"."users" SET SCHEMA "public";'],
+    verdict: 'reversible',
+  },
+  {
     name: 'views: CREATE ↔ DROP, DROP ↔ CREATE with options and query, materialized refilled',
     setup: [USERS, `CREATE MATERIALIZED VIEW "public"."counts" AS (select count(*) from "users");`],
     sql: `CREATE VIEW "public"."active" WITH (security_invoker = true) AS (select "id" from "users" where "users"."score" > 0);\nDROP MATERIALIZED VIEW "public"."counts";`,

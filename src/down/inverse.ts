@@ -179,7 +179,7 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
       if (e.cascade) return cannot(`DROP TYPE … CASCADE also dropped the columns of type ${qualifiedOfKey(e.type)}: the type comes back, the columns do not.`, { sql: [createEnumSql(e.definition)], declared: [{ object: 'column', name: '*' }] });
       return step({ sql: [createEnumSql(e.definition)] });
     case 'rename-type':
-      return step({ sql: [schemaOf(e.from) === schemaOf(e.to) ? `ALTER TYPE ${qualifiedOfKey(e.to)} RENAME TO ${ident(nameOf(e.from))};` : `ALTER TYPE ${qualifiedOfKey(e.to)} SET SCHEMA ${ident(schemaOf(e.from))};`] });
+      return step({ sql: [`ALTER TYPE ${qualifiedOfKey(e.to)} ${renameBack(e.from, e.to)};`] });
     case 'add-enum-value':
       return removeEnumValue(e, ctx);
     case 'rename-enum-value':
@@ -213,7 +213,7 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     case 'alter-sequence':
       return restoreSequenceOptions(e.sequence, e.before, e.after);
     case 'rename-sequence':
-      return step({ sql: [`ALTER SEQUENCE ${qualifiedOfKey(e.to)} RENAME TO ${ident(nameOf(e.from))};`] });
+      return step({ sql: [`ALTER SEQUENCE ${qualifiedOfKey(e.to)} ${renameBack(e.from, e.to)};`] });
     case 'create-view': {
       const drop = `DROP ${e.definition.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualifiedOfKey(e.view)};`;
       if (!e.replaced) return step({ sql: [drop] });
@@ -228,7 +228,7 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     }
     case 'rename-view': {
       const view = ctx.after.views.get(e.to);
-      return step({ sql: [`ALTER ${view?.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualifiedOfKey(e.to)} RENAME TO ${ident(nameOf(e.from))};`] });
+      return step({ sql: [`ALTER ${view?.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualifiedOfKey(e.to)} ${renameBack(e.from, e.to)};`] });
     }
     case 'create-extension':
       return step({ sql: [`DROP EXTENSION ${ident(e.extension)};`] });
@@ -270,6 +270,11 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     case 'other':
       return cannot(`the model does not record the details of this change (${e.what}).`, { declared: [{ object: '*', name: '*' }] });
   }
+}
+
+/** `RENAME TO` the old name, or `SET SCHEMA` the old schema, whichever changed (a statement changes one). */
+function renameBack(from: string, to: string): string {
+  return schemaOf(from) === schemaOf(to) ? `RENAME TO ${ident(nameOf(from))}` : `SET SCHEMA ${ident(schemaOf(from))}`;
 }
 
 /** A role's options when they are not given (CREATE ROLE's defaults). */

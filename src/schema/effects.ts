@@ -114,10 +114,12 @@ export type Effect =
   | { kind: 'create-sequence'; sequence: string; definition: Sequence }
   | { kind: 'drop-sequence'; sequence: string; definition: Sequence }
   | { kind: 'alter-sequence'; sequence: string; before: Sequence; after: Sequence }
+  /** Renamed, or moved to another schema (`SET SCHEMA`): `from`/`to` are keys. */
   | { kind: 'rename-sequence'; from: string; to: string }
   /** `replaced`: the view a `CREATE OR REPLACE VIEW` replaced. */
   | { kind: 'create-view'; view: string; definition: View; replaced?: View }
   | { kind: 'drop-view'; view: string; definition: View }
+  /** Renamed, or moved to another schema (`SET SCHEMA`). */
   | { kind: 'rename-view'; from: string; to: string }
   /** `CREATE TABLE … AS SELECT`: the columns are those of the query, unknown to the model. */
   | { kind: 'create-table-as'; table: string }

@@ -1174,6 +1174,17 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
     moveTableReferences(state, from, to);
     return [{ kind: 'move-table', from, to }];
   }
+  if (ast.objectType === 'OBJECT_SEQUENCE' || ast.objectType === 'OBJECT_VIEW' || ast.objectType === 'OBJECT_MATVIEW') {
+    const map: Map<string, { schema: string; name: string }> = ast.objectType === 'OBJECT_SEQUENCE' ? state.sequences : state.views;
+    const from = rangeKey(ast.relation);
+    const object = map.get(from);
+    if (!object) return [];
+    const to = key(ast.newschema, object.name);
+    map.delete(from);
+    object.schema = ast.newschema;
+    map.set(to, object);
+    return [ast.objectType === 'OBJECT_SEQUENCE' ? { kind: 'rename-sequence', from, to } : { kind: 'rename-view', from, to }];
+  }
   if (ast.objectType === 'OBJECT_TYPE') {
     const from = listKey(objectNames(ast.object));
     const enumType = state.enums.get(from);
