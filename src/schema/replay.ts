@@ -1172,6 +1172,19 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
     table.schema = ast.newschema;
     state.tables.set(to, table);
     moveTableReferences(state, from, to);
+    // Its indexes and the sequences its columns own move with it (PostgreSQL moves them too).
+    for (const [k, index] of [...state.indexes]) {
+      if (index.table !== to) continue;
+      state.indexes.delete(k);
+      index.schema = ast.newschema;
+      state.indexes.set(key(ast.newschema, index.name), index);
+    }
+    for (const [k, seq] of [...state.sequences]) {
+      if (!seq.ownedBy?.startsWith(`${to}.`)) continue;
+      state.sequences.delete(k);
+      seq.schema = ast.newschema;
+      state.sequences.set(key(ast.newschema, seq.name), seq);
+    }
     return [{ kind: 'move-table', from, to }];
   }
   if (ast.objectType === 'OBJECT_SEQUENCE' || ast.objectType === 'OBJECT_VIEW' || ast.objectType === 'OBJECT_MATVIEW') {
