@@ -4,7 +4,6 @@
  *
  *   node scripts/corpus.mjs [corpus-dir | migrations-folder] [--timeout <seconds>] [--sample N [--seed S]]
  *                           [--no-down] [--down-timeout <seconds>]
- *                           [--no-down] [--down-timeout <seconds>]
  *
  * --sample N also prints a stratified random sample of N findings (per rule, seeded), each with
  * the context to judge it, and writes it to bench/results/sample.txt and sample.json (see
