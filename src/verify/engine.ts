@@ -282,8 +282,9 @@ export interface ThrowawayDatabase {
  * CREATE DATABASE migration_lint_verify_<random> through a connection to the URL's database
  * (which is never written to), marked with a COMMENT (pid, host, time) so that a later run can
  * prove a leftover is verify's own. Leftovers of runs that were killed (SIGKILL leaves no chance to
- * drop) are dropped first: verify's name, verify's marker, nobody connected, and either its
- * process is gone (same host) or it is older than a minute.
+ * drop) are dropped first: verify's name, verify's marker, and either its process is gone (same
+ * host; only that run's own orphaned session may still be connected) or it is older than a minute
+ * and nobody is connected.
  */
 export async function createThrowawayDatabase(url: string): Promise<ThrowawayDatabase> {
   const flag = '--database-url';
@@ -329,7 +330,8 @@ const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 async function dropLeftovers(admin: PgClient): Promise<string[]> {
   const { rows } = await admin.query(
     `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS marker,
-            EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS busy
+            EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS busy,
+            EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname AND a.application_name IS DISTINCT FROM 'migration-lint') AS busy_elsewhere
        FROM pg_database d WHERE starts_with(d.datname, $1)`,
     [THROWAWAY_PREFIX],
   );
@@ -339,7 +341,7 @@ async function dropLeftovers(admin: PgClient): Promise<string[]> {
   for (const row of rows) {
     const datname = String(row.datname);
     const text = typeof row.marker === 'string' ? row.marker : '';
-    if (!/^migration_lint_verify_[0-9a-f]{12}$/.test(datname) || !text.startsWith(MARKER) || row.busy) continue;
+    if (!/^migration_lint_verify_[0-9a-f]{12}$/.test(datname) || !text.startsWith(MARKER) || row.busy_elsewhere) continue;
     let marker: Marker;
     try {
       marker = JSON.parse(text.slice(MARKER.length)) as Marker;
@@ -348,7 +350,10 @@ async function dropLeftovers(admin: PgClient): Promise<string[]> {
     }
     const age = Date.now() - Date.parse(marker.created);
     const gone = marker.host === here && !processAlive(marker.pid);
-    if (!gone && !(age > LEFTOVER_AGE_MS)) continue;
+    // A killed run's own session can outlive it: the server notices a dead client only when it next
+    // talks to it, and a statement like pg_sleep(600) runs on. Such a session (ours, its process gone)
+    // does not keep the database; any other session does.
+    if (!gone && (row.busy || !(age > LEFTOVER_AGE_MS))) continue;
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
       out.push(`${datname} (created ${marker.created} by pid ${marker.pid} on ${marker.host}, which ${gone ? 'is gone' : 'is not connected to it'})`);
