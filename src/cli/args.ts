@@ -33,6 +33,10 @@ export interface CliOptions {
   jobs?: number;
   /** Print on stderr each finding left out (lock and scan findings on young tables) and why. */
   explainSkips: boolean;
+  /** Apply the findings' fixes to migrations never applied anywhere, print the diffs, then lint again. */
+  fix: boolean;
+  /** Print the diffs --fix would make, and report what would be left; change nothing. */
+  fixDryRun: boolean;
   debug: boolean;
   help: boolean;
   version: boolean;
@@ -55,6 +59,8 @@ const OPTIONS = {
   'cache-location': { type: 'string', value: 'DIR', help: `where --cache keeps its files (default ${DEFAULT_CACHE_LOCATION})` },
   jobs: { type: 'string', short: 'j', value: 'N', help: 'several folders: lint up to N at a time, in threads (default: one per CPU core, at most 4; 1: one after another)' },
   'explain-skips': { type: 'boolean', help: 'print on stderr each finding left out (locks and scans on young tables) and why' },
+  fix: { type: 'boolean', help: 'apply the safe fixes to migrations not applied anywhere yet (not at the git base, in the lock file or the database), print the diffs, lint again' },
+  'fix-dry-run': { type: 'boolean', help: 'print the diffs --fix would make and what would be left; change nothing' },
   color: { type: 'boolean', help: 'force colours' },
   'no-color': { type: 'boolean', help: 'no colours (also NO_COLOR=1, or when output is not a terminal)' },
   debug: { type: 'boolean', help: 'print stack traces of internal errors' },
@@ -149,6 +155,7 @@ export function parseCli(argv: string[]): CliOptions {
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const format = (v.format as string | undefined) ?? (process.env.GITHUB_ACTIONS === 'true' ? 'github' : 'pretty');
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+  if (v.fix === true && v['fix-dry-run'] === true) throw new UsageError('--fix and --fix-dry-run cannot be combined', '--fix-dry-run shows what --fix would change');
   return {
     paths: parsed.positionals,
     config: v.config as string | undefined,
@@ -167,6 +174,8 @@ export function parseCli(argv: string[]): CliOptions {
     cacheLocation: cacheLocation(v['cache-location'] as string | undefined),
     jobs: v.jobs === undefined ? undefined : positiveInt('--jobs', v.jobs as string),
     explainSkips: v['explain-skips'] === true,
+    fix: v.fix === true,
+    fixDryRun: v['fix-dry-run'] === true,
     debug: v.debug === true,
     help: v.help === true,
     version: v.version === true,

@@ -7,7 +7,8 @@ import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { outputFile, reportOutput } from './output.js';
-import { errorLines } from '../formatters/safe-text.js';
+import { errorLines, outputLines } from '../formatters/safe-text.js';
+import type { SharedLintOptions } from './parallel.js';
 import { Spool } from './spool.js';
 import { useColor } from './quick-staged.js';
 
@@ -55,21 +56,28 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
     counted.add(kept);
     return kept;
   };
+  const histories = historiesOf(options.paths, process.cwd());
+  const shared: SharedLintOptions = {
+    config: options.config,
+    rules: options.rules,
+    pgVersion: options.pgVersion,
+    ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.staged ? { staged: true } : {}),
+    ...(options.fullReplay ? { context: 'replay' as const } : {}),
+    ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+  };
+  // --fix / --fix-dry-run: the fixes first (their diffs), then the report of what is left.
+  const overlay = options.fix || options.fixDryRun ? await fixFirst(histories, shared, options, io) : undefined;
   try {
     // Several migrations folders (a monorepo): each is its own history; they are linted side by
     // side in threads (--jobs), and reported in the order given.
     const results = await lintHistories(
-      historiesOf(options.paths, process.cwd()),
+      histories,
       {
-        config: options.config,
-        rules: options.rules,
-        pgVersion: options.pgVersion,
-        ...(options.since !== undefined ? { since: options.since } : {}),
-        ...(options.staged ? { staged: true } : {}),
-        ...(options.fullReplay ? { context: 'replay' as const } : {}),
-        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+        ...shared,
         ...(options.cache ? { cache: { location: options.cacheLocation } } : {}),
         ...(options.explainSkips ? { explainSkips: true } : {}),
+        ...(overlay?.size ? { overlay } : {}),
       },
       {
         ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
@@ -101,6 +109,41 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
   } finally {
     spool?.discard();
   }
+}
+
+/**
+ * `--fix` / `--fix-dry-run`, each history in turn: the fixes (runner/fix.ts), a unified diff per
+ * file changed, the fixes refused and why (stderr), then the files written (--fix) or, for a dry
+ * run, the fixed texts handed back so the report shows what would be left. The diffs go to stdout
+ * before a human report, to stderr beside a machine one (JSON, SARIF, GitLab).
+ */
+async function fixFirst(histories: readonly (string[] | undefined)[], shared: SharedLintOptions, options: CliOptions, io: Streams): Promise<Map<string, string>> {
+  const [{ fixHistory, writeChanges }, { unifiedDiff }] = await Promise.all([import('../runner/fix.js'), import('../formatters/diff.js')]);
+  const out = options.format === 'json' || options.format === 'sarif' || options.format === 'gitlab' ? io.stderr : io.stdout;
+  const overlay = new Map<string, string>();
+  const changes: import('../runner/fix.js').FileChange[] = [];
+  let applied = 0;
+  for (const paths of histories) {
+    const outcome = await fixHistory({ ...shared, ...(paths ? { paths } : {}) });
+    for (const c of outcome.changes) {
+      changes.push(c);
+      overlay.set(c.path, c.after);
+      out.write(outputLines(unifiedDiff(c.file, c.before, c.after).replace(/\n$/, '').split('\n')));
+    }
+    applied += outcome.applied;
+    for (const r of outcome.refused) io.stderr.write(errorLines(`not fixed: ${r.finding.file}:${r.finding.line}:${r.finding.column} ${r.finding.rule}: ${r.reason}`));
+    if (!outcome.converged) io.stderr.write(errorLines('fixes were still being applied after 10 passes: stopped there (please report it)'));
+  }
+  const files = `${changes.length} file${changes.length === 1 ? '' : 's'}`;
+  const problems = `${applied} problem${applied === 1 ? '' : 's'}`;
+  if (options.fixDryRun) {
+    out.write(applied === 0 ? 'migration-lint: --fix-dry-run: nothing to fix\n' : `migration-lint: --fix-dry-run: --fix would fix ${problems} in ${files}; nothing was written\n`);
+    return overlay;
+  }
+  writeChanges(changes);
+  out.write(applied === 0 ? 'migration-lint: nothing to fix\n' : `migration-lint: fixed ${problems} in ${files}\n`);
+  if (options.staged && changes.length > 0) io.stderr.write(errorLines(`the fixes are in the working tree: stage them (git add ${changes.map((c) => c.file).join(' ')}) and commit again`));
+  return new Map();
 }
 
 /**

@@ -30,7 +30,7 @@ export interface HistoryReport {
 }
 
 /** Options every history is linted with: plain data, as they cross to worker threads. */
-export type SharedLintOptions = Pick<LintOptions, 'config' | 'rules' | 'pgVersion' | 'since' | 'staged' | 'context' | 'databaseUrl' | 'cache' | 'explainSkips'>;
+export type SharedLintOptions = Pick<LintOptions, 'config' | 'rules' | 'pgVersion' | 'since' | 'staged' | 'context' | 'databaseUrl' | 'cache' | 'explainSkips' | 'overlay'>;
 
 interface Job {
   index: number;

@@ -70,6 +70,11 @@ export interface LintOptions {
   onFindings?: (findings: Finding[], sources: ReadonlyMap<string, string>) => void;
   /** Keep the findings the engine left out, with the reason, in the result's `skips` (`--explain-skips`; the run is not cached). */
   explainSkips?: boolean;
+  /**
+   * Texts (by absolute path) that stand in for the files on disk: what `--fix` has changed and not
+   * written yet (a dry run never writes them). Turns the cache off.
+   */
+  overlay?: ReadonlyMap<string, string>;
 }
 
 export interface LintSummary {
@@ -95,6 +100,8 @@ export interface LintResult {
   notes?: string[];
   /** With `explainSkips`: the findings left out (lock and scan findings on young tables), with the reason. */
   skips?: Skip[];
+  /** The text of a file (absolute path) as this run reads it: the index's with `staged`, the overlay's, else the disk's. */
+  textOf: (path: string) => string;
 }
 
 export const DEFAULT_PG_VERSION = 16;
@@ -128,7 +135,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   mark('config');
   const selection = withNamed(await select(options, target.dir, cwd), target.named);
   mark('selection (git)');
-  const read: TextReader = selection?.staged ? (path) => selection.staged!.get(path) ?? readFromDisk(path) : readFromDisk;
+  // Texts that stand in for the files: the index's (--staged), then fixes not written yet (--fix passes).
+  const replaced = options.overlay?.size ? new Map([...(selection?.staged ?? []), ...options.overlay]) : selection?.staged;
+  const read: TextReader = replaced ? (path) => replaced.get(path) ?? readFromDisk(path) : readFromDisk;
   const nothingSelected = selection?.files !== undefined && selection.files.size === 0;
   // Without --cache the parser is certainly needed (unless nothing is selected): its WASM compiles
   // off the main thread while the folder, migrations, snapshots and git facts are read (with
@@ -146,7 +155,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   }
   if (selection?.staged) markUnstagedEntries(project, selection.staged, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
-  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: selection?.staged });
+  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced });
   const inputs = texts.inputs;
   const isSelected = selector(project, config, selection);
   const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');
@@ -154,7 +163,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
   mark('schema source');
-  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection);
+  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection, replaced);
   mark('history facts');
   const folder: FolderFacts = {
     layout: project.layout,
@@ -165,7 +174,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   };
 
   // --cache: the whole run's findings when nothing the engine sees has changed; else parses by text hash.
-  const cache = options.cache && !options.afterMigration && !options.extraRules?.length && !options.explainSkips ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
+  const cache = options.cache && !options.afterMigration && !options.extraRules?.length && !options.explainSkips && !options.overlay?.size ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
   // The parse of a text also depends on whether its U+FFFD came from invalid bytes.
   // The history facts hash each text once (lazily) for the hash rules, and the key below reads them: share it.
   const hashes = cache ? inputs.map((m) => (integrity?.files.get(m.tag)?.hash ?? sha256(m.text)) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
@@ -262,12 +271,12 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   mark('engine (parse + replay + rules)');
   const linted = inputs.filter((m) => isSelected(m.tag, m.file)).length;
   const notes = target.loose ? [withoutHistory(target.loose, settings, allRules, cwd)] : undefined;
-  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}), ...(explained ? { skips: explained } : {}) };
+  return { ...report.result(linted), project, config: { file: configFile, ...config }, selection: selection?.describe, ...(notes ? { notes } : {}), ...(explained ? { skips: explained } : {}), textOf: read };
 }
 
 /** The result of a run with nothing selected to lint. */
 function nothingToReport(project: Project, config: LintResult['config'], selection: string): LintResult {
-  return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config, selection };
+  return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config, selection, textOf: readFromDisk };
 }
 
 /**
@@ -426,12 +435,12 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
-async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, selection: Selection | undefined) {
+async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, selection: Selection | undefined, replaced: ReadonlyMap<string, string> | undefined) {
   const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
   // By id, not by hook: snapshot-drift reads these facts from checkMigration.
   const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
   if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
-  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: selection?.staged, head: selection?.head });
+  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: replaced, head: selection?.head });
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */
