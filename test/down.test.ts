@@ -275,6 +275,21 @@ const CASES: Case[] = [
     notes: ['materialized view "public"."counts" is filled again by its query'],
   },
   {
+    name: 'view options: SET ↔ SET back or RESET, RESET ↔ SET as they were (drizzle-kit writes one statement per change)',
+    setup: [USERS, `CREATE VIEW "public"."v" WITH (check_option = local, security_barrier = true) AS (select "id" from "users");`],
+    sql: `ALTER VIEW "public"."v" RESET (security_barrier);\nALTER VIEW "public"."v" SET (security_invoker = true);\nALTER VIEW "public"."v" SET (check_option = cascaded);`,
+    down: [`ALTER VIEW "public"."v" SET (check_option = 'local');`, 'ALTER VIEW "public"."v" RESET (security_invoker);', `ALTER VIEW "public"."v" SET (security_barrier = 'true');`],
+    verdict: 'reversible',
+  },
+  {
+    name: 'materialized view storage: SET TABLESPACE and SET ACCESS METHOD back to what it had (the defaults when its CREATE named none)',
+    setup: [USERS, `CREATE MATERIALIZED VIEW "public"."counts" AS (select count(*) from "users") WITH NO DATA;`],
+    sql: `ALTER MATERIALIZED VIEW "public"."counts" SET TABLESPACE pg_default;\nALTER MATERIALIZED VIEW "public"."counts" SET ACCESS METHOD "heap";`,
+    down: ['ALTER MATERIALIZED VIEW "public"."counts" SET ACCESS METHOD heap;', 'ALTER MATERIALIZED VIEW "public"."counts" SET TABLESPACE pg_default;'],
+    verdict: 'reversible',
+    notes: ['heap, the default'],
+  },
+  {
     name: 'functions and triggers: CREATE ↔ DROP; CREATE OR REPLACE ↔ the previous body',
     setup: [USERS, `CREATE FUNCTION "public"."touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`],
     sql: [

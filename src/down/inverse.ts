@@ -22,6 +22,7 @@ import {
   relationOfKey,
   sequenceOptionsSql,
   typeSql,
+  word,
 } from '../schema/sql.js';
 import { truncateIdentifier } from '../schema/replay.js';
 import { SERIAL_TYPES } from '../schema/typename.js';
@@ -254,12 +255,24 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     case 'alter-role':
       return step({ sql: [deparse({ AlterRoleStmt: { role: { roletype: 'ROLESPEC_CSTRING', rolename: e.role }, options: optionsBack(e.before, e.after, ROLE_DEFAULTS), action: 1 } }) + ';'] });
     case 'alter-view-options': {
-      const back = optionsBack(e.before, e.after, {});
+      // Options the change added are reset; those it changed or reset are set as they were.
       const reset = namesOf(e.after).filter((n) => !namesOf(e.before).includes(n));
+      const text = (o: unknown) => JSON.stringify((o as Node)?.DefElem?.arg ?? null);
+      const setBack = e.before.filter((o) => {
+        const now = e.after.find((a) => optionName(a) === optionName(o));
+        return now === undefined || text(now) !== text(o);
+      });
       const view = qualifiedOfKey(e.view);
       const kind = ctx.after.views.get(e.view)?.materialized ? 'MATERIALIZED VIEW' : 'VIEW';
-      const sql = [...(reset.length ? [`ALTER ${kind} ${view} RESET (${reset.join(', ')});`] : []), ...(back.filter((o) => namesOf(e.before).includes(optionName(o))).length ? [`ALTER ${kind} ${view} SET (${back.filter((o) => namesOf(e.before).includes(optionName(o))).map(reloption).join(', ')});`] : [])];
+      const sql = [...(reset.length ? [`ALTER ${kind} ${view} RESET (${reset.map(word).join(', ')});`] : []), ...(setBack.length ? [`ALTER ${kind} ${view} SET (${setBack.map(reloption).join(', ')});`] : [])];
       return step({ sql });
+    }
+    case 'alter-view-storage': {
+      // No CREATE or ALTER named one before: the server's default (pg_default; heap unless default_table_access_method says otherwise).
+      const clause = e.setting === 'tablespace' ? 'TABLESPACE' : 'ACCESS METHOD';
+      const back = e.before ?? (e.setting === 'tablespace' ? 'pg_default' : 'heap');
+      const notes = e.before === undefined && e.setting === 'accessMethod' ? [`the access method of ${qualifiedOfKey(e.view)} goes back to heap, the default (the server's default_table_access_method, if set otherwise, is not known here).`] : [];
+      return step({ sql: [`ALTER MATERIALIZED VIEW ${qualifiedOfKey(e.view)} SET ${clause} ${word(back)};`], notes });
     }
     case 'rename-role':
       return step({ sql: [`ALTER ROLE ${ident(e.to)} RENAME TO ${ident(e.from)};`] });
@@ -314,7 +327,7 @@ function optionsBack(before: readonly unknown[], after: readonly unknown[], defa
 function reloption(o: unknown): string {
   const d = (o as Node).DefElem;
   const v = d.arg?.String?.sval ?? d.arg?.Boolean?.boolval ?? d.arg?.Integer?.ival ?? d.arg?.TypeName?.names?.map((n: Node) => n.String?.sval).join('.');
-  return `${d.defname} = ${literal(String(v ?? ''))}`;
+  return `${word(d.defname)} = ${literal(String(v ?? ''))}`;
 }
 
 /** A trigger's CREATE TRIGGER, on its table as it is named now (the table may have been renamed since). */

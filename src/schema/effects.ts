@@ -138,6 +138,8 @@ export type Effect =
   | { kind: 'alter-role'; role: string; before: unknown[]; after: unknown[] }
   /** `ALTER VIEW … SET (…)` / `RESET (…)`: the view's options before and after. */
   | { kind: 'alter-view-options'; view: string; before: unknown[]; after: unknown[] }
+  /** `ALTER MATERIALIZED VIEW … SET TABLESPACE` / `SET ACCESS METHOD`: what it named before (undefined: the default). */
+  | { kind: 'alter-view-storage'; view: string; setting: 'tablespace' | 'accessMethod'; before?: string; after: string }
   /** `COMMENT ON …`: `target` is the comment's key (`comment:table:public.users`); `value` undefined for IS NULL. */
   | { kind: 'comment'; target: string; value?: string; before?: string }
   /** `CREATE TEMP TABLE`: lives in the session only (`table`: its name as a key, for later statements on it). */

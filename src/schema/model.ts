@@ -141,6 +141,10 @@ export interface View {
   checkOption?: string;
   /** A materialized view created `WITH NO DATA`. */
   withNoData?: boolean;
+  /** A materialized view's table access method (`USING heap`), when its CREATE or an ALTER named one. Replay only. */
+  accessMethod?: string;
+  /** A materialized view's tablespace (`TABLESPACE pg_default`), when its CREATE or an ALTER named one. Replay only. */
+  tablespace?: string;
 }
 
 /**

@@ -1008,6 +1008,8 @@ function createTableAs(state: SchemaState, ast: Node): Effect[] {
     query: ast.query,
     ...(ast.into?.options?.length ? { options: ast.into.options } : {}),
     ...(ast.into?.skipData ? { withNoData: true } : {}),
+    ...(ast.into?.accessMethod ? { accessMethod: ast.into.accessMethod } : {}),
+    ...(ast.into?.tableSpaceName ? { tablespace: ast.into.tableSpaceName } : {}),
   };
   state.views.set(viewKey, definition);
   return [{ kind: 'create-view', view: viewKey, definition: { ...definition } }];
@@ -1112,7 +1114,10 @@ function alterRole(state: SchemaState, ast: Node): Effect[] {
   return [{ kind: 'alter-role', role, before, after }];
 }
 
-/** `ALTER VIEW … SET (…)` / `RESET (…)` (an AlterTableStmt on a view). */
+/**
+ * `ALTER VIEW … SET (…)` / `RESET (…)`, and a materialized view's `SET TABLESPACE` / `SET ACCESS
+ * METHOD` (an AlterTableStmt on a view).
+ */
 function alterView(state: SchemaState, ast: Node): Effect[] {
   const viewKey = rangeKey(ast.relation);
   const view = state.views.get(viewKey);
@@ -1121,6 +1126,13 @@ function alterView(state: SchemaState, ast: Node): Effect[] {
   for (const c of ast.cmds ?? []) {
     const cmd = c.AlterTableCmd;
     const items: Node[] = cmd?.def?.List?.items ?? [];
+    const setting = cmd?.subtype === 'AT_SetTableSpace' ? 'tablespace' : cmd?.subtype === 'AT_SetAccessMethod' ? 'accessMethod' : undefined;
+    if (setting && typeof cmd.name === 'string') {
+      const before = view[setting];
+      view[setting] = cmd.name;
+      effects.push({ kind: 'alter-view-storage', view: viewKey, setting, ...(before !== undefined ? { before } : {}), after: cmd.name });
+      continue;
+    }
     if (cmd?.subtype !== 'AT_SetRelOptions' && cmd?.subtype !== 'AT_ResetRelOptions') continue;
     const before = view.options ?? [];
     const names = new Set(items.map((o) => o.DefElem?.defname));

@@ -279,7 +279,14 @@ export function createViewSql(v: View): string | undefined {
   if (!v.query) return undefined;
   const rel = { RangeVar: { schemaname: v.schema, relname: v.name, inh: true, relpersistence: 'p' } };
   if (v.materialized) {
-    const into = { rel: rel.RangeVar, options: v.options ?? [], onCommit: 'ONCOMMIT_NOOP', skipData: v.withNoData === true };
+    const into = {
+      rel: rel.RangeVar,
+      options: v.options ?? [],
+      onCommit: 'ONCOMMIT_NOOP',
+      skipData: v.withNoData === true,
+      ...(v.accessMethod ? { accessMethod: v.accessMethod } : {}),
+      ...(v.tablespace ? { tableSpaceName: v.tablespace } : {}),
+    };
     return deparse({ CreateTableAsStmt: { query: v.query, into, objtype: 'OBJECT_MATVIEW' } }) + ';';
   }
   return (
