@@ -75,7 +75,10 @@ const PROJECTS: Expected[] = [
   // Every other kind of statement drizzle-kit 0.31 writes: schema, role, sequence, views with options, identity, policies; altered, renamed, dropped, moved.
   {
     folder: 'fixtures/projects/reversal/drizzle',
-    verdicts: { '0000_init': R, '0001_alter': I, '0002_renames': R, '0003_drops': S, '0004_move_and_drop_schema': R, '0005_more_objects': R, '0006_more_changes': I, '0007_more_moves': R, '0008_view_back': R, '0009_rename_schema': R },
+    verdicts: {
+      '0000_init': R, '0001_alter': I, '0002_renames': R, '0003_drops': S, '0004_move_and_drop_schema': R, '0005_more_objects': R, '0006_more_changes': I, '0007_more_moves': R, '0008_view_back': R, '0009_rename_schema': R,
+      '0010_hand-edited-comments': R, '0011_drop_commented': S, '0012_drop_notes': S,
+    },
   },
   { folder: 'fixtures/projects/legacy-do-blocks/drizzle', verdicts: { '0000_init': R, '0001_status_and_comments': R, '0002_urgent_priority': I } },
   // 0002: drizzle-kit's DROP CONSTRAINT after DROP TABLE … CASCADE took it; 0004: a new enum value used in the same transaction.

@@ -290,6 +290,43 @@ const CASES: Case[] = [
     notes: ['heap, the default'],
   },
   {
+    name: 'comments go with their column or table: DROP COLUMN / DROP TABLE undone with their comments back',
+    setup: [USERS, `COMMENT ON TABLE "users" IS 'people';`, `COMMENT ON COLUMN "users"."bio" IS 'about them';`, `COMMENT ON COLUMN "users"."email" IS 'it''s unique';`],
+    sql: `ALTER TABLE "users" DROP COLUMN "bio";\nDROP TABLE "users";`,
+    down: [
+      'CREATE TABLE "users" (\n\t"id" serial NOT NULL,\n\t"email" text NOT NULL,\n\t"name" varchar(50),\n\t"score" integer DEFAULT 0 NOT NULL,\n\tCONSTRAINT "users_pkey" PRIMARY KEY("id")\n);',
+      `COMMENT ON TABLE "users" IS 'people';`,
+      `COMMENT ON COLUMN "users"."email" IS 'it''s unique';`,
+      'ALTER TABLE "users" ADD COLUMN "bio" text;',
+      `COMMENT ON COLUMN "users"."bio" IS 'about them';`,
+    ],
+    verdict: 'structure-only',
+  },
+  {
+    name: 'comments follow renames and moves: a comment changed after RENAME / SET SCHEMA is set back to the one it had',
+    setup: [USERS, `CREATE SCHEMA "old";`, `COMMENT ON TABLE "users" IS 'people';`, `COMMENT ON COLUMN "users"."bio" IS 'about them';`],
+    sql: [
+      `ALTER TABLE "users" RENAME COLUMN "bio" TO "about";`,
+      `COMMENT ON COLUMN "users"."about" IS 'who they are';`,
+      `ALTER TABLE "users" RENAME TO "members";`,
+      `ALTER TABLE "members" SET SCHEMA "old";`,
+      `COMMENT ON TABLE "old"."members" IS NULL;`,
+      `ALTER SCHEMA "old" RENAME TO "legacy";`,
+      `ALTER TABLE "legacy"."members" DROP COLUMN "about";`,
+    ].join('\n'),
+    down: [
+      'ALTER TABLE "legacy"."members" ADD COLUMN "about" text;',
+      `COMMENT ON COLUMN "legacy"."members"."about" IS 'who they are';`,
+      'ALTER SCHEMA "legacy" RENAME TO "old";',
+      `COMMENT ON TABLE old.members IS 'people';`,
+      'ALTER TABLE "old"."members" SET SCHEMA "public";',
+      'ALTER TABLE "members" RENAME TO "users";',
+      `COMMENT ON COLUMN users.about IS 'about them';`,
+      'ALTER TABLE "users" RENAME COLUMN "about" TO "bio";',
+    ],
+    verdict: 'structure-only',
+  },
+  {
     name: 'functions and triggers: CREATE ↔ DROP; CREATE OR REPLACE ↔ the previous body',
     setup: [USERS, `CREATE FUNCTION "public"."touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`],
     sql: [

@@ -43,7 +43,7 @@ describe('fixtures: snapshots and replayed SQL agree', () => {
     expect(folders.length).toBeGreaterThanOrEqual(2);
   });
   // No fixture migration named `hand-edited` changes anything the snapshot models (features/0000
-  // only creates an extension), so every fixture must agree exactly, but for the drift a fixture
+  // only creates an extension, reversal/0010 only comments), so every fixture must agree exactly, but for the drift a fixture
   // is made to show: in the name-collision fixtures, drizzle-kit's DROP CONSTRAINT of a 104-byte
   // foreign key name is truncated to the primary key's name and drops it (measured on
   // PostgreSQL 15), while the snapshot keeps the primary key. In reversal, 0006 removes notes.id's
@@ -51,7 +51,7 @@ describe('fixtures: snapshots and replayed SQL agree', () => {
   // stays); and DROP IDENTITY leaves orders.n NOT NULL (measured on PostgreSQL 15) while the snapshot
   // says NULL-able.
   const EXPECTED: Record<string, string[]> = {
-    'fixtures/projects/reversal/drizzle': ['0006..0009 column public.orders.n', '0006..0009 constraint public.notes.notes_pkey'],
+    'fixtures/projects/reversal/drizzle': ['0006..0011 constraint public.notes.notes_pkey', '0006..0012 column public.orders.n'],
     'fixtures/projects/name-collision/drizzle': ['0001..0001 constraint public.workspace_notification_delivery_subscriptions.workspace_notification_delivery_subscriptions_subscription_id_w'],
     'fixtures/projects/name-collision-legacy/drizzle': ['0001..0001 constraint public.workspace_notification_delivery_subscriptions.workspace_notification_delivery_subscriptions_subscription_id_w'],
   };

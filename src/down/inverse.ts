@@ -1,5 +1,5 @@
 import type { Node } from '../engine/ast.js';
-import type { DependentConstraint, Effect } from '../schema/effects.js';
+import type { DependentConstraint, Effect, RelationComment } from '../schema/effects.js';
 import { parseSync } from '../engine/pg-query.js';
 import { DEFAULT_SCHEMA, key, type Column, type Definition, type EnumType, type SchemaState, type Sequence, type Table } from '../schema/model.js';
 import {
@@ -224,7 +224,7 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
     case 'drop-view': {
       const again = createViewSql(e.definition);
       return again
-        ? step({ sql: [again], ...(e.definition.materialized && !e.definition.withNoData ? { notes: [`materialized view ${qualifiedOfKey(e.view)} is filled again by its query.`] } : {}) })
+        ? step({ sql: [again, ...commentsSql(e.definition.materialized ? 'MATERIALIZED VIEW' : 'VIEW', qualifiedOfKey(e.view), e.comments)], ...(e.definition.materialized && !e.definition.withNoData ? { notes: [`materialized view ${qualifiedOfKey(e.view)} is filled again by its query.`] } : {}) })
         : cannot(`the model does not know the query of view ${qualifiedOfKey(e.view)}: create it again by hand.`, { declared: [{ object: 'view', name: e.view }] });
     }
     case 'rename-view': {
@@ -368,6 +368,14 @@ function continueSequence(tableKey: string, column: string): string {
   return `SELECT setval(pg_get_serial_sequence(${literal(table(tableKey))}, ${literal(column)}), coalesce(max(${ident(column)}), 0) + 1, false) FROM ${table(tableKey)};`;
 }
 
+/** The comments a dropped table or view (its own first) or column had, put back. */
+function commentsSql(kind: 'TABLE' | 'VIEW' | 'MATERIALIZED VIEW', relationSql: string, comments: readonly RelationComment[]): string[] {
+  const own = comments.filter((c) => c.column === undefined);
+  return [...own, ...comments.filter((c) => c.column !== undefined)].map(
+    (c) => `COMMENT ON ${c.column === undefined ? kind : 'COLUMN'} ${relationSql}${c.column === undefined ? '' : `.${ident(c.column)}`} IS ${literal(c.value)};`,
+  );
+}
+
 function dependentsSql(dependents: readonly DependentConstraint[]): string[] {
   return dependents.map((d) => addConstraintSql(d.table, d.constraint)).filter((s): s is string => s !== undefined);
 }
@@ -384,7 +392,7 @@ function restoreTable(e: Extract<Effect, { kind: 'drop-table' }>, ctx: InverseCo
   const t = e.definition;
   const create = createTableSql(t, e.sequences);
   if (!create) return cannot(`the model cannot write a constraint of ${table(e.table)} (an exclusion constraint): create the table again by hand.`, { declared: [{ object: '*', name: '*' }] });
-  const sql = [create, ...renamedSequences(e.table, t, e.sequences)];
+  const sql = [create, ...renamedSequences(e.table, t, e.sequences), ...commentsSql('TABLE', table(e.table), e.comments)];
   const after: string[] = [];
   for (const c of constraintsAfterCreate(t)) after.push(addConstraintSql(e.table, c)!);
   for (const index of e.indexes) after.push(createIndexSql(index));
@@ -428,6 +436,7 @@ function restoreColumn(e: Extract<Effect, { kind: 'drop-column' }>, ctx: Inverse
     const implied = truncateIdentifier(`${t.name}_${c.name}_seq`);
     if (seq && implied !== seq.name) sql.push(`ALTER SEQUENCE ${qualified(seq.schema, implied)} RENAME TO ${ident(seq.name)};`);
   }
+  sql.push(...commentsSql('TABLE', table(e.table), e.comments));
   const declared: Step['declared'] = [];
   const reasons: string[] = [];
   const notes: string[] = [];

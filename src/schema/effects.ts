@@ -9,6 +9,12 @@ export interface DependentConstraint {
   constraint: Constraint;
 }
 
+/** A comment on a dropped table or view (`column` undefined) or on one of its columns: it went with it. */
+export interface RelationComment {
+  column?: string;
+  value: string;
+}
+
 /**
  * What one statement did to the schema, recorded by replay (src/schema/replay.ts) once per
  * statement, with the facts *before* the change that undoing it needs: a dropped object's whole
@@ -36,6 +42,8 @@ export type Effect =
       dependents: DependentConstraint[];
       /** Triggers on it, dropped with it. */
       triggers: Definition[];
+      /** Comments on it and its columns, dropped with it. */
+      comments: RelationComment[];
     }
   | { kind: 'rename-table'; from: string; to: string }
   /** `ALTER TABLE … SET SCHEMA`: the table keeps its name, its key changes. */
@@ -55,6 +63,8 @@ export type Effect =
       sequences: Sequence[];
       /** Foreign keys of other tables that referenced the column, dropped by CASCADE. */
       dependents: DependentConstraint[];
+      /** Its comment, dropped with it. */
+      comments: RelationComment[];
     }
   | { kind: 'rename-column'; table: string; from: string; to: string }
   | {
@@ -118,7 +128,8 @@ export type Effect =
   | { kind: 'rename-sequence'; from: string; to: string }
   /** `replaced`: the view a `CREATE OR REPLACE VIEW` replaced. */
   | { kind: 'create-view'; view: string; definition: View; replaced?: View }
-  | { kind: 'drop-view'; view: string; definition: View }
+  /** `comments`: on the view and its columns, dropped with it. */
+  | { kind: 'drop-view'; view: string; definition: View; comments: RelationComment[] }
   /** Renamed, or moved to another schema (`SET SCHEMA`). */
   | { kind: 'rename-view'; from: string; to: string }
   /** `CREATE TABLE … AS SELECT`: the columns are those of the query, unknown to the model. */

@@ -1,7 +1,7 @@
 import type { Node } from '../engine/ast.js';
 import { mapTree, nodeTag, SKIP, someNode, str, strs } from '../engine/ast.js';
 import { lazyProperty } from '../engine/lazy.js';
-import type { DependentConstraint, Effect } from './effects.js';
+import type { DependentConstraint, Effect, RelationComment } from './effects.js';
 import {
   cloneTable,
   DEFAULT_SCHEMA,
@@ -315,7 +315,8 @@ function dropTable(state: SchemaState, tableKey: string, cascade: boolean): Effe
   // CASCADE drops the foreign keys of other tables that point here.
   const dependents = cascade ? dropDependentForeignKeys(state, tableKey) : [];
   const triggers = dropTriggersOf(state, tableKey);
-  return [{ kind: 'drop-table', table: tableKey, definition: table, indexes, cascade, sequences, dependents, triggers }];
+  const comments = takeComments(state, tableKey);
+  return [{ kind: 'drop-table', table: tableKey, definition: table, indexes, cascade, sequences, dependents, triggers, comments }];
 }
 
 function alterTable(state: SchemaState, ast: Node): Effect[] {
@@ -496,7 +497,8 @@ function dropColumn(state: SchemaState, table: Table, tableKey: string, column: 
   const sequences = dropOwnedSequences(state, tableKey, column.name);
   const dependents = cascade ? dropDependentForeignKeys(state, tableKey, column.name) : [];
   // A foreign key of the table itself to this column (self-reference) went with the constraints above.
-  return [{ kind: 'drop-column', table: tableKey, column, cascade, constraints, indexes, sequences, dependents }];
+  const comments = takeComments(state, tableKey, column.name);
+  return [{ kind: 'drop-column', table: tableKey, column, cascade, constraints, indexes, sequences, dependents, comments }];
 }
 
 /** Foreign keys of other tables that reference exactly `columns` of `tableKey` (they rely on its unique index). */
@@ -563,6 +565,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
           }
         }
       }
+      moveComments(state, `${tableKey}.${from}`, `${tableKey}.${to}`, 'column');
       return [{ kind: 'rename-column', table: tableKey, from: ast.subname, to: ast.newname }];
     }
     case 'OBJECT_TABCONSTRAINT': {
@@ -617,6 +620,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       view.name = ast.newname;
       const to = key(view.schema, ast.newname);
       state.views.set(to, view);
+      moveComments(state, from, to);
       return [{ kind: 'rename-view', from, to }];
     }
     case 'OBJECT_SEQUENCE': {
@@ -665,6 +669,7 @@ function renameTable(state: SchemaState, from: string, newName: string): Effect[
 
 function moveTableReferences(state: SchemaState, from: string, to: string): void {
   const { schema, name } = splitKey(to);
+  moveComments(state, from, to);
   for (const index of state.indexes.values()) if (index.table === from) index.table = to;
   for (const other of state.tables.values()) {
     for (const c of other.constraints.values()) {
@@ -704,6 +709,7 @@ function renameSchema(state: SchemaState, from: string, to: string): Effect[] {
   move(state.indexes);
   move(state.sequences);
   move(state.views);
+  moveComments(state, from, to, 'schema');
   return [{ kind: 'rename-schema', from, to }];
 }
 
@@ -880,7 +886,7 @@ function drop(state: SchemaState, ast: Node): Effect[] {
         const definition = state.views.get(viewKey);
         if (!definition) break;
         state.views.delete(viewKey);
-        effects.push({ kind: 'drop-view', view: viewKey, definition });
+        effects.push({ kind: 'drop-view', view: viewKey, definition, comments: takeComments(state, viewKey) });
         break;
       }
       case 'OBJECT_POLICY': {
@@ -939,6 +945,7 @@ function dropSchema(state: SchemaState, schema: string, cascade: boolean): Effec
   state.schemas.delete(schema);
   if (cascade) {
     for (const [k, t] of [...state.tables]) if (t.schema === schema) dropTable(state, k, true);
+    takeComments(state, schema, undefined, 'schema');
     for (const map of [state.enums, state.types, state.indexes, state.sequences, state.views] as Map<string, { schema: string }>[]) {
       for (const [k, v] of [...map]) if (v.schema === schema) map.delete(k);
     }
@@ -1161,12 +1168,67 @@ function dropRole(state: SchemaState, ast: Node): Effect[] {
  */
 function comment(state: SchemaState, ast: Node): Effect[] {
   const names = objectNames(ast.object);
-  const qualified = ast.objtype === 'OBJECT_COLUMN' && names.length === 2 ? ['public', ...names] : (ast.objtype === 'OBJECT_TABLE' || ast.objtype === 'OBJECT_VIEW') && names.length === 1 ? ['public', ...names] : names;
-  const target = `comment:${ast.objtype}:${qualified.join('.')}`;
+  const qualified = ast.objtype === 'OBJECT_COLUMN' && names.length === 2 ? ['public', ...names] : RELATION_COMMENTS.has(ast.objtype) && names.length === 1 ? ['public', ...names] : names;
+  const target = commentKey(ast.objtype, qualified.join('.'));
   const before = state.definitions.get(target)?.sql;
   if (typeof ast.comment === 'string') state.definitions.set(target, { kind: 'comment', sql: ast.comment });
   else state.definitions.delete(target);
   return [{ kind: 'comment', target, ...(typeof ast.comment === 'string' ? { value: ast.comment } : {}), ...(before !== undefined ? { before } : {}) }];
+}
+
+/** Objects `COMMENT ON` names like a relation (unqualified: `public`). */
+const RELATION_COMMENTS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_INDEX', 'OBJECT_SEQUENCE']);
+
+const commentKey = (objtype: string, name: string) => `comment:${objtype}:${name}`;
+
+/** A comment key's object kind and name (`comment:OBJECT_COLUMN:public.users.email`). */
+function commentOn(k: string): { objtype: string; name: string } {
+  const rest = k.slice('comment:'.length);
+  const colon = rest.indexOf(':');
+  return { objtype: rest.slice(0, colon), name: rest.slice(colon + 1) };
+}
+
+/**
+ * What a comment belongs to, as far as `of` reaches: `'relation'` (`of` is a relation key: the
+ * relation and its columns), `'column'` (`of` is `relation.column`) or `'schema'` (every object in
+ * schema `of`, and the schema). Returns the part of the comment's name after `of` ('' for the
+ * object itself, `.column`…), or undefined when the comment is not on it.
+ */
+function commentUnder(k: string, of: string, scope: 'relation' | 'column' | 'schema'): string | undefined {
+  const { objtype, name } = commentOn(k);
+  if (scope === 'schema') return objtype === 'OBJECT_SCHEMA' ? (name === of ? '' : undefined) : name.startsWith(`${of}.`) ? name.slice(of.length) : undefined;
+  if (scope === 'column') return objtype === 'OBJECT_COLUMN' && name === of ? '' : undefined;
+  if (RELATION_COMMENTS.has(objtype)) return name === of ? '' : undefined;
+  return objtype === 'OBJECT_COLUMN' && name.startsWith(`${of}.`) ? name.slice(of.length) : undefined;
+}
+
+/** Comments follow their object when it is renamed or moved (PostgreSQL keeps them by OID). */
+function moveComments(state: SchemaState, from: string, to: string, scope: 'relation' | 'column' | 'schema' = 'relation'): void {
+  for (const [k, d] of [...state.definitions]) {
+    if (d.kind !== 'comment') continue;
+    const rest = commentUnder(k, from, scope);
+    if (rest === undefined) continue;
+    state.definitions.delete(k);
+    state.definitions.set(commentKey(commentOn(k).objtype, to + rest), d);
+  }
+}
+
+/**
+ * The comments on a relation and its columns (or on one column: `column`), removed from the state:
+ * they go with what is dropped. With scope 'schema', those of every object in schema `of`.
+ */
+function takeComments(state: SchemaState, of: string, column?: string, scope: 'relation' | 'schema' = 'relation'): RelationComment[] {
+  const taken: RelationComment[] = [];
+  const target = column === undefined ? of : `${of}.${column}`;
+  for (const [k, d] of [...state.definitions]) {
+    if (d.kind !== 'comment') continue;
+    const rest = commentUnder(k, target, column === undefined ? scope : 'column');
+    if (rest === undefined) continue;
+    state.definitions.delete(k);
+    const onColumn = column ?? (rest ? rest.slice(1) : undefined);
+    taken.push({ ...(onColumn !== undefined ? { column: onColumn } : {}), value: d.sql });
+  }
+  return taken;
 }
 
 /** A copy of a statement's text that does not keep the whole file's text alive (V8 keeps sliced strings' parents). */
@@ -1208,6 +1270,7 @@ function alterObjectSchema(state: SchemaState, ast: Node): Effect[] {
     map.delete(from);
     object.schema = ast.newschema;
     map.set(to, object);
+    moveComments(state, from, to);
     return [ast.objectType === 'OBJECT_SEQUENCE' ? { kind: 'rename-sequence', from, to } : { kind: 'rename-view', from, to }];
   }
   if (ast.objectType === 'OBJECT_TYPE') {
