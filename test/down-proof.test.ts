@@ -77,7 +77,8 @@ const PROJECTS: Expected[] = [
     folder: 'fixtures/projects/reversal/drizzle',
     verdicts: {
       '0000_init': R, '0001_alter': I, '0002_renames': R, '0003_drops': S, '0004_move_and_drop_schema': R, '0005_more_objects': R, '0006_more_changes': I, '0007_more_moves': R, '0008_view_back': R, '0009_rename_schema': R,
-      '0010_hand-edited-comments': R, '0011_drop_commented': S, '0012_drop_notes': S,
+      '0010_hand-edited-comments': R, '0011_drop_commented': S, '0012_drop_notes': S, '0013_matview_options_and_identity': R, '0014_primary_key_and_identity_added': R,
+      '0015_matview_rename': R, '0016_matview_move': R,
     },
   },
   { folder: 'fixtures/projects/legacy-do-blocks/drizzle', verdicts: { '0000_init': R, '0001_status_and_comments': R, '0002_urgent_priority': I } },

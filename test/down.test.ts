@@ -290,6 +290,13 @@ const CASES: Case[] = [
     notes: ['heap, the default'],
   },
   {
+    name: 'ADD PRIMARY KEY on a NULL-able column: PostgreSQL made it NOT NULL, and dropping the key keeps that: the rollback drops it too (drizzle-kit writes no SET NOT NULL)',
+    setup: [`CREATE TABLE "tags" ("id" integer, "code" text NOT NULL, "label" text);`],
+    sql: `ALTER TABLE "tags" ADD CONSTRAINT "tags_pk" PRIMARY KEY("id","code");`,
+    down: ['ALTER TABLE "tags" DROP CONSTRAINT "tags_pk";', 'ALTER TABLE "tags" ALTER COLUMN "id" DROP NOT NULL;'],
+    verdict: 'reversible',
+  },
+  {
     name: 'comments go with their column or table: DROP COLUMN / DROP TABLE undone with their comments back',
     setup: [USERS, `COMMENT ON TABLE "users" IS 'people';`, `COMMENT ON COLUMN "users"."bio" IS 'about them';`, `COMMENT ON COLUMN "users"."email" IS 'it''s unique';`],
     sql: `ALTER TABLE "users" DROP COLUMN "bio";\nDROP TABLE "users";`,

@@ -51,7 +51,7 @@ describe('fixtures: snapshots and replayed SQL agree', () => {
   // stays); and DROP IDENTITY leaves orders.n NOT NULL (measured on PostgreSQL 15) while the snapshot
   // says NULL-able.
   const EXPECTED: Record<string, string[]> = {
-    'fixtures/projects/reversal/drizzle': ['0006..0011 constraint public.notes.notes_pkey', '0006..0012 column public.orders.n'],
+    'fixtures/projects/reversal/drizzle': ['0006..0011 constraint public.notes.notes_pkey', '0006..0016 column public.orders.n'],
     'fixtures/projects/name-collision/drizzle': ['0001..0001 constraint public.workspace_notification_delivery_subscriptions.workspace_notification_delivery_subscriptions_subscription_id_w'],
     'fixtures/projects/name-collision-legacy/drizzle': ['0001..0001 constraint public.workspace_notification_delivery_subscriptions.workspace_notification_delivery_subscriptions_subscription_id_w'],
   };

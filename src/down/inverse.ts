@@ -153,6 +153,8 @@ export function inverseOf(e: Effect, ctx: InverseContext): Step {
         : step();
     case 'add-constraint': {
       const sql = [alterTable(e.table, `DROP CONSTRAINT ${ident(e.constraint.name)}`)];
+      // Dropping a primary key keeps the NOT NULL it set.
+      for (const column of e.madeNotNull ?? []) sql.push(alterTable(e.table, `ALTER COLUMN ${ident(column)} DROP NOT NULL`));
       if (e.usingIndex) sql.push(createIndexSql(e.usingIndex));
       return step({ sql });
     }

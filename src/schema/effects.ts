@@ -91,7 +91,15 @@ export type Effect =
   | { kind: 'set-generated'; table: string; column: string; value: Expr; before?: Expr }
   | { kind: 'drop-generated'; table: string; column: string; before?: Expr }
   // Constraints
-  | { kind: 'add-constraint'; table: string; constraint: Constraint; /** `ADD CONSTRAINT … USING INDEX`: the index it took over. */ usingIndex?: Index }
+  | {
+      kind: 'add-constraint';
+      table: string;
+      constraint: Constraint;
+      /** `ADD CONSTRAINT … USING INDEX`: the index it took over. */
+      usingIndex?: Index;
+      /** Columns a primary key made NOT NULL (they were NULL-able). */
+      madeNotNull?: string[];
+    }
   | { kind: 'drop-constraint'; table: string; constraint: Constraint; /** Foreign keys of other tables that depended on it (its unique index), dropped by CASCADE. */ dependents?: DependentConstraint[] }
   | { kind: 'rename-constraint'; table: string; from: string; to: string }
   | { kind: 'validate-constraint'; table: string; constraint: string; /** NOT VALID before. */ notValidBefore: boolean }

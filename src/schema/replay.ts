@@ -199,19 +199,22 @@ function withoutRedundantIndexes(constraints: Constraint[], named: Set<Constrain
  * Add a constraint, unless the table has one of that name: PostgreSQL then refuses the statement
  * (42710), and two long names that share their first 63 bytes end up here, truncated to the same
  * name (a composite primary key and a foreign key of drizzle-kit's): the first stays. Returns
- * whether it was added.
+ * undefined when it was not added, else the columns a primary key made NOT NULL (PostgreSQL sets
+ * it, and dropping the key later keeps it).
  */
-function addConstraint(state: SchemaState, table: Table, constraint: Constraint): boolean {
-  if (table.constraints.has(constraint.name)) return false;
+function addConstraint(state: SchemaState, table: Table, constraint: Constraint): string[] | undefined {
+  if (table.constraints.has(constraint.name)) return undefined;
   table.constraints.set(constraint.name, constraint);
+  const madeNotNull: string[] = [];
   if (constraint.kind === 'primaryKey') {
     for (const name of constraint.columns) {
       const column = table.columns.get(name);
+      if (column && !column.notNull) madeNotNull.push(name);
       if (column) column.notNull = true;
     }
   }
   void state;
-  return true;
+  return madeNotNull;
 }
 
 function createTable(state: SchemaState, ast: Node): Effect[] {
@@ -345,7 +348,7 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       ownSerialSequence(state, table, added, identitySequence.get(added)?.name, identitySequence.get(added)?.options);
       const effects: Effect[] = [{ kind: 'add-column', table: tableKey, column: { ...added } }];
       for (const c of constraints) {
-        if (addConstraint(state, table, c)) effects.push({ kind: 'add-constraint', table: tableKey, constraint: c });
+        if (addConstraint(state, table, c) !== undefined) effects.push({ kind: 'add-constraint', table: tableKey, constraint: c });
       }
       return effects;
     }
@@ -429,12 +432,13 @@ function alterTableCmd(state: SchemaState, table: Table, tableKey: string, cmd: 
       if (!con) return [];
       if (con.contype === 'CONSTR_NOTNULL') return [];
       const constraint = constraintFrom(con, table, []);
-      if (!addConstraint(state, table, constraint)) return [];
+      const madeNotNull = addConstraint(state, table, constraint);
+      if (!madeNotNull) return [];
       // `ADD CONSTRAINT … UNIQUE USING INDEX i`: the index becomes the constraint's (and takes its name).
       const indexKey = con.indexname ? key(table.schema, con.indexname) : undefined;
       const usingIndex = indexKey ? state.indexes.get(indexKey) : undefined;
       if (indexKey && usingIndex) state.indexes.delete(indexKey);
-      return [{ kind: 'add-constraint', table: tableKey, constraint, ...(usingIndex ? { usingIndex } : {}) }];
+      return [{ kind: 'add-constraint', table: tableKey, constraint, ...(usingIndex ? { usingIndex } : {}), ...(madeNotNull.length ? { madeNotNull } : {}) }];
     }
     case 'AT_DropConstraint': {
       const constraint = table.constraints.get(cmd.name);
