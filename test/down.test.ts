@@ -122,6 +122,13 @@ const CASES: Case[] = [
     reasons: ['text values were parsed as integer'],
   },
   {
+    name: 'SET DATA TYPE text → json keeps each value as written (json stores its input text, jsonb would normalise it): reversible',
+    setup: [`CREATE TABLE "w" ("state" varchar(200))`],
+    sql: `ALTER TABLE "w" ALTER COLUMN "state" SET DATA TYPE json USING state::json;`,
+    down: ['ALTER TABLE "w" ALTER COLUMN "state" SET DATA TYPE varchar(200) USING "state"::varchar(200);'],
+    verdict: 'reversible',
+  },
+  {
     name: 'SET DATA TYPE between enums: through text',
     setup: [STATUS, `CREATE TYPE "public"."state" AS ENUM('active', 'banned');`, `CREATE TABLE "t" ("s" "status");`],
     sql: `ALTER TABLE "t" ALTER COLUMN "s" SET DATA TYPE "public"."state" USING "s"::text::"public"."state";`,

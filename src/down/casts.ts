@@ -7,9 +7,10 @@ import { typeFromAst, typeKey } from '../schema/typename.js';
  * Whether a column type change keeps every value, so that casting back gives the values there were:
  * a widening (integer → bigint, varchar(50) → varchar(100) or text), anything to text, a change
  * PostgreSQL refuses when a value does not fit (bigint → integer, text → an enum, varchar → varchar(n)
- * without USING: if it ran, every value fitted). Rounding, parsing and normalising casts (numeric →
- * integer, text → integer or uuid or boolean, json → jsonb, timestamp → date) and any USING other
- * than a plain cast of the column are lossy: undefined means exact, a string says why not.
+ * without USING: if it ran, every value fitted), text → json (json keeps its input as written).
+ * Rounding, parsing and normalising casts (numeric → integer, text → integer or uuid or boolean or
+ * jsonb, json → jsonb, timestamp → date) and any USING other than a plain cast of the column are
+ * lossy: undefined means exact, a string says why not.
  */
 export function lossOfCast(from: TypeRef, to: TypeRef, column: string, using?: Expr): string | undefined {
   if (using && !isPlainCast(using.ast as Node, column)) return 'its USING expression computed new values';
@@ -44,6 +45,8 @@ export function lossOfCast(from: TypeRef, to: TypeRef, column: string, using?: E
   }
   if (f.name === 'jsonb' && t.name === 'json') return undefined;
   if (f.name === 'json' && t.name === 'jsonb') return 'json → jsonb drops whitespace, duplicate keys and key order';
+  // json keeps its input text as written (jsonb would not): casting back gives the text there was.
+  if (TEXT.has(f.name) && t.name === 'json') return undefined;
   if (TEXT.has(f.name)) return `text values were parsed as ${label(to)} (normalised: case, spacing, leading zeros…)`;
   return `${label(from)} values were converted to ${label(to)}`;
 }
