@@ -3,10 +3,12 @@ import { compatibility, typeLabel } from './type-compat.js';
 import { exprText } from '../schema/expr.js';
 import { quoteIdent } from '../schema/model.js';
 import { str, walk } from '../engine/ast.js';
-import type { MigrationInfo, Statement } from '../engine/types.js';
+import type { FixRequest, MigrationInfo, Statement } from '../engine/types.js';
+import type { Node } from '../engine/ast.js';
+import { castWithoutUsing } from './casts.js';
 import type { Effect } from '../schema/effects.js';
-import type { Column, Table } from '../schema/model.js';
-import { typeKey } from '../schema/typename.js';
+import type { Column, Table, TypeRef } from '../schema/model.js';
+import { SERIAL_TYPES, typeKey } from '../schema/typename.js';
 
 /**
  * The pairing behind the rename-by-drop rules, shared with the rules that must stay silent on the
@@ -24,8 +26,9 @@ export interface ColumnRenameByDrop {
   tableKey: string;
   drop: ColumnDrop;
   add: ColumnAdd;
-  /** Other added columns the dropped one could have become. */
+  /** Other added columns the dropped one could have become (names, and their additions). */
   others: string[];
+  otherAdds: ColumnAdd[];
 }
 
 export interface TableRenameByDrop {
@@ -141,7 +144,7 @@ interface Pair {
 }
 
 /** Pair drops with adds, best first: same type over same family, then similar names, then nearby statements. */
-function pairUp(drops: ColumnDrop[], adds: ColumnAdd[]): { drop: ColumnDrop; add: ColumnAdd; others: string[] }[] {
+function pairUp(drops: ColumnDrop[], adds: ColumnAdd[]): { drop: ColumnDrop; add: ColumnAdd; others: string[]; otherAdds: ColumnAdd[] }[] {
   const candidates: Pair[] = [];
   for (const drop of drops) {
     for (const add of adds) {
@@ -157,13 +160,13 @@ function pairUp(drops: ColumnDrop[], adds: ColumnAdd[]): { drop: ColumnDrop; add
   candidates.sort((a, b) => b.score - a.score);
   const usedDrops = new Set<ColumnDrop>();
   const usedAdds = new Set<ColumnAdd>();
-  const out: { drop: ColumnDrop; add: ColumnAdd; others: string[] }[] = [];
+  const out: { drop: ColumnDrop; add: ColumnAdd; others: string[]; otherAdds: ColumnAdd[] }[] = [];
   for (const c of candidates) {
     if (usedDrops.has(c.drop) || usedAdds.has(c.add)) continue;
     usedDrops.add(c.drop);
     usedAdds.add(c.add);
-    const others = candidates.filter((o) => o.drop === c.drop && o.add !== c.add && !usedAdds.has(o.add)).map((o) => o.add.effect.column.name);
-    out.push({ drop: c.drop, add: c.add, others });
+    const otherAdds = candidates.filter((o) => o.drop === c.drop && o.add !== c.add && !usedAdds.has(o.add)).map((o) => o.add);
+    out.push({ drop: c.drop, add: c.add, others: otherAdds.map((a) => a.effect.column.name), otherAdds });
   }
   return out.sort((a, b) => a.drop.order - b.drop.order);
 }
@@ -218,18 +221,61 @@ function columnsRead(statements: readonly Statement[]): ReadonlySet<string> {
   return read;
 }
 
-/** The RENAME COLUMN that keeps the values (with the type, default and NOT NULL the new column has), and the prompt answer. */
-export function renameColumnHelp(table: string, from: Column, to: Column, tableName: string): string {
-  const lines = [`ALTER TABLE ${table} RENAME COLUMN ${quoteIdent(from.name)} TO ${quoteIdent(to.name)};`];
+/**
+ * The statements that turn `from` into `to` in place, keeping its values: RENAME COLUMN, then the
+ * type (USING only where PostgreSQL has no automatic cast), the default and NOT NULL the new column
+ * has. drizzle-kit 0.31's own "rename" answer writes only the RENAME and loses the other changes
+ * (its snapshot then disagrees with its SQL); these follow the snapshot.
+ */
+export function renameColumnStatements(table: string, from: Column, to: Column, isEnum: (type: TypeRef) => boolean = () => false): string[] {
+  const col = quoteIdent(to.name);
+  const alter = `ALTER TABLE ${table} ALTER COLUMN ${col}`;
+  const out = [`ALTER TABLE ${table} RENAME COLUMN ${quoteIdent(from.name)} TO ${col}`];
+  let fromDefault = from.default ? exprText(from.default.ast) : undefined;
+  const toDefault = to.default ? exprText(to.default.ast) : undefined;
   if (typeKey(from.type) !== typeKey(to.type)) {
-    // varchar(32) → varchar(64) needs no USING; text → varchar or int → bigint get an explicit cast.
-    const using = from.type.name === to.type.name ? '' : ` USING ${quoteIdent(to.name)}::${typeLabel(to.type)}`;
-    lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DATA TYPE ${typeLabel(to.type)}${using};`);
+    const verdict = castWithoutUsing(from.type, to.type, isEnum);
+    const using = verdict === 'none' || (verdict === 'unknown' && from.type.name !== to.type.name);
+    // The old default is converted with the column; one that does not convert fails the statement.
+    if (using && fromDefault !== undefined) {
+      out.push(`${alter} DROP DEFAULT`);
+      fromDefault = undefined;
+    }
+    out.push(`${alter} SET DATA TYPE ${typeLabel(to.type)}${using ? ` USING ${col}::${typeLabel(to.type)}` : ''}`);
   }
-  if (to.default) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET DEFAULT ${exprText(to.default.ast)};`);
-  if (to.notNull && !from.notNull) lines.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(to.name)} SET NOT NULL;`);
-  lines.push(
+  if (toDefault !== fromDefault) out.push(toDefault === undefined ? `${alter} DROP DEFAULT` : `${alter} SET DEFAULT ${toDefault}`);
+  if (to.notNull !== from.notNull) out.push(`${alter} ${to.notNull ? 'SET' : 'DROP'} NOT NULL`);
+  return out;
+}
+
+/** The RENAME COLUMN that keeps the values (with the type, default and NOT NULL the new column has), and the prompt answer. */
+export function renameColumnHelp(table: string, from: Column, to: Column, tableName: string, isEnum?: (type: TypeRef) => boolean): string {
+  return [
+    ...renameColumnStatements(table, from, to, isEnum).map((sql) => `${sql};`),
     `Or delete this migration and run \`drizzle-kit generate\` again: at "Is ${to.name} column in ${tableName} table created or renamed from another column?" pick "~ ${from.name} › ${to.name} rename column".`,
-  );
-  return lines.join('\n');
+  ].join('\n');
+}
+
+/**
+ * The edit that renames instead: the ADD COLUMN replaced by renameColumnStatements, the DROP
+ * COLUMN removed. Only for what a rename fully reproduces: one command per statement (drizzle-kit's
+ * layout), a new column with nothing but a type, a default and NOT NULL (no identity, generated
+ * expression, serial or inline constraint), and an old column that took nothing with it (no
+ * constraint, index, owned sequence or dependent: a rename would keep them under the old names).
+ */
+export function renameColumnFix(table: string, drop: ColumnDrop, add: ColumnAdd, isEnum: (type: TypeRef) => boolean): FixRequest | undefined {
+  const from = drop.effect.column;
+  const to = add.effect.column;
+  const single = (s: Statement) => s.origin === 'top-level' && s.kind === 'AlterTableStmt' && (s.ast.cmds?.length ?? 0) === 1;
+  if (!single(drop.statement) || !single(add.statement) || drop.statement === add.statement) return undefined;
+  const def = add.statement.ast.cmds[0]?.AlterTableCmd?.def?.ColumnDef;
+  const plain = (def?.constraints ?? []).every((c: Node) => ['CONSTR_NOTNULL', 'CONSTR_NULL', 'CONSTR_DEFAULT'].includes(c.Constraint?.contype));
+  if (!plain || to.identity || to.generated || from.identity || from.generated) return undefined;
+  if (to.type.builtin && SERIAL_TYPES.has(to.type.name)) return undefined;
+  const e = drop.effect;
+  if (e.cascade || e.constraints.length || e.indexes.length || e.sequences.length || e.dependents.length) return undefined;
+  return {
+    description: `Rename ${quoteIdent(from.name)} to ${quoteIdent(to.name)} (RENAME COLUMN keeps its values) instead of adding one column and dropping the other`,
+    edits: [{ replace: add.statement, with: renameColumnStatements(table, from, to, isEnum) }, { remove: drop.statement }],
+  };
 }

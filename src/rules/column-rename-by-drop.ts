@@ -1,9 +1,10 @@
-import { columnRenamesByDrop, renameColumnHelp } from '../analysis/renames.js';
+import { columnRenamesByDrop, renameColumnFix, renameColumnHelp } from '../analysis/renames.js';
 import { typeLabel } from '../analysis/type-compat.js';
 import { defineRule } from '../engine/define-rule.js';
 import { exprText } from '../schema/expr.js';
+import type { FixRequest } from '../engine/types.js';
 import type { Column } from '../schema/model.js';
-import { qualifiedName, quoteIdent } from '../schema/model.js';
+import { key, qualifiedName, quoteIdent, type TypeRef } from '../schema/model.js';
 
 export default defineRule({
   id: 'column-rename-by-drop',
@@ -18,8 +19,9 @@ export default defineRule({
         'Column {table}.{dropped} ({droppedType}) is dropped and {added} ({addedType}) is added to the same table in this migration. This is what drizzle-kit writes when its rename prompt is answered "create column": every value of {dropped} is deleted, and {added} starts {start}.{alternatives}',
     },
   },
-  checkMigration({ migration, report }) {
-    for (const { tableKey, drop, add, others } of columnRenamesByDrop(migration)) {
+  checkMigration({ migration, schema, report }) {
+    const isEnum = (t: TypeRef) => !t.builtin && schema.enums.has(key(t.schema, t.name));
+    for (const { tableKey, drop, add, others, otherAdds } of columnRenamesByDrop(migration)) {
       const [schema, ...rest] = tableKey.split('.');
       const table = qualifiedName(schema, rest.join('.'));
       const from = drop.effect.column;
@@ -40,11 +42,19 @@ export default defineRule({
               : 'NULL in every row',
           alternatives: others.length ? ` Paired by type and name; also possible: ${others.map((o) => quoteIdent(o)).join(', ')}.` : '',
         },
-        help: from.name === to.name ? readdHelp(table, from, to) : renameColumnHelp(table, from, to, rest.join('.')),
+        help: from.name === to.name ? readdHelp(table, from, to) : renameColumnHelp(table, from, to, rest.join('.'), isEnum),
+        ...(from.name === to.name ? {} : fixes([add, ...otherAdds].map((candidate) => renameColumnFix(table, drop, candidate, isEnum)))),
       });
     }
   },
 });
+
+/** One candidate: the rename is the fix. Several: each is a suggestion (which one is the user's call). */
+function fixes(candidates: (FixRequest | undefined)[]): { fix?: FixRequest; suggestions?: FixRequest[] } {
+  const all = candidates.filter((f): f is FixRequest => f !== undefined);
+  if (candidates.length === 1) return all.length ? { fix: all[0] } : {};
+  return all.length ? { suggestions: all } : {};
+}
 
 function readdHelp(table: string, from: Column, to: Column): string {
   const col = quoteIdent(to.name);

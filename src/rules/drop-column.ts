@@ -1,10 +1,10 @@
 import { changesOf, changesOfKind, finalTableKeys } from '../analysis/changes.js';
 import { dependentsOf, describeDependents, type Dependents } from '../analysis/dependents.js';
 import { labelOf } from '../analysis/existing.js';
-import { askedRenames, columnRenamesByDrop, dataMovedIn, renameColumnHelp } from '../analysis/renames.js';
+import { askedRenames, columnRenamesByDrop, dataMovedIn, renameColumnFix, renameColumnHelp } from '../analysis/renames.js';
 import { typeLabel } from '../analysis/type-compat.js';
 import { defineRule } from '../engine/define-rule.js';
-import { key, quoteIdent } from '../schema/model.js';
+import { key, quoteIdent, type TypeRef } from '../schema/model.js';
 
 interface Seen {
   table: string;
@@ -46,7 +46,8 @@ export default defineRule({
     }
     if (found.length) seen.set(statement.ast, found);
   },
-  checkMigration({ migration, settings, report }) {
+  checkMigration({ migration, schema, settings, report }) {
+    const isEnum = (t: TypeRef) => !t.builtin && schema.enums.has(key(t.schema, t.name));
     const changes = changesOf(migration);
     const finalKey = finalTableKeys(changes);
     const explained = settings.rules['column-rename-by-drop'] === 'off' ? [] : columnRenamesByDrop(migration);
@@ -87,9 +88,11 @@ export default defineRule({
           data: { ...data, added: asked.adds.map((a) => quoteIdent(a.effect.column.name)).join(' or ') },
           help: [
             `If ${quoteIdent(added.name)} is ${column} renamed, rename it instead of adding one column and dropping the other (replace both statements; the values stay):`,
-            renameColumnHelp(table, drop.effect.column, added, tableName),
+            renameColumnHelp(table, drop.effect.column, added, tableName, isEnum),
             ...backup,
           ].join('\n'),
+          // Whether it is a rename is the user's call (the names share nothing): suggestions only.
+          suggestions: asked.adds.flatMap((a) => renameColumnFix(table, drop, a, isEnum) ?? []),
         });
         continue;
       }

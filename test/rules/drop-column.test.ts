@@ -30,7 +30,20 @@ testRule(rule, {
       name: 'two compatible columns added: both named; a column of another type family is not one of them',
       setup: [USERS],
       sql: 'ALTER TABLE "users" ADD COLUMN "handle" varchar(40);\nALTER TABLE "users" ADD COLUMN "alias" text;\nALTER TABLE "users" ADD COLUMN "karma" integer;\nALTER TABLE "users" DROP COLUMN "nickname";',
-      errors: [{ messageId: 'askedRename', line: 4, message: ['adds "handle" or "alias"'], help: ['RENAME COLUMN "nickname" TO "handle";', 'SET DATA TYPE varchar(40) USING "handle"::varchar(40);'] }],
+      errors: [
+        {
+          messageId: 'askedRename',
+          line: 4,
+          message: ['adds "handle" or "alias"'],
+          help: ['RENAME COLUMN "nickname" TO "handle";', 'SET DATA TYPE varchar(40);'],
+          // Whether either is a rename is the user's call: suggestions, no fix.
+          fix: null,
+          suggestions: [
+            'ALTER TABLE "users" RENAME COLUMN "nickname" TO "handle";\nALTER TABLE "users" ALTER COLUMN "handle" SET DATA TYPE varchar(40);\nALTER TABLE "users" ADD COLUMN "alias" text;\nALTER TABLE "users" ADD COLUMN "karma" integer;\n',
+            'ALTER TABLE "users" ADD COLUMN "handle" varchar(40);\nALTER TABLE "users" RENAME COLUMN "nickname" TO "alias";\nALTER TABLE "users" ADD COLUMN "karma" integer;\n',
+          ],
+        },
+      ],
     },
     {
       name: 'locks fixture: users.nickname dropped',

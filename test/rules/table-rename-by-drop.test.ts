@@ -26,6 +26,13 @@ testRule(rule, {
             'ALTER INDEX "comments_post_id_idx" RENAME TO "post_comments_post_id_idx";',
             '~ comments › post_comments rename table',
           ],
+          // The renames replace the CREATE TABLE; the DROP, and the foreign key and index the renamed table already has, go.
+          fix: [
+            'ALTER TABLE "comments" RENAME TO "post_comments";',
+            'ALTER TABLE "post_comments" RENAME CONSTRAINT "comments_pkey" TO "post_comments_pkey";',
+            'ALTER TABLE "post_comments" RENAME CONSTRAINT "comments_post_id_posts_id_fk" TO "post_comments_post_id_posts_id_fk";',
+            'ALTER INDEX "comments_post_id_idx" RENAME TO "post_comments_post_id_idx";\n',
+          ].join('--> statement-breakpoint\n'),
         },
       ],
     },
@@ -34,6 +41,12 @@ testRule(rule, {
       setup: ['CREATE SCHEMA "blog";\n' + POSTS.replaceAll('"posts"', '"blog"."posts"').replace('ON "blog"."posts"', 'ON "blog"."posts"')],
       sql: 'DROP TABLE "blog"."posts";\nCREATE TABLE "blog"."articles" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nCREATE INDEX "articles_title_idx" ON "blog"."articles" USING btree ("title");',
       errors: [{ messageId: 'renameByDrop', line: 1, message: ['"blog"."posts"', '"blog"."articles"'], help: ['ALTER TABLE "blog"."posts" RENAME TO "articles";', 'ALTER INDEX "blog"."posts_title_idx" RENAME TO "articles_title_idx";'] }],
+    },
+    {
+      name: 'no fix when the new table differs beyond its name (a column default) or the migration moves rows itself',
+      setup: [POSTS],
+      sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "title" text DEFAULT \'\' NOT NULL, "body" text);\nCREATE INDEX "articles_title_idx" ON "articles" USING btree ("title");\nDROP TABLE "posts";',
+      errors: [{ messageId: 'renameByDrop', line: 3, fix: null }],
     },
   ],
 });
