@@ -170,3 +170,56 @@ describe('on PostgreSQL (PGlite): the fixed migration keeps the rows, and gives 
     expect(await catalog()).toEqual(fixed);
   });
 });
+
+describe('missing-create-type: --fix writes what drizzle-kit writes once the pgEnum is exported', () => {
+  it("the example's 0004 gets the CREATE TYPE, and snapshots 0004 and 0005 the enum, as in fixtures/projects/shop-enum-exported (ids aside)", () => {
+    const dir = join(temp, 'shop');
+    cpSync('examples/shop', dir, { recursive: true });
+    const r = runCli(['--fix', '--format', 'json'], { cwd: dir });
+    expect(findings(r.stdout).map((f) => f.rule)).not.toContain('snapshot-drift');
+    expect(findings(r.stdout).map((f) => f.rule)).not.toContain('missing-create-type');
+    const exported = 'fixtures/projects/shop-enum-exported';
+    expect(read(dir, 'drizzle/0004_user_role.sql')).toBe(read(exported, 'drizzle/0004_user_role.sql'));
+    for (const f of ['0004_snapshot.json', '0005_snapshot.json']) {
+      const [fixed, generated] = [read(dir, `drizzle/meta/${f}`), read(exported, `drizzle/meta/${f}`)];
+      const ids = (text: string) => text.replace(/"(id|prevId)": "[^"]*"/g, '"$1": "…"');
+      expect(ids(fixed), f).toBe(ids(generated));
+    }
+  });
+});
+
+describe('the renames fixture (every rename answered both ways): --fix, then verify on PGlite with seeded rows', () => {
+  /** The project with main at 0000_init and the rest of the history committed on branch feature. */
+  function branchOf(project: string, name: string): string {
+    const dir = join(temp, name);
+    cpSync(project, dir, { recursive: true });
+    const journalFile = join(dir, 'drizzle/meta/_journal.json');
+    const journal = JSON.parse(read(dir, 'drizzle/meta/_journal.json')) as { entries: { tag: string }[] };
+    const later = journal.entries.slice(1).flatMap((e) => [`drizzle/${e.tag}.sql`, `drizzle/meta/${e.tag.split('_')[0]}_snapshot.json`]);
+    const kept = new Map([...later, 'drizzle/meta/_journal.json'].map((f) => [f, readFileSync(join(dir, f))]));
+    for (const f of later) rmSync(join(dir, f));
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }, null, 2));
+    const git = gitInit(dir);
+    git('checkout', '-q', '-b', 'feature');
+    for (const [f, bytes] of kept) writeFileSync(join(dir, f), bytes);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'feature');
+    return dir;
+  }
+
+  it('fixes the column, table, enum and enum-value renames; the original fails on the seeded rows, the fixed history applies', () => {
+    const dir = branchOf('fixtures/projects/renames', 'renames-fixed');
+    const fixed = runCli(['--fix', '--since', 'main', '--format', 'json'], { cwd: dir });
+    const left = findings(fixed.stdout).map((f) => `${f.rule}@${f.migration}`);
+    expect(left.filter((r) => /^(column-rename-by-drop|table-rename-by-drop|enum-recreate|snapshot-drift)@/.test(r))).toEqual([]);
+    expect(read(dir, 'drizzle/0006_rename_archived_value.sql')).toBe(`ALTER TYPE "publication_status" RENAME VALUE 'archived' TO 'hidden';`);
+    expect(read(dir, 'drizzle/0007_recreate_comment_enum.sql')).toBe('ALTER TYPE "comment_visibility" RENAME TO "comment_moderation";');
+    expect(runCli(['--fix', '--since', 'main', '-q'], { cwd: dir }).stdout).toContain('migration-lint: nothing to fix');
+    const original = branchOf('fixtures/projects/renames', 'renames-original');
+    const failed = runCli(['verify', '--since', 'main', '--format', 'json'], { cwd: original, timeout: 180_000 });
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toContain('invalid input value for enum');
+    const passed = runCli(['verify', '--since', 'main', '--format', 'json'], { cwd: dir, timeout: 180_000 });
+    expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+  }, 400_000);
+});

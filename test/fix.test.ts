@@ -17,6 +17,8 @@ const temp = mkdtempSync(join(tmpdir(), 'ml-fix-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 const SKU = 'drizzle/0002_product_sku.sql';
+/** The example's fixes: 0001's rename, 0002's USING, 0004's CREATE TYPE (with the enum added to snapshots 0004 and 0005). */
+const FIXED_ALL = 'migration-lint: fixed 3 problems in 5 files';
 const FIXED_SKU = readFileSync('examples/shop/drizzle/0002_product_sku.sql', 'utf8').replace('SET DATA TYPE integer;', 'SET DATA TYPE integer USING "note"::integer;');
 
 /**
@@ -75,7 +77,7 @@ describe('--fix-dry-run', () => {
         '+ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE integer USING "note"::integer;--> statement-breakpoint',
       ].join('\n'),
     );
-    expect(r.stdout).toContain('migration-lint: --fix-dry-run: --fix would fix 1 problem in 1 file; nothing was written');
+    expect(r.stdout).toContain('migration-lint: --fix-dry-run: --fix would fix 3 problems in 5 files; nothing was written');
     // The report is of the history as fixed: the cast is no longer a finding.
     expect(r.stdout).not.toContain('cast-without-using');
     expect(fingerprint(dir)).toEqual(before);
@@ -94,9 +96,14 @@ describe('--fix', () => {
   it('writes the fix, then lints again; a second --fix changes nothing', () => {
     const { dir } = shop('twice');
     const first = runCli(['--fix', '--format', 'json'], { cwd: dir });
-    expect(first.stderr).toContain('migration-lint: fixed 1 problem in 1 file');
+    expect(first.stderr).toContain(FIXED_ALL);
     expect(readFileSync(join(dir, SKU), 'utf8')).toBe(FIXED_SKU);
     expect(rulesOf(first.stdout)).not.toContain('cast-without-using@0002_product_sku');
+    // What is left: no fixed finding, and the SQL still produces every snapshot (no snapshot-drift).
+    expect(rulesOf(first.stdout).filter((r) => /^(column-rename-by-drop|cast-without-using|missing-create-type|snapshot-drift)@/.test(r))).toEqual([]);
+    expect(readFileSync(join(dir, 'drizzle/0004_user_role.sql'), 'utf8')).toBe(
+      `CREATE TYPE "public"."user_role" AS ENUM('customer', 'staff', 'admin');--> statement-breakpoint\n${readFileSync('examples/shop/drizzle/0004_user_role.sql', 'utf8')}`,
+    );
     const after = fingerprint(dir);
     const second = runCli(['--fix', '--format', 'json'], { cwd: dir });
     expect(second.stderr).toContain('migration-lint: nothing to fix');
@@ -133,7 +140,7 @@ describe('never edits history: a migration some record says was applied is refus
     );
     expect(readFileSync(join(dir, SKU), 'utf8')).not.toBe(FIXED_SKU);
     const since = runCli(['--fix', '-q', '--since', 'main'], { cwd: dir });
-    expect(since.stdout).toContain('migration-lint: fixed 1 problem in 1 file');
+    expect(since.stdout).toContain(FIXED_ALL);
     expect(readFileSync(join(dir, SKU), 'utf8')).toBe(FIXED_SKU);
   });
 
@@ -154,7 +161,7 @@ describe('never edits history: a migration some record says was applied is refus
   it("the example's lock file records 0000_init as deployed: the lock is the record, and the rest is fixable, committed or not", () => {
     const { dir } = shop('example-lock', { commit: true, lock: true });
     const r = runCli(['--fix', '-q'], { cwd: dir });
-    expect(r.stdout).toContain('migration-lint: fixed 1 problem in 1 file');
+    expect(r.stdout).toContain(FIXED_ALL);
     expect(readFileSync(join(dir, SKU), 'utf8')).toBe(FIXED_SKU);
     // It is what `migration-lint lock` writes for 0000_init.
     const text = readFileSync('examples/shop/drizzle/migration-lint.lock.json', 'utf8');
@@ -218,7 +225,7 @@ describe('--staged --fix', () => {
     git('add', '-A');
     const r = runCli(['--staged', '--fix', '-q'], { cwd: dir });
     expect(readFileSync(join(dir, SKU), 'utf8')).toBe(FIXED_SKU);
-    expect(r.stderr).toContain(`the fixes are in the working tree: stage them (git add ${SKU}) and commit again`);
+    expect(r.stderr).toContain(`the fixes are in the working tree: stage them (git add drizzle/0001_rename_user_name.sql ${SKU} drizzle/0004_user_role.sql drizzle/meta/0004_snapshot.json drizzle/meta/0005_snapshot.json) and commit again`);
     expect(git('show', `:${SKU}`)).not.toBe(FIXED_SKU);
   });
 
@@ -229,5 +236,24 @@ describe('--staged --fix', () => {
     const r = runCli(['--staged', '--fix', '-q'], { cwd: dir });
     expect(r.stderr).toContain('drizzle/0002_product_sku.sql on disk is not what was linted');
     expect(readFileSync(join(dir, SKU), 'utf8')).toContain('-- a local edit, not staged');
+  });
+});
+
+describe('journal-order: --fix re-stamps the merged entry', () => {
+  it("main is branch B; the pull request merges branch A with its older `when`: A's entry is re-stamped after B's, once", () => {
+    const dir = join(temp, 'journal-order');
+    cpSync('fixtures/projects/branch-merge/branch-b', dir, { recursive: true });
+    const git = gitInit(dir);
+    git('checkout', '-q', '-b', 'feature');
+    cpSync('fixtures/projects/branch-merge/merged-skip', dir, { recursive: true });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'merge branch A');
+    const journal = readFileSync(join(dir, 'drizzle/meta/_journal.json'), 'utf8');
+    const r = runCli(['--fix', '--since', 'main', '--format', 'json'], { cwd: dir });
+    expect(r.stderr).toContain('migration-lint: fixed 1 problem in 1 file');
+    expect(r.stderr).toContain('+      "when": 1736326800001,');
+    expect(readFileSync(join(dir, 'drizzle/meta/_journal.json'), 'utf8')).toBe(journal.replace('"when": 1736240400000', '"when": 1736326800001'));
+    expect(rulesOf(r.stdout).filter((f) => f.startsWith('journal-order'))).toEqual([]);
+    expect(runCli(['--fix', '--since', 'main', '-q'], { cwd: dir }).stdout).toContain('migration-lint: nothing to fix');
   });
 });

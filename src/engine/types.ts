@@ -261,6 +261,10 @@ export interface SchemaDeclaration {
   column: number;
   /** True when a module drizzle-kit loads (a file matched by `schema` in drizzle.config) exports it, directly or through re-exports. */
   exported: boolean;
+  /** SQL schema of an enum or sequence declared through a pgSchema. */
+  schema?: string;
+  /** A pgEnum's values, when they are written as string literals (`pgEnum('role', ['a', 'b'])`). */
+  values?: string[];
   /** Where tables (or other declarations) use it. */
   usedBy: { file: string; line: number; table?: string }[];
 }

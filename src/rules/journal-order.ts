@@ -1,4 +1,6 @@
 import { defineRule } from '../engine/define-rule.js';
+import { textEdit } from '../engine/fixes.js';
+import type { Fix } from '../engine/types.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -55,12 +57,14 @@ export default defineRule({
           messageId: 'olderThanBase',
           data: { tag: entry.tag, when: entry.when, date: date(entry.when), baseTag: baseMax.tag, baseWhen: baseMax.when, baseDate: date(baseMax.when), ref: facts.base!.ref, suggest: suggest(baseMax.when) },
           ...where,
+          ...restamp(journal, entry, Math.max(baseMax.when, max?.when ?? -Infinity), baseMax.tag),
         });
       } else if (max && entry.when <= max.when) {
         report({
           messageId: 'backwards',
           data: { tag: entry.tag, when: entry.when, date: date(entry.when), previous: max.tag, previousWhen: max.when, previousDate: date(max.when), maxWhen: max.when, suggest: suggest(max.when) },
           ...where,
+          ...restamp(journal, entry, max.when, max.tag),
         });
       } else if (entry.when > now + DAY) {
         report({ messageId: 'future', data: { tag: entry.tag, when: entry.when, date: date(entry.when), suggest: String(now) }, ...where });
@@ -69,3 +73,24 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The fix drizzle's docs leave to the user: the entry's `when` set just after the newest before
+ * it (`above`), in place, so migrate() applies it where the newer entries are recorded. Only the
+ * number changes (drizzle-kit's layout is kept); --fix applies it only when the entry's migration
+ * was applied nowhere (it would run twice where it was).
+ */
+function restamp(journal: { file: string; text: string }, entry: { tag: string; line?: number }, above: number, newest: string): { fix?: Fix } {
+  if (entry.line === undefined || !Number.isSafeInteger(above + 1)) return {};
+  const { text } = journal;
+  const lineStart = text.split('\n').slice(0, entry.line - 1).reduce((at, line) => at + line.length + 1, 0);
+  // The entry's object: from its `{` to its `}` (entries hold no nested objects).
+  const open = text.lastIndexOf('{', lineStart);
+  const close = text.indexOf('}', lineStart);
+  if (open < 0 || close < 0) return {};
+  const when = /"when"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(open, close));
+  if (!when) return {};
+  const start = open + when.index + when[0].length - when[1].length;
+  const value = String(above + 1);
+  return { fix: { description: `Restamp ${entry.tag}: \`when\` ${value}, just after ${newest}, so migrate() applies it`, edits: [textEdit(journal.file, text, start, start + when[1].length, value)] } };
+}

@@ -1,9 +1,11 @@
 import { SKIP as NOT_INSIDE, someNode, type Node } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
-import type { LintSettings, Statement } from '../engine/types.js';
+import type { Edit, FixRequest, FolderFacts, LintSettings, MigrationInfo, SchemaSourceFacts, Statement } from '../engine/types.js';
+import type { HistoryFacts } from '../runner/history-facts.js';
 import { DEFAULT_SCHEMA, key, qualifiedName, quoteIdent, type SchemaState } from '../schema/model.js';
 import { typeFromAst } from '../schema/typename.js';
 import { LineIndex } from '../engine/source.js';
+import { textEdit } from '../engine/fixes.js';
 
 /** Types that extensions bring, so `vector(1536)` is known once `CREATE EXTENSION vector` ran. */
 const EXTENSION_TYPES: Record<string, string> = {
@@ -75,7 +77,7 @@ export default defineRule({
       }
     }
   },
-  check({ statement, schema, settings, report }) {
+  check({ statement, schema, settings, report, folder, migration, schemaSource }) {
     if (SKIP.has(statement.kind)) return;
     const createdSchema = schemaCreatedBy(statement);
     const { knownSchemas, knownTypes, extensions } = configured(settings);
@@ -100,10 +102,60 @@ export default defineRule({
       const type = use.schema ? qualifiedName(use.schema, use.name) : quoteIdent(use.name);
       const location = typeLocation(statement, use);
       if (extension) report({ messageId: 'missingExtension', data: { type, name: use.name, extension }, location });
-      else report({ messageId: 'missingType', data: { type, name: use.name }, location });
+      else report({ messageId: 'missingType', data: { type, name: use.name }, location, ...createTypeFix(statement, use, schemaSource, folder, migration) });
     }
   },
 });
+
+/**
+ * The CREATE TYPE drizzle-kit would have written had the pgEnum been exported: before the statement
+ * that first uses it, with the values read from the schema source, and the enum added to this
+ * migration's snapshot and every later one (the SQL then still produces its snapshot). Only for a
+ * journal folder whose snapshots are drizzle-kit's own JSON (two-space indent), and a pgEnum whose
+ * values are string literals.
+ */
+function createTypeFix(statement: Statement, use: TypeUse, source: SchemaSourceFacts | undefined, folder: FolderFacts, migration: MigrationInfo): { fix?: FixRequest } {
+  const typeSchema = use.schema ?? DEFAULT_SCHEMA;
+  const declaration = source?.declarations.find((d) => d.kind === 'pgEnum' && d.sqlName === use.name && (d.schema ?? DEFAULT_SCHEMA) === typeSchema && d.values);
+  const facts = folder.integrity as HistoryFacts | undefined;
+  if (!declaration?.values || !facts || facts.layout !== 'journal' || statement.origin !== 'top-level') return {};
+  const prefix = migration.tag.split('_')[0];
+  const snapshots = facts.snapshots.filter((s) => s.prefix >= prefix);
+  if (!snapshots.some((s) => s.prefix === prefix)) return {};
+  const enumKey = `${typeSchema}.${use.name}`;
+  const edits: Edit[] = [];
+  for (const header of snapshots) {
+    const text = facts.readSnapshotText(header.path);
+    let data: { enums?: Record<string, unknown> };
+    try {
+      data = JSON.parse(text ?? '');
+    } catch {
+      return {};
+    }
+    if (text === undefined || JSON.stringify(data, null, 2) !== text.replace(/\r\n/g, '\n') || typeof data.enums !== 'object' || data.enums === null) return {};
+    if (enumKey in data.enums) continue;
+    data.enums[enumKey] = { name: use.name, schema: typeSchema, values: declaration.values };
+    edits.push(smallestEdit(header.file, text, JSON.stringify(data, null, 2)));
+  }
+  const values = declaration.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+  return {
+    fix: {
+      description: `Create ${qualifiedName(typeSchema, use.name)} (the pgEnum ${declaration.variable} in ${declaration.file}) before its first use, and add it to the snapshots`,
+      edits: [{ before: statement, insert: [`CREATE TYPE ${quoteIdent(typeSchema)}.${quoteIdent(use.name)} AS ENUM(${values})`] }, ...edits],
+    },
+  };
+}
+
+/** One edit turning `text` into `next`: the part between what they share at the start and at the end. */
+function smallestEdit(file: string, text: string, next: string): Edit {
+  const crlf = text.includes('\r\n');
+  const target = crlf ? next.replace(/\n/g, '\r\n') : next;
+  let start = 0;
+  while (start < text.length && start < target.length && text[start] === target[start]) start++;
+  let end = 0;
+  while (end < text.length - start && end < target.length - start && text[text.length - 1 - end] === target[target.length - 1 - end]) end++;
+  return textEdit(file, text, start, text.length - end, target.slice(start, target.length - end).replace(/\r\n/g, '\n'));
+}
 
 /** 1-based line of the column's entry in the snapshot JSON (drizzle-kit writes it pretty-printed). */
 function lineOfColumn(text: string, tableKey: string, column: string): number {

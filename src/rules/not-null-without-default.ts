@@ -1,6 +1,8 @@
 import { columnLabel, columnsAddedToPopulatedTables } from '../analysis/alter-table.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
+import type { FixRequest, Statement } from '../engine/types.js';
+import { fillValue } from '../analysis/fill-value.js';
 import { quoteIdent, typeToSql } from '../schema/model.js';
 import { SERIAL_TYPES, typeFromAst } from '../schema/typename.js';
 
@@ -33,10 +35,39 @@ export default defineRule({
           `UPDATE ${tableSql} SET ${col} = <value> WHERE ${columnLabel(tableSql, def.colname)} IS NULL;`,
           `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET NOT NULL;`,
         ].join('\n'),
+        suggestions: notNullSuggestions(statement, def, tableSql, fillValue(typeFromAst(def.typeName), schema)),
       });
     }
   },
 });
+
+/**
+ * The two ways the help describes, with a value of the column's type that the user should check
+ * (suggestions: never applied): a DEFAULT before the NOT NULL, or the column added nullable, filled
+ * and then made NOT NULL in the same migration (the snapshot still agrees: it only knows the end).
+ */
+function notNullSuggestions(statement: Statement, def: Node, tableSql: string, value: string | undefined): FixRequest[] {
+  if (value === undefined || statement.origin !== 'top-level' || statement.kind !== 'AlterTableStmt' || statement.ast.cmds?.length !== 1) return [];
+  const notNull = (def.constraints ?? []).find((c: Node) => c.Constraint?.contype === 'CONSTR_NOTNULL')?.Constraint;
+  if (!notNull || notNull.location === undefined) return [];
+  const at = statement.offsetOf(notNull.location);
+  const sql = statement.sql.replace(/;\s*$/, '');
+  const written = /^NOT\s+NULL\b/i.exec(sql.slice(at));
+  if (!written) return [];
+  const col = quoteIdent(def.colname);
+  return [
+    { description: `Give ${col} DEFAULT ${value}: existing rows get it (check that it is the value they should have)`, edits: [{ replace: statement, with: [`${sql.slice(0, at)}DEFAULT ${value} ${sql.slice(at)}`] }] },
+    {
+      description: `Add ${col} nullable, set it to ${value} in existing rows (check the value), then make it NOT NULL`,
+      edits: [
+        {
+          replace: statement,
+          with: [`${sql.slice(0, at).trimEnd()}${sql.slice(at + written[0].length)}`, `UPDATE ${tableSql} SET ${col} = ${value} WHERE ${col} IS NULL`, `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET NOT NULL`],
+        },
+      ],
+    },
+  ];
+}
 
 /** NOT NULL (or PRIMARY KEY), and whether something fills existing rows (default, identity, generated, serial). */
 function columnFacts(def: Node): { notNull: boolean; filled: boolean } {

@@ -7,6 +7,7 @@ import type { Table } from '../schema/model.js';
 import { key, quoteIdent } from '../schema/model.js';
 import { truncateIdentifier } from '../schema/replay.js';
 import { SERIAL_TYPES } from '../schema/typename.js';
+import { fillValue } from '../analysis/fill-value.js';
 
 export default defineRule({
   id: 'set-not-null',
@@ -41,12 +42,18 @@ export default defineRule({
               `ALTER TABLE ${tableSql} DROP CONSTRAINT ${check};`,
             ].join('\n')
           : `Backfill the NULLs first (UPDATE ${tableSql} SET ${col} = <value> WHERE ${col} IS NULL), and run the SET NOT NULL at a quiet time with a short lock_timeout: before PostgreSQL 12 a CHECK constraint does not spare the scan.`;
+      const backfilled = backfilledBefore(migration, statement, tableKey, cmd.name);
+      const value = backfilled || statement.origin !== 'top-level' ? undefined : fillValue(column.type, schema);
       report({
-        messageId: backfilledBefore(migration, statement, tableKey, cmd.name) ? 'afterBackfill' : 'setNotNull',
+        messageId: backfilled ? 'afterBackfill' : 'setNotNull',
         data: { table: tableSql, column: col, name: cmd.name, tableName: table.name },
         location: locateColumn(statement, cmd.name),
         lockOn: tableKey,
         help,
+        // The NULLs filled first, so the statement cannot fail on them (the scan and its lock remain).
+        ...(value !== undefined
+          ? { suggestions: [{ description: `Set ${col} to ${value} where it is NULL first (check the value), so SET NOT NULL does not fail on those rows`, edits: [{ before: statement, insert: [`UPDATE ${tableSql} SET ${col} = ${value} WHERE ${col} IS NULL`] }] }] }
+          : {}),
       });
     }
   },

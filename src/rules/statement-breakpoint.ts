@@ -1,4 +1,4 @@
-import type { Statement } from '../engine/types.js';
+import type { FixRequest, Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
 import { LineIndex, type Location, type Position } from '../engine/source.js';
 import { BREAKPOINT, splitChunks, type Chunk } from '../engine/split.js';
@@ -69,6 +69,7 @@ export default defineRule({
           data: { count: statements.length, variant: variant(chunk) },
           ...pointAt(second.location.start, second.location),
           statement: second,
+          ...markersFix(text, statements, scan.variants),
           ...(transactionControl
             ? { help: 'End every statement with `--> statement-breakpoint` (drizzle-kit writes `;--> statement-breakpoint`), except inside function bodies and DO blocks, and remove the BEGIN / COMMIT: migrate() already runs every pending migration in one transaction (see transaction-control).' }
             : {}),
@@ -79,12 +80,38 @@ export default defineRule({
         const found = nonTransactional(s);
         if (!found || (openAt ??= transactionOpenBefore(migration.statements)).get(s)) continue; // in migrate()'s transaction: concurrently-in-transaction reports it
         const others = statements.length - 1;
-        report({ messageId: 'implicitBlock', data: { what: found.what, others, s: others === 1 ? '' : 's', variant: variant(chunk) }, statement: s });
+        report({ messageId: 'implicitBlock', data: { what: found.what, others, s: others === 1 ? '' : 's', variant: variant(chunk) }, statement: s, ...markersFix(text, statements, scan.variants) });
       }
 
     }
   },
 });
+
+/**
+ * The markers a chunk lacks, as drizzle-kit writes them (`;--> statement-breakpoint`): between each
+ * two of its statements, a misspelt marker there is corrected, else the marker goes right after the
+ * `;`. None when a statement does not end with `;` where the parser says it ends.
+ */
+function markersFix(text: string, statements: readonly Statement[], variants: readonly { offset: number; text: string }[]): { fix?: FixRequest } {
+  const edits: FixRequest['edits'] = [];
+  for (let i = 1; i < statements.length; i++) {
+    const end = statements[i - 1].location.end;
+    const next = statements[i].location.start;
+    // The statement's text ends with its `;` (or the `;` follows it).
+    const semicolon = text[end - 1] === ';' ? '' : /^\s*;/.exec(text.slice(end, next))?.[0];
+    if (semicolon === undefined) return {};
+    const misspelt = variants.find((v) => v.offset >= end && v.offset < next);
+    if (misspelt) edits.push({ at: { start: misspelt.offset, end: misspelt.offset + misspelt.text.length }, text: BREAKPOINT });
+    else edits.push({ at: { start: end + semicolon.length, end: end + semicolon.length }, text: BREAKPOINT });
+  }
+  return edits.length ? { fix: { description: `End each statement of this chunk with \`;${BREAKPOINT}\` (${misspeltOrMissing(edits, variants)})`, edits } } : {};
+}
+
+function misspeltOrMissing(edits: FixRequest['edits'], variants: readonly { offset: number }[]): string {
+  const corrected = edits.filter((e) => 'at' in e && variants.some((v) => v.offset === e.at.start)).length;
+  const added = edits.length - corrected;
+  return [added ? `${added} marker${added === 1 ? '' : 's'} added` : '', corrected ? `${corrected} misspelt marker${corrected === 1 ? '' : 's'} corrected` : ''].filter(Boolean).join(', ');
+}
 
 /** The top-level statements of each chunk, in order (DO-block statements run inside their DO). */
 function groupByChunk(statements: readonly Statement[]): Map<number, Statement[]> {

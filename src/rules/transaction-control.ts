@@ -45,13 +45,13 @@ export default defineRule({
       if (!open) return; // after a COMMIT: opens a transaction again, which is what it should do
       // A COMMIT or ROLLBACK later in the file is reported with this BEGIN, as one finding.
       if (statements.slice(at + 1).some((s) => endsTransaction(s))) return;
-      report({ messageId: 'beginNoop', severity: 'warn' });
+      report({ messageId: 'beginNoop', severity: 'warn', suggestions: [{ description: 'Remove the BEGIN', edits: [{ remove: statement }] }] });
       return;
     }
     if (!open || !endsTransaction(statement)) return;
     const keyword = /^\s*end\b/i.test(statement.sql) ? 'END' : 'COMMIT';
     if (kind === 'TRANS_STMT_ROLLBACK') {
-      report({ messageId: 'rollback', data: { tag: migration.tag } });
+      report({ messageId: 'rollback', data: { tag: migration.tag }, suggestions: [{ description: 'Remove the ROLLBACK', edits: [{ remove: statement }] }] });
       return;
     }
     // PREPARE TRANSACTION hands the work to a prepared transaction (two-phase commit): not a drizzle pattern.
@@ -74,12 +74,12 @@ export default defineRule({
     };
     const begin = statements.slice(0, at).find((s) => s.kind === 'TransactionStmt' && (s.ast.kind === 'TRANS_STMT_BEGIN' || s.ast.kind === 'TRANS_STMT_START') && transactionOpenBefore(statements, statements.indexOf(s)));
     if (begin) {
-      report({ messageId: 'wrapper', data: { ...data, begin: begin.location.line }, severity: 'warn' });
+      report({ messageId: 'wrapper', data: { ...data, begin: begin.location.line }, severity: 'warn', suggestions: [{ description: `Remove the BEGIN and the ${keyword}`, edits: [{ remove: begin }, { remove: statement }] }] });
       return;
     }
     const reason = deliberateReason(context, outside, after);
     if (!reason) {
-      report({ messageId: 'commit', data, severity: 'warn' });
+      report({ messageId: 'commit', data, severity: 'warn', suggestions: [{ description: `Remove the ${keyword}`, edits: [{ remove: statement }] }] });
       return;
     }
     const steps = [

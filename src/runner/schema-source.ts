@@ -169,6 +169,7 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
       line,
       column,
       exported: exported.has(entity),
+      ...enumValues(entity),
       usedBy: uses.get(entity) ?? [],
       text: entity.module.lines.lineText(line).slice(column - 1),
       ...(entity.schema?.sqlName !== undefined ? { schema: entity.schema.sqlName } : {}),
@@ -580,6 +581,14 @@ function mentionsSequence(text: string, name: string, schema: string | undefined
   const forms = [`'${name}'`, `'"${name}"'`];
   if (schema) forms.push(`'${schema}.${name}'`, `'"${schema}"."${name}"'`);
   return forms.some((f) => text.includes(`nextval(${f}`));
+}
+
+/** A pgEnum's values, when its second argument is an array of string literals. */
+function enumValues(entity: Entity): { values?: string[] } {
+  const list = entity.kind === 'pgEnum' ? unwrap(entity.call.arguments?.[1]) : undefined;
+  if (list?.type !== 'ArrayExpression') return {};
+  const values = (list.elements ?? []).map((e: AstNode) => stringValue(e));
+  return values.every((v: string | undefined): v is string => v !== undefined) ? { values } : {};
 }
 
 function stringValue(node: AstNode): string | undefined {

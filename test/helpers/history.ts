@@ -26,7 +26,7 @@ export function historyTester(rule: Rule, source = 'examples/shop/drizzle') {
       const result = await lint({ paths: [dir], extraRules, env: {}, ...options } as LintOptions);
       return result.findings
         .filter((f) => f.rule === rule.id)
-        .map((f) => ({ messageId: f.messageId, migration: f.migration, line: f.line, severity: f.severity, file: f.file.replace(dir, '<dir>'), message: f.message, help: f.help }));
+        .map((f) => ({ messageId: f.messageId, migration: f.migration, line: f.line, severity: f.severity, file: f.file.replace(dir, '<dir>'), message: f.message, help: f.help, ...(f.fix ? { fix: f.fix } : {}) }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import rule from '../../src/rules/enum-recreate.js';
 import { testRule } from '../helpers/rule-tester.js';
 
@@ -17,19 +18,28 @@ testRule(rule, {
       name: 'example project: a value removed (drizzle rebuild through text)',
       folder: 'examples/shop/drizzle',
       migration: '0003_drop_refunded_status',
-      errors: [{ messageId: 'valuesRemoved', line: 3, message: ['"order_status"', "without 'refunded'", 'orders.status', 'ACCESS EXCLUSIVE'], help: [`UPDATE "orders" SET "status" = 'pending' WHERE "status" = 'refunded';`] }],
+      errors: [
+        {
+          messageId: 'valuesRemoved',
+          line: 3,
+          message: ['"order_status"', "without 'refunded'", 'orders.status', 'ACCESS EXCLUSIVE'], help: [`UPDATE "orders" SET "status" = 'pending' WHERE "status" = 'refunded';`],
+          fix: null,
+          // The replacement value is the user's: a suggestion, before the rebuild.
+          suggestions: [`UPDATE "orders" SET "status" = 'pending' WHERE "status" = 'refunded';--> statement-breakpoint\n${readFileSync('examples/shop/drizzle/0003_drop_refunded_status.sql', 'utf8')}`],
+        },
+      ],
     },
     {
       name: 'renames fixture: value archived → hidden becomes a rebuild',
       folder: 'fixtures/projects/renames/drizzle',
       migration: '0006_rename_archived_value',
-      errors: [{ messageId: 'valueRenamed', line: 3, message: ["'archived' into 'hidden'", 'posts.status'], help: [`ALTER TYPE "publication_status" RENAME VALUE 'archived' TO 'hidden';`] }],
+      errors: [{ messageId: 'valueRenamed', line: 3, message: ["'archived' into 'hidden'", 'posts.status'], help: [`ALTER TYPE "publication_status" RENAME VALUE 'archived' TO 'hidden';`], fix: `ALTER TYPE "publication_status" RENAME VALUE 'archived' TO 'hidden';` }],
     },
     {
       name: 'renames fixture: enum renamed answered "create"',
       folder: 'fixtures/projects/renames/drizzle',
       migration: '0007_recreate_comment_enum',
-      errors: [{ messageId: 'typeRenamed', line: 5, message: ['"comment_visibility" is replaced by a new type "comment_moderation"', 'post_comments.visibility'], help: ['ALTER TYPE "comment_visibility" RENAME TO "comment_moderation";'] }],
+      errors: [{ messageId: 'typeRenamed', line: 5, message: ['"comment_visibility" is replaced by a new type "comment_moderation"', 'post_comments.visibility'], help: ['ALTER TYPE "comment_visibility" RENAME TO "comment_moderation";'], fix: 'ALTER TYPE "comment_visibility" RENAME TO "comment_moderation";' }],
     },
     {
       name: 'two values removed',

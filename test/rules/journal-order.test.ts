@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { applyEdits } from '../../src/engine/fixes.js';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +80,11 @@ describe('journal-order: real branch merge (fixtures/projects/branch-merge, gene
     expect(found[0].message).toContain('migrate() still reports success');
     expect(found[0].help).toContain('regenerate it on top of the current history');
     expect(found[0].help).toContain('above 1736326800000');
+    // The fix: the entry's `when` re-stamped just after the newest, nothing else of the journal changed.
+    const journal = readFileSync(`${BM}/merged-skip/drizzle/meta/_journal.json`, 'utf8');
+    expect(found[0].fix?.description).toBe('Restamp 0004_comments: `when` 1736326800001, just after 0003_avatar_url, so migrate() applies it');
+    expect(applyEdits(journal, found[0].fix!.edits)).toBe(journal.replace('"when": 1736240400000', '"when": 1736326800001'));
+    expect(JSON.parse(applyEdits(journal, found[0].fix!.edits))).toEqual({ ...JSON.parse(journal), entries: JSON.parse(journal).entries.map((e: { tag: string }) => (e.tag === '0004_comments' ? { ...e, when: 1736326800001 } : e)) });
   });
 
   it('valid: merged-restamped (A\'s `when` re-stamped to be the newest) passes the journal order', async () => {

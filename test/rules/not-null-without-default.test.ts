@@ -29,7 +29,24 @@ testRule(rule, {
       name: 'example project: products.sku varchar(64) NOT NULL',
       folder: 'examples/shop/drizzle',
       migration: '0002_product_sku',
-      errors: [{ messageId: 'notNullWithoutDefault', line: 2, help: ['ADD COLUMN "sku" varchar(64);'] }],
+      errors: [
+        {
+          messageId: 'notNullWithoutDefault',
+          line: 2,
+          help: ['ADD COLUMN "sku" varchar(64);'],
+          // The value existing rows get is the user's: suggestions only.
+          fix: null,
+          suggestions: [
+            'ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE integer;--> statement-breakpoint\nALTER TABLE "products" ADD COLUMN "sku" varchar(64) DEFAULT \'\' NOT NULL;',
+            [
+              'ALTER TABLE "orders" ALTER COLUMN "note" SET DATA TYPE integer;',
+              'ALTER TABLE "products" ADD COLUMN "sku" varchar(64);',
+              'UPDATE "products" SET "sku" = \'\' WHERE "sku" IS NULL;',
+              'ALTER TABLE "products" ALTER COLUMN "sku" SET NOT NULL;',
+            ].join('--> statement-breakpoint\n'),
+          ],
+        },
+      ],
     },
     {
       name: 'DEFAULT NULL fills nothing; schema-qualified table',

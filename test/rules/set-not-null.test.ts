@@ -18,7 +18,13 @@ testRule(rule, {
     { name: 'young table: accounts created a day before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 1] },
   ],
   invalid: [
-    { name: 'old table: accounts created 15 days before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 15], errors: [{ messageId: 'setNotNull', line: 1 }] },
+    {
+      name: 'old table: accounts created 15 days before; the NULLs filled first is a suggestion (the value is the user\'s)',
+      setup: [ACCOUNTS],
+      sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;',
+      days: [0, 15],
+      errors: [{ messageId: 'setNotNull', line: 1, fix: null, suggestions: ['UPDATE "accounts" SET "nickname" = \'\' WHERE "nickname" IS NULL;--> statement-breakpoint\nALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;'] }],
+    },
     {
       name: 'column-changes fixture: nickname becomes .notNull()',
       folder: FIXTURE,

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { applyEdits } from '../../src/engine/fixes.js';
+import type { Edit } from '../../src/engine/types.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import rule, { scanMarkers } from '../../src/rules/statement-breakpoint.js';
@@ -6,6 +8,11 @@ import { editJournal, historyTester } from '../helpers/history.js';
 import { corpusIt } from '../helpers/corpus.js';
 
 const t = historyTester(rule);
+
+/** 0006_custom.sql with the finding's fix applied. */
+function fixed(dir: string, finding: { fix?: { edits: Edit[] } }): string {
+  return applyEdits(readFileSync(join(dir, '0006_custom.sql'), 'utf8'), finding.fix!.edits);
+}
 
 /** Add a custom migration 0006_custom with this text to a copy of the example. */
 function custom(name: string, sql: string): string {
@@ -41,6 +48,14 @@ describe('statement-breakpoint', () => {
     const found = await t.findings(dir, { lintConfig: { preparedStatements: true } });
     expect(found.map((f) => [f.messageId, f.line, f.severity])).toEqual([['multiple', 2, 'error']]);
     expect(found[0].message).toContain('cannot insert multiple commands into a prepared statement');
+    expect(fixed(dir, found[0])).toBe('UPDATE "users" SET "email" = lower("email");--> statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
+  });
+
+  it('fix: a misspelt marker is corrected where it is', async () => {
+    const dir = custom('misspelt', 'UPDATE "users" SET "email" = lower("email");\n-->statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
+    const found = await t.findings(dir, { lintConfig: { preparedStatements: true } });
+    expect(found[0].fix?.description).toBe('End each statement of this chunk with `;--> statement-breakpoint` (1 misspelt marker corrected)');
+    expect(fixed(dir, found[0])).toBe('UPDATE "users" SET "email" = lower("email");\n--> statement-breakpoint\nDELETE FROM "orders" WHERE "id" < 0;');
   });
 
   it('invalid (error): drizzle.config `driver: "pglite"` means each chunk is prepared', async () => {
@@ -62,6 +77,7 @@ describe('statement-breakpoint', () => {
     const found = await t.findings(dir);
     expect(found.map((f) => [f.messageId, f.line, f.severity])).toEqual([['implicitBlock', 3, 'error']]);
     expect(found[0].message).toContain('CREATE INDEX CONCURRENTLY on "users" shares its chunk with 1 other statement');
+    expect(fixed(dir, found[0])).toBe('COMMIT;--> statement-breakpoint\nSET lock_timeout = 0;--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_idx" ON "users" ("email");');
   });
 
   it('valid: CONCURRENTLY after a COMMIT in a chunk of its own', async () => {

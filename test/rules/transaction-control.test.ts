@@ -24,6 +24,7 @@ testRule(rule, {
           severity: 'warn',
           message: ['COMMIT ends the transaction', 'every earlier migration pending in the same deploy', 'the rest of this file and every later migration of the deploy run outside any transaction', '`ALTER TABLE "orders" ADD COLUMN "note" text` on line 1 fails there (already exists)'],
           help: ['Remove the COMMIT'],
+          suggestions: ['ALTER TABLE "orders" ADD COLUMN "note" text;--> statement-breakpoint\nUPDATE "orders" SET "note" = \'\';'],
         },
       ],
     },
