@@ -7,6 +7,8 @@ import { runCli } from './helpers/cli.js';
 import { gitInit } from './helpers/history.js';
 import { client, PG_URL } from './helpers/pg.js';
 import { formatLock, LOCK_FILE } from '../src/runner/lockfile.js';
+import { defineRule } from '../src/engine/define-rule.js';
+import { fixHistory } from '../src/runner/fix.js';
 
 /**
  * `--fix` and `--fix-dry-run` through the real CLI, in temp git repositories holding the example
@@ -255,5 +257,23 @@ describe('journal-order: --fix re-stamps the merged entry', () => {
     expect(readFileSync(join(dir, 'drizzle/meta/_journal.json'), 'utf8')).toBe(journal.replace('"when": 1736240400000', '"when": 1736326800001'));
     expect(rulesOf(r.stdout).filter((f) => f.startsWith('journal-order'))).toEqual([]);
     expect(runCli(['--fix', '--since', 'main', '-q'], { cwd: dir }).stdout).toContain('migration-lint: nothing to fix');
+  });
+});
+
+describe('fail closed: a fix whose SQL no longer produces the snapshot is undone and refused', () => {
+  it('a rule asking to shorten a column the snapshot has as varchar(64): not applied, said so; the other fixes are', async () => {
+    const { dir } = shop('guard', { lock: true });
+    const shorten = defineRule({
+      id: 'test-shorten',
+      meta: { description: 'test', category: 'correctness', defaultSeverity: 'error', messages: { m: 'shorten sku' } },
+      checkMigration({ migration, report }) {
+        const add = migration.statements.find((s) => s.sql.includes('ADD COLUMN "sku"'));
+        if (add) report({ messageId: 'm', statement: add, fix: { description: 'varchar(32)', edits: [{ replace: add, with: [add.sql.replace('varchar(64)', 'varchar(32)')] }] } });
+      },
+    });
+    const outcome = await fixHistory({ cwd: dir, extraRules: [shorten], env: {} });
+    expect(outcome.refused.filter((r) => r.finding.rule === 'test-shorten').map((r) => r.reason)).toEqual(['the fixed migration would no longer agree with its snapshot (snapshot-drift) or parse: not applied (please report it)']);
+    expect(outcome.changes.find((c) => c.file.endsWith(SKU))?.after).toBe(FIXED_SKU);
+    expect(outcome.converged).toBe(true);
   });
 });

@@ -118,7 +118,7 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
  * before a human report, to stderr beside a machine one (JSON, SARIF, GitLab).
  */
 async function fixFirst(histories: readonly (string[] | undefined)[], shared: SharedLintOptions, options: CliOptions, io: Streams): Promise<Map<string, string>> {
-  const [{ fixHistory, writeChanges }, { unifiedDiff }] = await Promise.all([import('../runner/fix.js'), import('../formatters/diff.js')]);
+  const [{ fixHistory, writeChanges, MAX_PASSES }, { unifiedDiff }] = await Promise.all([import('../runner/fix.js'), import('../formatters/diff.js')]);
   const out = options.format === 'json' || options.format === 'sarif' || options.format === 'gitlab' ? io.stderr : io.stdout;
   const overlay = new Map<string, string>();
   const changes: import('../runner/fix.js').FileChange[] = [];
@@ -132,7 +132,7 @@ async function fixFirst(histories: readonly (string[] | undefined)[], shared: Sh
     }
     applied += outcome.applied;
     for (const r of outcome.refused) io.stderr.write(errorLines(`not fixed: ${r.finding.file}:${r.finding.line}:${r.finding.column} ${r.finding.rule}: ${r.reason}`));
-    if (!outcome.converged) io.stderr.write(errorLines('fixes were still being applied after 10 passes: stopped there (please report it)'));
+    if (!outcome.converged) io.stderr.write(errorLines(`fixes were still being applied after ${MAX_PASSES} passes: stopped there (please report it)`));
   }
   const files = `${changes.length} file${changes.length === 1 ? '' : 's'}`;
   const problems = `${applied} problem${applied === 1 ? '' : 's'}`;

@@ -22,7 +22,7 @@ import type { Project } from './project.js';
  * (applied.ts). Otherwise the fix is refused, with the reason.
  */
 
-const MAX_PASSES = 10;
+export const MAX_PASSES = 50;
 
 export interface FileChange {
   /** Absolute path, and the path as findings show it. */
@@ -58,16 +58,35 @@ export async function fixHistory(options: LintOptions): Promise<FixOutcome> {
   let records: AppliedRecords | undefined;
   let applied = 0;
   let converged = false;
+  // Fixes undone because the SQL they made no longer produced its snapshot (or did not parse).
+  const blocked = new Map<string, Refusal>();
+  let last: Pass | undefined;
+  let oneAtATime = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const result = await lint({ ...options, cwd, overlay, cache: undefined, onFindings: undefined, explainSkips: false, progress: undefined });
     records ??= await appliedRecords({ project: result.project, cwd, since: options.since, staged: options.staged, env: options.env, database: await databaseRows(options, result.project) });
+    // On a full run snapshot-drift reports at the newest migration, traced to where a difference began: count them all.
+    const broken = result.findings.filter((f) => f.rule === 'snapshot-drift' || f.rule === 'parse-error').length;
+    if (last && broken > last.broken) {
+      // Fail closed: undo the last pass, and keep its fixes out.
+      for (const [path, text] of last.before) {
+        if (text === undefined) overlay.delete(path);
+        else overlay.set(path, text);
+      }
+      // One fix: it is the culprit. Several: from now on one fix a pass, to find which.
+      if (last.fixed.length === 1) blocked.set(findingKey(last.fixed[0]), { finding: last.fixed[0], reason: 'the fixed migration would no longer agree with its snapshot (snapshot-drift) or parse: not applied (please report it)' });
+      else oneAtATime = true;
+      applied -= last.fixed.length;
+      last = undefined;
+      continue;
+    }
     const position = new Map(result.project.migrations.map((m, i) => [m.tag, i]));
     // The refusals of the last pass: a fix refused earlier and made moot since is not listed.
     refused = new Map();
     const ready: Finding[] = [];
     for (const f of result.findings) {
       if (!f.fix || f.fix.edits.length === 0) continue;
-      const reason = refusal(f, result, records, cwd, overlay);
+      const reason = blocked.get(findingKey(f))?.reason ?? refusal(f, result, records, cwd, overlay);
       if (reason) refused.set(findingKey(f), { finding: f, reason });
       else ready.push(f);
     }
@@ -77,26 +96,38 @@ export async function fixHistory(options: LintOptions): Promise<FixOutcome> {
     }
     const first = Math.min(...ready.map((f) => position.get(f.migration) ?? Number.MAX_SAFE_INTEGER));
     const chosen: Edit[] = [];
+    const fixed: Finding[] = [];
     for (const f of ready) {
-      if ((position.get(f.migration) ?? Number.MAX_SAFE_INTEGER) !== first) continue;
+      if ((position.get(f.migration) ?? Number.MAX_SAFE_INTEGER) !== first || (oneAtATime && fixed.length > 0)) continue;
       const edits = f.fix!.edits.filter((e) => !chosen.some((c) => sameEdit(c, e)));
       if (edits.some((e) => chosen.some((c) => overlaps(c, e)))) continue; // the next pass
       chosen.push(...edits);
+      fixed.push(f);
       applied++;
     }
+    last = { fixed, broken, before: new Map() };
     const byFile = new Map<string, Edit[]>();
     for (const e of chosen) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
     for (const [file, edits] of byFile) {
       const path = resolve(cwd, file);
       const text = overlay.get(path) ?? result.textOf(path);
       if (!originals.has(path)) originals.set(path, text);
+      last.before.set(path, overlay.get(path));
       overlay.set(path, applyEdits(text, edits));
     }
   }
   const changes = [...overlay]
     .filter(([path, after]) => originals.get(path) !== after)
     .map(([path, after]) => ({ path, file: displayFile(path, cwd), before: originals.get(path)!, after }));
+  for (const [key, r] of blocked) if (!refused.has(key)) refused.set(key, r);
   return { changes, refused: [...refused.values()], applied, converged, overlay };
+}
+
+/** One pass's fixes, the texts they replaced (undefined: the file was not in the overlay yet), and the snapshot-drift and parse-error findings before them. */
+interface Pass {
+  fixed: Finding[];
+  broken: number;
+  before: Map<string, string | undefined>;
 }
 
 /** Write the changes: each file to a temporary file in its folder, then renamed over it. Checked first, all of them. */
