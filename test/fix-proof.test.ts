@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPglite, type Engine } from '../src/verify/engine.js';
 import { runCli } from './helpers/cli.js';
-import { gitInit } from './helpers/history.js';
+import { addMigration, editSnapshot, gitInit } from './helpers/history.js';
 
 /**
  * The proof of the rename fixes, on real drizzle-kit 0.31 output: fixtures/projects/fix-renames
@@ -185,6 +185,20 @@ describe('missing-create-type: --fix writes what drizzle-kit writes once the pgE
       const ids = (text: string) => text.replace(/"(id|prevId)": "[^"]*"/g, '"$1": "…"');
       expect(ids(fixed), f).toBe(ids(generated));
     }
+  });
+});
+
+describe('missing-create-type: no fix when a later migration creates the type', () => {
+  it('the pgEnum exported later: drizzle-kit wrote its CREATE TYPE in 0006, so nothing is inserted before 0004', () => {
+    const dir = join(temp, 'shop-created-later');
+    cpSync('examples/shop', dir, { recursive: true });
+    addMigration(join(dir, 'drizzle'), '0006_user_role_type', 'CREATE TYPE "public"."user_role" AS ENUM(\'customer\', \'staff\', \'admin\');');
+    editSnapshot(join(dir, 'drizzle'), '0006', (s) => {
+      (s.enums as Record<string, unknown>)['public.user_role'] = { name: 'user_role', schema: 'public', values: ['customer', 'staff', 'admin'] };
+    });
+    const r = runCli(['--fix-dry-run', '--format', 'json'], { cwd: dir });
+    expect(r.stderr).not.toContain('0004_user_role.sql');
+    expect(findings(r.stdout).filter((f) => f.rule === 'missing-create-type').map((f) => f.migration)).toContain('0004_user_role');
   });
 });
 

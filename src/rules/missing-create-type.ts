@@ -133,7 +133,8 @@ function createTypeFix(statement: Statement, use: TypeUse, source: SchemaSourceF
       return {};
     }
     if (text === undefined || JSON.stringify(data, null, 2) !== text.replace(/\r\n/g, '\n') || typeof data.enums !== 'object' || data.enums === null) return {};
-    if (enumKey in data.enums) continue;
+    // A later migration creates it (drizzle-kit once the pgEnum was exported): a CREATE TYPE here would make that one fail.
+    if (enumKey in data.enums) return {};
     data.enums[enumKey] = { name: use.name, schema: typeSchema, values: declaration.values };
     edits.push(smallestEdit(header.file, text, JSON.stringify(data, null, 2)));
   }
