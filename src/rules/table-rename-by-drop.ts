@@ -1,5 +1,6 @@
 import { changesOf, changesOfKind, type Change } from '../analysis/changes.js';
 import { tableRenamesByDrop, type TableCreate, type TableDrop } from '../analysis/renames.js';
+import { walk } from '../engine/ast.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { EditRequest, FixRequest, MigrationInfo, Statement } from '../engine/types.js';
 import type { Effect } from '../schema/effects.js';
@@ -114,7 +115,19 @@ function renameTableFix(migration: MigrationInfo, drop: TableDrop, create: Table
   const single = (s: Statement) => s.origin === 'top-level' && (s.kind !== 'AlterTableStmt' || (s.ast.cmds?.length ?? 0) === 1) && (s.kind !== 'DropStmt' || (s.ast.objects?.length ?? 0) === 1);
   const removed = [drop.statement, ...added.map((c) => c.statement), ...indexes.map((c) => c.statement)];
   if (![create.statement, ...removed].every(single) || create.statement.kind !== 'CreateStmt') return undefined;
-  const edits: EditRequest[] = [{ replace: create.statement, with: statements }, ...[...new Set(removed)].map((s) => ({ remove: s }))];
   const old = drop.effect.definition;
+  // A statement left that names the old table (drizzle-kit's DROP CONSTRAINT after the DROP TABLE) would now find it renamed.
+  const changed = new Set([create.statement, ...removed]);
+  if (migration.statements.some((s) => !changed.has(s) && namesTable(s, old.schema, old.name))) return undefined;
+  const edits: EditRequest[] = [{ replace: create.statement, with: statements }, ...[...new Set(removed)].map((s) => ({ remove: s }))];
   return { description: `Rename ${qualifiedName(old.schema, old.name)} to ${quoteIdent(create.effect.definition.name)} (its rows stay) instead of creating one table and dropping the other`, edits };
+}
+
+/** Whether the statement refers to the table (a RangeVar with its name, unqualified meaning public). */
+function namesTable(statement: Statement, schema: string, name: string): boolean {
+  let found = false;
+  walk(statement.ast, (tag, fields) => {
+    if (tag === 'RangeVar' && fields.relname === name && (fields.schemaname ?? 'public') === schema) found = true;
+  });
+  return found;
 }

@@ -48,5 +48,11 @@ testRule(rule, {
       sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "title" text DEFAULT \'\' NOT NULL, "body" text);\nCREATE INDEX "articles_title_idx" ON "articles" USING btree ("title");\nDROP TABLE "posts";',
       errors: [{ messageId: 'renameByDrop', line: 3, fix: null }],
     },
+    {
+      name: 'no fix when another statement still names the old table (it would meet the renamed one)',
+      setup: [POSTS],
+      sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nCREATE INDEX "articles_title_idx" ON "articles" USING btree ("title");\nLOCK TABLE "posts" IN ACCESS EXCLUSIVE MODE;\nDROP TABLE "posts";',
+      errors: [{ messageId: 'renameByDrop', line: 4, fix: null }],
+    },
   ],
 });
