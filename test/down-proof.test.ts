@@ -59,6 +59,12 @@ const X = '-' as const;
 const PROJECTS: Expected[] = [
   // 0002: text → integer without USING; 0004: the enum that is not exported has no CREATE TYPE.
   { folder: 'examples/shop/drizzle', verdicts: { '0000_init': R, '0001_rename_user_name': S, '0002_product_sku': X, '0003_drop_refunded_status': R, '0004_user_role': X, '0005_orders_created_at_index': R } },
+  // The same change answered "create" and "rename" (test/fix-proof.test.ts): ADD/DROP COLUMN and CREATE/DROP TABLE lose data; drizzle-kit's RENAME output loses the column changes.
+  { folder: 'fixtures/projects/fix-renames/drizzle', verdicts: { '0000_init': R, '0001_orders': R } },
+  { folder: 'fixtures/projects/fix-renames/answered-create/drizzle', verdicts: { '0000_init': R, '0001_orders': R, '0002_renames': S } },
+  { folder: 'fixtures/projects/fix-renames/answered-rename/drizzle', verdicts: { '0000_init': R, '0001_orders': R, '0002_renames': R } },
+  // The example with the pgEnum exported: 0002 casts without USING (as the example); 0004 has its CREATE TYPE.
+  { folder: 'fixtures/projects/shop-enum-exported/drizzle', verdicts: { '0000_init': R, '0001_rename_user_name': S, '0002_product_sku': X, '0003_drop_refunded_status': R, '0004_user_role': R, '0005_orders_created_at_index': R } },
   { folder: 'fixtures/projects/branch-merge/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R } },
   { folder: 'fixtures/projects/branch-merge/branch-a/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_comments': R } },
   { folder: 'fixtures/projects/branch-merge/branch-b/drizzle', verdicts: { '0000_init': R, '0001_posts': R, '0002_display_name': R, '0003_avatar_url': R } },
