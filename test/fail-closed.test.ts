@@ -31,13 +31,15 @@ function preload(name: string, code: string): string {
 /** Every WebAssembly module (libpg-query's parser, PGlite) waits forever: nothing else is left to do. */
 const STALL_WASM = 'WebAssembly.instantiate = () => new Promise(() => {});\nWebAssembly.instantiateStreaming = () => new Promise(() => {});\n';
 
-/** Reading the file named by ML_TEST_EIO fails as a dying disk does. */
+/** Opening the file named by ML_TEST_EIO fails as a dying disk does. */
 const EIO = `import fs from 'node:fs';
-const read = fs.readFileSync;
-fs.readFileSync = function (path, ...rest) {
-  if (String(path).endsWith(process.env.ML_TEST_EIO)) throw Object.assign(new Error('i/o error'), { code: 'EIO' });
-  return read.call(this, path, ...rest);
-};
+for (const name of ['readFileSync', 'openSync']) {
+  const original = fs[name];
+  fs[name] = function (path, ...rest) {
+    if (String(path).endsWith(process.env.ML_TEST_EIO)) throw Object.assign(new Error('i/o error'), { code: 'EIO' });
+    return original.call(this, path, ...rest);
+  };
+}
 `;
 
 function oneLine(r: CliRun, pattern: RegExp): void {

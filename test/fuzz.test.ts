@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -340,4 +341,83 @@ describe('fuzz: connection strings never show their password', () => {
       runs(500),
     );
   });
+});
+
+describe('fuzz: what is in the folder — links, FIFOs, devices, folders, sizes around the limit', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'ml-fuzz-files-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const SECRET = 'ML-FUZZ-SECRET-7c1e';
+  const outside = join(temp, 'outside.env');
+  writeFileSync(outside, `${SECRET}\n`);
+  /** maxFileSizeMb in the projects: 16 KB, above every file of the example (9 KB at most). */
+  const LIMIT = 16 * 1024;
+
+  /** Where in the project the odd file goes; a migration is a finding, any other file an error. */
+  const roles = {
+    migration: 'drizzle/0002_product_sku.sql',
+    journal: 'drizzle/meta/_journal.json',
+    snapshot: 'drizzle/meta/0005_snapshot.json',
+    'drizzle config': 'drizzle.config.ts',
+    schema: 'src/db/schema.ts',
+  } as const;
+  type Kind = 'the file itself' | 'a link to a file inside' | 'a link outside' | 'a link to /proc/self/environ' | 'a link to /dev/zero' | 'a dangling link' | 'a link loop' | 'a FIFO' | 'a folder' | 'one byte under the limit' | 'the limit' | 'one byte over the limit';
+  const kinds: Kind[] = ['the file itself', 'a link to a file inside', 'a link outside', 'a link to /proc/self/environ', 'a link to /dev/zero', 'a dangling link', 'a link loop', 'a FIFO', 'a folder', 'one byte under the limit', 'the limit', 'one byte over the limit'];
+  const read = (kind: Kind) => kind === 'the file itself' || kind === 'a link to a file inside' || kind === 'one byte under the limit' || kind === 'the limit';
+
+  /** The file padded to `size` bytes with what its format ignores (whitespace, or a comment). */
+  const padded = (text: string, role: keyof typeof roles, size: number) => {
+    const pad = size - Buffer.byteLength(text);
+    if (role === 'journal' || role === 'snapshot') return text + ' '.repeat(pad);
+    return `${text}\n/*${'x'.repeat(pad - 6)}*/\n`;
+  };
+
+  let n = 0;
+  it('the CLI ends in bounded time with 0, 1 or 2; never shows what a refused file holds; a refused migration is a finding naming it, any other refused file one line naming it', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...(Object.keys(roles) as (keyof typeof roles)[])), fc.constantFrom(...kinds), (role, kind) => {
+        const dir = join(temp, `case-${n++}`);
+        cpSync('examples/shop', dir, { recursive: true });
+        writeFileSync(join(dir, 'migration-lint.config.json'), JSON.stringify({ maxFileSizeMb: LIMIT / 1024 / 1024 }));
+        const path = join(dir, roles[role]);
+        const original = readFileSync(path, 'utf8');
+        rmSync(path);
+        if (kind === 'a link to a file inside') {
+          writeFileSync(join(dir, 'moved'), original);
+          symlinkSync(join(dir, 'moved'), path);
+        } else if (kind === 'a link outside') symlinkSync(outside, path);
+        else if (kind === 'a link to /proc/self/environ') symlinkSync('/proc/self/environ', path);
+        else if (kind === 'a link to /dev/zero') symlinkSync('/dev/zero', path);
+        else if (kind === 'a dangling link') symlinkSync(join(dir, 'nothing-here'), path);
+        else if (kind === 'a link loop') symlinkSync(path, path);
+        else if (kind === 'a FIFO') execFileSync('mkfifo', [path]);
+        else if (kind === 'a folder') mkdirSync(path);
+        else writeFileSync(path, kind === 'the file itself' ? original : padded(original, role, LIMIT + (kind === 'the limit' ? 0 : kind === 'one byte under the limit' ? -1 : 1)));
+
+        const started = Date.now();
+        const r = runCli(['--format', 'json'], { cwd: dir, env: { ML_FUZZ_SECRET: SECRET }, timeout: 30_000 });
+        expect(Date.now() - started).toBeLessThan(30_000);
+        expect([0, 1, 2]).toContain(r.code);
+        for (const text of [r.stdout, r.stderr]) {
+          expect(text).not.toContain(SECRET);
+          expect(text).not.toMatch(/\n\s+at /);
+        }
+        // A schema file that is a link to nothing is what a missing one is: a problem of the schema source, and the lint goes on.
+        if (read(kind) || (role === 'schema' && (kind === 'a dangling link' || kind === 'a link loop'))) {
+          expect({ role, kind, code: r.code }).toEqual({ role, kind, code: 1 }); // the example's findings, as always
+          return;
+        }
+        if (role === 'migration') {
+          expect(r.code).toBe(1);
+          const report = JSON.parse(r.stdout) as { findings: Finding[]; summary: { migrations: number } };
+          expect(report.findings.filter((f) => f.migration === '0002_product_sku').map((f) => f.rule)).toEqual(['journal-files']);
+          expect(report.summary.migrations).toBe(5);
+          return;
+        }
+        expect({ role, kind, code: r.code, stdout: r.stdout }).toEqual({ role, kind, code: 2, stdout: '' });
+        // Named: refused ("not read: a FIFO…"), or, for a link to nothing, unreadable ("cannot read … (ENOENT)").
+        expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`${roles[role].replaceAll('.', '\\.')}: (not read: |cannot read)`));
+      }),
+      { ...runs(24), examples: [['migration', 'a link to /dev/zero'], ['snapshot', 'a FIFO'], ['journal', 'one byte over the limit'], ['schema', 'the limit']] as never },
+    );
+  }, 600_000);
 });

@@ -213,13 +213,19 @@ export interface MigrationContext<M extends string = string> extends BaseContext
 
 /** Facts about the migrations folder that are not statements (journal entries without files…). */
 export interface FolderProblem {
-  /** `unstaged-entry` (--staged): an orphan file whose journal entry is in the working tree, not in the index. */
-  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file' | 'unstaged-entry';
+  /**
+   * `unstaged-entry` (--staged): an orphan file whose journal entry is in the working tree, not in
+   * the index. `refused-file`: a migration migration-lint does not read (a link out of the
+   * project, not a regular file, too large; `reason` says which).
+   */
+  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file' | 'unstaged-entry' | 'refused-file';
   /** Display path of the file concerned (the journal, or the SQL file). */
   file: string;
   tag: string;
   /** 1-based line in the journal for entry problems. */
   line?: number;
+  /** Why a `refused-file` is not read. */
+  reason?: string;
 }
 
 export interface FolderFacts {

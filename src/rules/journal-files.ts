@@ -9,12 +9,13 @@ import type { HistoryFacts } from '../runner/history-facts.js';
 export default defineRule({
   id: 'journal-files',
   meta: {
-    description: 'Journal entries without a .sql file or snapshot, .sql files without a journal entry, duplicate tags or prefixes, idx out of step, stray files in meta/, tags that point outside the folder.',
+    description: 'Journal entries without a .sql file or snapshot, .sql files without a journal entry, duplicate tags or prefixes, idx out of step, stray files in meta/, tags that point outside the folder, migration files that are not read (links out of the project, pipes, devices, too large).',
     category: 'integrity',
     defaultSeverity: 'error',
     messages: {
       missingFile: 'Journal entry {tag} has no file {tag}.sql: drizzle\'s migrate() throws "No file {tag}.sql found" and applies nothing.',
       orphanFile: '{tag}.sql is not in meta/_journal.json: drizzle\'s migrate() never runs it, on any database.',
+      refusedFile: '{file} is not read: {reason}. It is not linted; drizzle\'s migrate() would run whatever it holds or points to.',
       unstagedEntry: '{tag}.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle\'s migrate() never runs (and no snapshot for it).',
       unsafeTag: 'Journal tag "{tag}" is not a file name in the migrations folder; migration-lint refuses to read it (and drizzle would read outside the folder).',
       duplicateTag: 'Journal entry {tag} appears {count} times (entries {positions}): drizzle\'s migrate() runs {tag}.sql once per entry; the second run fails on "already exists", or is skipped because its `when` is not newer.',
@@ -28,6 +29,7 @@ export default defineRule({
     help: {
       missingFile: 'Restore {tag}.sql from version control, or remove the entry with `drizzle-kit drop` if the migration was never applied anywhere.',
       orphanFile: 'If it should run, generate it properly (`drizzle-kit generate --custom --name <name>` and paste the SQL); if it is a leftover, delete it.',
+      refusedFile: 'Commit the migration as a regular file inside the repository (not a link to elsewhere, not a pipe or device); a file this large belongs outside the migration (raise "maxFileSizeMb" in migration-lint.config.json if it must stay).',
       unstagedEntry: 'Stage the journal and snapshot drizzle-kit wrote with it: `git add {meta}`.',
       unsafeTag: 'Fix the "tag" in meta/_journal.json to the migration\'s file name without ".sql".',
       duplicateTag: 'Delete the later duplicate entry from meta/_journal.json (keep the first one, which databases have recorded).',
@@ -41,9 +43,9 @@ export default defineRule({
   },
   checkHistory({ folder, report }) {
     for (const problem of folder.problems) {
-      const messageId = problem.kind === 'missing-file' ? 'missingFile' : problem.kind === 'orphan-file' ? 'orphanFile' : problem.kind === 'unstaged-entry' ? 'unstagedEntry' : 'unsafeTag';
+      const messageId = problem.kind === 'missing-file' ? 'missingFile' : problem.kind === 'orphan-file' ? 'orphanFile' : problem.kind === 'unstaged-entry' ? 'unstagedEntry' : problem.kind === 'refused-file' ? 'refusedFile' : 'unsafeTag';
       const meta = problem.file.replace(/[^/\\]*$/, 'meta');
-      report({ messageId, data: { tag: problem.tag, meta }, file: problem.file, line: problem.line, migration: problem.tag });
+      report({ messageId, data: { tag: problem.tag, meta, file: problem.file, reason: problem.reason ?? '' }, file: problem.file, line: problem.line, migration: problem.tag });
     }
     const facts = folder.integrity as HistoryFacts | undefined;
     const journal = facts?.journal;

@@ -40,7 +40,7 @@ export async function appliedRecords(options: RecordOptions): Promise<AppliedRec
   const { project, cwd } = options;
   const dir = project.dir;
   const since = resolveSince(options.since, cwd, options.env);
-  const lock = dir ? await readLockFile(dir) : undefined;
+  const lock = dir ? await readLockFile(dir, project) : undefined;
   const checks: ((m: { tag: string; path: string; when?: number }, text: string) => string | undefined)[] = [];
 
   const explicitBase = since !== undefined || options.staged === true;
@@ -82,9 +82,9 @@ export async function appliedRecords(options: RecordOptions): Promise<AppliedRec
   };
 }
 
-async function readLockFile(dir: string): Promise<{ file: string; tags: Set<string> } | undefined> {
+async function readLockFile(dir: string, project: Project): Promise<{ file: string; tags: Set<string> } | undefined> {
   const { readLock, lockPath } = await import('./lockfile.js');
-  const read = readLock(dir);
+  const read = readLock(dir, project.files);
   if (!read) return undefined;
   // An unreadable lock file records something: treat every migration as recorded.
   if (read.problem) throw new UsageError(`${lockPath(dir)}: ${read.problem}`, 'repair it (migration-lint lock --force rewrites it) before --fix');

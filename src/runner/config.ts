@@ -32,6 +32,8 @@ export interface LintConfig {
   preparedStatements?: boolean;
   /** Lock and scan findings skip tables created less than this many days (journal `when`) earlier (default 14; 0: off). */
   recentTableDays?: number;
+  /** The most migration-lint reads of one file (migration, journal, snapshot, config, schema), in MB (default 64). */
+  maxFileSizeMb?: number;
 }
 
 export interface LoadedConfig {
@@ -153,6 +155,7 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     startAfter: z.string().min(1).optional(),
     preparedStatements: z.boolean().optional(),
     recentTableDays: z.number().min(0).max(3650).optional(),
+    maxFileSizeMb: z.number().positive().max(4096).optional(),
   });
   let parsed: ReturnType<typeof schema.safeParse>;
   // Rule ids as the file has them: a JSON `"__proto__"` key is an own key there, but the record

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import type { StaticObject } from './config-static.js';
+import { FileRefused, ProjectFiles } from './files.js';
 
 export const CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json'];
 
@@ -28,7 +29,8 @@ export interface DrizzleConfig {
 export function findDrizzleConfig(dir: string): string | undefined {
   for (const name of CONFIG_NAMES) {
     const file = join(dir, name);
-    if (existsSync(file)) return file;
+    // A link that leads nowhere is found too: reading it then says what is wrong with it.
+    if (lstatSync(file, { throwIfNoEntry: false })) return file;
   }
   return undefined;
 }
@@ -41,14 +43,16 @@ export function findDrizzleConfig(dir: string): string | undefined {
  * known without running it (config-static.ts) never hangs and never runs user code. A value
  * that is written but not understood is an error naming it (exit 2), never a default.
  */
-export async function readDrizzleConfig(path: string, cwd = process.cwd()): Promise<DrizzleConfig> {
+export async function readDrizzleConfig(path: string, cwd = process.cwd(), files?: ProjectFiles): Promise<DrizzleConfig> {
   const absolute = resolve(path);
   // Messages name it as the user sees it: relative to the working directory of the run.
   const file = displayPath(absolute, resolve(cwd));
   let text: string;
   try {
-    text = readFileSync(absolute, 'utf8');
+    // Only a regular file inside the project (a config that is a link out of it, a FIFO or `/dev/zero` is refused by name).
+    text = (files ?? ProjectFiles.around(dirname(absolute), cwd)).read(absolute);
   } catch (error) {
+    if (error instanceof FileRefused) throw error;
     throw new UsageError(`${file}: cannot read the drizzle config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   const values = absolute.endsWith('.json') ? fromJson(file, text) : await fromSource(file, absolute, text);

@@ -1,5 +1,6 @@
 import { ROOT_SNAPSHOT_ID, sha256 } from '../engine/hash.js';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync, statSync } from 'node:fs';
+import type { ProjectFiles } from './files.js';
 import { join } from 'node:path';
 import { displayPath } from './drizzle-config.js';
 import { isRollbackFile, readJson, type MigrationFile, type Project } from './project.js';
@@ -154,7 +155,8 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   const dir = project.dir;
   const cache = new Map<string, unknown>();
   // What a --staged run reads is the index's version, where the working copy differs from it.
-  const readText = (path: string) => staged?.get(path) ?? readFileSync(path, 'utf8');
+  const files = project.files;
+  const readText = (path: string) => staged?.get(path) ?? files.read(path);
   const facts: HistoryFacts = {
     layout: project.layout,
     ...(dir ? { dir, displayDir: displayPath(dir, cwd) } : {}),
@@ -190,7 +192,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     if (input !== undefined) facts.files.set(m.tag, new FileFact(m, input));
   }
 
-  if (dir) facts.sqlFiles = list(dir).filter((n) => n.endsWith('.sql') && !isRollbackFile(n)).sort();
+  if (dir) facts.sqlFiles = list(files, dir).filter((n) => n.endsWith('.sql') && !isRollbackFile(n)).sort();
 
   if (project.layout === 'journal' && project.journal && dir) {
     const text = readText(project.journal.file);
@@ -199,19 +201,19 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
       text,
       entries: project.journal.entries.map((e, position) => ({ position, idx: e.idx, when: e.when, tag: e.tag, breakpoints: e.breakpoints, line: e.line })),
     };
-    facts.metaFiles = list(join(dir, 'meta')).sort();
+    facts.metaFiles = list(files, join(dir, 'meta')).sort();
     if (active.has('snapshot-fork') || active.has('snapshot-drift')) {
       for (const name of facts.metaFiles) {
         const m = /^(.*)_snapshot\.json$/.exec(name);
         if (!m) continue;
         const path = join(dir, 'meta', name);
-        facts.snapshots.push({ path, file: displayPath(path, cwd), name, prefix: m[1], ...headerOf(path, staged) });
+        facts.snapshots.push({ path, file: displayPath(path, cwd), name, prefix: m[1], ...headerOf(path, staged, files) });
       }
     }
   } else if (project.layout === 'folders' && (active.has('snapshot-fork') || active.has('snapshot-drift'))) {
     for (const m of project.migrations) {
       if (!m.snapshot) continue;
-      facts.snapshots.push({ path: m.snapshot, file: displayPath(m.snapshot, cwd), name: m.tag, prefix: m.tag, ...headerOf(m.snapshot, staged) });
+      facts.snapshots.push({ path: m.snapshot, file: displayPath(m.snapshot, cwd), name: m.tag, prefix: m.tag, ...headerOf(m.snapshot, staged, files) });
     }
   }
 
@@ -229,7 +231,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
 
   if (dir && wantsHashes && project.layout !== 'files') {
     const { readLock, lockPath } = await import('./lockfile.js');
-    const read = readLock(dir);
+    const read = readLock(dir, files);
     if (read) facts.lock = { file: displayPath(lockPath(dir), cwd), migrations: read.lock?.migrations ?? {}, ...(read.problem ? { problem: read.problem } : {}) };
   }
 
@@ -240,18 +242,16 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   return facts;
 }
 
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+/** A folder's names; none when it is not there, an error when it cannot be read (never taken for an empty one). */
+function list(files: ProjectFiles, dir: string): string[] {
+  if (!files.exists(dir)) return [];
+  return files.list(dir).map((e) => e.name);
 }
 
 /** A staged snapshot's header comes from its index text, as the rest of a `--staged` run does. */
-function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined): { id?: string; prevId?: string; prevIds?: string[] } {
+function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined, files: ProjectFiles): { id?: string; prevId?: string; prevIds?: string[] } {
   const text = staged?.get(path);
-  return text === undefined ? readHeader(path) : parseHeader(text);
+  return text === undefined ? readHeader(path, files) : parseHeader(text);
 }
 
 /**
@@ -262,25 +262,19 @@ function headerOf(path: string, staged: ReadonlyMap<string, string> | undefined)
 /** One buffer for every header read (synchronous reads, one at a time). */
 const headBuffer = Buffer.allocUnsafe(TAIL_BYTES);
 
-export function readHeader(path: string): { id?: string; prevId?: string; prevIds?: string[] } {
-  let fd: number;
+export function readHeader(path: string, files: ProjectFiles): { id?: string; prevId?: string; prevIds?: string[] } {
+  // A regular file inside the project, within the size limit (checked on the open file): else an
+  // error naming it (refused, no permission, a link to nothing), never a snapshot without an id.
+  const { fd, size } = files.openChecked(path);
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return {};
-  }
-  try {
-    // drizzle-kit writes id and prevId first: one read of the head is the usual case (no stat).
+    // drizzle-kit writes id and prevId first: one read of the head is the usual case.
     const read = readSync(fd, headBuffer, 0, HEAD_BYTES, 0);
     let header = parseHeader(headBuffer.toString('utf8', 0, read));
     if ((header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) || read < HEAD_BYTES) return header;
-    const size = fstatSync(fd).size;
     const tail = readSync(fd, headBuffer, 0, TAIL_BYTES, Math.max(0, size - TAIL_BYTES));
     header = { ...parseHeader(headBuffer.toString('utf8', 0, tail)), ...header };
     if (header.id !== undefined && (header.prevId !== undefined || header.prevIds !== undefined)) return header;
-    return { ...parseHeader(readFileSync(path, 'utf8')), ...header };
-  } catch {
-    return {};
+    return { ...parseHeader(files.read(path)), ...header };
   } finally {
     closeSync(fd);
   }

@@ -11,8 +11,9 @@ import type { SchemaState } from '../schema/model.js';
 import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
 import { displayPath } from './drizzle-config.js';
-import { UsageError } from './errors.js';
-import { readFromDisk, readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
+import { isUsageError, UsageError } from './errors.js';
+import { readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
+import { maxFileBytes, ProjectFiles } from './files.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { prefetchedStaged, stagesNoMigrationFile } from './staged-query.js';
@@ -127,17 +128,19 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   // A pre-commit hook on a commit that stages no migration file anywhere: done before the drizzle config is even parsed.
   if (options.staged && !options.paths?.length && (await stagesNoMigrationFile(cwd))) {
     mark('nothing staged is a migration file (git)');
-    return nothingToReport({ layout: 'journal', migrations: [], problems: [] }, { file: configFile, ...config }, 'staged');
+    return nothingToReport({ layout: 'journal', migrations: [], problems: [], files: new ProjectFiles(cwd, maxFileBytes(config), cwd) }, { file: configFile, ...config }, 'staged');
   }
   startParserEarly(options, cwd);
-  const target = await resolveTarget(options, cwd);
+  const target = await resolveTarget(options, cwd, { maxBytes: maxFileBytes(config) });
   settings.preparedStatements = config.preparedStatements ?? target.config?.driver === 'pglite';
   mark('config');
   const selection = withNamed(await select(options, target.dir, cwd), target.named);
   mark('selection (git)');
+  // Only regular files inside the project, none larger than the limit (see files.ts).
+  const files = target.files;
   // Texts that stand in for the files: the index's (--staged), then fixes not written yet (--fix passes).
   const replaced = options.overlay?.size ? new Map([...(selection?.staged ?? []), ...options.overlay]) : selection?.staged;
-  const read: TextReader = replaced ? (path) => replaced.get(path) ?? readFromDisk(path) : readFromDisk;
+  const read: TextReader = replaced ? (path) => replaced.get(path) ?? files.read(path) : (path) => files.read(path);
   const nothingSelected = selection?.files !== undefined && selection.files.size === 0;
   // Without --cache the parser is certainly needed (unless nothing is selected): its WASM compiles
   // off the main thread while the folder, migrations, snapshots and git facts are read (with
@@ -146,7 +149,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   parserReady?.catch(() => undefined); // awaited below; a failure surfaces there
   // --staged before drizzle-kit ever wrote the migrations folder: nothing in it can be staged.
   const noFolderYet = nothingSelected && options.staged === true && target.dir !== undefined && !existsSync(target.dir);
-  const project = noFolderYet ? { layout: 'journal' as const, dir: target.dir, config: target.config, migrations: [], problems: [] } : target.load(read);
+  const project: Project = noFolderYet ? { layout: 'journal' as const, dir: target.dir, config: target.config, migrations: [], problems: [], files } : target.load(read);
   mark('load project (journal, folder)');
   if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
@@ -155,7 +158,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   }
   if (selection?.staged) markUnstagedEntries(project, selection.staged, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
-  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced });
+  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced, ...(replaced ? {} : { bytes: (path: string) => files.bytes(path) }) });
   const inputs = texts.inputs;
   const isSelected = selector(project, config, selection);
   const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');
@@ -276,7 +279,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
 
 /** The result of a run with nothing selected to lint. */
 function nothingToReport(project: Project, config: LintResult['config'], selection: string): LintResult {
-  return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config, selection, textOf: readFromDisk };
+  return { findings: [], summary: countFindings().summary(0), project, sources: new Map(), config, selection, textOf: (path) => project.files.read(path) };
 }
 
 /**
@@ -303,7 +306,7 @@ function markUnstagedEntries(project: Project, staged: ReadonlyMap<string, strin
   if (!journal || !staged.has(journal) || !project.problems.some((p) => p.kind === 'orphan-file')) return;
   let inWorkingTree: Set<string>;
   try {
-    inWorkingTree = new Set(readJournal(journal, cwd).entries.map((e) => e.tag));
+    inWorkingTree = new Set(readJournal(journal, cwd, (path) => project.files.read(path)).entries.map((e) => e.tag));
   } catch {
     return; // the working tree's journal is broken: the index's is what is linted
   }
@@ -431,7 +434,7 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
   if (!needed) return undefined;
   if (config.schemaProblem) throw new UsageError(config.schemaProblem, 'write `schema` as a string or an array of strings, or turn off the rule that reads it: --rule enum-not-exported=off');
   const { analyzeSchemaSource } = await import('./schema-source.js');
-  return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd);
+  return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd, project.files);
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
@@ -454,7 +457,9 @@ function latestSnapshot(project: Project, settings: LintSettings, allRules: read
     // Parsed once for every snapshot rule (snapshot-drift reads the same file) when the history facts are there.
     const data = integrity ? () => integrity.readSnapshot(path) : undefined;
     return { latestSnapshot: { file: displayPath(path, cwd), text, migration: last.tag, ...(data ? { data } : {}) } };
-  } catch {
+  } catch (error) {
+    // Listed in meta/, so refused or unreadable (a link to nothing too): an error, never a silent skip.
+    if (isUsageError(error)) throw error;
     return {};
   }
 }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import type { ProjectFiles } from './files.js';
 import { join } from 'node:path';
 
 /**
@@ -20,12 +21,16 @@ export function lockPath(dir: string): string {
   return join(dir, LOCK_FILE);
 }
 
-/** Read the lock file; undefined when there is none, `{ problem }` when it is unreadable. */
-export function readLock(dir: string): { lock?: LockFile; problem?: string } | undefined {
+/**
+ * Read the lock file; undefined when there is none, `{ problem }` when it is not a lock file. One
+ * that is refused (a link out of the project, a FIFO…) or cannot be read is an error (files.ts).
+ */
+export function readLock(dir: string, files: ProjectFiles): { lock?: LockFile; problem?: string } | undefined {
   const file = lockPath(dir);
-  if (!existsSync(file)) return undefined;
+  if (!files.exists(file)) return undefined;
+  const text = files.read(file);
   try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockFile>;
+    const json = JSON.parse(text) as Partial<LockFile>;
     if (!json || typeof json !== 'object' || typeof json.migrations !== 'object' || json.migrations === null || Array.isArray(json.migrations)) {
       return { problem: '"migrations" is missing or not an object' };
     }

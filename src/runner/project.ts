@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { UsageError } from './errors.js';
+import { isUsageError, UsageError } from './errors.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig, type DrizzleConfig } from './drizzle-config.js';
 import type { FolderProblem } from '../engine/types.js';
 import { isDirectory, isFile } from './file-kind.js';
 import { LineIndex } from '../engine/source.js';
+import { DEFAULT_MAX_FILE_BYTES, ProjectFiles } from './files.js';
 
 export interface JournalEntry {
   idx: number;
@@ -51,6 +52,8 @@ export interface Project {
   journal?: Journal;
   migrations: MigrationFile[];
   problems: FolderProblem[];
+  /** What is read of the project, and how much of each file (see files.ts). */
+  files: ProjectFiles;
 }
 
 const SNAPSHOT_SUFFIX = '_snapshot.json';
@@ -68,17 +71,27 @@ export type TextReader = (absolutePath: string) => string;
 
 export const readFromDisk: TextReader = (path) => readFileSync(path, 'utf8');
 
-/** A JSON file (a snapshot) through a reader, or undefined when it cannot be read or parsed. */
+/**
+ * A JSON file (a snapshot) through a reader, or undefined when it is not there or not JSON. A
+ * file that is there but cannot be read, or is refused, is an error: never taken for a missing one.
+ */
 export function readJson(read: TextReader, file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(read(file));
+    text = read(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
 }
 
 /** Load a migrations folder of any layout. */
-export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, read: TextReader = readFromDisk): Project {
+export function loadFolder(dir: string, cwd: string, config: DrizzleConfig | undefined, read: TextReader, files: ProjectFiles): Project {
   const absolute = resolve(cwd, dir);
   let stat;
   try {
@@ -88,12 +101,15 @@ export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, rea
     throw new UsageError(`${displayPath(absolute, cwd)}: migrations folder not found${where}`, 'run drizzle-kit generate first, or pass the folder that holds meta/_journal.json');
   }
   if (!stat.isDirectory()) throw new UsageError(`${displayPath(absolute, cwd)}: not a folder`);
+  files.folderInside(absolute);
+  // Only "no such file" is absence: a meta/ that cannot be read is an error, not a folder of loose SQL files.
   const journalFile = join(absolute, 'meta', '_journal.json');
-  if (existsSync(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config, read);
-  const folders = listEntries(absolute, cwd).filter((name) => /^\d{14}_/.test(name) && existsSync(join(absolute, name, 'migration.sql')));
-  if (folders.length > 0) return loadV1Folder(absolute, folders.sort(), cwd, config);
-  const sqlFiles = listEntries(absolute, cwd).filter((n) => n.endsWith('.sql') && !isRollbackFile(n));
-  if (sqlFiles.length > 0) return loadFiles(sqlFiles.map((n) => join(absolute, n)), cwd, absolute);
+  if (files.exists(journalFile)) return loadJournalFolder(absolute, journalFile, cwd, config, read, files);
+  const entries = files.list(absolute);
+  const folders = entries.filter((e) => /^\d{14}_/.test(e.name) && files.exists(join(absolute, e.name, 'migration.sql'))).map((e) => e.name);
+  if (folders.length > 0) return loadV1Folder(absolute, folders.sort(), cwd, config, files);
+  const sqlFiles = entries.filter((e) => e.name.endsWith('.sql') && !isRollbackFile(e.name)).map((e) => join(absolute, e.name));
+  if (sqlFiles.length > 0) return loadFiles(sqlFiles, cwd, files, absolute);
   throw new UsageError(
     `${displayPath(absolute, cwd)}: no migrations here (no meta/_journal.json, no <timestamp>_<name>/migration.sql, no .sql files)`,
     'pass the folder drizzle-kit generates into (`out` in drizzle.config)',
@@ -101,15 +117,28 @@ export function loadFolder(dir: string, cwd: string, config?: DrizzleConfig, rea
 }
 
 /** Loose SQL files: linted in name order (numbers by value: `V2__` before `V10__`) as one history. */
-export function loadFiles(paths: string[], cwd: string, dir?: string): Project {
+export function loadFiles(paths: string[], cwd: string, files: ProjectFiles, dir?: string): Project {
+  const problems: FolderProblem[] = [];
   const migrations = paths
     .map((p) => resolve(cwd, p))
     .sort((a, b) => naturalCompare(basename(a), basename(b)) || (a < b ? -1 : a > b ? 1 : 0))
-    .map((path) => ({ tag: basename(path, '.sql'), path, file: displayPath(path, cwd) }));
-  for (const m of migrations) {
-    if (!existsSync(m.path)) throw new UsageError(`${m.file}: file not found`);
-  }
-  return { layout: 'files', dir, migrations, problems: [] };
+    .map((path) => ({ tag: basename(path, '.sql'), path, file: displayPath(path, cwd) }))
+    .filter((m) => {
+      if (!files.exists(m.path)) throw new UsageError(`${m.file}: file not found`);
+      return !refused(files, m.path, undefined, problems, { file: m.file, tag: m.tag });
+    });
+  return { layout: 'files', dir, migrations, problems, files };
+}
+
+/**
+ * A migration file migration-lint does not read (a link out of the project, not a regular file,
+ * too large): a problem, reported as a finding, and the rest of the history is linted.
+ */
+function refused(files: ProjectFiles, path: string, entry: Dirent | undefined, problems: FolderProblem[], where: Pick<FolderProblem, 'file' | 'tag' | 'line'>): boolean {
+  const reason = files.refusal(path, entry);
+  if (reason === undefined) return false;
+  problems.push({ kind: 'refused-file', ...where, reason });
+  return true;
 }
 
 /**
@@ -141,24 +170,17 @@ export function naturalCompare(a: string, b: string): number {
   return left.length - right.length;
 }
 
-function listEntries(dir: string, cwd: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (error) {
-    throw new UsageError(`${displayPath(dir, cwd)}: cannot read folder (${(error as NodeJS.ErrnoException).code})`);
-  }
-}
-
-function loadJournalFolder(dir: string, journalFile: string, cwd: string, config: DrizzleConfig | undefined, read: TextReader): Project {
+function loadJournalFolder(dir: string, journalFile: string, cwd: string, config: DrizzleConfig | undefined, read: TextReader, files: ProjectFiles): Project {
+  files.folderInside(join(dir, 'meta'));
   const journal = readJournal(journalFile, cwd, read);
   const journalDisplay = displayPath(journalFile, cwd);
   const journalText = read(journalFile);
-  const metaFiles = new Set(safeList(join(dir, 'meta')));
-  // One listing instead of a stat per entry. Anything else (a symlink, another case on a
-  // case-insensitive disk) is still asked for by path.
-  const entries = safeListTyped(dir);
+  const metaFiles = new Set(files.list(join(dir, 'meta')).map((e) => e.name));
+  // One listing instead of a stat per entry. Anything else (another case on a case-insensitive
+  // disk) is still asked for by path.
+  const entries = files.list(dir);
   const dirFiles = entries.map((e) => e.name);
-  const listed = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+  const listed = new Map(entries.map((e) => [e.name, e]));
   const problems: FolderProblem[] = [];
   const migrations: MigrationFile[] = [];
   const inJournal = new Set<string>();
@@ -176,16 +198,19 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
     }
     inJournal.add(`${entry.tag}.sql`);
     const path = `${inDir}${entry.tag}.sql`;
-    if (!listed.has(`${entry.tag}.sql`) && !existsSync(path)) {
+    const listing = listed.get(`${entry.tag}.sql`);
+    if (!listing && !files.exists(path)) {
       problems.push({ kind: 'missing-file', file: journalDisplay, tag: entry.tag, line });
       continue;
     }
+    const file = displayPath(path, cwd);
+    if (refused(files, path, listing, problems, { file, tag: entry.tag })) continue;
     const prefix = entry.tag.split('_')[0];
     const snapshotName = `${prefix}${SNAPSHOT_SUFFIX}`;
     migrations.push({
       tag: entry.tag,
       path,
-      file: displayPath(path, cwd),
+      file,
       idx: entry.idx,
       when: entry.when,
       ...(metaFiles.has(snapshotName) ? { snapshot: inMeta + snapshotName } : {}),
@@ -196,30 +221,22 @@ function loadJournalFolder(dir: string, journalFile: string, cwd: string, config
       problems.push({ kind: 'orphan-file', file: displayPath(join(dir, name), cwd), tag: name.slice(0, -4) });
     }
   }
-  return { layout: 'journal', dir, config, journal, migrations, problems };
+  return { layout: 'journal', dir, config, journal, migrations, problems, files };
 }
 
-function loadV1Folder(dir: string, folders: string[], cwd: string, config?: DrizzleConfig): Project {
-  const migrations = folders.map((name) => {
+function loadV1Folder(dir: string, folders: string[], cwd: string, config: DrizzleConfig | undefined, files: ProjectFiles): Project {
+  const problems: FolderProblem[] = [];
+  const migrations: MigrationFile[] = [];
+  for (const name of folders) {
     const path = join(dir, name, 'migration.sql');
     const snapshot = join(dir, name, 'snapshot.json');
+    const file = displayPath(path, cwd);
+    if (refused(files, path, undefined, problems, { file, tag: name })) continue;
     const ts = name.slice(0, 14);
     const when = Date.UTC(+ts.slice(0, 4), +ts.slice(4, 6) - 1, +ts.slice(6, 8), +ts.slice(8, 10), +ts.slice(10, 12), +ts.slice(12, 14));
-    return { tag: name, path, file: displayPath(path, cwd), when, ...(existsSync(snapshot) ? { snapshot } : {}) };
-  });
-  return { layout: 'folders', dir, config, migrations, problems: [] };
-}
-
-function safeList(dir: string): string[] {
-  return safeListTyped(dir).map((e) => e.name);
-}
-
-function safeListTyped(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+    migrations.push({ tag: name, path, file, when, ...(files.exists(snapshot) ? { snapshot } : {}) });
   }
+  return { layout: 'folders', dir, config, migrations, problems, files };
 }
 
 function isSafeTag(tag: string): boolean {
@@ -249,6 +266,8 @@ export function readJournal(file: string, cwd: string, read: TextReader = readFr
   try {
     json = JSON.parse(read(file));
   } catch (error) {
+    // Refused, or unreadable: the reader's error says so, naming the file.
+    if (isUsageError(error)) throw error;
     const reason = error instanceof SyntaxError ? `not valid JSON (${error.message})` : `cannot read (${(error as NodeJS.ErrnoException).code})`;
     throw new UsageError(`${shown}: ${reason}`);
   }
@@ -297,6 +316,8 @@ export interface Target {
   named?: string[];
   /** SQL files named on the command line that are in no drizzle migrations folder: linted alone, as their own history. */
   loose?: string[];
+  /** What may be read of the project around it, and how much (see files.ts). */
+  files: ProjectFiles;
   /** Load it, reading files with `read` (the working tree, or the git index for --staged). */
   load: (read: TextReader) => Project;
 }
@@ -320,31 +341,45 @@ function allSqlFiles(paths: readonly string[], cwd: string): boolean {
   return paths.every((p) => p.endsWith('.sql') || isFile(resolve(cwd, p)));
 }
 
-/** Where the migrations are (resolved before reading, so --staged can read them from the index). */
-export async function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string): Promise<Target> {
+/**
+ * Where the migrations are (resolved before reading, so --staged can read them from the index),
+ * and the project around them: the git repository they are in, else the folder linted (the
+ * working directory, with a drizzle config). Nothing outside it is read, and no file larger than
+ * `maxBytes`.
+ */
+export async function resolveTarget(options: { paths?: string[]; config?: string }, cwd: string, { maxBytes = DEFAULT_MAX_FILE_BYTES }: { maxBytes?: number } = {}): Promise<Target> {
   const paths = options.paths ?? [];
+  const around = (anchor: string) => ProjectFiles.around(anchor, cwd, maxBytes);
   if (paths.length > 0) {
-    const config = async () => (options.config ? await readDrizzleConfig(resolve(cwd, options.config), cwd) : undefined);
+    // A config named beside a folder or files is read in its own project.
+    const config = async () => (options.config ? await readDrizzleConfig(resolve(cwd, options.config), cwd, around(dirname(resolve(cwd, options.config)))) : undefined);
     if (allSqlFiles(paths, cwd)) {
-      const files = paths.map((p) => resolve(cwd, p));
-      const folders = new Set(files.map((f) => migrationsFolderOf(f) ?? ''));
+      const named = paths.map((p) => resolve(cwd, p));
+      const folders = new Set(named.map((f) => migrationsFolderOf(f) ?? ''));
       if (folders.size > 1) throw new UsageError('these files are in different migrations folders: lint each folder\'s files in a run of their own');
       const [dir] = folders;
-      if (!dir) return { loose: files, load: () => loadFiles(paths, cwd) };
-      for (const [i, file] of files.entries()) if (!isFile(file)) throw new UsageError(`${paths[i]}: file not found`);
+      if (!dir) {
+        const files = around(dirname(named[0]));
+        return { loose: named, files, load: () => loadFiles(paths, cwd, files) };
+      }
+      for (const [i, file] of named.entries()) if (!isFile(file)) throw new UsageError(`${paths[i]}: file not found`);
+      const files = around(dir);
       const drizzle = await config();
-      return { dir, config: drizzle, named: files, load: (read) => loadFolder(dir, cwd, drizzle, read) };
+      return { dir, config: drizzle, named, files, load: (read) => loadFolder(dir, cwd, drizzle, read, files) };
     }
     if (paths.length > 1) throw new UsageError('pass migrations folders, or .sql files, not both');
+    const files = around(resolve(cwd, paths[0]));
     const drizzle = await config();
-    return { dir: resolve(cwd, paths[0]), config: drizzle, load: (read) => loadFolder(paths[0], cwd, drizzle, read) };
+    return { dir: resolve(cwd, paths[0]), config: drizzle, files, load: (read) => loadFolder(paths[0], cwd, drizzle, read, files) };
   }
   const configFile = options.config ? resolve(cwd, options.config) : findDrizzleConfig(cwd);
   if (!configFile) {
     throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'run it where drizzle.config.ts is, pass --config path/to/drizzle.config.ts, or pass the migrations folder');
   }
-  const config = await readDrizzleConfig(configFile, cwd);
-  return { dir: config.out, config, load: (read) => loadFolder(config.out, cwd, config, read) };
+  // The project is the config's (a monorepo package's config, named from elsewhere, is in its own repository).
+  const files = around(dirname(configFile));
+  const config = await readDrizzleConfig(configFile, cwd, files);
+  return { dir: config.out, config, files, load: (read) => loadFolder(config.out, cwd, config, read, files) };
 }
 
 /**

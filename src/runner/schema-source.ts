@@ -1,10 +1,11 @@
-import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { LineIndex } from '../engine/source.js';
 import type { SchemaDeclaration, SchemaSourceFacts } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
 import { isDirectory, isFile } from './file-kind.js';
+import { FileRefused, ProjectFiles } from './files.js';
 
 /**
  * What drizzle-kit sees of the schema source, found statically (the files are parsed with
@@ -93,15 +94,17 @@ interface Module {
 
 interface Analysis {
   cwd: string;
+  /** Schema files are read only when they are regular files inside the project. */
+  files: ProjectFiles;
   modules: Map<string, Module | null>;
   problems: { file: string; message: string }[];
   parseSync: (filename: string, text: string) => { program: AstNode; errors: { message: string; labels?: { start: number }[] }[] };
 }
 
-export async function analyzeSchemaSource(config: { file: string; schema: string[] }, cwd: string): Promise<SchemaSourceFacts> {
+export async function analyzeSchemaSource(config: { file: string; schema: string[] }, cwd: string, files?: ProjectFiles): Promise<SchemaSourceFacts> {
   const { parseSync } = await import('oxc-parser');
   const base = dirname(config.file);
-  const analysis: Analysis = { cwd, modules: new Map(), problems: [], parseSync: parseSync as unknown as Analysis['parseSync'] };
+  const analysis: Analysis = { cwd, files: files ?? ProjectFiles.around(dirname(config.file), cwd), modules: new Map(), problems: [], parseSync: parseSync as unknown as Analysis['parseSync'] };
   const configFile = displayPath(config.file, cwd);
 
   const matched = expandPatterns(config.schema, base, cwd, configFile, analysis.problems);
@@ -260,7 +263,7 @@ function load(analysis: Analysis, file: string): Module | null {
   const display = displayPath(file, analysis.cwd);
   let module: Module | null = null;
   try {
-    const text = readFileSync(file, 'utf8');
+    const text = analysis.files.read(file);
     const lines = new LineIndex(text);
     const result = analysis.parseSync(file, text);
     const error = result.errors[0];
@@ -272,6 +275,8 @@ function load(analysis: Analysis, file: string): Module | null {
       collect(module, result.program);
     }
   } catch (error) {
+    // A schema file that is a link out of the project, a FIFO or a device: an error naming it, never read.
+    if (error instanceof FileRefused) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     analysis.problems.push({ file: display, message: code ? `cannot read the file (${code})` : `cannot parse the file (${(error as Error).message})` });
   }

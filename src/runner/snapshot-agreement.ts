@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { lint } from './lint.js';
 import { ruleList } from '../rules/index.js';
-import { readFromDisk, resolveTarget, type Project } from './project.js';
+import { resolveTarget, type Project } from './project.js';
 import type { SchemaDifference } from '../schema/compare.js';
 import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.js';
 export { differencesFromSnapshot, snapshotState };
@@ -52,7 +51,7 @@ export async function checkSnapshotAgreement(options: { cwd?: string; paths?: st
       }
       let snapshot: any;
       try {
-        snapshot = JSON.parse(readFileSync(file.snapshot, 'utf8'));
+        snapshot = JSON.parse(project.files.read(file.snapshot));
       } catch (error) {
         report.skipped.push({ tag: migration.tag, reason: `unreadable snapshot: ${(error as Error).message}` });
         return;
@@ -88,7 +87,7 @@ function checkChain(project: Project, heads: Map<string, { id?: string; prevId?:
     let head = heads.get(tag);
     if (!head && file?.snapshot) {
       try {
-        const s = JSON.parse(readFileSync(file.snapshot, 'utf8'));
+        const s = JSON.parse(project.files.read(file.snapshot));
         head = { id: s?.id, prevId: s?.prevId, prevIds: s?.prevIds };
       } catch {
         problems.push(`${tag}: unreadable snapshot`);
@@ -114,5 +113,6 @@ function checkChain(project: Project, heads: Map<string, { id?: string; prevId?:
 
 /** The same project `lint()` resolves, to know each migration's snapshot. */
 async function resolveProject(options: { paths?: string[]; config?: string }, cwd: string): Promise<Project> {
-  return (await resolveTarget(options, cwd)).load(readFromDisk);
+  const target = await resolveTarget(options, cwd);
+  return target.load((path) => target.files.read(path));
 }

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import type { MigrationInput, ParsedMigration } from '../engine/types.js';
-import { UsageError } from './errors.js';
-import { readFromDisk, type MigrationFile, type TextReader } from './project.js';
+import { isUsageError, UsageError } from './errors.js';
+import type { MigrationFile, TextReader } from './project.js';
 
 /**
  * The migrations' texts. A run that keeps its report (the API's result, with every text for code
@@ -23,20 +23,24 @@ export interface MigrationTexts {
 /** How many texts a streaming run keeps: the current migration's is read several times in a row (parse, rules, code frames). */
 const RECENT = 4;
 
-export function migrationTexts(migrations: readonly MigrationFile[], read: TextReader, { keepAll, staged }: { keepAll: boolean; staged?: ReadonlyMap<string, string> }): MigrationTexts {
+export function migrationTexts(
+  migrations: readonly MigrationFile[],
+  read: TextReader,
+  { keepAll, staged, bytes }: { keepAll: boolean; staged?: ReadonlyMap<string, string>; /** The files' bytes, when `read` reads the working tree (not the index): invalid UTF-8 is found in them. */ bytes?: (path: string) => Buffer },
+): MigrationTexts {
   if (keepAll) {
     const kept = new Map<string, string>();
     const inputs = migrations.map((m) => {
       const text = readMigration(m, read);
       kept.set(m.file, text);
-      return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, read) };
+      return { tag: m.tag, file: m.file, text, idx: m.idx, when: m.when, ...invalidUtf8(text, m.path, bytes) };
     });
     return { inputs, textOf: (file) => kept.get(file), kept };
   }
   // A file that cannot be read stops the run before any finding is written, as when all are read first.
   for (const m of migrations) if (!staged?.has(m.path)) checkReadable(m);
   const byFile = new Map(migrations.map((m) => [m.file, m]));
-  const recent = new RecentTexts(read);
+  const recent = new RecentTexts(read, bytes);
   const inputs = migrations.map((m) => new StreamedInput(m, recent));
   return {
     inputs,
@@ -51,7 +55,10 @@ export function migrationTexts(migrations: readonly MigrationFile[], read: TextR
 /** The last few texts read, most recent last. */
 class RecentTexts {
   private readonly texts = new Map<string, string>();
-  constructor(readonly read: TextReader) {}
+  constructor(
+    readonly read: TextReader,
+    readonly bytes?: (path: string) => Buffer,
+  ) {}
 
   get(m: MigrationFile): string {
     let text = this.texts.get(m.path);
@@ -87,7 +94,7 @@ class StreamedInput implements MigrationInput {
   }
 
   get invalidUtf8At(): number | undefined {
-    return invalidUtf8(this.text, this.source.path, this.texts.read).invalidUtf8At;
+    return invalidUtf8(this.text, this.source.path, this.texts.bytes).invalidUtf8At;
   }
 }
 
@@ -130,6 +137,8 @@ function readMigration(m: MigrationFile, read: TextReader): string {
   try {
     return read(m.path);
   } catch (error) {
+    // A refusal (outside the project, not a regular file, too large) says so itself.
+    if (isUsageError(error)) throw error;
     throw cannotRead(m, error);
   }
 }
@@ -152,11 +161,11 @@ function cannotRead(m: MigrationFile, error: unknown): UsageError {
  * Text read as UTF-8 has U+FFFD where the bytes were invalid, as drizzle's migrator sees it too.
  * Only when U+FFFD appears are the bytes checked (a file may contain a real U+FFFD).
  */
-function invalidUtf8(text: string, path: string, read: TextReader): { invalidUtf8At?: number } {
+function invalidUtf8(text: string, path: string, bytes: ((path: string) => Buffer) | undefined): { invalidUtf8At?: number } {
   const at = text.indexOf('\ufffd');
-  if (at < 0 || read !== readFromDisk) return {};
+  if (at < 0 || !bytes) return {};
   try {
-    return isUtf8(readFileSync(path)) ? {} : { invalidUtf8At: at };
+    return isUtf8(bytes(path)) ? {} : { invalidUtf8At: at };
   } catch {
     return {};
   }

@@ -1,5 +1,4 @@
 import { sha256 } from '../engine/hash.js';
-import { readFileSync } from 'node:fs';
 import { parseExpression } from '../engine/parse.js';
 import { readMigrationRows, type MigrationRow } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
@@ -124,8 +123,9 @@ export async function checkSchemaDrift(url: string, history: LoadedHistory): Pro
   if (!withSnapshot) throw new UsageError('--schema compares the database with the newest snapshot, and this history has none', 'pass the drizzle folder (with meta/*_snapshot.json)');
   let snapshotJson: unknown;
   try {
-    snapshotJson = JSON.parse(readFileSync(withSnapshot.snapshot!, 'utf8'));
+    snapshotJson = JSON.parse(history.project.files.read(withSnapshot.snapshot!));
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`${withSnapshot.snapshot}: unreadable snapshot (${(error as Error).message})`);
   }
   const built = snapshotState(snapshotJson);

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { loadParser, parseMigration } from '../engine/parse.js';
 import type { ParsedMigration } from '../engine/types.js';
 import type { DrizzleConfig } from '../runner/drizzle-config.js';
-import { UsageError } from '../runner/errors.js';
+import { isUsageError, UsageError } from '../runner/errors.js';
 import { loadConfig, type LintConfig } from '../runner/config.js';
-import { readFromDisk, resolveTarget, type Project } from '../runner/project.js';
+import { resolveTarget, type Project } from '../runner/project.js';
+import { maxFileBytes } from '../runner/files.js';
 import { resolveSince, selectSince } from '../runner/selection.js';
 
 export interface LoadOptions {
@@ -37,15 +37,16 @@ export interface LoadedHistory {
 export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> {
   const { cwd, paths } = options;
   // The same target resolution as the lint command.
-  const target = await resolveTarget({ paths, config: options.config }, cwd);
-  const project: Project = target.load(readFromDisk);
-  const config: DrizzleConfig | undefined = target.config ?? project.config;
   const { ruleList } = await import('../rules/index.js');
   const { config: lintConfig } = await loadConfig(cwd, new Set(ruleList.map((r) => r.id)));
+  const target = await resolveTarget({ paths, config: options.config }, cwd, { maxBytes: maxFileBytes(lintConfig) });
+  const project: Project = target.load((path) => target.files.read(path));
+  const config: DrizzleConfig | undefined = target.config ?? project.config;
   const texts = project.migrations.map((m) => {
     try {
-      return readFileSync(m.path).toString(); // as drizzle's migrator reads it (hash and chunks)
+      return project.files.bytes(m.path).toString(); // as drizzle's migrator reads it (hash and chunks)
     } catch (error) {
+      if (isUsageError(error)) throw error;
       throw new UsageError(`${m.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   });

@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../runner/errors.js';
 import { parseFlags } from '../args.js';
 import { displayPath, findDrizzleConfig, readDrizzleConfig } from '../../runner/drizzle-config.js';
 import { loadFolder } from '../../runner/project.js';
+import { ProjectFiles } from '../../runner/files.js';
 import { sha256 } from '../../runner/history-facts.js';
 import { lockPath, readLock, updateLock, writeLock } from '../../runner/lockfile.js';
 import { errorLines, safeLine } from '../../formatters/safe-text.js';
@@ -31,16 +31,21 @@ export default async function lock(argv: string[], io: Streams): Promise<number>
   if (parsed.positionals.length > 1) throw new UsageError('lock takes one migrations folder');
   let folder = parsed.positionals[0];
   const configFile = parsed.values.config ? resolve(cwd, parsed.values.config) : folder ? undefined : findDrizzleConfig(cwd);
+  // A config is read in its own project (see runner/files.ts).
   const config = configFile ? await readDrizzleConfig(configFile, cwd) : undefined;
   if (!folder) {
     if (!config) throw new UsageError(`no drizzle.config.{ts,mts,js,mjs,cjs,json} in ${cwd}`, 'pass the migrations folder: migration-lint lock path/to/drizzle');
     folder = config.out;
   }
-  const project = loadFolder(folder, cwd, config);
+  // Only regular files inside the project are read: the folder's, or the config's (see runner/files.ts).
+  const files = ProjectFiles.around(parsed.positionals[0] ? resolve(cwd, folder) : dirname(configFile!), cwd);
+  const project = loadFolder(folder, cwd, config, (path) => files.read(path), files);
   if (project.layout === 'files' || !project.dir) throw new UsageError(`${folder}: no drizzle journal or 1.0 migration folders here; lock records journal tags`);
+  const refused = project.problems.find((p) => p.kind === 'refused-file');
+  if (refused) throw new UsageError(`${refused.file}: not read: ${refused.reason}`);
   const current = new Map<string, string>();
-  for (const m of project.migrations) current.set(m.tag, sha256(readFileSync(m.path).toString()));
-  const read = readLock(project.dir);
+  for (const m of project.migrations) current.set(m.tag, sha256(files.bytes(m.path).toString()));
+  const read = readLock(project.dir, files);
   if (read?.problem && !parsed.values.force) {
     throw new UsageError(`${displayPath(lockPath(project.dir), cwd)}: ${read.problem}`, 'fix it, or rewrite it with `migration-lint lock --force`');
   }
