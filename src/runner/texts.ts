@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import type { MigrationInput, ParsedMigration } from '../engine/types.js';
 import { isUsageError, UsageError } from './errors.js';
 import type { MigrationFile, TextReader } from './project.js';
@@ -143,10 +143,12 @@ function readMigration(m: MigrationFile, read: TextReader): string {
   }
 }
 
-/** What a read would find wrong without reading: no such file, not a file (EISDIR), no permission. */
+/**
+ * What a read would find wrong without reading: no such file, no permission. (What is not a
+ * regular file inside the project was left out of the history, with a finding: see files.ts.)
+ */
 function checkReadable(m: MigrationFile): void {
   try {
-    if (statSync(m.path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     accessSync(m.path, constants.R_OK);
   } catch (error) {
     throw cannotRead(m, error);
