@@ -188,13 +188,26 @@ describe('never edits history: a migration some record says was applied is refus
   });
 
   it('a symbolic link, or a file reached through one, is not written', () => {
+    // A link inside the project is read (and linted) but never written through.
     const { dir } = shop('symlink');
+    const target = join(dir, 'moved.sql');
+    writeFileSync(target, readFileSync(join(dir, SKU)));
+    rmSync(join(dir, SKU));
+    symlinkSync(target, join(dir, SKU));
+    const r = runCli(['--fix', '-q'], { cwd: dir });
+    expect(r.stderr).toContain('not fixed: drizzle/0002_product_sku.sql:1:56 cast-without-using: drizzle/0002_product_sku.sql is a symbolic link');
+    expect(readFileSync(target, 'utf8')).not.toBe(FIXED_SKU);
+  });
+
+  it('a link that leads outside the project is not even read (issue 16), so nothing is fixed through it', () => {
+    const { dir } = shop('symlink-outside');
     const outside = join(temp, 'outside.sql');
     writeFileSync(outside, readFileSync(join(dir, SKU)));
     rmSync(join(dir, SKU));
     symlinkSync(outside, join(dir, SKU));
-    const r = runCli(['--fix', '-q'], { cwd: dir });
-    expect(r.stderr).toContain('not fixed: drizzle/0002_product_sku.sql:1:56 cast-without-using: drizzle/0002_product_sku.sql is a symbolic link');
+    const r = runCli(['--fix', '-q', '--format', 'json'], { cwd: dir });
+    const report = JSON.parse(r.stdout) as { findings: { rule: string; migration?: string }[] };
+    expect(report.findings.filter((f) => f.migration === '0002_product_sku').map((f) => f.rule)).toEqual(['journal-files']);
     expect(readFileSync(outside, 'utf8')).not.toBe(FIXED_SKU);
   });
 
