@@ -8,6 +8,7 @@ import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { outputFile, reportOutput } from './output.js';
 import { errorLines, outputLines } from '../formatters/safe-text.js';
+import { count } from '../formatters/count.js';
 import type { SharedLintOptions } from './parallel.js';
 import { Spool } from './spool.js';
 import { useColor } from './quick-staged.js';
@@ -102,7 +103,7 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
     mark('format + write');
     if (summary.errors > 0) return 1;
     if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
-      io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
+      io.stderr.write(`migration-lint: ${count(summary.warnings, 'warning exceeds', 'warnings exceed')} --max-warnings ${options.maxWarnings}\n`);
       return 1;
     }
     return 0;
