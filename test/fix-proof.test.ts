@@ -45,6 +45,24 @@ const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8'
 const withoutId = (text: string) => ({ ...JSON.parse(text), id: undefined });
 const findings = (stdout: string) => (JSON.parse(stdout) as { findings: { rule: string; migration: string; message: string }[] }).findings;
 
+/** The project with main at 0000_init and the rest of the history committed on branch feature. */
+function branchOf(project: string, name: string): string {
+  const dir = join(temp, name);
+  cpSync(project, dir, { recursive: true });
+  const journalFile = join(dir, 'drizzle/meta/_journal.json');
+  const journal = JSON.parse(read(dir, 'drizzle/meta/_journal.json')) as { entries: { tag: string }[] };
+  const later = journal.entries.slice(1).flatMap((e) => [`drizzle/${e.tag}.sql`, `drizzle/meta/${e.tag.split('_')[0]}_snapshot.json`]);
+  const kept = new Map([...later, 'drizzle/meta/_journal.json'].map((f) => [f, readFileSync(join(dir, f))]));
+  for (const f of later) rmSync(join(dir, f));
+  writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }, null, 2));
+  const git = gitInit(dir);
+  git('checkout', '-q', '-b', 'feature');
+  for (const [f, bytes] of kept) writeFileSync(join(dir, f), bytes);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'feature');
+  return dir;
+}
+
 let fixedDir: string;
 let fixOutput: ReturnType<typeof runCli>;
 beforeAll(() => {
@@ -122,10 +140,10 @@ describe('on PostgreSQL (PGlite): the fixed migration keeps the rows, and gives 
 
   const migrations = (dir: string) => readdirSync(join(dir, 'drizzle')).filter((f) => f.endsWith('.sql')).sort();
   /** Apply the history of `dir`, seeding before TAG, in a fresh schema; returns what failed, if anything. */
-  async function apply(dir: string): Promise<string | undefined> {
+  async function apply(dir: string, seedAt = TAG, seed = SEED): Promise<string | undefined> {
     await engine.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
     for (const file of migrations(dir)) {
-      if (file.startsWith(TAG)) for (const s of SEED) await engine.exec(s);
+      if (file.startsWith(seedAt)) for (const s of seed) await engine.exec(s);
       for (const chunk of read(dir, `drizzle/${file}`).split('--> statement-breakpoint')) {
         try {
           await engine.exec(chunk);
@@ -169,6 +187,26 @@ describe('on PostgreSQL (PGlite): the fixed migration keeps the rows, and gives 
     );
     expect(await catalog()).toEqual(fixed);
   });
+
+  it('the renames fixture: rows seeded after 0000 are all there, values renamed with their enum, after the fixed history; the original fails on them', async () => {
+    const seed = [
+      `INSERT INTO "authors" ("name", "bio", "twitter_handle", "website") VALUES ('Ada', 'Loves SQL', '@ada', 'ada.dev')`,
+      `INSERT INTO "posts" ("author_id", "title", "body", "status") VALUES (1, 'Old', 'text', 'archived'), (1, 'New', 'text', 'published')`,
+      `INSERT INTO "comments" ("post_id", "body", "visibility") VALUES (1, 'hm', 'hidden'), (2, 'ok', 'public')`,
+      `INSERT INTO "tags" ("label") VALUES ('sql')`,
+    ];
+    expect(await apply('fixtures/projects/renames', '0001', seed)).toMatch(/0006_rename_archived_value\.sql: invalid input value for enum/);
+    const fixed = branchOf('fixtures/projects/renames', 'renames-rows');
+    runCli(['--fix', '--since', 'main', '-q'], { cwd: fixed });
+    expect(await apply(fixed, '0001', seed)).toBeUndefined();
+    expect(await engine.query(`SELECT "name", "biography", "mastodon_handle", "homepage_url" FROM "authors"`)).toEqual([{ name: 'Ada', biography: 'Loves SQL', mastodon_handle: '@ada', homepage_url: 'ada.dev' }]);
+    expect(await engine.query(`SELECT "title", "status"::text AS status FROM "posts" ORDER BY "id"`)).toEqual([{ title: 'Old', status: 'hidden' }, { title: 'New', status: 'published' }]);
+    expect(await engine.query(`SELECT "body", "visibility"::text AS visibility, pg_typeof("visibility")::text AS type FROM "post_comments" ORDER BY "id"`)).toEqual([
+      { body: 'hm', visibility: 'hidden', type: 'comment_moderation' },
+      { body: 'ok', visibility: 'public', type: 'comment_moderation' },
+    ]);
+    expect(await engine.query(`SELECT "label" FROM "labels"`)).toEqual([{ label: 'sql' }]);
+  });
 });
 
 describe('missing-create-type: --fix writes what drizzle-kit writes once the pgEnum is exported', () => {
@@ -203,24 +241,6 @@ describe('missing-create-type: no fix when a later migration creates the type', 
 });
 
 describe('the renames fixture (every rename answered both ways): --fix, then verify on PGlite with seeded rows', () => {
-  /** The project with main at 0000_init and the rest of the history committed on branch feature. */
-  function branchOf(project: string, name: string): string {
-    const dir = join(temp, name);
-    cpSync(project, dir, { recursive: true });
-    const journalFile = join(dir, 'drizzle/meta/_journal.json');
-    const journal = JSON.parse(read(dir, 'drizzle/meta/_journal.json')) as { entries: { tag: string }[] };
-    const later = journal.entries.slice(1).flatMap((e) => [`drizzle/${e.tag}.sql`, `drizzle/meta/${e.tag.split('_')[0]}_snapshot.json`]);
-    const kept = new Map([...later, 'drizzle/meta/_journal.json'].map((f) => [f, readFileSync(join(dir, f))]));
-    for (const f of later) rmSync(join(dir, f));
-    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }, null, 2));
-    const git = gitInit(dir);
-    git('checkout', '-q', '-b', 'feature');
-    for (const [f, bytes] of kept) writeFileSync(join(dir, f), bytes);
-    git('add', '-A');
-    git('commit', '-q', '-m', 'feature');
-    return dir;
-  }
-
   it('fixes the column, table, enum and enum-value renames; the original fails on the seeded rows, the fixed history applies', () => {
     const dir = branchOf('fixtures/projects/renames', 'renames-fixed');
     const fixed = runCli(['--fix', '--since', 'main', '--format', 'json'], { cwd: dir });
