@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,10 +71,21 @@ describe('what a new user finds', () => {
     expect(finding.message).toContain("without 'refunded': the migration fails with `invalid input value for enum` if any row of orders.status still holds it.");
   });
 
-  it('verify on one migration: "review (1 migration)"', () => {
+  it('counts of one in the singular: "review (1 migration)", "context (1 migration)", "seeded 1 of 1 table", "1 warning exceeds"', () => {
     writeFileSync(join(temp, 'one.sql'), 'CREATE TABLE "t" ("id" integer);');
-    const r = runCli(['verify', '--format', 'json', join(temp, 'one.sql')], { timeout: 120_000 });
-    expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { phases: { name: string }[] }).phases.map((p) => p.name)).toContain('review (1 migration)');
+    writeFileSync(join(temp, 'two.sql'), 'CREATE TABLE "u" ("id" integer);');
+    writeFileSync(join(temp, 'migration-lint.config.json'), JSON.stringify({ startAfter: 'one' }));
+    const r = runCli(['verify', '--no-color', 'one.sql', 'two.sql'], { cwd: temp, timeout: 120_000 });
+    rmSync(join(temp, 'migration-lint.config.json'));
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/ · context \(1 migration\) .* · review \(1 migration\) /);
+    expect(r.stdout).toMatch(/^seeded 1 of 1 table with \d+ rows$/m);
+    // --max-warnings: one warning over the limit.
+    const folder = join(temp, 'one-warning');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'V1__orders.sql'), 'CREATE TABLE "orders" ("id" int);');
+    writeFileSync(join(folder, 'V2__orders_index.sql'), 'CREATE INDEX "orders_id_idx" ON "orders" ("id");');
+    const warned = runCli([folder, '--max-warnings', '0', '--format', 'compact']);
+    expect([warned.code, warned.stderr]).toEqual([1, 'migration-lint: 1 warning exceeds --max-warnings 0\n']);
   }, 120_000);
 });

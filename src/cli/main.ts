@@ -8,6 +8,7 @@ import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { outputFile, reportOutput } from './output.js';
 import { errorLines } from '../formatters/safe-text.js';
+import { count } from '../formatters/count.js';
 import { Spool } from './spool.js';
 import { useColor } from './quick-staged.js';
 
@@ -94,7 +95,7 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
     mark('format + write');
     if (summary.errors > 0) return 1;
     if (options.maxWarnings !== undefined && summary.warnings > options.maxWarnings) {
-      io.stderr.write(`migration-lint: ${summary.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
+      io.stderr.write(`migration-lint: ${count(summary.warnings, 'warning exceeds', 'warnings exceed')} --max-warnings ${options.maxWarnings}\n`);
       return 1;
     }
     return 0;
@@ -111,8 +112,7 @@ async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
 export function formatSkips(skips: readonly Skip[]): string {
   const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   const lines = skips.map((s) => `skipped ${clean(s.file)}:${s.line}:${s.column} ${s.rule}: ${clean(s.reason)}\n  would have said: ${clean(s.message)}\n`);
-  const count = skips.length === 0 ? 'no finding' : `${skips.length} finding${skips.length === 1 ? '' : 's'}`;
-  return lines.join('') + `migration-lint: ${count} left out\n`;
+  return lines.join('') + `migration-lint: ${skips.length === 0 ? 'no finding' : count(skips.length, 'finding')} left out\n`;
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */

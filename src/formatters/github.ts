@@ -2,6 +2,7 @@ import type { Finding } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
 import { docsUrl } from '../engine/define-rule.js';
 import { escapeControls, escapedLines, markdownCode, markdownText } from './safe-text.js';
+import { count } from './count.js';
 
 /** Workflow-command escaping (actions/toolkit `escapeData` / `escapeProperty`). */
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -33,7 +34,7 @@ export function formatGithub(findings: readonly Finding[]): string {
  * an image, a link or HTML there).
  */
 export function githubStepSummary(findings: readonly Finding[], summary: LintSummary): string {
-  const head = `### migration-lint\n\n${summary.errors} error(s), ${summary.warnings} warning(s) in ${summary.migrations} migration(s) checked.\n`;
+  const head = `### migration-lint\n\n${count(summary.errors, 'error')}, ${count(summary.warnings, 'warning')} in ${count(summary.migrations, 'migration')} checked.\n`;
   if (findings.length === 0) return `${head}\nNo problems found. ✔\n`;
   const rows = findings.map((f) => `| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${markdownCode(`${f.file}:${f.line}`)} | [${f.rule}](${docsUrl(f.rule)}) | ${markdownText(f.message)} |`);
   return `${head}\n| severity | where | rule | finding |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n`;

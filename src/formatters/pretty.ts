@@ -6,6 +6,7 @@ import { LineIndex } from '../engine/source.js';
 import type { LintSummary } from '../runner/lint.js';
 import { docsUrl } from '../engine/define-rule.js';
 import { escapeControls, escapedLines, outputLines } from './safe-text.js';
+import { count } from './count.js';
 
 export interface PrettyOptions {
   color: boolean;
@@ -120,11 +121,10 @@ export function summaryLine(
   c: ChalkInstance = new Chalk({ level: 0 }),
   affected: { migrations: number; others: number } = { migrations: summary.files, others: 0 },
 ): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (summary.errors === 0 && summary.warnings === 0) {
-    return c.green(`✔ ${plural(summary.migrations, 'migration')} checked, no problems`);
+    return c.green(`✔ ${count(summary.migrations, 'migration')} checked, no problems`);
   }
-  const others = affected.others > 0 ? ` and ${plural(affected.others, 'other file')}` : '';
-  const text = `${summary.errors > 0 ? '✖' : '⚠'} ${plural(summary.errors, 'error')}, ${plural(summary.warnings, 'warning')} in ${affected.migrations} of ${plural(summary.migrations, 'migration')}${others}`;
+  const others = affected.others > 0 ? ` and ${count(affected.others, 'other file')}` : '';
+  const text = `${summary.errors > 0 ? '✖' : '⚠'} ${count(summary.errors, 'error')}, ${count(summary.warnings, 'warning')} in ${affected.migrations} of ${count(summary.migrations, 'migration')}${others}`;
   return summary.errors > 0 ? c.red.bold(text) : c.yellow.bold(text);
 }

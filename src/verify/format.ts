@@ -1,6 +1,7 @@
 import type { VerifyResult, MigrationResult, StatementResult } from './run.js';
 import { modeName } from './trace.js';
 import { escapeStrings, inertJson, outputLines } from '../formatters/safe-text.js';
+import { count } from '../formatters/count.js';
 
 export interface FormatOptions {
   color: boolean;
@@ -47,9 +48,8 @@ export function printable(text: string): string {
 function rolledBackSummary(statements: StatementResult[]): string {
   const after = statements.filter((s) => s.afterFailure).length;
   const before = statements.length - after;
-  const n = (k: number) => `${k} statement${k === 1 ? '' : 's'}`;
   const parts = [];
-  if (before) parts.push(`${n(before)} ran before the failure`);
+  if (before) parts.push(`${count(before, 'statement')} ran before the failure`);
   if (after) parts.push(`${after} after it ${after === 1 ? 'was' : 'were'} checked (migrate() stops at the first failure and never runs ${after === 1 ? 'it' : 'them'})`);
   return parts.join('; ');
 }
@@ -65,13 +65,12 @@ export function formatVerifyPretty(raw: VerifyResult, options: FormatOptions): s
   const contextFailed = result.migrations.filter((m) => m.phase === 'context' && m.status === 'failed');
   for (const m of contextFailed) {
     const f = m.statements.filter((s) => s.failure);
-    out.push(`${c.yellow('!')} ${m.file} ${c.dim('(context, not under review)')}: ${f.length} statement(s) failed and were skipped: ${f.map((s) => `${s.line}:${s.column} ${s.failure!.message}`).join('; ')}`);
+    out.push(`${c.yellow('!')} ${m.file} ${c.dim('(context, not under review)')}: ${count(f.length, 'statement')} failed and were skipped: ${f.map((s) => `${s.line}:${s.column} ${s.failure!.message}`).join('; ')}`);
   }
   if (contextFailed.length) out.push('');
   for (const m of review) {
     const icon = m.status === 'applied' ? c.green('✔') : m.status === 'failed' ? c.red('✖') : c.yellow('?');
-    const n = m.statements.length;
-    const label = m.status === 'applied' ? `applied (${n} statement${n === 1 ? '' : 's'}, ${ms(m.ms)})` : m.status === 'failed' ? c.red('failed') : c.yellow(m.statements.length ? 'not checked: fails only on objects an earlier failure left missing' : 'not checked');
+    const label = m.status === 'applied' ? `applied (${count(m.statements.length, 'statement')}, ${ms(m.ms)})` : m.status === 'failed' ? c.red('failed') : c.yellow(m.statements.length ? 'not checked: fails only on objects an earlier failure left missing' : 'not checked');
     out.push(`${icon} ${c.bold(m.file)}  ${label}`);
     if (m.seeded?.length) out.push(c.dim(`    seeded before it: ${m.seeded.filter((t) => t.rows > 0).map((t) => `${t.table} (${t.rows})`).join(', ') || 'nothing'}`));
     for (const s of m.statements) {
@@ -99,7 +98,7 @@ export function formatVerifyPretty(raw: VerifyResult, options: FormatOptions): s
   if (result.seed.file) out.push('', `seed file ${result.seed.file.path}: ${result.seed.file.error ? c.red(`failed: ${result.seed.file.error.message}`) : 'applied'}`);
   if (seededTables.length) {
     const rows = seededTables.reduce((a, t) => a + t.rows, 0);
-    out.push('', `seeded ${seededTables.filter((t) => t.rows > 0).length} of ${seededTables.length} tables with ${rows} rows`);
+    out.push('', `seeded ${seededTables.filter((t) => t.rows > 0).length} of ${count(seededTables.length, 'table')} with ${count(rows, 'row')}`);
     for (const t of seededTables.filter((t) => t.problem)) out.push(`  ${t.rows === 0 ? c.yellow('could not seed') : c.dim('partly seeded')} ${t.table}${t.rows ? ` (${t.rows} of ${t.attempted} rows)` : ''}: ${t.problem}${t.code ? c.dim(` [${t.code}]`) : ''}`);
   }
   const failed = review.filter((m) => m.status === 'failed');
@@ -111,7 +110,7 @@ export function formatVerifyPretty(raw: VerifyResult, options: FormatOptions): s
   }
   out.push('', c.dim(`time: ${result.phases.map((p) => `${p.name} ${ms(p.ms)}`).join(' · ')}`));
   const s = result.summary;
-  const line = `${s.failed} of ${s.review} migration${s.review === 1 ? '' : 's'} failed, ${s.applied} applied${s.unchecked ? `, ${s.unchecked} not checked` : ''}${s.notRun ? `, ${s.notRun} statement${s.notRun === 1 ? '' : 's'} not run` : ''}${s.contextFailed ? `, ${s.contextFailed} context migration(s) with failures` : ''}`;
+  const line = `${s.failed} of ${count(s.review, 'migration')} failed, ${s.applied} applied${s.unchecked ? `, ${s.unchecked} not checked` : ''}${s.notRun ? `, ${count(s.notRun, 'statement')} not run` : ''}${s.contextFailed ? `, ${count(s.contextFailed, 'context migration')} with failures` : ''}`;
   out.push(s.failed || result.aborted ? c.red(`✖ ${line}`) : c.green(`✔ ${line}`));
   return outputLines(out);
 }

@@ -1,4 +1,5 @@
 import { sha256 } from '../engine/hash.js';
+import { count } from '../formatters/count.js';
 import { quoteIdent } from '../schema/model.js';
 import { readFileSync } from 'node:fs';
 import { LineIndex } from '../engine/source.js';
@@ -299,7 +300,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
 
   try {
     const context = history.migrations.slice(0, history.reviewFrom);
-    await timed(`context (${context.length} migrations)`, async () => {
+    await timed(`context (${count(context.length, 'migration')})`, async () => {
       for (const m of context) results.push(await applyMigration(m, 'context', false));
     });
     if (options.seedFile) {
@@ -317,7 +318,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     const review = history.migrations.slice(history.reviewFrom);
     const seed = options.seed !== false;
     if (seed && review.length > 0) await seedNow(false);
-    await timed(`review (${review.length} migration${review.length === 1 ? '' : 's'})`, async () => {
+    await timed(`review (${count(review.length, 'migration')})`, async () => {
       if (mode === 'batch' && review.length > 0) await engine.exec('BEGIN');
       for (const [i, m] of review.entries()) {
         // Tables created by earlier migrations under review get rows too: each migration meets populated tables.

@@ -5,6 +5,7 @@ import { maskSecrets, openConnection, readMigrationRows, redactUrl } from '../..
 import type { Streams } from '../../cli.js';
 import { parseFlags } from '../args.js';
 import { errorLines, escapeControls, escapedLines, outputLines, safeLine } from '../../formatters/safe-text.js';
+import { count } from '../../formatters/count.js';
 
 const HELP = `Usage: migration-lint baseline --database-url URL [folder] [-c drizzle.config.ts] [--to TAG] [--apply]
 
@@ -52,7 +53,7 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
   const whens = new Set(history.migrations.map((m) => m.when));
   for (const r of rows) if (!whens.has(r.createdAt)) conflicts.push(`row id ${r.id} (created_at ${r.createdAt}) matches no journal entry; fix or delete it first`);
   const sql = [
-    `-- migration-lint baseline: ${planned.length} of ${entries.length} migration(s) to mark as applied in ${qualified} (${redactUrl(url)})`,
+    `-- migration-lint baseline: ${planned.length} of ${count(entries.length, 'migration')} to mark as applied in ${qualified} (${redactUrl(url)})`,
     'BEGIN;',
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`,
     `CREATE TABLE IF NOT EXISTS ${qualified} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`,
@@ -89,6 +90,6 @@ export default async function baseline(argv: string[], io: Streams): Promise<num
   } finally {
     await client.end().catch(() => undefined);
   }
-  io.stdout.write(`${safeLine(`${qualified}: marked ${planned.length} migration(s) as applied${planned.length ? ` (${planned[0].tag} … ${planned[planned.length - 1].tag})` : ''}`)}\n`);
+  io.stdout.write(`${safeLine(`${qualified}: marked ${count(planned.length, 'migration')} as applied${planned.length ? ` (${planned[0].tag} … ${planned[planned.length - 1].tag})` : ''}`)}\n`);
   return 0;
 }
