@@ -79,6 +79,17 @@ describe('a .sql file in a drizzle migrations folder is linted with its history'
     expect(doc.findings.every((f) => f.rule !== 'parse-error')).toBe(true);
   });
 
+  it('verify: the named migrations are reviewed, the ones before them are context, the ones after them are not run', () => {
+    const dir = project('verify');
+    const r = runCli(['verify', 'drizzle/0002_product_sku.sql', '--format', 'json'], { cwd: dir, timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as { reviewReason: string; migrations: { tag: string; phase: string; status: string }[]; summary: { review: number } };
+    expect(doc.migrations.map((m) => `${m.tag} ${m.phase}`)).toEqual(['0000_init context', '0001_rename_user_name context', '0002_product_sku review']);
+    expect([doc.reviewReason, doc.summary.review]).toEqual(['the files named (0002_product_sku)', 1]);
+    // 0002 fails on its own (ADD NOT NULL over seeded rows): exit 1, whatever 0003–0005 do.
+    expect(r.code).toBe(1);
+  }, 120_000);
+
   it('a named file that does not exist is a usage error', () => {
     const r = runCli(['drizzle/0009_nope.sql'], { cwd: project('missing') });
     expect([r.code, r.stderr]).toEqual([2, 'migration-lint: drizzle/0009_nope.sql: file not found\n']);

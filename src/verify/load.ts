@@ -42,7 +42,10 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
   const config: DrizzleConfig | undefined = target.config ?? project.config;
   const { ruleList } = await import('../rules/index.js');
   const { config: lintConfig } = await loadConfig(cwd, new Set(ruleList.map((r) => r.id)));
-  const texts = project.migrations.map((m) => {
+  // Files named: the migrations before the first are context, those after the last are not run.
+  const named = project.migrations.flatMap((m, i) => (target.named?.includes(m.path) ? [i] : []));
+  const applied = named.length > 0 ? project.migrations.slice(0, named[named.length - 1] + 1) : project.migrations;
+  const texts = applied.map((m) => {
     try {
       return readFileSync(m.path).toString(); // as drizzle's migrator reads it (hash and chunks)
     } catch (error) {
@@ -53,7 +56,7 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
   await loadParser();
   const migrations: ParsedMigration[] = [];
   let lastYield = performance.now();
-  for (const [i, m] of project.migrations.entries()) {
+  for (const [i, m] of applied.entries()) {
     migrations.push(parseMigration({ tag: m.tag, file: m.file, text: texts[i], idx: m.idx, when: m.when }));
     // A long history takes a second or more to parse: let a signal (Ctrl-C) be handled meanwhile.
     if (performance.now() - lastYield > 50) {
@@ -81,6 +84,10 @@ export async function loadHistory(options: LoadOptions): Promise<LoadedHistory> 
       reviewFrom = first;
       reviewReason = selection.describe;
     }
+  }
+  if (named.length > 0 && named[0] >= reviewFrom) {
+    reviewFrom = named[0];
+    reviewReason = `the files named (${named.map((i) => migrations[i].tag).join(', ')})`;
   }
   const migrationsTable = {
     schema: lintConfig.migrationsTable?.schema ?? config?.migrationsSchema ?? project.config?.migrationsSchema ?? 'drizzle',

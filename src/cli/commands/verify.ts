@@ -12,6 +12,8 @@ Apply the migration history to a real PostgreSQL — embedded PGlite by default 
 no server), or a throwaway database on a server with --database-url — the way drizzle-orm's migrate()
 does, and report every statement that fails (file:line, PostgreSQL's message, SQLSTATE, hint),
 the tables it could not seed, and the locks and rewrites of every statement.
+Files of a migrations folder named on the command line are reviewed; the migrations before them
+are replayed as context, and those after them are not run.
 
 Options:
   -c, --config FILE         drizzle config (default ./drizzle.config.*): its \`out\` folder
