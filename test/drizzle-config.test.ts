@@ -186,5 +186,12 @@ describe('the drizzle config through the CLI (temp drizzle projects)', () => {
     );
     // What the hint says works.
     expect(runCli(['migrations'], { cwd: dir }).code).toBe(1);
+    // A long expression over several lines: quoted whole, on one line (it was cut off).
+    const long = project('long', `import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({\n  dialect: 'postgresql',\n  out: resolveWorkspace({\n    package: '@acme/database-migrations-for-the-orders-service',\n    environment: process.env.NODE_ENV === 'production' ? 'prod' : 'dev',\n  }).migrationsFolder,\n});\n`);
+    const refused = runCli([], { cwd: long });
+    expect([refused.code, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      "migration-lint: drizzle.config.ts: `out` is `resolveWorkspace({ package: '@acme/database-migrations-for-the-orders-service', environment: process.env.NODE_ENV === 'production' ? 'prod' : 'dev', }).migrationsFolder`, which migration-lint cannot evaluate without running the config (it reads literals, consts of this file, template literals, path.join/resolve and process.env.X ?? '…')",
+    );
   });
 });
