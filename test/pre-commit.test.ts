@@ -22,6 +22,20 @@ function repo(name: string): { dir: string; git: (...args: string[]) => string }
   return { dir, git: gitInit(dir) };
 }
 
+/** --staged's findings of one rule, with the exit code. */
+function stagedFindings(dir: string, rule: string): { code: number; found: Doc['findings'] } {
+  const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
+  return { code: r.code, found: json(r.stdout).findings.filter((f) => f.rule === rule) };
+}
+
+/** One journal-files error on `migration`, with this message and help; a second run after `git add -A` passes. */
+function expectUnstaged(dir: string, git: (...args: string[]) => string, migration: string, message: string, help: string): void {
+  const { code, found } = stagedFindings(dir, 'journal-files');
+  expect([code, found.map((f) => [f.migration, f.severity, f.message, f.help])]).toEqual([1, [[migration, 'error', message, help]]]);
+  git('add', '-A');
+  expect(runCli(['--staged'], { cwd: dir }).code).toBe(0);
+}
+
 describe('--staged compares with HEAD', () => {
   it('a staged edit to a migration committed at HEAD is hash-drift, without a lock file; the working tree is not what is checked', () => {
     const { dir, git } = repo('edit');
@@ -65,15 +79,80 @@ describe('--staged compares with HEAD', () => {
     const { dir, git } = repo('unstaged-meta');
     addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
     git('add', 'drizzle/0004_bio.sql');
-    const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
-    expect(r.code).toBe(1);
-    const found = json(r.stdout).findings.filter((f) => f.rule === 'journal-files');
-    expect(found.map((f) => f.migration)).toEqual(['0004_bio']);
-    expect(found[0].message).toBe("0004_bio.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle's migrate() never runs (and no snapshot for it).");
-    expect(found[0].help).toBe('Stage the journal and snapshot drizzle-kit wrote with it: `git add drizzle/meta`.');
-    // Staged together: clean.
-    git('add', '-A');
-    expect(runCli(['--staged'], { cwd: dir }).code).toBe(0);
+    expectUnstaged(
+      dir,
+      git,
+      '0004_bio',
+      "0004_bio.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle's migrate() never runs (and no snapshot for it).",
+      'Stage the journal and snapshot drizzle-kit wrote with it: `git add drizzle/meta`.',
+    );
+  });
+
+  it('the first migration staged, meta/ not tracked yet: the commit holds no journal, and says so', () => {
+    const dir = join(temp, 'first');
+    cpSync('fixtures/projects/safe', dir, { recursive: true });
+    cpSync(join(dir, 'drizzle'), join(temp, 'first-drizzle'), { recursive: true });
+    rmSync(join(dir, 'drizzle'), { recursive: true });
+    const git = gitInit(dir);
+    cpSync(join(temp, 'first-drizzle'), join(dir, 'drizzle'), { recursive: true });
+    git('add', 'drizzle/0000_init.sql');
+    expectUnstaged(
+      dir,
+      git,
+      '0000_init',
+      '0000_init.sql is staged, but meta/_journal.json is not (git does not track it yet): this commit would hold migrations without the journal drizzle\'s migrate() reads, and the deploy fails with "Can\'t find meta/_journal.json file".',
+      'Stage the journal and snapshots drizzle-kit wrote with it: `git add drizzle/meta`.',
+    );
+  });
+
+  it('the journal staged with a new entry, its .sql not: the commit holds an entry without its file', () => {
+    const { dir, git } = repo('unstaged-sql');
+    addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
+    git('add', 'drizzle/meta');
+    expectUnstaged(
+      dir,
+      git,
+      '0004_bio',
+      'Journal entry 0004_bio is staged, but 0004_bio.sql is not (git does not track it yet): this commit would hold an entry without its file, and drizzle\'s migrate() throws "No file drizzle/0004_bio.sql found" and applies nothing.',
+      'Stage the migration with its journal entry: `git add drizzle/0004_bio.sql`.',
+    );
+  });
+
+  it('the .sql and its journal entry staged, the snapshot not (drizzle-kit 0.x and 1.0): said, with how to stage it', () => {
+    const { dir, git } = repo('unstaged-snapshot');
+    addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
+    git('add', 'drizzle/0004_bio.sql', 'drizzle/meta/_journal.json');
+    expectUnstaged(
+      dir,
+      git,
+      '0004_bio',
+      "0004_bio.sql and its journal entry are staged, but meta/0004_snapshot.json is not (git does not track it yet): in the commit the migration has no snapshot, so the next `drizzle-kit generate` from it diffs against the one before and writes this migration's changes again.",
+      'Stage the snapshot drizzle-kit wrote with it: `git add drizzle/meta`.',
+    );
+    // drizzle-kit 1.0: the snapshot beside migration.sql.
+    const v1 = join(temp, 'v1-unstaged-snapshot');
+    cpSync('fixtures/projects/v1-folders', v1, { recursive: true });
+    const gitV1 = gitInit(v1);
+    cpSync(join(v1, 'drizzle/20250106110000_archived_status'), join(v1, 'drizzle/20250107090000_more'), { recursive: true });
+    writeFileSync(join(v1, 'drizzle/20250107090000_more/migration.sql'), 'ALTER TABLE "books" ADD COLUMN "subtitle" text;');
+    gitV1('add', 'drizzle/20250107090000_more/migration.sql');
+    const { found } = stagedFindings(v1, 'journal-files');
+    expect(found.map((f) => [f.migration, f.message, f.help])).toEqual([
+      [
+        '20250107090000_more',
+        "20250107090000_more/migration.sql is staged, but 20250107090000_more/snapshot.json is not (git does not track it yet): in the commit the migration has no snapshot, so the next `drizzle-kit generate` from it diffs against the one before and writes this migration's changes again.",
+        'Stage the snapshot drizzle-kit wrote with it: `git add drizzle/20250107090000_more`.',
+      ],
+    ]);
+  });
+
+  it('an untracked .sql the commit does not hold is not reported', () => {
+    const { dir, git } = repo('untracked-stray');
+    writeFileSync(join(dir, 'drizzle/0009_stray.sql'), 'SELECT 1;');
+    addMigration(join(dir, 'drizzle'), '0004_bio', 'ALTER TABLE "users" ADD COLUMN "bio" text;');
+    git('add', 'drizzle/0004_bio.sql', 'drizzle/meta');
+    const { code, found } = stagedFindings(dir, 'journal-files');
+    expect([code, found]).toEqual([0, []]);
   });
 
   it('a file that is in no journal, staged or not, is still an orphan', () => {

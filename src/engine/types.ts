@@ -214,11 +214,14 @@ export interface MigrationContext<M extends string = string> extends BaseContext
 /** Facts about the migrations folder that are not statements (journal entries without files…). */
 export interface FolderProblem {
   /**
-   * `unstaged-entry` (--staged): an orphan file whose journal entry is in the working tree, not in
-   * the index. `refused-file`: a migration migration-lint does not read (a link out of the
-   * project, not a regular file, too large; `reason` says which).
+   * --staged, what the commit leaves out: `unstaged-entry`, an orphan file whose journal entry is
+   * in the working tree, not in the index; `untracked-journal`, a staged migration whose journal
+   * git does not track; `untracked-file`, a journal entry whose file git does not track;
+   * `untracked-snapshot`, a staged migration whose snapshot git does not track. `refused-file`: a
+   * migration migration-lint does not read (a link out of the project, not a regular file, too
+   * large; `reason` says which).
    */
-  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file' | 'unstaged-entry' | 'refused-file';
+  kind: 'missing-file' | 'unsafe-tag' | 'orphan-file' | 'unstaged-entry' | 'untracked-journal' | 'untracked-file' | 'untracked-snapshot' | 'refused-file';
   /** Display path of the file concerned (the journal, or the SQL file). */
   file: string;
   tag: string;
@@ -226,6 +229,11 @@ export interface FolderProblem {
   line?: number;
   /** Why a `refused-file` is not read. */
   reason?: string;
+  /** --staged: the display path to `git add`. */
+  stage?: string;
+  /** untracked-snapshot: what is staged (`0004_x.sql and its journal entry are`), and the snapshot from the migrations folder. */
+  subject?: string;
+  snapshot?: string;
 }
 
 export interface FolderFacts {

@@ -1,4 +1,5 @@
 import { defineRule } from '../engine/define-rule.js';
+import type { FolderProblem } from '../engine/types.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
 /**
@@ -17,6 +18,9 @@ export default defineRule({
       orphanFile: '{tag}.sql is not in meta/_journal.json: drizzle\'s migrate() never runs it, on any database.',
       refusedFile: '{file} is not read: {reason}. It is not linted; drizzle\'s migrate() would run whatever it holds or points to.',
       unstagedEntry: '{tag}.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle\'s migrate() never runs (and no snapshot for it).',
+      untrackedJournal: '{tag}.sql is staged, but meta/_journal.json is not (git does not track it yet): this commit would hold migrations without the journal drizzle\'s migrate() reads, and the deploy fails with "Can\'t find meta/_journal.json file".',
+      untrackedFile: 'Journal entry {tag} is staged, but {tag}.sql is not (git does not track it yet): this commit would hold an entry without its file, and drizzle\'s migrate() throws "No file {file} found" and applies nothing.',
+      untrackedSnapshot: '{subject} staged, but {snapshot} is not (git does not track it yet): in the commit the migration has no snapshot, so the next `drizzle-kit generate` from it diffs against the one before and writes this migration\'s changes again.',
       unsafeTag: 'Journal tag "{tag}" is not a file name in the migrations folder; migration-lint refuses to read it (and drizzle would read outside the folder).',
       duplicateTag: 'Journal entry {tag} appears {count} times (entries {positions}): drizzle\'s migrate() runs {tag}.sql once per entry; the second run fails on "already exists", or is skipped because its `when` is not newer.',
       duplicatePrefix: 'Prefix {prefix} is used by {names}: drizzle-kit names snapshots by prefix, so they share meta/{prefix}_snapshot.json (one overwrote the other), and the next `drizzle-kit generate` diffs against the wrong schema.',
@@ -31,6 +35,9 @@ export default defineRule({
       orphanFile: 'If it should run, generate it properly (`drizzle-kit generate --custom --name <name>` and paste the SQL); if it is a leftover, delete it.',
       refusedFile: 'Commit the migration as a regular file inside the repository (not a link to elsewhere, not a pipe or device); a file this large belongs outside the migration (raise "maxFileSizeMb" in migration-lint.config.json if it must stay).',
       unstagedEntry: 'Stage the journal and snapshot drizzle-kit wrote with it: `git add {meta}`.',
+      untrackedJournal: 'Stage the journal and snapshots drizzle-kit wrote with it: `git add {meta}`.',
+      untrackedFile: 'Stage the migration with its journal entry: `git add {file}`.',
+      untrackedSnapshot: 'Stage the snapshot drizzle-kit wrote with it: `git add {meta}`.',
       unsafeTag: 'Fix the "tag" in meta/_journal.json to the migration\'s file name without ".sql".',
       duplicateTag: 'Delete the later duplicate entry from meta/_journal.json (keep the first one, which databases have recorded).',
       duplicatePrefix: 'Keep the migration that was deployed; for the other, delete its .sql, journal entry and snapshot and regenerate it on top (`drizzle-kit generate`), which gives it the next free prefix.',
@@ -43,9 +50,10 @@ export default defineRule({
   },
   checkHistory({ folder, report }) {
     for (const problem of folder.problems) {
-      const messageId = problem.kind === 'missing-file' ? 'missingFile' : problem.kind === 'orphan-file' ? 'orphanFile' : problem.kind === 'unstaged-entry' ? 'unstagedEntry' : problem.kind === 'refused-file' ? 'refusedFile' : 'unsafeTag';
-      const meta = problem.file.replace(/[^/\\]*$/, 'meta');
-      report({ messageId, data: { tag: problem.tag, meta, file: problem.file, reason: problem.reason ?? '' }, file: problem.file, line: problem.line, migration: problem.tag });
+      const messageId = PROBLEM_MESSAGES[problem.kind];
+      const meta = problem.stage ?? problem.file.replace(/[^/\\]*$/, 'meta');
+      const data = { tag: problem.tag, meta, file: problem.stage ?? problem.file, reason: problem.reason ?? '', subject: problem.subject ?? '', snapshot: problem.snapshot ?? '' };
+      report({ messageId, data, file: problem.file, line: problem.line, migration: problem.tag });
     }
     const facts = folder.integrity as HistoryFacts | undefined;
     const journal = facts?.journal;
@@ -119,6 +127,17 @@ export default defineRule({
     }
   },
 });
+
+const PROBLEM_MESSAGES = {
+  'missing-file': 'missingFile',
+  'orphan-file': 'orphanFile',
+  'unsafe-tag': 'unsafeTag',
+  'refused-file': 'refusedFile',
+  'unstaged-entry': 'unstagedEntry',
+  'untracked-journal': 'untrackedJournal',
+  'untracked-file': 'untrackedFile',
+  'untracked-snapshot': 'untrackedSnapshot',
+} as const satisfies Record<FolderProblem['kind'], string>;
 
 /** 1-based line of the n-th `"tag"` key in the journal text (duplicate tags share a text, not a line). */
 function lineOfPosition(text: string, position: number): number | undefined {

@@ -12,11 +12,12 @@ import type { MigrationInfo } from '../engine/types.js';
 import { ruleList } from '../rules/index.js';
 import { displayPath } from './drizzle-config.js';
 import { isUsageError, UsageError } from './errors.js';
-import { readJournal, readJson, resolveTarget, type Project, type TextReader } from './project.js';
+import { readJson, resolveTarget, type Project, type TextReader } from './project.js';
 import { maxFileBytes, ProjectFiles } from './files.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
 import { prefetchedStaged, stagesNoMigrationFile } from './staged-query.js';
+import { commitView } from './staged-view.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
 import { didYouMean } from '../engine/did-you-mean.js';
@@ -156,7 +157,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // when it was last checked, so a commit of other files costs two git calls, not a full lint.
     return nothingToReport(project, { file: configFile, ...config }, selection!.describe);
   }
-  if (selection?.staged) markUnstagedEntries(project, selection.staged, cwd);
+  if (selection?.staged) commitView(project, selection, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
   const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced, ...(replaced ? {} : { bytes: (path: string) => files.bytes(path) }) });
   const inputs = texts.inputs;
@@ -294,23 +295,6 @@ function startParserEarly(options: LintOptions, cwd: string): void {
   if (options.staged) {
     prefetchedStaged(cwd)?.then((q) => (q.staged.some((f) => f.endsWith('.sql') || f.endsWith('.json')) ? start() : undefined), () => undefined);
   } else if (resolveSince(options.since, cwd, options.env) === undefined) void start();
-}
-
-/**
- * A migration staged without its journal entry (drizzle-kit wrote both, only the .sql was
- * staged): the commit's journal does not list it, the working tree's does. Said as such, not as
- * a file that belongs to no journal.
- */
-function markUnstagedEntries(project: Project, staged: ReadonlyMap<string, string>, cwd: string): void {
-  const journal = project.journal?.file;
-  if (!journal || !staged.has(journal) || !project.problems.some((p) => p.kind === 'orphan-file')) return;
-  let inWorkingTree: Set<string>;
-  try {
-    inWorkingTree = new Set(readJournal(journal, cwd, (path) => project.files.read(path)).entries.map((e) => e.tag));
-  } catch {
-    return; // the working tree's journal is broken: the index's is what is linted
-  }
-  project.problems = project.problems.map((p) => (p.kind === 'orphan-file' && inWorkingTree.has(p.tag) ? { ...p, kind: 'unstaged-entry' as const } : p));
 }
 
 /**

@@ -24,6 +24,12 @@ export interface Selection {
    * not at HEAD, so it is new.
    */
   head?: GitBaseFacts;
+  /**
+   * --staged: what git does not track in the migrations folder (on disk, not in the commit):
+   * absolute paths, a folder none of whose files git tracks as one path ending in the separator.
+   * Ask with isUntracked().
+   */
+  untracked?: Set<string>;
 }
 
 /** git through the runner's one git helper (bounded time, no optional locks); undefined on failure. */
@@ -92,11 +98,22 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
   // The index's text where the working tree differs, and what HEAD has of the migrations and the
   // journal this commit changes (the base it is compared with), side by side.
   const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && isMigrationOrJournal(file)) : [];
-  const [indexTexts, headTexts] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), textsAtHead(query, changedAtHead)]);
+  const [indexTexts, headTexts, others] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), textsAtHead(query, changedAtHead), query.untracked]);
   const content = new Map<string, string>();
   for (const [file, text] of indexTexts) content.set(resolve(root, file), text);
   const head = query.head && changedAtHead.length ? headFacts(query.head, root, headTexts) : undefined;
-  return { files: staged, describe: 'staged', staged: content, ...(head ? { head } : {}) };
+  // Files git does not track (drizzle-kit's new journal or snapshot, not added yet): not in the commit.
+  const untracked = new Set((others ?? []).map((file) => resolve(root, file) + (file.endsWith('/') ? sep : '')));
+  return { files: staged, describe: 'staged', staged: content, ...(head ? { head } : {}), ...(untracked.size ? { untracked } : {}) };
+}
+
+/** --staged: true when `path` (absolute) is on disk but not in the commit: git does not track it or a folder holding it. */
+export function isUntracked(selection: Selection | undefined, path: string): boolean {
+  const untracked = selection?.untracked;
+  if (!untracked) return false;
+  if (untracked.has(path)) return true;
+  for (let at = path.lastIndexOf(sep); at > 0; at = path.lastIndexOf(sep, at - 1)) if (untracked.has(path.slice(0, at + 1))) return true;
+  return false;
 }
 
 /** `git show` of each object (`:path`, `<commit>:path`), eight git processes at a time at most: the texts git could give, by path. */

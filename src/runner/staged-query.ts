@@ -23,6 +23,12 @@ export interface StagedQuery {
    * undefined where git could not give it.
    */
   atHead?: Map<string, Promise<string | undefined>>;
+  /**
+   * What git does not track under the directory (on disk, not in the commit), repository-relative;
+   * a folder git tracks nothing in is one path ending in `/`. Started as soon as the status shows
+   * a .sql or .json file staged; undefined when it does not, or git could not say.
+   */
+  untracked?: Promise<string[] | undefined>;
 }
 
 /** By directory, one map for the process: the CLI's front bundle starts the query, the rest reads it. */
@@ -41,11 +47,19 @@ export function queryStaged(from: string, under: string): Promise<StagedQuery> {
     // One `git status` says both what is staged and what differs in the working tree.
     const status = git(['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
     status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? withHeadTexts({ root, ...(await status) }) : { root, staged: [], unstaged: [], modified: [] }));
+    query = repoRoot(from).then(async (root) => (root ? withHeadTexts(withUntracked({ root, ...(await status) }, from, spec)) : { root, staged: [], unstaged: [], modified: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }
   return query;
+}
+
+/** Start listing what git does not track under `spec` (StagedQuery.untracked) when a migration file may be staged. */
+function withUntracked(query: StagedQuery, from: string, spec: string): StagedQuery {
+  if (!query.staged.some((file) => file.endsWith('.sql') || file.endsWith('.json'))) return query;
+  // --directory: a folder git tracks nothing in (node_modules, a new meta/) is one line, not read through.
+  const listed = git(['ls-files', '--others', '--directory', '--full-name', '-z', '--', spec], from);
+  return { ...query, untracked: listed.then((out) => out.split('\0').filter(Boolean), () => undefined) };
 }
 
 /** Start reading HEAD's text of the modified migrations and journals (StagedQuery.atHead), eight at a time. */
