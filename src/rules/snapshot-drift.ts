@@ -30,7 +30,7 @@ export default defineRule({
       onlyInSnapshot: '{snapshot} has {object} {name}, but {tag}.sql never creates it: databases will not have it, while drizzle-kit believes they do.',
       onlyInSql: '{tag}.sql creates {object} {name}, which {snapshot} does not have: the next `drizzle-kit generate` does not know it exists (and may drop or re-create it).',
       differs: '{snapshot} and {tag}.sql disagree on {object} {name}: {detail}.',
-      more: '{tag}.sql and {snapshot} disagree on {count} more objects: {names}.',
+      more: '{tag}.sql and {snapshot} disagree on {count} more object{s}: {names}.',
       custom: 'Custom migration {tag} changes {object} {name} ({detail}), which the snapshot tracks: `generate --custom` copies the previous snapshot, so the next `drizzle-kit generate` diffs against the old definition and undoes the change.',
       history:
         'The migrations and this migration\'s snapshot ({snapshot}), the newest, disagree on {count} object{s} since {origin}{custom}, and no later migration brings them together again: {list}. drizzle-kit diffs the next `generate` against the snapshot, not against the databases the migrations built: it may write SQL for what they already have, and nothing for what they lack.',
@@ -87,7 +87,7 @@ export default defineRule({
     }
     const rest = compared.differences.slice(MAX_PER_MIGRATION);
     if (rest.length > 0) {
-      report({ messageId: 'more', data: { tag: migration.tag, snapshot: snapshotShown, count: rest.length, names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
+      report({ messageId: 'more', data: { tag: migration.tag, snapshot: snapshotShown, count: rest.length, s: rest.length === 1 ? '' : 's', names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
     }
   },
 });
@@ -281,7 +281,7 @@ function reportNewest(context: MigrationContext, differences: SchemaDifference[]
     else report({ messageId: messageOf(d), data: { tag: migration.tag, snapshot, object: d.object, name: d.name, detail: d.detail } });
   }
   const rest = differences.slice(MAX_PER_MIGRATION);
-  if (rest.length > 0 && !custom) report({ messageId: 'more', data: { tag: migration.tag, snapshot, count: rest.length, names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
+  if (rest.length > 0 && !custom) report({ messageId: 'more', data: { tag: migration.tag, snapshot, count: rest.length, s: rest.length === 1 ? '' : 's', names: rest.slice(0, 10).map((d) => d.name).join(', ') } });
 }
 
 /** A `generate --custom` migration: its header, or a snapshot that only copies the previous one. */

@@ -56,6 +56,15 @@ describe('snapshot-drift', () => {
     expect(found[0].message).toContain('meta/0005_snapshot.json');
   });
 
+  it('invalid: past the eight differences a migration lists, one line counts the rest (one more object, in the singular)', async () => {
+    const extra = Array.from({ length: 9 }, (_, i) => `CREATE INDEX "extra_${i + 1}_idx" ON "orders" ("status");`).join('\n--> statement-breakpoint\n');
+    const dir = t.folder('nine', (d) => edit(d, '0005_orders_created_at_index.sql', (s) => `${s}\n--> statement-breakpoint\n${extra}`));
+    const found = await t.findings(dir);
+    expect(found).toHaveLength(9);
+    expect(found[8].messageId).toBe('more');
+    expect(found[8].message).toBe('0005_orders_created_at_index.sql and meta/0005_snapshot.json disagree on 1 more object: public.extra_9_idx.');
+  });
+
   it('still runs when it is the only rule on (its facts are gathered by rule id, not by hook)', async () => {
     const dir = t.folder('alone', (d) => edit(d, '0005_orders_created_at_index.sql', (s) => s.replace('("created_at")', '("status")')));
     const { ruleList } = await import('../../src/rules/index.js');
