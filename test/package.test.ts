@@ -66,6 +66,14 @@ describe('the package (npm pack) looks finished', () => {
     expect(pkg.scripts.prepack).toBe('npm run build');
   });
 
+  it('a clone\'s npm ci reviews every install script it runs (npm 11.16+ lists the others after the install; npm 12 skips them)', () => {
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const allowed = (pkg as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript).map(([path]) => path.replace(/^.*node_modules\//, ''));
+    expect(withScripts.length).toBeGreaterThan(0);
+    for (const name of withScripts) expect(allowed[name], name).toBe(true);
+  });
+
   it('the installed files alone run the CLI: lint, --help, rules, explain', () => {
     const { bin } = installedCopy(join(temp, 'installed'));
     const project = join(temp, 'installed-shop');
