@@ -23,7 +23,7 @@ function repo(name: string): { dir: string; git: (...args: string[]) => string }
 }
 
 /** --staged's findings of one rule, with the exit code. */
-function stagedFindings(dir: string, rule: string): { code: number; found: Doc['findings'] } {
+function stagedFindings(dir: string, rule: string): { code: number | null; found: Doc['findings'] } {
   const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
   return { code: r.code, found: json(r.stdout).findings.filter((f) => f.rule === rule) };
 }
