@@ -7,6 +7,7 @@ import { quoteIdent } from '../schema/model.js';
 import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type PgClient } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
+import { memoryFsWith, readTar, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 /** A PostgreSQL error, as both engines report it (fields of the ErrorResponse message). */
 export interface PgError {
@@ -125,7 +126,7 @@ export function pgliteDataDirCache(version = pgliteVersion()): string {
  * than initdb); otherwise initdb runs and the result is cached for the next run.
  */
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
-  let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] } };
+  let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
   try {
     mod = await importPglite();
   } catch (error) {
@@ -162,16 +163,17 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   const pkgVersion = pgliteVersion();
   const cacheFile = pgliteDataDirCache(pkgVersion);
   const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
-  let cached: Buffer | undefined;
+  let cached: TarEntry[] | undefined;
   try {
-    cached = readFileSync(cacheFile);
+    cached = readTar(readFileSync(cacheFile));
   } catch {
-    /* first run */
+    /* first run, or a damaged file (replaced below) */
   }
   let db: PgliteDb | undefined;
   if (cached) {
     try {
-      db = new mod.PGlite({ ...options, loadDataDir: new Blob([cached]) });
+      // The cached files, handed over without a copy (datadir.ts).
+      db = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, cached) });
       await db.waitReady;
     } catch {
       // A damaged cache file: start from initdb, and replace it.

@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readTar } from '../src/verify/datadir.js';
+import { pgliteDataDirCache, startPglite } from '../src/verify/engine.js';
+
+/** A ustar header block + data, as PGlite's dumpDataDir writes them (checksum over the header with its own field as spaces). */
+function entry(name: string, type: '0' | '5', data = new Uint8Array(0), { checksum }: { checksum?: number } = {}): Uint8Array {
+  const header = new Uint8Array(512);
+  const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at);
+  put(name, 0);
+  put('0000644\0', 100);
+  put(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  put('        ', 148);
+  put(type, 156);
+  put('ustar\x0000', 257);
+  const sum = checksum ?? header.reduce((a, b) => a + b, 0);
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const out = new Uint8Array(512 + Math.ceil(data.length / 512) * 512);
+  out.set(header);
+  out.set(data, 512);
+  return out;
+}
+
+const archive = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + 1024);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+describe('readTar: the cached data directory, read without copying', () => {
+  it('lists directories and files, the data as views into the archive', () => {
+    const bytes = new TextEncoder().encode('18\n');
+    const tar = archive(entry('/base', '5'), entry('/base/5', '5'), entry('/PG_VERSION', '0', bytes), entry('/base/5/1259', '0', new Uint8Array(700).fill(7)));
+    const entries = readTar(tar);
+    expect(entries.map((e) => [e.path, e.directory, e.data.length])).toEqual([
+      ['base', true, 0],
+      ['base/5', true, 0],
+      ['PG_VERSION', false, 3],
+      ['base/5/1259', false, 700],
+    ]);
+    expect(new TextDecoder().decode(entries[2].data)).toBe('18\n');
+    expect(entries[3].data.buffer).toBe(tar.buffer); // a view, not a copy
+  });
+
+  it('refuses a damaged archive: a bad checksum, a size past the end, a path out of the directory, a link', () => {
+    expect(() => readTar(archive(entry('/PG_VERSION', '0', new Uint8Array(3), { checksum: 1 })))).toThrow(/damaged tar header/);
+    const cut = entry('/big', '0', new Uint8Array(2048));
+    expect(() => readTar(cut.subarray(0, 1024))).toThrow(/damaged tar entry/);
+    expect(() => readTar(archive(entry('/base/../../etc', '5')))).toThrow(/unexpected path/);
+    expect(() => readTar(archive(entry('/link', '2' as '0')))).toThrow(/unexpected tar entry type/);
+  });
+});
+
+describe('PGlite starts from the cached data directory', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-datadir-'));
+  const saved = process.env.MIGRATION_LINT_CACHE_DIR;
+  beforeEach(() => {
+    process.env.MIGRATION_LINT_CACHE_DIR = dir;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.MIGRATION_LINT_CACHE_DIR;
+    else process.env.MIGRATION_LINT_CACHE_DIR = saved;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const roundTrip = async () => {
+    const { engine } = await startPglite([]);
+    try {
+      await engine.exec('CREATE TABLE "t" ("id" serial PRIMARY KEY, "v" text NOT NULL); INSERT INTO "t" ("v") VALUES (\'a\'), (\'b\')');
+      return await engine.query<{ n: number }>('SELECT count(*)::int AS n FROM "t"');
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it('the first start makes the cache file, the next ones start from it (and do not change it)', async () => {
+    const file = pgliteDataDirCache();
+    expect(file.startsWith(dir)).toBe(true);
+    expect(await roundTrip()).toEqual([{ n: 2 }]);
+    expect(existsSync(file)).toBe(true);
+    const made = readFileSync(file);
+    expect(readTar(made).some((e) => e.path === 'PG_VERSION')).toBe(true);
+    const mtime = statSync(file).mtimeMs;
+    expect(await roundTrip()).toEqual([{ n: 2 }]); // "t" is not in the cache: each run starts from initdb's state
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(readFileSync(file).equals(made)).toBe(true);
+  });
+
+  it('a damaged cache file is replaced', async () => {
+    const file = pgliteDataDirCache();
+    writeFileSync(file, 'not a tar file at all'.repeat(100));
+    expect(await roundTrip()).toEqual([{ n: 2 }]);
+    expect(readTar(readFileSync(file)).some((e) => e.path === 'PG_VERSION')).toBe(true);
+  });
+});
