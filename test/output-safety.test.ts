@@ -82,4 +82,17 @@ describe('verify prints PostgreSQL messages and names escaped (PGlite)', () => {
     expect(r.stdout).toContain('relation "a\\n::error file=README.md::pwned\\x1b]52;c;SGVsbG8=\\x07');
     expect(badLines(r.stdout)).toEqual([]);
   }, 180_000);
+
+  it('--progress names each statement on stderr escaped, as every other line', () => {
+    const dir = join(temp, 'verify-progress');
+    mkdirSync(dir);
+    // The progress line shows the statement's first line: the name without its line break.
+    writeFileSync(join(dir, '0000_a.sql'), `CREATE TABLE "${EVIL.replace('\n', ' ')}" ("x" integer);\n`);
+    const r = runCli(['verify', join(dir, '0000_a.sql'), '--no-trace', '--no-seed', '--progress'], { timeout: 120_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('migration-lint: running ');
+    expect(r.stderr).toContain('CREATE TABLE "a ::error file=README.md::pwned\\x1b]52;c;SGVsbG8=\\x07\\x1b[2A\\x1b[2K\\x9b2J\\u202e #\\x23[add-mask]x');
+    expect(badLines(r.stderr)).toEqual([]);
+    expect(badLines(r.stdout)).toEqual([]);
+  }, 180_000);
 });

@@ -59,6 +59,11 @@ describe('--explain-skips output', () => {
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     for (const line of text.trimEnd().split('\n')) expect(line).toMatch(/^(skipped |  would have said: |migration-lint: )/);
     expect(text).toContain('a\\x1b[31m.sql');
+    // The same escaping as every other output (formatters/safe-text.ts): bidi controls, and no ##[ command.
+    const hostile = formatSkips([{ rule: 'index-not-concurrent', file: 'a.sql', line: 1, column: 1, migration: 'a', message: 'CREATE INDEX on "t\u202e ##[add-mask]x"', reason: '"t\u2028" is young' }]);
+    expect(hostile).toContain('"t\\u202e #\\x23[add-mask]x"');
+    expect(hostile).toContain('"t\\u2028" is young');
+    expect(hostile).not.toMatch(/[\u202e\u2028]|##\[/);
     expect(formatSkips([])).toBe('migration-lint: no finding left out\n');
   });
 });

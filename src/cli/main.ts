@@ -7,7 +7,7 @@ import { mark } from '../runner/timings.js';
 import { packageVersion } from '../package-info.js';
 import type { CliOptions } from './args.js';
 import { outputFile, reportOutput } from './output.js';
-import { errorLines, outputLines } from '../formatters/safe-text.js';
+import { errorLines, escapeControls, outputLines } from '../formatters/safe-text.js';
 import { count } from '../formatters/count.js';
 import type { SharedLintOptions } from './parallel.js';
 import { Spool } from './spool.js';
@@ -153,10 +153,9 @@ async function fixFirst(histories: readonly (string[] | undefined)[], shared: Sh
  * characters are shown escaped, and every line starts with "skipped".
  */
 export function formatSkips(skips: readonly Skip[]): string {
-  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  const lines = skips.map((s) => `skipped ${clean(s.file)}:${s.line}:${s.column} ${s.rule}: ${clean(s.reason)}\n  would have said: ${clean(s.message)}\n`);
+  const lines = skips.flatMap((s) => [`skipped ${escapeControls(s.file)}:${s.line}:${s.column} ${s.rule}: ${escapeControls(s.reason)}`, `  would have said: ${escapeControls(s.message)}`]);
   const count = skips.length === 0 ? 'no finding' : `${skips.length} finding${skips.length === 1 ? '' : 's'}`;
-  return lines.join('') + `migration-lint: ${count} left out\n`;
+  return outputLines([...lines, `migration-lint: ${count} left out`]);
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */

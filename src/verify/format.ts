@@ -35,15 +35,6 @@ function lockTable(m: MigrationResult, c: ReturnType<typeof painter>): string[] 
   return out;
 }
 
-/**
- * Text from the migrations (SQL, file names) on one terminal line: control characters escaped,
- * and never a line starting with `::` (a GitHub Actions workflow command).
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).replace(/^::/, ': :');
-}
-
 /** `1 statement ran before the failure; 7 after it were checked (…)`: what ran, in the order migrate() would meet it. */
 function rolledBackSummary(statements: StatementResult[]): string {
   const after = statements.filter((s) => s.afterFailure).length;
@@ -77,7 +68,7 @@ export function formatVerifyPretty(raw: VerifyResult, options: FormatOptions): s
       if (s.status === 'skipped') out.push(c.yellow(`  ${s.line}:${s.column}  skipped  ${s.summary}: ${s.because}`));
       if (s.status === 'not-run') {
         out.push(`  ${s.line}:${s.column}  ${c.yellow('not run')}  ${s.because}`);
-        out.push(c.dim(`    > ${printable(s.summary)}`));
+        out.push(c.dim(`    > ${s.summary}`));
       }
       if (!s.failure) continue;
       const f = s.failure;

@@ -101,7 +101,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
   const { createThrowawayDatabase, extensionsUsed, EngineError } = await import('../../verify/engine.js');
   const { EngineHost } = await import('../../verify/host.js');
   const { runHistory } = await import('../../verify/run.js');
-  const { formatVerifyPretty, formatVerifyJson, printable } = await import('../../verify/format.js');
+  const { formatVerifyPretty, formatVerifyJson } = await import('../../verify/format.js');
   const notes: string[] = [];
   let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>> | undefined;
   let host: InstanceType<typeof EngineHost> | undefined;
@@ -113,7 +113,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
     if (interrupted) return;
     interrupted = signal;
     const running = host?.activity;
-    io.stderr.write(`migration-lint: ${signal}: stopping verify${running ? ` while running ${printable(running)}` : ''}${throwaway ? '; dropping the throwaway database' : ''}\n`);
+    io.stderr.write(errorLines(`${signal}: stopping verify${running ? ` while running ${running}` : ''}${throwaway ? '; dropping the throwaway database' : ''}`));
     host?.stop(`interrupted by ${signal}${running ? ` while running ${running}` : ''}`);
     // Stopping the engine's thread (Node joins it before the process ends) or a server that does not
     // answer the DROP must not keep the process: past 1 s (1.5 s with a database to drop) it ends by the signal itself, with the
@@ -172,7 +172,7 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
       seed: !v['no-seed'],
       ...(v.seed !== undefined ? { seedFile: resolve(cwd, v.seed) } : {}),
       trace: !v['no-trace'],
-      ...(v.progress ? { progress: (activity: string) => io.stderr.write(`migration-lint: running ${printable(activity)}\n`) } : {}),
+      ...(v.progress ? { progress: (activity: string) => io.stderr.write(errorLines(`running ${activity}`)) } : {}),
     });
   } catch (error) {
     await release();
