@@ -108,6 +108,52 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(add.rewrites).toEqual([]); // a nullable ADD COLUMN is catalog-only
   }, 120_000);
 
+  it('trace in one transaction: rewrites under locks already held (TRUNCATE after ALTER), renames and drops (the same as reading every relation after each statement)', async () => {
+    // The trace reads again only the relations the transaction holds a lock on: a rewrite takes
+    // no new lock when an earlier statement already holds ACCESS EXCLUSIVE, and must still show.
+    const dir = join(temp, 'rewrite-batch');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE "events" ("id" serial PRIMARY KEY NOT NULL, "n" integer NOT NULL);--> statement-breakpoint\nCREATE TABLE "old" ("id" integer);--> statement-breakpoint\nCREATE TABLE "logs" ("id" integer);');
+    writeFileSync(
+      join(dir, '0001_change.sql'),
+      [
+        'ALTER TABLE "events" ADD COLUMN "note" text;',
+        'ALTER TABLE "events" ALTER COLUMN "n" SET DATA TYPE bigint;',
+        'CREATE INDEX "events_n_idx" ON "events" ("n");',
+        'TRUNCATE "events";',
+        'ALTER TABLE "logs" RENAME TO "log_entries";',
+        'DROP TABLE "old";',
+        'ALTER TABLE "log_entries" ADD COLUMN "at" timestamp;',
+      ].join('--> statement-breakpoint\n'),
+    );
+    const files = [join(dir, '0000_init.sql'), join(dir, '0001_change.sql')];
+    const history = await loadHistory({ cwd: process.cwd(), paths: files });
+    history.reviewFrom = 1;
+    const { engine } = await startPglite([]);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { seed: false });
+    } finally {
+      await engine.close();
+    }
+    const [add, widen, index, truncate, rename, drop, after] = result.migrations[1].statements;
+    expect(result.migrations[1].statements.map((s) => s.status)).toEqual(Array(7).fill('applied'));
+    expect(add.locks).toContainEqual(expect.objectContaining({ relation: 'public.events', mode: 'AccessExclusiveLock' }));
+    expect(add.rewrites).toEqual([]);
+    // The rebuilt primary key and the table's SHARE lock are new; its ACCESS EXCLUSIVE is held since the ADD COLUMN.
+    expect(widen.locks).toEqual([expect.objectContaining({ relation: 'public.events', mode: 'ShareLock' }), expect.objectContaining({ relation: 'public.events_pkey', mode: 'AccessExclusiveLock' })]);
+    expect(widen.rewrites).toEqual(['public.events', 'public.events_pkey']);
+    expect(index.locks).toEqual([]); // the new index's own lock is left out
+    expect(index.rewrites).toEqual([]);
+    expect(truncate.locks).toEqual([]); // nothing new: every lock it needs is held
+    expect(truncate.rewrites).toEqual(['public.events', 'public.events_n_idx', 'public.events_pkey']);
+    expect(rename.locks).toEqual([expect.objectContaining({ relation: 'public.log_entries', mode: 'AccessExclusiveLock' })]);
+    expect(drop.locks).toEqual([expect.objectContaining({ relation: 'public.old (dropped)', mode: 'AccessExclusiveLock' })]);
+    expect(after.locks).toEqual([]);
+    expect(after.rewrites).toEqual([]);
+  }, 120_000);
+
   it('continues past a failure and says which later migrations could not be checked', async () => {
     const dir = join(temp, 'chain');
     const { mkdirSync } = await import('node:fs');

@@ -135,18 +135,9 @@ async function applyMigration(engine: Engine, m: ParsedMigration): Promise<{ app
   const applied: Statement[] = [];
   const ran = new Set<number>();
   const run = async (s: Statement): Promise<void> => {
-    await engine.exec('SAVEPOINT migration_lint_proof');
-    try {
-      await engine.exec(s.sql);
-      await engine.exec('RELEASE SAVEPOINT migration_lint_proof');
-      ran.add(s.index);
-    } catch (error) {
-      if (!isServerError(error)) throw error;
-      await engine.exec('ROLLBACK TO SAVEPOINT migration_lint_proof');
-      await engine.exec('RELEASE SAVEPOINT migration_lint_proof');
-      const e = toPgError(error);
-      failures.push({ sql: s.sql, message: e.message, ...(e.code ? { code: e.code } : {}) });
-    }
+    const { error: e } = await engine.step(s.sql, { savepoint: 'migration_lint_proof' });
+    if (!e) ran.add(s.index);
+    else failures.push({ sql: s.sql, message: e.message, ...(e.code ? { code: e.code } : {}) });
   };
   const deferred: Statement[] = [];
   await engine.exec('BEGIN');

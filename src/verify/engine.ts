@@ -6,19 +6,13 @@ import { basename, dirname, join } from 'node:path';
 import { quoteIdent } from '../schema/model.js';
 import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type PgClient } from '../runner/database.js';
 import { UsageError } from '../runner/errors.js';
+import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
 import { memoryFsWith, readTar, type MemoryFsClass, type TarEntry } from './datadir.js';
 
-/** A PostgreSQL error, as both engines report it (fields of the ErrorResponse message). */
-export interface PgError {
-  message: string;
-  /** SQLSTATE, e.g. 42704. */
-  code?: string;
-  hint?: string;
-  detail?: string;
-  /** 1-based character position in the statement sent, when PostgreSQL reports one. */
-  position?: number;
-}
+export { isServerError, toPgError, type PgError } from './pg-error.js';
+import type { StepOptions, StepOutcome } from './step.js';
+import { stepper } from './step.js';
 
 /** The database verify runs the history in: embedded PGlite, or a throwaway database on a real server. */
 export interface Engine {
@@ -33,6 +27,12 @@ export interface Engine {
    */
   exec(sql: string, options?: { user?: boolean }): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Run one statement of the migrations (bounded like `exec(sql, { user: true })`) in a savepoint:
+   * released when it succeeds; rolled back to when PostgreSQL rejects it, and the error returned
+   * (not thrown). With `trace`, also the locks it took and the relations it rewrote.
+   */
+  step(sql: string, options: StepOptions): Promise<StepOutcome>;
   /** Release everything (drop the throwaway database). Safe to call twice. */
   close(): Promise<void>;
   /** What is being run, for messages (`drizzle/0003_x.sql:4:1 ALTER TABLE …`): set by the runner, read by the CLI on a signal or timeout. */
@@ -44,22 +44,6 @@ export class EngineError extends Error {
     super(message);
     this.name = 'EngineError';
   }
-}
-
-export function toPgError(error: unknown): PgError {
-  const e = error as { message?: string; code?: string; hint?: string; detail?: string; position?: string | number };
-  const out: PgError = { message: String(e?.message ?? error) };
-  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) out.code = e.code;
-  if (e?.hint) out.hint = e.hint;
-  if (e?.detail) out.detail = e.detail;
-  const position = Number(e?.position);
-  if (Number.isFinite(position) && position > 0) out.position = position;
-  return out;
-}
-
-/** True for an error PostgreSQL sent (it has a SQLSTATE), as opposed to a broken connection or engine. */
-export function isServerError(error: unknown): boolean {
-  return toPgError(error).code !== undefined;
 }
 
 /** PGlite extensions bundled as `@electric-sql/pglite/contrib/<name>` (CREATE EXTENSION name → module export). */
@@ -121,11 +105,26 @@ export function pgliteDataDirCache(version = pgliteVersion()): string {
 }
 
 /**
+ * PostgreSQL's WASM (9 MB) runs on V8's baseline compiler only (Liftoff). By default V8 also
+ * recompiles every function that gets warm with its optimising compiler (TurboFan), on background
+ * threads: for PGlite that was most of verify's CPU time on a short history (examples/shop: 4.0 s
+ * of CPU and ~300 MB peak RSS with it, 1.7 s and ~210 MB without), and a long history gained
+ * nothing from it (simstudioai__sim: 59 s with, 61 s without). The flag is V8's, for the whole
+ * process, and only changes how WASM compiled after it is compiled: set when PGlite is first
+ * started (verify's engine thread), never by a lint.
+ */
+function baselineWasm(): void {
+  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return; // to measure the other way
+  builtin('node:v8').setFlagsFromString('--liftoff-only');
+}
+
+/**
  * Start an in-memory PGlite with the bundled extensions the history needs (those it lacks are
  * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
  * than initdb); otherwise initdb runs and the result is cached for the next run.
  */
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
+  baselineWasm();
   let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
   try {
     mod = await importPglite();
@@ -190,16 +189,20 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   const version = String((await ready.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?');
   const num = Number((await ready.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]?.n ?? 0);
   let closed = false;
+  const sql = {
+    async exec(text: string) {
+      await ready.exec(text);
+    },
+    async query<T>(text: string, params?: unknown[]) {
+      return (await ready.query<T>(text, params)).rows;
+    },
+  };
   const engine: Engine = {
     kind: 'pglite',
     description: `PGlite ${pkgVersion} (PostgreSQL ${version}, embedded)`,
     serverVersionNum: num,
-    async exec(sql) {
-      await ready.exec(sql);
-    },
-    async query(sql, params) {
-      return (await ready.query(sql, params)).rows as never;
-    },
+    ...sql,
+    step: stepper(sql),
     async close() {
       if (closed) return;
       closed = true;
@@ -381,16 +384,20 @@ export async function openPostgres(url: string, shownUrl: string, statementTimeo
   try {
     const v = await work.query("SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n");
     let closed = false;
+    const sql = {
+      async exec(text: string) {
+        await work.query(text);
+      },
+      async query<T>(text: string, params?: unknown[]) {
+        return (await work.query(text, params)).rows as T[];
+      },
+    };
     return {
       kind: 'postgres',
       description: `PostgreSQL ${String(v.rows[0]?.v)} at ${shownUrl} (throwaway database, dropped at the end)`,
       serverVersionNum: Number(v.rows[0]?.n ?? 0),
-      async exec(sql) {
-        await work.query(sql);
-      },
-      async query(sql, params) {
-        return (await work.query(sql, params)).rows as never;
-      },
+      ...sql,
+      step: stepper(sql),
       async close() {
         if (closed) return;
         closed = true;

@@ -1,6 +1,7 @@
 import { packageFile } from '../package-info.js';
 import { builtin } from '../runtime.js';
-import { EngineError, type Engine, type PgError } from './engine.js';
+import { EngineError, isServerError, toPgError, type Engine, type PgError } from './engine.js';
+import type { StepOptions, StepOutcome } from './step.js';
 import type { EngineSpec, FromWorker, ToWorker } from './worker.js';
 
 /**
@@ -30,11 +31,7 @@ export interface HostOptions {
 }
 
 /** A call the engine completed (successfully or with a PostgreSQL error): replayed after a restart. */
-interface Call {
-  op: 'exec' | 'query';
-  sql: string;
-  params?: unknown[];
-}
+type Call = { op: 'exec' | 'query'; sql: string; params?: unknown[] } | ({ op: 'step'; sql: string } & StepOptions);
 
 interface Pending {
   id: number;
@@ -108,6 +105,20 @@ export class EngineHost implements Engine {
     return this.call({ op: 'query', sql, ...(params ? { params } : {}) }, false) as Promise<T[]>;
   }
 
+  /**
+   * One message to the engine's thread per statement (savepoint, statement, release or rollback,
+   * trace reads: engine.ts stepper). A timeout, the memory limit or a crash comes back as the
+   * statement's error, the engine brought back to the state before it.
+   */
+  async step(sql: string, options: StepOptions): Promise<StepOutcome> {
+    try {
+      return (await this.call({ op: 'step', sql, ...options }, true)) as StepOutcome;
+    } catch (error) {
+      if (isServerError(error)) return { error: toPgError(error) };
+      throw error;
+    }
+  }
+
   /** Stop the engine now (a signal): the call in flight fails with EngineStopped(reason), and so does every later one. */
   stop(reason: string): void {
     if (this.stopped) return;
@@ -133,18 +144,17 @@ export class EngineHost implements Engine {
     clearTimeout(timer);
   }
 
-  private async call(call: Call, user: boolean): Promise<unknown[] | undefined> {
+  private async call(call: Call, user: boolean): Promise<unknown[] | StepOutcome | undefined> {
     if (this.stopped) throw new EngineStopped(this.stopped);
     if (!this.worker) throw new EngineStopped('the engine is closed');
     const outcome = await this.send(call, user);
-    // What completed is replayed after a restart; what broke the engine is not.
-    if (!outcome.broke && (call.op === 'exec' || !READ.test(call.sql))) this.log.push(call);
-    if (outcome.error) {
-      // A server's own statement_timeout: the same words as PGlite's.
-      if (this.kind === 'postgres' && outcome.error.code === '57014' && /statement timeout/.test(outcome.error.message)) outcome.error.message = `timed out after ${seconds(this.options.statementTimeoutMs)} (--statement-timeout)`;
-      throw Object.assign(new Error(outcome.error.message), outcome.error);
-    }
-    return outcome.rows;
+    // What completed is replayed after a restart (a step without its trace reads); what broke the engine is not.
+    if (!outcome.broke && (call.op !== 'query' || !READ.test(call.sql))) this.log.push(call.op === 'step' ? { op: 'step', sql: call.sql, savepoint: call.savepoint } : call);
+    const error = outcome.error ?? outcome.step?.error;
+    // A server's own statement_timeout: the same words as PGlite's.
+    if (error && this.kind === 'postgres' && error.code === '57014' && /statement timeout/.test(error.message)) error.message = `timed out after ${seconds(this.options.statementTimeoutMs)} (--statement-timeout)`;
+    if (outcome.error) throw Object.assign(new Error(outcome.error.message), outcome.error);
+    return call.op === 'step' ? outcome.step : outcome.rows;
   }
 
   /**
@@ -153,7 +163,7 @@ export class EngineHost implements Engine {
    * the engine is restarted and the call fails with a SQLSTATE. verify's own calls and the
    * replay get INTERNAL_TIMEOUT_MS, and a breakdown there stops the run (replaying must not recurse).
    */
-  private send(call: Call, user: boolean): Promise<{ rows?: unknown[]; error?: PgError; broke?: true }> {
+  private send(call: Call, user: boolean): Promise<{ rows?: unknown[]; step?: StepOutcome; error?: PgError; broke?: true }> {
     const timeoutMs = user ? this.options.statementTimeoutMs : Math.max(this.options.statementTimeoutMs, INTERNAL_TIMEOUT_MS);
     const recover = user;
     const worker = this.worker!;
@@ -171,7 +181,7 @@ export class EngineHost implements Engine {
         if (!('id' in m) || m.id !== id) return;
         settle();
         if (m.fatal !== undefined) void this.breakdown('crash', m.fatal, recover).then(resolve, reject);
-        else resolve({ ...(m.rows ? { rows: m.rows } : {}), ...(m.error ? { error: m.error } : {}) });
+        else resolve({ ...(m.rows ? { rows: m.rows } : {}), ...(m.step ? { step: m.step } : {}), ...(m.error ? { error: m.error } : {}) });
       };
       worker.on('message', onMessage);
       this.pending = {

@@ -8,7 +8,7 @@ import { toPgError, isServerError, type Engine, type PgError } from './engine.js
 import type { LoadedHistory } from './load.js';
 import { notRunReason, restriction } from './sandbox.js';
 import { seedTables, type SeedTable } from './seed.js';
-import { diff, snapshot, type LockEntry, type TraceState } from './trace.js';
+import type { LockEntry } from './trace.js';
 
 export type TransactionMode = 'batch' | 'each';
 
@@ -179,10 +179,10 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     const list = units(m);
     const statements: StatementResult[] = [];
     const deferred: Unit[] = [];
-    let state: TraceState | undefined;
     if (inBatch) await engine.exec('SAVEPOINT migration_lint_migration');
     else await engine.exec('BEGIN');
-    if (trace && phase === 'review') state = (await snapshot(engine)).state;
+    // Locks and rewrites of the migrations under review, from the state at the migration's start.
+    let traced: 'fresh' | 'diff' | undefined = trace && phase === 'review' ? 'fresh' : undefined;
     let ownFailure = false;
     let anyFailure = false;
     for (const u of list) {
@@ -207,23 +207,14 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       engine.activity = activity;
       options.progress?.(activity);
       const s0 = performance.now();
-      await engine.exec('SAVEPOINT migration_lint_statement');
-      try {
-        await engine.exec(u.sql, { user: true });
-        base.ms = performance.now() - s0;
-        await engine.exec('RELEASE SAVEPOINT migration_lint_statement');
-        if (state) {
-          const d = await diff(engine, state);
-          state = d.state;
-          base.locks = d.locks;
-          base.rewrites = d.rewrites;
-        }
-      } catch (error) {
-        base.ms = performance.now() - s0;
-        if (!isServerError(error)) throw error;
-        await engine.exec('ROLLBACK TO SAVEPOINT migration_lint_statement');
-        await engine.exec('RELEASE SAVEPOINT migration_lint_statement');
-        const e = toPgError(error);
+      const outcome = await engine.step(u.sql, { savepoint: 'migration_lint_statement', ...(traced ? { trace: traced } : {}) });
+      base.ms = outcome.ms ?? performance.now() - s0;
+      if (traced) traced = 'diff';
+      if (!outcome.error) {
+        if (outcome.locks) base.locks = outcome.locks;
+        if (outcome.rewrites) base.rewrites = outcome.rewrites;
+      } else {
+        const e = outcome.error;
         if (phase === 'context' && e.code === '25001') {
           // Context migrations ran in production somehow: run CONCURRENTLY builds after the commit.
           deferred.push(u);
@@ -263,13 +254,11 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       statements.push(base);
     }
     const failedMigration = anyFailure && phase === 'review';
-    if (!failedMigration) {
-      const hash = sha256(m.text);
-      await engine.query(`INSERT INTO ${bookkeeping} (hash, created_at) VALUES ($1, $2)`, [hash, m.when ?? Date.now()]);
-    }
-    if (inBatch) await engine.exec(failedMigration ? 'ROLLBACK TO SAVEPOINT migration_lint_migration' : 'RELEASE SAVEPOINT migration_lint_migration');
-    else await engine.exec(failedMigration ? 'ROLLBACK' : 'COMMIT');
-    if (failedMigration && inBatch) await engine.exec('RELEASE SAVEPOINT migration_lint_migration');
+    // The bookkeeping row and the end of the migration's (sub)transaction, in one call (a hex hash and a number: no quoting to get wrong).
+    const end = failedMigration
+      ? inBatch ? 'ROLLBACK TO SAVEPOINT migration_lint_migration; RELEASE SAVEPOINT migration_lint_migration' : 'ROLLBACK'
+      : `INSERT INTO ${bookkeeping} (hash, created_at) VALUES ('${sha256(m.text)}', ${Number.isSafeInteger(m.when) ? m.when : Date.now()}); ${inBatch ? 'RELEASE SAVEPOINT migration_lint_migration' : 'COMMIT'}`;
+    await engine.exec(end);
     for (const u of deferred) {
       try {
         await engine.exec(u.sql, { user: true });

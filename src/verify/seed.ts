@@ -1,4 +1,4 @@
-import { toPgError, type Engine, type PgError } from './engine.js';
+import type { Engine, PgError } from './engine.js';
 import { quoteIdent } from '../schema/model.js';
 
 export interface SeedTable {
@@ -231,17 +231,9 @@ export async function seedTables(engine: Engine, seeded: Set<number>, exclude: s
     let rows = 0;
     let problem: PgError | undefined;
     for (let i = 0; i < count; i++) {
-      const { sql } = rowSql(t, i);
-      await engine.exec('SAVEPOINT migration_lint_seed');
-      try {
-        await engine.exec(sql, { user: true });
-        await engine.exec('RELEASE SAVEPOINT migration_lint_seed');
-        rows++;
-      } catch (error) {
-        await engine.exec('ROLLBACK TO SAVEPOINT migration_lint_seed');
-        await engine.exec('RELEASE SAVEPOINT migration_lint_seed');
-        problem ??= toPgError(error);
-      }
+      const { error } = await engine.step(rowSql(t, i).sql, { savepoint: 'migration_lint_seed' });
+      if (error) problem ??= error;
+      else rows++;
     }
     out.push({ table: t.name, rows, attempted: count, ...(problem ? { problem: problem.message, ...(problem.code ? { code: problem.code } : {}) } : {}) });
   }

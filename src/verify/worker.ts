@@ -1,4 +1,5 @@
 import { isServerError, openPostgres, startPglite, toPgError, type Engine, type PgError } from './engine.js';
+import type { StepOptions, StepOutcome } from './step.js';
 
 /**
  * The engine's side of verify's worker thread (see host.ts): it starts the engine (PGlite, or a
@@ -12,12 +13,16 @@ export type EngineSpec =
   | { kind: 'pglite'; extensions: string[] }
   | { kind: 'postgres'; url: string; shownUrl: string; statementTimeoutMs: number };
 
-export type ToWorker = { id: number; op: 'exec' | 'query'; sql: string; params?: unknown[] } | { id: number; op: 'close' };
+export type ToWorker =
+  | { id: number; op: 'exec' | 'query'; sql: string; params?: unknown[] }
+  /** A statement of the migrations in its savepoint, traced: one message for what was five. */
+  | ({ id: number; op: 'step'; sql: string } & StepOptions)
+  | { id: number; op: 'close' };
 
 export type FromWorker =
   | { ready: { description: string; serverVersionNum: number; missing: string[]; ms: number } }
   | { startError: { message: string; hint?: string } }
-  | { id: number; rows?: unknown[]; error?: PgError; fatal?: string };
+  | { id: number; rows?: unknown[]; step?: StepOutcome; error?: PgError; fatal?: string };
 
 /** Start the engine `spec` describes (in this thread). */
 export async function startEngine(spec: EngineSpec): Promise<{ engine: Engine; missing: string[] }> {
@@ -50,6 +55,11 @@ export async function serveEngine(): Promise<void> {
         return;
       }
       try {
+        if (message.op === 'step') {
+          const { id, sql, op: _, ...options } = message;
+          port.postMessage({ id, step: await engine.step(sql, options) } satisfies FromWorker);
+          return;
+        }
         const rows = message.op === 'exec' ? (await engine.exec(message.sql), undefined) : await engine.query(message.sql, message.params);
         port.postMessage({ id: message.id, ...(rows ? { rows } : {}) } satisfies FromWorker);
       } catch (error) {

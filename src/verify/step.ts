@@ -1,0 +1,56 @@
+import { isServerError, toPgError, type PgError } from './pg-error.js';
+import { diff, snapshot, type LockEntry, type TraceState } from './trace.js';
+
+/** How a statement of the migrations is run (see Engine.step). */
+export interface StepOptions {
+  /** The savepoint it runs in. */
+  savepoint: string;
+  /**
+   * Record the locks it took and the relations it rewrote: `fresh` from the state just before it
+   * (a migration's first statement), `diff` from the state after the previous traced step (or
+   * before this one, when the engine has none: a restarted engine).
+   */
+  trace?: 'fresh' | 'diff';
+}
+
+export interface StepOutcome {
+  /** Milliseconds the statement itself took (without the savepoint and the trace reads). */
+  ms?: number;
+  /** PostgreSQL rejected it: the savepoint was rolled back to, so nothing of it remains. */
+  error?: PgError;
+  locks?: LockEntry[];
+  rewrites?: string[];
+}
+
+interface Sql {
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * `step` for an engine that runs in this thread: savepoint, statement, release (or roll back to
+ * the savepoint), and the trace reads, without leaving the thread. verify's engine thread runs it
+ * there, so a statement costs one message between the threads instead of five.
+ */
+export function stepper(engine: Sql): (sql: string, options: StepOptions) => Promise<StepOutcome> {
+  let state: TraceState | undefined;
+  return async (sql, { savepoint, trace }) => {
+    if (trace === 'fresh' || (trace && !state)) state = (await snapshot(engine)).state;
+    await engine.exec(`SAVEPOINT ${savepoint}`);
+    const t0 = performance.now();
+    try {
+      await engine.exec(sql);
+    } catch (error) {
+      const ms = performance.now() - t0;
+      if (!isServerError(error)) throw error;
+      await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
+      return { ms, error: toPgError(error) };
+    }
+    const ms = performance.now() - t0;
+    await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
+    if (!trace) return { ms };
+    const d = await diff(engine, state!);
+    state = d.state;
+    return { ms, locks: d.locks, rewrites: d.rewrites };
+  };
+}
