@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readTar } from '../src/verify/datadir.js';
+import { readTar, tarFile } from '../src/verify/datadir.js';
 import { pgliteDataDirCache, startPglite } from '../src/verify/engine.js';
 
 /** A ustar header block + data, as PGlite's dumpDataDir writes them (checksum over the header with its own field as spaces). */
@@ -34,18 +34,38 @@ const archive = (...parts: Uint8Array[]) => {
 };
 
 describe('readTar: the cached data directory, read without copying', () => {
+  const bytes = new TextEncoder().encode('18\n');
+  const sample = () => archive(entry('/base', '5'), entry('/base/5', '5'), entry('/PG_VERSION', '0', bytes), entry('/base/5/1259', '0', new Uint8Array(700).fill(7)));
+
   it('lists directories and files, the data as views into the archive', () => {
-    const bytes = new TextEncoder().encode('18\n');
-    const tar = archive(entry('/base', '5'), entry('/base/5', '5'), entry('/PG_VERSION', '0', bytes), entry('/base/5/1259', '0', new Uint8Array(700).fill(7)));
+    const tar = sample();
     const entries = readTar(tar);
-    expect(entries.map((e) => [e.path, e.directory, e.data.length])).toEqual([
+    expect(entries.map((e) => [e.path, e.directory, e.size])).toEqual([
       ['base', true, 0],
       ['base/5', true, 0],
       ['PG_VERSION', false, 3],
       ['base/5/1259', false, 700],
     ]);
-    expect(new TextDecoder().decode(entries[2].data)).toBe('18\n');
-    expect(entries[3].data.buffer).toBe(tar.buffer); // a view, not a copy
+    expect(new TextDecoder().decode(entries[2].read())).toBe('18\n');
+    expect(entries[3].read().buffer).toBe(tar.buffer); // a view, not a copy
+  });
+
+  it('from a file: only the headers are read until a file is asked for', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ml-tar-')), 'data.tar');
+    writeFileSync(file, sample());
+    const fd = openSync(file, 'r');
+    try {
+      const source = tarFile(fd);
+      const asked: number[] = [];
+      const entries = readTar({ size: source.size, bytes: (at, length) => (asked.push(length), source.bytes(at, length)) });
+      expect(asked.every((n) => n === 512)).toBe(true);
+      expect(asked.length).toBe(5); // four headers and the end-of-archive block
+      expect([...entries[3].read()]).toEqual(Array(700).fill(7));
+      expect(asked.at(-1)).toBe(700);
+    } finally {
+      closeSync(fd);
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 
   it('refuses a damaged archive: a bad checksum, a size past the end, a path out of the directory, a link', () => {

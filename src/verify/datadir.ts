@@ -1,66 +1,123 @@
+import { fstatSync, readSync } from 'node:fs';
+
 /**
  * PGlite's initialised data directory, kept in the user's cache between runs (see engine.ts
- * startPglite), and handed to PGlite without copying it.
+ * startPglite), and handed to PGlite without copying it, a file at a time as PostgreSQL opens it.
  *
  * PGlite's own way in, `loadDataDir: Blob`, copies the 24.6 MB three times before PostgreSQL
- * sees a byte (the Blob, its arrayBuffer(), each file written into the in-memory file system)
- * and takes ~0.5 s of CPU and ~75 MB of peak memory doing it. Here the cached tarball is read
- * once, and each file of PostgreSQL's in-memory file system (Emscripten's MEMFS) is a view into
- * that buffer (`canOwn`): a file PostgreSQL writes past its end gets its own copy then, as MEMFS
- * does for any file.
+ * sees a byte (the Blob, its arrayBuffer(), each file written into the in-memory file system).
+ * Here only the archive's headers are read at the start; each file of PostgreSQL's in-memory file
+ * system (Emscripten's MEMFS) is read from the archive when PostgreSQL first reads or writes it.
+ * A run touches a fraction of the data directory (the templates template0 and template1 are 15 MB
+ * of it, and most catalogs are never opened), and every megabyte read costs page faults.
  */
 
 export interface TarEntry {
   /** Path inside the archive, without a leading or trailing `/`. */
   path: string;
   directory: boolean;
-  /** The file's bytes: a view into the archive, not a copy. */
-  data: Uint8Array;
+  size: number;
+  /** The file's bytes: a view into the archive held in memory, or read from the archive's file now. */
+  read(): Uint8Array;
+}
+
+/** Where an archive's bytes are: in memory, or in a file read piece by piece. */
+export interface TarSource {
+  size: number;
+  bytes(at: number, length: number): Uint8Array;
 }
 
 const BLOCK = 512;
 
+/** An archive in a file open as `fd` (kept open while its entries may be read). */
+export function tarFile(fd: number): TarSource {
+  return {
+    size: fstatSync(fd).size,
+    bytes(at, length) {
+      const out = new Uint8Array(length);
+      for (let done = 0; done < length; ) {
+        const n = readSync(fd, out, done, length - done, at + done);
+        if (n === 0) throw new Error(`damaged tar entry at byte ${at}: the file ends`);
+        done += n;
+      }
+      return out;
+    },
+  };
+}
+
+const inMemory = (tar: Uint8Array): TarSource => ({ size: tar.length, bytes: (at, length) => tar.subarray(at, at + length) });
+
 /** A NUL-terminated ASCII field of a tar header. */
-function field(tar: Uint8Array, at: number, length: number): string {
+function field(header: Uint8Array, at: number, length: number): string {
   let end = at;
-  while (end < at + length && tar[end] !== 0) end++;
+  while (end < at + length && header[end] !== 0) end++;
   let out = '';
-  for (let i = at; i < end; i++) out += String.fromCharCode(tar[i]);
+  for (let i = at; i < end; i++) out += String.fromCharCode(header[i]);
   return out;
 }
 
 /**
- * The entries of an uncompressed ustar archive (what PGlite's dumpDataDir('none') writes), file
- * data as views into `tar`. Throws on anything else: a bad header checksum, a size past the end,
+ * The entries of an uncompressed ustar archive (what PGlite's dumpDataDir('none') writes). Only
+ * the headers are read here. Throws on anything else: a bad header checksum, a size past the end,
  * a path with `.` or `..` in it, an entry that is neither a file nor a directory.
  */
-export function readTar(tar: Uint8Array): TarEntry[] {
+export function readTar(archive: Uint8Array | TarSource): TarEntry[] {
+  const source = archive instanceof Uint8Array ? inMemory(archive) : archive;
   const out: TarEntry[] = [];
   let at = 0;
-  while (at + BLOCK <= tar.length && tar[at] !== 0) {
+  while (at + BLOCK <= source.size) {
+    const header = source.bytes(at, BLOCK);
+    if (header[0] === 0) break;
     let sum = 0;
-    for (let i = at; i < at + BLOCK; i++) sum += i >= at + 148 && i < at + 156 ? 0x20 : tar[i];
-    const checksum = parseInt(field(tar, at + 148, 8).trim(), 8);
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
+    const checksum = parseInt(field(header, 148, 8).trim(), 8);
     if (checksum !== sum) throw new Error(`damaged tar header at byte ${at}`);
-    const size = parseInt(field(tar, at + 124, 12).trim() || '0', 8);
-    const prefix = field(tar, at + 345, 155);
-    const path = `${prefix}/${field(tar, at + 0, 100)}`.split('/').filter((part) => part !== '');
-    const type = String.fromCharCode(tar[at + 156]);
+    const size = parseInt(field(header, 124, 12).trim() || '0', 8);
+    const prefix = field(header, 345, 155);
+    const path = `${prefix}/${field(header, 0, 100)}`.split('/').filter((part) => part !== '');
+    const type = String.fromCharCode(header[156]);
     const start = at + BLOCK;
-    if (!Number.isSafeInteger(size) || size < 0 || start + size > tar.length) throw new Error(`damaged tar entry at byte ${at}`);
+    if (!Number.isSafeInteger(size) || size < 0 || start + size > source.size) throw new Error(`damaged tar entry at byte ${at}`);
     if (path.length === 0 || path.some((part) => part === '.' || part === '..')) throw new Error(`unexpected path in tar entry at byte ${at}`);
     if (type !== '0' && type !== '\0' && type !== '5') throw new Error(`unexpected tar entry type at byte ${at}`);
-    out.push({ path: path.join('/'), directory: type === '5', data: tar.subarray(start, start + size) });
+    out.push({ path: path.join('/'), directory: type === '5', size, read: () => source.bytes(start, size) });
     at = start + Math.ceil(size / BLOCK) * BLOCK;
   }
   return out;
 }
 
-/** What of Emscripten's FS this needs. */
+/** What of Emscripten's FS (and its MEMFS nodes) this needs. */
+interface FsNode {
+  node_ops: { mknod(parent: FsNode, name: string, mode: number, dev: number): FsNode };
+  usedBytes: number;
+  contents: Uint8Array | null;
+}
 interface EmscriptenFs {
-  mkdir(path: string): void;
   mkdirTree(path: string): void;
-  writeFile(path: string, data: Uint8Array, options: { canOwn: boolean }): void;
+  lookupPath(path: string): { node: FsNode };
+}
+
+const DIRECTORY = 0o40000 | 0o777;
+const FILE = 0o100000 | 0o666;
+
+/**
+ * A MEMFS file whose contents are read when first used: MEMFS reads and writes `node.contents`
+ * (and the size from `usedBytes`), so the first access, read or write, fills it in, and from then
+ * on it is a plain property again, as MEMFS made it.
+ */
+function lazyContents(node: FsNode, size: number, read: () => Uint8Array): void {
+  const settle = (value: Uint8Array | null) => Object.defineProperty(node, 'contents', { value, writable: true, enumerable: true, configurable: true });
+  node.usedBytes = size;
+  Object.defineProperty(node, 'contents', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const data = read();
+      settle(data);
+      return data;
+    },
+    set: settle,
+  });
 }
 
 /** PGlite's in-memory file system class (`MemoryFS`, exported by PGlite), as seen from here. */
@@ -69,26 +126,33 @@ export type MemoryFsClass = new () => { initialSyncFs(): Promise<void> };
 /**
  * A PGlite in-memory file system (pass as PGlite's `fs` option) whose data directory (`root`)
  * holds `entries` when PostgreSQL starts. PGlite calls initialSyncFs() once its module exists and
- * before it looks for a database, finds one, and starts it (no initdb, no loadDataDir).
+ * before it looks for a database, finds one, and starts it (no initdb, no loadDataDir). The nodes
+ * are made directly under their parent's (no path lookup per file).
  */
 export function memoryFsWith(MemoryFS: MemoryFsClass, entries: readonly TarEntry[], root = '/pglite/data'): InstanceType<MemoryFsClass> {
   return new (class extends MemoryFS {
     override async initialSyncFs(): Promise<void> {
       const fs = (this as unknown as { pg: { Module: { FS: EmscriptenFs } } }).pg.Module.FS;
-      const made = new Set<string>(['']);
-      const makeDirectory = (path: string) => {
-        if (made.has(path)) return;
-        makeDirectory(path.slice(0, Math.max(0, path.lastIndexOf('/'))));
-        fs.mkdir(`${root}/${path}`);
-        made.add(path);
-      };
       fs.mkdirTree(root);
+      const nodes = new Map<string, FsNode>([['', fs.lookupPath(root).node]]);
+      const directory = (path: string): FsNode => {
+        const known = nodes.get(path);
+        if (known) return known;
+        const cut = path.lastIndexOf('/');
+        const parent = directory(path.slice(0, Math.max(0, cut)));
+        const node = parent.node_ops.mknod(parent, path.slice(cut + 1), DIRECTORY, 0);
+        nodes.set(path, node);
+        return node;
+      };
       for (const entry of entries) {
-        if (entry.directory) makeDirectory(entry.path);
-        else {
-          makeDirectory(entry.path.slice(0, Math.max(0, entry.path.lastIndexOf('/'))));
-          fs.writeFile(`${root}/${entry.path}`, entry.data, { canOwn: true });
+        if (entry.directory) {
+          directory(entry.path);
+          continue;
         }
+        const cut = entry.path.lastIndexOf('/');
+        const parent = directory(entry.path.slice(0, Math.max(0, cut)));
+        const node = parent.node_ops.mknod(parent, entry.path.slice(cut + 1), FILE, 0);
+        if (entry.size > 0) lazyContents(node, entry.size, entry.read);
       }
     }
   })();

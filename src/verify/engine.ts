@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -8,7 +8,7 @@ import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type P
 import { UsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
-import { memoryFsWith, readTar, type MemoryFsClass, type TarEntry } from './datadir.js';
+import { memoryFsWith, readTar, tarFile, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 export { isServerError, toPgError, type PgError } from './pg-error.js';
 import type { StepOptions, StepOutcome } from './step.js';
@@ -162,21 +162,29 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   const pkgVersion = pgliteVersion();
   const cacheFile = pgliteDataDirCache(pkgVersion);
   const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  // The cached data directory: its headers now, each file when PostgreSQL first uses it (datadir.ts),
+  // from this descriptor (the file is only ever replaced by a rename, never changed in place).
+  let fd: number | undefined;
   let cached: TarEntry[] | undefined;
+  const closeCache = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
   try {
-    cached = readTar(readFileSync(cacheFile));
+    fd = openSync(cacheFile, 'r');
+    cached = readTar(tarFile(fd));
   } catch {
-    /* first run, or a damaged file (replaced below) */
+    closeCache(); // first run, or a damaged file (replaced below)
   }
   let db: PgliteDb | undefined;
   if (cached) {
     try {
-      // The cached files, handed over without a copy (datadir.ts).
       db = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, cached) });
       await db.waitReady;
     } catch {
       // A damaged cache file: start from initdb, and replace it.
       db = undefined;
+      closeCache();
       rmSync(cacheFile, { force: true });
     }
   }
@@ -207,6 +215,7 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
       if (closed) return;
       closed = true;
       await ready.close().catch(() => undefined);
+      closeCache();
     },
   };
   return { engine, missing };
