@@ -22,6 +22,15 @@ async function databases(): Promise<string[]> {
     await c.end();
   }
 }
+/** verify's throwaway roles on the server. */
+async function throwawayRoles(): Promise<string[]> {
+  const c = await client(url!);
+  try {
+    return (await c.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'migration_lint_verify_%' ORDER BY 1")).rows.map((r) => String(r.rolname));
+  } finally {
+    await c.end();
+  }
+}
 /** A fresh database for a test, and its URL. */
 async function freshDatabase(name: string): Promise<string> {
   const c = await client(url!);
@@ -117,6 +126,48 @@ describe.skipIf(!url)(`verify / baseline on a real PostgreSQL${url ? '' : ' (ski
     }
   });
 
+  it('verify --database-url runs the migrations as a throwaway role that owns the throwaway database and nothing else: what the parse cannot see (dynamic SQL) is refused, and the role is dropped', async () => {
+    const before = await throwawayRoles();
+    const dynamic = `ml_dynamic_${process.pid}`;
+    const dir = join(temp, 'sandbox-role');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const files = [join(dir, '0000_init.sql'), join(dir, '0001_dynamic.sql')];
+    writeFileSync(files[0], 'CREATE TABLE "t" ("id" integer);\n');
+    writeFileSync(
+      files[1],
+      [
+        // EXECUTE of a string built at run time: the sandbox's parse cannot see what it runs.
+        `DO $$ BEGIN EXECUTE 'CREATE ROLE ' || '${dynamic}'; END $$;`,
+        `DO $$ BEGIN EXECUTE 'ALTER DATABASE ' || 'postgres' || ' SET work_mem = ''77MB'''; END $$;`,
+        `DO $$ BEGIN EXECUTE 'COPY (SELECT 1) TO PROGRAM ' || quote_literal('true'); END $$;`,
+        `DO $$ BEGIN IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN RAISE EXCEPTION 'running as a superuser'; END IF; END $$;`,
+        'ALTER TABLE "t" ADD COLUMN "x" integer;',
+      ].join('\n--> statement-breakpoint\n'),
+    );
+    const run = runCli(['verify', ...files, '--format', 'json', '--database-url', url!], { timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout);
+    expect(result.engine).toMatch(/^PostgreSQL .* at postgres:\/\/migration_lint_verify_([0-9a-f]{12}):\*+@.*\/migration_lint_verify_\1 \(throwaway database/);
+    const statements = result.migrations[1].statements.map((s: { status: string; failure?: { code: string; message: string } }) => [s.status, s.failure?.code, s.failure?.message]);
+    expect(statements).toEqual([
+      ['failed', '42501', 'permission denied to create role'],
+      ['failed', '42501', 'must be owner of database postgres'],
+      ['failed', '42501', expect.stringMatching(/^(must be superuser|permission denied)/)],
+      ['rolled-back', undefined, undefined],
+      ['rolled-back', undefined, undefined],
+    ]);
+    expect(result.notes ?? []).toEqual([]);
+    const c = await client(url!);
+    try {
+      expect((await c.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [dynamic])).rows).toEqual([]);
+      expect((await c.query("SELECT setconfig FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') LIKE '%77MB%'")).rows).toEqual([]);
+    } finally {
+      await c.end();
+    }
+    expect((await throwawayRoles()).filter((r) => !before.includes(r))).toEqual([]);
+  });
+
   it('verify --database-url --statement-timeout: the server cancels the statement, which fails at file:line, and verify goes on', async () => {
     const dir = join(temp, 'server-timeout');
     const { mkdirSync } = await import('node:fs');
@@ -132,8 +183,9 @@ describe.skipIf(!url)(`verify / baseline on a real PostgreSQL${url ? '' : ' (ski
     expect(result.migrations[1].statements[1].failure).toMatchObject({ line: 3, code: '57014', message: 'timed out after 2 s (--statement-timeout)' });
   });
 
-  it('a run killed with SIGKILL leaves its database; the next run drops it, and says so', async () => {
+  it('a run killed with SIGKILL leaves its database and role; the next run drops them, and says so', async () => {
     const before = await databases();
+    const rolesBefore = await throwawayRoles();
     const dir = join(temp, 'killed');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
@@ -153,10 +205,13 @@ describe.skipIf(!url)(`verify / baseline on a real PostgreSQL${url ? '' : ' (ski
     await exited;
     const left = (await databases()).filter((d) => !before.includes(d));
     expect(left).toHaveLength(1);
+    expect((await throwawayRoles()).filter((r) => !rolesBefore.includes(r))).toEqual(left); // the role is named as its database
     const next = runCli(['verify', '--database-url', url!, '--no-color'], { cwd: 'fixtures/projects/safe', timeout: 120_000 });
     expect(next.code).toBe(0);
     expect(next.stdout).toMatch(new RegExp(`note: dropped a throwaway database an earlier verify left behind \\(killed before it could drop it\\): ${left[0]} \\(created \\S+ by pid ${child.pid} on \\S+, which is gone\\)`));
+    expect(next.stdout).toContain(`note: dropped a throwaway role an earlier verify left behind (its database is gone): ${left[0]}`);
     expect((await databases()).filter((d) => !before.includes(d))).toEqual([]);
+    expect((await throwawayRoles()).filter((r) => !rolesBefore.includes(r))).toEqual([]);
   });
 
   it('verify --database-url never shows the password', () => {

@@ -259,10 +259,16 @@ interface PgliteDb {
   close(): Promise<void>;
 }
 
-/** The URL with another database name (and the password kept, for connecting only). */
-function withDatabase(url: string, database: string): string {
+/** The URL with another database name (and the password kept, for connecting only), and another user when given. */
+function withDatabase(url: string, database: string, login?: { user: string; password: string }): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
+  if (login) {
+    u.username = encodeURIComponent(login.user);
+    u.password = encodeURIComponent(login.password);
+    u.searchParams.delete('user');
+    u.searchParams.delete('password');
+  }
   return u.toString();
 }
 
@@ -286,8 +292,10 @@ export interface ThrowawayDatabase {
   url: string;
   /** The same, password masked. */
   shownUrl: string;
-  /** Leftovers of earlier runs that were killed, dropped before this one started (one line each). */
-  leftovers: string[];
+  /** The throwaway role the migrations run as (owner of the database, no other privilege), when there is one. */
+  role?: string;
+  /** What was dropped before this run started (leftovers of runs that were killed), and why the migrations run without a throwaway role: one note each. */
+  notes: string[];
   /** Drop it (terminating whatever is connected to it). Safe to call twice. */
   drop(): Promise<void>;
 }
@@ -300,13 +308,13 @@ export interface ThrowawayDatabase {
  * host; only that run's own orphaned session may still be connected) or it is older than a minute
  * and nobody is connected.
  */
-export async function createThrowawayDatabase(url: string): Promise<ThrowawayDatabase> {
+export async function createThrowawayDatabase(url: string, options: { extensions?: readonly string[] } = {}): Promise<ThrowawayDatabase> {
   const flag = '--database-url';
   // A URL (not a socket folder): the throwaway database is named in its path.
   const problem = connectionStringProblem(url) ?? (url.trim().startsWith('/') ? 'a Unix socket folder; pass a URL: postgres://user:password@host:5432/database' : undefined);
   if (problem) throw new UsageError(`${flag} ${redactUrl(url)}: ${problem}`);
   const admin = await openConnection(url, flag);
-  const leftovers = await dropLeftovers(admin).catch(() => [] as string[]);
+  const notes = await dropLeftovers(admin).catch(() => [] as string[]);
   const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
   const { hostname } = await import('node:os');
   const marker: Marker = { pid: process.pid, host: hostname(), created: new Date().toISOString() };
@@ -317,6 +325,7 @@ export async function createThrowawayDatabase(url: string): Promise<ThrowawayDat
     throw new UsageError(`${flag} ${redactUrl(url)}: cannot create a throwaway database (${maskSecrets((error as Error).message, url)})`, 'verify needs the CREATEDB privilege; it creates migration_lint_verify_<random>, runs there, and drops it');
   }
   let dropped = false;
+  let role: string | undefined;
   const drop = async () => {
     if (dropped) return;
     dropped = true;
@@ -326,16 +335,64 @@ export async function createThrowawayDatabase(url: string): Promise<ThrowawayDat
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]).catch(() => undefined);
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
     }
+    if (role) await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).catch(() => undefined); // else the next run's leftover pass
     await admin.end().catch(() => undefined);
   };
+  let workUrl: string;
   try {
     await admin.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(MARKER + JSON.stringify(marker))}`);
+    const sandbox = await throwawayRole(admin, url, name, MARKER + JSON.stringify(marker), options.extensions ?? []);
+    role = sandbox.role;
+    workUrl = sandbox.url;
+    if (sandbox.note) notes.push(sandbox.note);
   } catch (error) {
     await drop();
     throw error;
   }
-  const workUrl = withDatabase(url, name);
-  return { name, url: workUrl, shownUrl: redactUrl(workUrl), leftovers, drop };
+  return { name, url: workUrl, shownUrl: redactUrl(workUrl), ...(role ? { role } : {}), notes, drop };
+}
+
+/**
+ * The role the migrations run as: `migration_lint_verify_<hex>` (the database's name), LOGIN with a
+ * random password, no superuser, CREATEDB, CREATEROLE, replication or BYPASSRLS, owner of the
+ * throwaway database and of nothing else. Privileges then bound what a migration can do, also what
+ * the parse cannot see (dynamic SQL, the bodies of functions it calls): roles, settings of other
+ * databases, `COPY … PROGRAM`, server files, `ALTER SYSTEM` are refused (42501). Without it (the
+ * URL's user cannot create roles, the server refuses the role's login, or the history creates an
+ * extension only a superuser can create) the migrations run as the URL's user, as they did before;
+ * when that user is a superuser, a note says so.
+ */
+async function throwawayRole(admin: PgClient, url: string, name: string, marker: string, extensions: readonly string[]): Promise<{ url: string; role?: string; note?: string }> {
+  const plain = withDatabase(url, name);
+  const { rows } = await admin.query(
+    `SELECT current_user AS me, rolsuper AS super,
+            ARRAY(SELECT DISTINCT name::text FROM pg_available_extension_versions WHERE superuser AND NOT trusted AND name = ANY($1::text[]) ORDER BY 1) AS untrusted
+       FROM pg_roles WHERE rolname = current_user`,
+    [[...extensions]],
+  );
+  const me = String(rows[0]?.me ?? '?');
+  const superuser = rows[0]?.super === true;
+  const without = (why: string) => ({ url: plain, ...(superuser ? { note: `the migrations ran as ${me}, a superuser, not under a throwaway role: ${why}` } : {}) });
+  const untrusted = Array.isArray(rows[0]?.untrusted) ? (rows[0].untrusted as string[]) : [];
+  if (untrusted.length) return without(`they create the extension${untrusted.length === 1 ? '' : 's'} ${untrusted.join(', ')}, which only a superuser can create`);
+  const password = randomBytes(24).toString('hex');
+  try {
+    await admin.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${quoteLiteral(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+  } catch (error) {
+    return without(`${me} cannot create one (${maskSecrets((error as Error).message, url)})`);
+  }
+  const roleUrl = withDatabase(url, name, { user: name, password });
+  try {
+    await admin.query(`COMMENT ON ROLE ${quoteIdent(name)} IS ${quoteLiteral(marker)}`);
+    await admin.query(`ALTER DATABASE ${quoteIdent(name)} OWNER TO ${quoteIdent(name)}`);
+    const probe = await openConnection(roleUrl, '--database-url');
+    await probe.end().catch(() => undefined);
+    return { url: roleUrl, role: name };
+  } catch (error) {
+    await admin.query(`ALTER DATABASE ${quoteIdent(name)} OWNER TO CURRENT_USER`).catch(() => undefined);
+    await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+    return without(`it could not be used (${maskSecrets(maskSecrets((error as Error).message, url), roleUrl)})`);
+  }
 }
 
 const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -370,9 +427,28 @@ async function dropLeftovers(admin: PgClient): Promise<string[]> {
     if (!gone && (row.busy || !(age > LEFTOVER_AGE_MS))) continue;
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
-      out.push(`${datname} (created ${marker.created} by pid ${marker.pid} on ${marker.host}, which ${gone ? 'is gone' : 'is not connected to it'})`);
+      out.push(`dropped a throwaway database an earlier verify left behind (killed before it could drop it): ${datname} (created ${marker.created} by pid ${marker.pid} on ${marker.host}, which ${gone ? 'is gone' : 'is not connected to it'})`);
     } catch {
       /* someone else's to drop, or no privilege: leave it */
+    }
+  }
+  // Throwaway roles whose database is gone (dropped above, or by a run that could not drop its role), verify's marker on them, nobody logged in as them.
+  const roles = await admin.query(
+    `SELECT r.rolname, shobj_description(r.oid, 'pg_authid') AS marker
+       FROM pg_roles r
+      WHERE starts_with(r.rolname, $1) AND NOT r.rolsuper
+        AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = r.rolname)
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.usename = r.rolname)`,
+    [THROWAWAY_PREFIX],
+  );
+  for (const row of roles.rows) {
+    const rolname = String(row.rolname);
+    if (!/^migration_lint_verify_[0-9a-f]{12}$/.test(rolname) || typeof row.marker !== 'string' || !row.marker.startsWith(MARKER)) continue;
+    try {
+      await admin.query(`DROP ROLE ${quoteIdent(rolname)}`);
+      out.push(`dropped a throwaway role an earlier verify left behind (its database is gone): ${rolname}`);
+    } catch {
+      /* no privilege, or it still owns something: leave it */
     }
   }
   return out;

@@ -145,8 +145,8 @@ export default async function verify(argv: string[], io: Streams): Promise<numbe
   const t1 = performance.now();
   try {
     if (v['database-url'] !== undefined && !interrupted) {
-      throwaway = await createThrowawayDatabase(v['database-url']);
-      for (const leftover of throwaway.leftovers) notes.push(`dropped a throwaway database an earlier verify left behind (killed before it could drop it): ${leftover}`);
+      throwaway = await createThrowawayDatabase(v['database-url'], { extensions: extensionsUsed(history.migrations.map((m) => m.text)) });
+      notes.push(...throwaway.notes);
       if (!interrupted) host = new EngineHost({ kind: 'postgres', url: throwaway.url, shownUrl: throwaway.shownUrl, statementTimeoutMs }, limits);
     }
     await host?.ready;
