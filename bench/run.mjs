@@ -231,6 +231,18 @@ async function main(argv) {
     r.squawk?.medianCpuMs ?? '-',
   ]);
   for (const r of results) if (r.migrationLint.pgliteStartMs !== undefined) process.stdout.write(`${r.scenario}: PGlite start (its own thread, median) ${r.migrationLint.pgliteStartMs} ms\n`);
+  // Issue 17's targets for verify, set for an idle 2-core machine: read them with the load average below.
+  const verifyTargets = [
+    ['verify:example', 'PGlite start', (m) => m.pgliteStartMs, 300],
+    ['verify:example', 'wall', (m) => m.medianMs, 800],
+    ['verify:example', 'peak RSS MB', (m) => m.peakRssMb, 300],
+    ['verify:sim', 'wall', (m) => m.medianMs, 8000],
+  ];
+  for (const [name, what, value, target] of verifyTargets) {
+    const r = results.find((x) => x.scenario === name);
+    const v = r ? value(r.migrationLint) : undefined;
+    if (typeof v === 'number') process.stdout.write(`target ${name} ${what} <= ${target}: ${Math.round(v)} (CPU ${r.migrationLint.medianCpuMs ?? '-'} ms) ${v <= target ? 'met' : 'not met'}\n`);
+  }
   process.stdout.write('\n' + table(['scenario', 'migration-lint median ms', 'squawk median ms', 'ratio', 'peak RSS MB', 'squawk RSS MB', 'CPU ms', 'squawk CPU ms'], rows, [1, 2, 3, 4, 5, 6, 7]) + '\n');
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
