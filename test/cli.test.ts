@@ -54,7 +54,7 @@ describe('CLI (real binary)', () => {
     expect(doc.version).toBe(1);
     expect(Object.keys(doc.summary)).toEqual(['errors', 'warnings', 'migrations', 'files']);
     const f = doc.findings.find((x: { rule: string }) => x.rule === 'concurrently-in-transaction');
-    expect(Object.keys(f)).toEqual(['rule', 'severity', 'message', 'help', 'file', 'line', 'column', 'endLine', 'endColumn', 'migration', 'statement', 'fix', 'suggestions']);
+    expect(Object.keys(f)).toEqual(['rule', 'severity', 'message', 'help', 'file', 'line', 'column', 'endLine', 'endColumn', 'migration', 'statement', 'fix', 'suggestions', 'related']);
     expect(f).toMatchObject({ severity: 'error', file: 'examples/shop/drizzle/0005_orders_created_at_index.sql', line: 1, column: 1, migration: '0005_orders_created_at_index' });
     expect(f.statement).toMatch(/^CREATE INDEX CONCURRENTLY/);
     // Fixes (additive: version stays 1): `fix` is an object or null, `suggestions` a list.

@@ -1,6 +1,8 @@
 import type { Node } from '../engine/ast.js';
 import type { StatementContext } from '../engine/types.js';
-import type { Constraint } from '../schema/model.js';
+import type { Constraint, Index } from '../schema/model.js';
+import { indexDifferences } from '../schema/compare.js';
+import { indexFromStatement } from '../schema/replay.js';
 import { key } from '../schema/model.js';
 import { exprText } from '../schema/expr.js';
 import { strs } from '../engine/ast.js';
@@ -46,6 +48,24 @@ export function droppedTwin(context: Pick<StatementContext, 'migration' | 'state
   for (let i = Math.min(context.statement.index, effects.length) - 1; i >= 0; i--) {
     for (const e of effects[i] ?? []) {
       if (e.kind === 'drop-constraint' && e.table === tableKey && e.constraint.name !== con.conname && modelSignature(e.constraint) === (sig ??= nodeSignature(con))) return e.constraint;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An index with the same definition dropped earlier in this migration from the same table under
+ * another name: drizzle-kit re-creates indexes under their new default name after a table rename
+ * (DROP INDEX old + CREATE INDEX new), which rebuilds the index for nothing.
+ */
+export function droppedIndexTwin(context: Pick<StatementContext, 'migration' | 'statement' | 'schema'>, ast: Node): Index | undefined {
+  const effects = context.migration.effects;
+  let defined: Index | undefined;
+  for (let i = Math.min(context.statement.index, effects.length) - 1; i >= 0; i--) {
+    for (const e of effects[i] ?? []) {
+      if (e.kind !== 'drop-index') continue;
+      defined ??= indexFromStatement(context.schema, ast);
+      if (e.index.table === defined.table && e.index.name !== defined.name && indexDifferences(e.index, defined, defined.table.slice(defined.table.indexOf('.') + 1)).length === 0) return e.index;
     }
   }
   return undefined;

@@ -25,3 +25,11 @@ export function existingTable(context: Pick<StatementContext, 'schema' | 'isNewT
 
 /** `"schema"."name"` for a `schema.name` key. */
 export const labelOf = keyLabel;
+
+/**
+ * How long a lock a statement takes is held, for messages: to the end of drizzle's migrate()
+ * transaction, or, after a COMMIT in the file, to the end of the statement.
+ */
+export function lockHeld(inTransaction: boolean): string {
+  return inTransaction ? 'until the migration commits' : 'until the statement ends (it runs after a COMMIT, in a transaction of its own)';
+}

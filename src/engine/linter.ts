@@ -22,6 +22,7 @@ import { transactionAfter } from './transactions.js';
 import { DEFAULT_RECENT_TABLE_DAYS, TableAges } from './table-age.js';
 import { didYouMean } from './did-you-mean.js';
 import { FixResolver } from './fixes.js';
+import { mergeGroups, type GroupedReport } from './groups.js';
 
 export interface EngineInput {
   /** The whole history, in the order the migrator applies it. */
@@ -164,6 +165,8 @@ export function runEngine(input: EngineInput): EngineOutput {
     let inTransaction = true;
     // Findings left out because their table is young: they still count as suppressed by a comment.
     const skipped: Finding[] = [];
+    // Reports of one root cause, merged once the migration's findings are final (groups.ts).
+    const grouped = new Map<Finding, GroupedReport>();
     const gate: Gate = (d, finding) => {
       const why = d.lockOn === undefined || newTables.has(d.lockOn) ? undefined : ages.youth(d.lockOn);
       if (why === undefined) return true;
@@ -212,7 +215,7 @@ export function runEngine(input: EngineInput): EngineOutput {
             isRecentTable: (k: string) => newTables.has(k) || ages.youth(k) !== undefined,
             report: undefined as unknown as (d: ReportDescriptor) => void,
           };
-          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate, fixes);
+          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate, fixes, grouped);
           return { rule, context };
         })
       : [];
@@ -230,7 +233,7 @@ export function runEngine(input: EngineInput): EngineOutput {
         if (time) time(rule.id, performance.now() - started);
       }
       const started = time ? performance.now() : 0;
-      const changed = applyStatement(state, statement.kind, statement.ast, statement.sql);
+      const changed = applyStatement(state, statement.kind, statement.ast, statement.sql, statement.doBlock?.handles);
       trackNewTables(changed, newTables);
       trackEmptiedTables(statement, emptiedTables);
       ages.record(statement, changed);
@@ -240,11 +243,11 @@ export function runEngine(input: EngineInput): EngineOutput {
 
     if (migration.selected) {
       for (const rule of migrationRules) {
-        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate, fixes);
+        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate, fixes, grouped);
         guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, schemaSource: input.schemaSource, schema: state, report }));
       }
     }
-    done(migration, migration.selected ? suppress(findings, parsed, skipped) : findings);
+    done(migration, migration.selected ? mergeGroups(suppress(findings, parsed, skipped), grouped, described) : findings);
     input.afterMigration?.(migration, state);
     if (input.load) releaseFinished(migration);
   }
@@ -393,7 +396,7 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
 /** Whether a finding is reported (false: the engine left it out, and recorded why). */
 type Gate = (descriptor: ReportDescriptor, finding: Finding) => boolean;
 
-function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver) {
+function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver, grouped: Map<Finding, GroupedReport>) {
   return (d: ReportDescriptor) => {
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
@@ -406,22 +409,34 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
       ...(d.fix ? { fix: fixes().resolve(d.fix) } : {}),
       ...(d.suggestions?.length ? { suggestions: d.suggestions.map((s) => fixes().resolve(s)) } : {}),
     };
-    if (gate(d, finding)) findings.push(finding);
+    if (!gate(d, finding)) return;
+    findings.push(finding);
+    if (d.group) grouped.set(finding, { rule, severity, descriptor: d });
   };
 }
 
-/** A report's words: the rule's message and help filled in, and its severity (a report may lower it to a warning, never raise it). */
-function described(rule: Rule, severity: Severity, d: { messageId: string; data?: Record<string, string | number>; help?: string; severity?: Severity }): Pick<Finding, 'rule' | 'messageId' | 'severity' | 'message' | 'help'> {
+/**
+ * A report's words: the rule's message and help filled in, and its severity (a report may lower
+ * it to a warning, never raise it). With `lists` (a merged group, see groups.ts) the help given
+ * is a template too, and `{all:name}` placeholders take the group's values.
+ */
+function described(
+  rule: Rule,
+  severity: Severity,
+  d: { messageId: string; data?: Record<string, string | number>; help?: string; severity?: Severity },
+  lists?: Record<string, string[]>,
+): Pick<Finding, 'rule' | 'messageId' | 'severity' | 'message' | 'help'> {
   const template = rule.meta.messages[d.messageId];
   if (template === undefined) throw new Error(`rule ${rule.id} reported unknown messageId "${d.messageId}"`);
   const data = d.data ?? {};
-  const help = rule.meta.help?.[d.messageId];
+  // A report's own help is text (filled in by the rule), a group's is a template.
+  const helpTemplate = lists ? (d.help ?? rule.meta.help?.[d.messageId]) : d.help === undefined ? rule.meta.help?.[d.messageId] : undefined;
   return {
     rule: rule.id,
     messageId: d.messageId,
     severity: d.severity === 'warn' ? 'warn' : severity,
-    message: fill(template, data, rule.id),
-    help: d.help ?? (help !== undefined ? fill(help, data, rule.id) : undefined),
+    message: fill(template, data, rule.id, lists, ', '),
+    help: helpTemplate !== undefined ? fill(helpTemplate, data, rule.id, lists, '\n') : d.help,
   };
 }
 
@@ -454,8 +469,12 @@ function position(l: Location): Pick<Finding, 'line' | 'column' | 'endLine' | 'e
 }
 
 /** Fill `{name}` placeholders; a missing value is a rule bug, reported loudly. */
-export function fill(template: string, data: Record<string, string | number>, ruleId = ''): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+export function fill(template: string, data: Record<string, string | number>, ruleId = '', lists?: Record<string, string[]>, separator = ', '): string {
+  return template.replace(/\{(all:)?(\w+)\}/g, (_, all: string | undefined, name: string) => {
+    if (all) {
+      if (!lists) throw new Error(`rule ${ruleId} message uses "{all:${name}}" outside a group`);
+      return (lists[name] ?? []).join(separator);
+    }
     if (!(name in data)) throw new Error(`rule ${ruleId} message needs "{${name}}" but the report has no such data`);
     return String(data[name]);
   });

@@ -104,6 +104,16 @@ export interface ReportDescriptor<M extends string = string> {
   fix?: FixRequest;
   /** Possible changes: several candidates, or one that needs the user's value. Shown, never applied. */
   suggestions?: FixRequest[];
+  /**
+   * One root cause, one finding: the reports of this rule in one migration with the same
+   * `group.key` become one finding (src/engine/groups.ts) at the first one's place, with the
+   * others as its related locations. It is worded by `group.messageId`, filled with the first
+   * report's data plus `{count}`, `{items}` (every report's `item`, joined) and `{all:name}` (every
+   * report's distinct non-empty `data.name`: joined with ", " in the message, one a line in the
+   * help). Its help is `group.help`, else the rule's help for `group.messageId`, filled the same
+   * way. A report alone in its group is reported as it is.
+   */
+  group?: { key: string; messageId: M; item: string; help?: string };
 }
 
 /**
@@ -149,6 +159,17 @@ export interface Edit {
 export interface Fix {
   description: string;
   edits: Edit[];
+}
+
+/** Another place of the same root cause (SARIF relatedLocations). */
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** What is there (`"orders_created_at_idx" on "orders"`). */
+  message: string;
 }
 
 /** A finding the engine did not report, and why (`--explain-skips`). */
@@ -349,6 +370,8 @@ export interface Finding {
   fix?: Fix;
   /** Possible changes, shown and never applied. */
   suggestions?: Fix[];
+  /** The other places of the same root cause (a migration's 90 indexes are one finding). */
+  related?: RelatedLocation[];
 }
 
 export interface LintSettings {

@@ -22,7 +22,8 @@ export function formatGithub(findings: readonly Finding[]): string {
         return `${p.slice(0, at)}=${escapeProperty(p.slice(at + 1))}`;
       });
       const message = escapeControls(f.message);
-      const text = f.help ? `${message}\n\n${escapedLines(f.help).join('\n')}` : message;
+      const also = f.related?.length ? `\n\nAlso at: ${f.related.map((r) => `${r.file === f.file ? 'line' : `${escapeControls(r.file)} line`} ${r.line} (${escapeControls(r.message)})`).join(', ')}` : '';
+      const text = (f.help ? `${message}\n\n${escapedLines(f.help).join('\n')}` : message) + also;
       return `::${f.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${escapeData(text)}\n`;
     })
     .join('');

@@ -1,6 +1,7 @@
 import type { Finding } from '../engine/types.js';
 import { fingerprint } from './sarif.js';
 import { inertJson } from './safe-text.js';
+import { alsoAt } from './compact.js';
 
 /** GitLab Code Quality report (artifacts:reports:codequality), with stable fingerprints. */
 export function formatGitlab(findings: readonly Finding[]): string {
@@ -13,7 +14,7 @@ export function formatGitlab(findings: readonly Finding[]): string {
     return {
       type: 'issue',
       check_name: f.rule,
-      description: f.help ? `${f.message} ${f.help.split('\n')[0]}` : f.message,
+      description: (f.help ? `${f.message} ${f.help.split('\n')[0]}` : f.message) + alsoAt(f),
       categories: ['Bug Risk'],
       severity: f.severity === 'error' ? 'major' : 'minor',
       fingerprint: n === 0 ? base : `${base}-${n}`,

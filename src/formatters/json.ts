@@ -21,6 +21,8 @@ export interface JsonFinding {
   fix: JsonFix | null;
   /** Possible changes, shown and never applied (empty when there are none). */
   suggestions: JsonFix[];
+  /** The other places of the same finding (one root cause, several statements), possibly empty. */
+  related: { file: string; line: number; column: number; endLine: number; endColumn: number; message: string }[];
 }
 
 export interface JsonFix {
@@ -52,6 +54,7 @@ export function toJsonReport(findings: readonly Finding[], summary: LintSummary)
       statement: f.statement ?? null,
       fix: f.fix ? jsonFix(f.fix) : null,
       suggestions: (f.suggestions ?? []).map(jsonFix),
+      related: (f.related ?? []).map((r) => ({ file: r.file, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn, message: r.message })),
     })),
     summary: { errors: summary.errors, warnings: summary.warnings, migrations: summary.migrations, files: summary.files },
   };

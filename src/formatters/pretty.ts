@@ -50,6 +50,7 @@ export function prettyWriter(color: boolean): { add(findings: readonly Finding[]
           const level = f.severity === 'error' ? c.red('error') : c.yellow('warn ');
           out.push(`  ${c.dim(`${f.line}:${f.column}`)}  ${level}  ${escapeControls(f.message)}  ${c.dim(f.rule)}`);
           if (lines && f.statement !== undefined) out.push(...frame(lines, f, c));
+          for (const r of f.related ?? []) out.push(`    ${c.dim('also')} ${c.dim(`${r.file === f.file ? '' : `${escapeControls(r.file)}:`}${r.line}:${r.column}`)}  ${escapeControls(r.message)}`);
           if (f.help) escapedLines(f.help).forEach((h, i) => out.push(`    ${i === 0 ? c.cyan('help:') : '     '} ${h}`));
           if (f.fix) out.push(...fixLines('fix', f.fix, f.file, sources, c));
           for (const s of f.suggestions ?? []) out.push(...fixLines('suggestion', s, f.file, sources, c));

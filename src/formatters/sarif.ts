@@ -49,6 +49,15 @@ export function formatSarif(findings: readonly Finding[], rules: readonly Rule[]
               },
             },
           ],
+          ...(f.related?.length
+            ? {
+                relatedLocations: f.related.map((r, i) => ({
+                  id: i + 1,
+                  physicalLocation: { artifactLocation: { uri: r.file.split('\\').join('/') }, region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: Math.max(r.endColumn, r.column) } },
+                  message: { text: r.message },
+                })),
+              }
+            : {}),
           partialFingerprints: { 'migrationLint/v1': fingerprint(f) },
           ...(f.fix || f.suggestions?.length ? { fixes: [...(f.fix ? [sarifFix(f.fix, 'fix', root)] : []), ...(f.suggestions ?? []).map((s) => sarifFix(s, 'suggestion', root))] } : {}),
         })),

@@ -4,7 +4,9 @@ import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { str } from '../engine/ast.js';
 import type { MigrationInfo } from '../engine/types.js';
-import { key, quoteIdent, typeToSql, type TypeRef } from '../schema/model.js';
+import { key, quoteIdent, typeToSql, type Table, type TypeRef } from '../schema/model.js';
+import { batchUpdate } from '../analysis/backfill.js';
+import { lockHeld } from '../analysis/existing.js';
 import { SERIAL_TYPES, typeFromAst, typeKey } from '../schema/typename.js';
 
 export default defineRule({
@@ -15,10 +17,15 @@ export default defineRule({
     defaultSeverity: 'warn',
     messages: {
       rewrite:
-        'Changing {table}.{column} from {from} to {to} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write of {table} waits until the migration commits, for as long as copying the table takes.{note}',
+        'Changing {table}.{column} from {from} to {to} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write of {table} waits {until}, for as long as copying the table takes.{note}',
+      rewriteMany:
+        'This migration changes {count} column types that rewrite their tables ({items}): each rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock (several in one ALTER TABLE share one rewrite), and every read and write of the table waits {until}, for as long as copying it takes.{all:note}',
+    },
+    help: {
+      rewriteMany: 'On big tables, change the types in steps instead (expand and contract): add a column of the new type, backfill it in batches outside migrate(), switch the code to it, then drop the old column and rename the new one in a later migration:\n{all:expand}\nOn small tables keep the statements but bound the wait: SET LOCAL lock_timeout = \'5s\'; before them.',
     },
   },
-  check({ statement, schema, isEmptyTable, migration, report }) {
+  check({ statement, schema, isEmptyTable, migration, inTransaction, report }) {
     let enums: { dropped: Set<string>; created: Set<string> } | undefined;
     for (const { subtype, cmd, tableKey, table, tableSql } of alterCommands(statement, schema)) {
       if (subtype !== 'AT_AlterColumnType' || !table) continue;
@@ -48,6 +55,7 @@ export default defineRule({
       const col = quoteIdent(cmd.name);
       const toSql = typeToSql(to);
       const tz = from.name === 'timestamp' && to.name === 'timestamp with time zone' && from.arrayDims === 0 && to.arrayDims === 0;
+      const expand = rewriteSteps(tableSql, table, cmd.name, to);
       report({
         messageId: 'rewrite',
         data: {
@@ -55,11 +63,14 @@ export default defineRule({
           column: col,
           from: typeToSql(storedType(from)),
           to: toSql,
+          until: lockHeld(inTransaction),
           note: tz ? ' (PostgreSQL 12+ skips the rewrite only when the session TimeZone is UTC.)' : '',
+          expand: expand.join('\n'),
         },
         location: locateTypeName(statement, def.typeName.location, typeToSql(to).length),
         lockOn: tableKey,
-        help: rewriteHelp(tableSql, cmd.name, from, to),
+        help: rewriteHelp(tableSql, cmd.name, from, to, expand),
+        group: { key: 'rewrite', messageId: 'rewriteMany', item: `${tableSql}.${col} ${typeToSql(storedType(from))} → ${toSql}` },
       });
     }
   },
@@ -91,21 +102,25 @@ function enumChanges(migration: MigrationInfo): { dropped: Set<string>; created:
   return { dropped, created };
 }
 
-function rewriteHelp(tableSql: string, column: string, from: TypeRef, to: TypeRef): string {
+/** Expand and contract: the new column, its batched backfill, and what follows. */
+function rewriteSteps(tableSql: string, table: Table, column: string, to: TypeRef): string[] {
   const col = quoteIdent(column);
   const next = quoteIdent(`${column}_new`);
   const toSql = typeToSql(to);
+  return [
+    `ALTER TABLE ${tableSql} ADD COLUMN ${next} ${toSql};`,
+    `-- outside migrate(): ${batchUpdate(tableSql, table, `${column}_new`, `${col}::${toSql}`, `${next} IS NULL AND ${col} IS NOT NULL`)}`,
+    `-- then switch the code to ${next}, and in a later migration drop ${col} and rename ${next} to ${col}.`,
+  ];
+}
+
+function rewriteHelp(tableSql: string, column: string, from: TypeRef, to: TypeRef, expand: string[]): string {
+  const col = quoteIdent(column);
   const lines: string[] = [];
   const f = storedType(from);
   if (f.name === 'varchar' && to.name === 'varchar' && f.arrayDims === 0 && to.arrayDims === 0) {
     lines.push(`A longer limit or text does not rewrite: ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DATA TYPE text; (then CHECK (char_length(${col}) <= n) NOT VALID if you need a limit). Otherwise:`);
   }
-  lines.push(
-    `On a big table, change the type in steps instead (expand and contract):`,
-    `ALTER TABLE ${tableSql} ADD COLUMN ${next} ${toSql};`,
-    `-- backfill in batches outside migrate(): UPDATE ${tableSql} SET ${next} = ${col}::${toSql} WHERE ${next} IS NULL AND <primary key range>;`,
-    `-- then switch the code to ${next}, and in a later migration drop ${col} and rename ${next} to ${col}.`,
-    `On a small table, keep the statement but bound the wait: SET LOCAL lock_timeout = '5s'; before it.`,
-  );
+  lines.push(`On a big table, change the type in steps instead (expand and contract):`, ...expand, `On a small table, keep the statement but bound the wait: SET LOCAL lock_timeout = '5s'; before it.`);
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import enumValueUsedInTransaction from './enum-value-used-in-transaction.js';
 import foreignKeyNotValid from './foreign-key-not-valid.js';
 import hashDrift from './hash-drift.js';
 import identifierTooLong from './identifier-too-long.js';
+import ignoredDefinition from './ignored-definition.js';
 import indexNotConcurrent from './index-not-concurrent.js';
 import irreversible from './irreversible.js';
 import journalFiles from './journal-files.js';
@@ -52,6 +53,7 @@ export const rules: Record<string, Rule> = {
   'foreign-key-not-valid': foreignKeyNotValid,
   'hash-drift': hashDrift,
   'identifier-too-long': identifierTooLong,
+  'ignored-definition': ignoredDefinition,
   'index-not-concurrent': indexNotConcurrent,
   irreversible,
   'journal-files': journalFiles,

@@ -71,7 +71,7 @@ export default defineRule({
     if (before !== undefined && !buildsOn(after, before)) return;
     const base = before === undefined ? { state: emptyState() } : snapshotState(before);
     if ('reason' in base || !after) return;
-    for (const s of migration.statements) applyStatement(base.state, s.kind, s.ast, s.sql);
+    for (const s of migration.statements) applyStatement(base.state, s.kind, s.ast, s.sql, s.doBlock?.handles);
     const compared = differencesFromSnapshot(base.state, after);
     if ('reason' in compared || compared.differences.length === 0) return;
     const snapshot = basename(file.snapshot);

@@ -1,5 +1,7 @@
 import { columnsAddedToPopulatedTables } from '../analysis/alter-table.js';
+import { batchUpdate, laterConstraints } from '../analysis/backfill.js';
 import { volatileCall } from '../analysis/casts.js';
+import { lockHeld } from '../analysis/existing.js';
 import { defineRule } from '../engine/define-rule.js';
 import type { Node } from '../engine/ast.js';
 import { exprText } from '../schema/expr.js';
@@ -14,14 +16,19 @@ export default defineRule({
     defaultSeverity: 'warn',
     messages: {
       volatileDefault:
-        'Adding {table}.{column} with the volatile default {expr} rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, to store a different value in every existing row: every read and write of {table} waits until the migration commits. Constant defaults and now() do not rewrite (PostgreSQL 11+).',
+        'Adding {table}.{column} with the volatile default {expr} rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, to store a different value in every existing row: every read and write of {table} waits {until}. Constant defaults and now() do not rewrite (PostgreSQL 11+).',
       sequenceDefault:
-        'Adding {table}.{column} as {what} rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, to number every existing row from the sequence: every read and write of {table} waits until the migration commits.',
+        'Adding {table}.{column} as {what} rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, to number every existing row from the sequence: every read and write of {table} waits {until}.',
       anyDefault:
-        'Adding {table}.{column} with a default ({expr}) rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock before PostgreSQL 11 (the target is PostgreSQL {version}): every read and write of {table} waits until the migration commits.',
+        'Adding {table}.{column} with a default ({expr}) rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock before PostgreSQL 11 (the target is PostgreSQL {version}): every read and write of {table} waits {until}.',
+      many:
+        'This migration adds {count} columns to existing tables that rewrite them ({items}): volatile defaults, serial and identity columns store a value in every existing row, so each rewrites its table and indexes under an ACCESS EXCLUSIVE lock, and every read and write of the table waits {until}.',
+    },
+    help: {
+      many: 'Add each column without its default, set the default for new rows, backfill old rows in batches outside migrate(), then add back its constraints:\n{all:steps}',
     },
   },
-  check({ statement, schema, isEmptyTable, migration, settings, report }) {
+  check({ statement, schema, isEmptyTable, settings, inTransaction, report }) {
     for (const { def, table, tableKey, tableSql } of columnsAddedToPopulatedTables(statement, schema, isEmptyTable)) {
       const defaultExpr = defaultOf(def);
       const identity = (def.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_IDENTITY');
@@ -30,17 +37,28 @@ export default defineRule({
       // Most added columns have a constant default or none: nothing to report, nothing more to compute.
       if (!serial && !identity && (defaultExpr === undefined || (settings.pgVersion >= 11 && !volatileCall(defaultExpr)))) continue;
       const col = quoteIdent(def.colname);
-      const typeSql = typeToSql(type);
       const location = statement.locate(def.location, col.length);
-      const data = { table: tableSql, column: col };
-      const lockOn = tableKey;
+      const later = laterConstraints(tableSql, table, def);
+      const data = { table: tableSql, column: col, until: lockHeld(inTransaction) };
+      const group = { key: 'rewrite', messageId: 'many' as const, item: `${tableSql}.${col}` };
+      const then = later.length ? ['then, in a later migration, what the column declared:', ...later] : [];
       if (serial || identity) {
+        const plain = identity ? typeToSql(type) : type.name === 'bigserial' ? 'bigint' : type.name === 'smallserial' ? 'smallint' : 'integer';
+        const sequence = quoteIdent(`${table.name}_${def.colname}_seq`);
+        const steps = [
+          `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${plain};`,
+          `CREATE SEQUENCE ${sequence} AS ${plain} OWNED BY ${tableSql}.${col};`,
+          `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DEFAULT nextval('${sequence.replaceAll("'", "''")}');`,
+          batchUpdate(tableSql, table, def.colname, `nextval('${sequence.replaceAll("'", "''")}')`),
+          ...then,
+        ].join('\n');
         report({
           messageId: 'sequenceDefault',
-          data: { ...data, what: identity ? 'an identity column' : `${type.name} (a nextval() default)` },
+          data: { ...data, what: identity ? 'an identity column' : `${type.name} (a nextval() default)`, steps },
           location,
-          lockOn,
-          help: sequenceHelp(tableSql, table.name, def.colname, identity ? typeSql : type.name === 'bigserial' ? 'bigint' : type.name === 'smallserial' ? 'smallint' : 'integer'),
+          lockOn: tableKey,
+          help: `Add the column as a plain nullable ${plain}, attach the sequence, and number the old rows in batches outside migrate():\n${steps}`,
+          group,
         });
         continue;
       }
@@ -48,31 +66,29 @@ export default defineRule({
       const volatile = volatileCall(defaultExpr!);
       // Deparsed only for a finding (the deparser is loaded on first use).
       const expr = exprText(defaultExpr!);
+      const typeSql = typeToSql(type);
+      const steps = [`ALTER TABLE ${tableSql} ADD COLUMN ${col} ${typeSql};`, `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DEFAULT ${expr};`, batchUpdate(tableSql, table, def.colname, expr), ...then].join('\n');
       if (volatile) {
         report({
           messageId: 'volatileDefault',
-          data: { ...data, expr },
+          data: { ...data, expr, steps },
           location,
-          lockOn,
+          lockOn: tableKey,
           help: [
             `Add the column without the default, then set it (it applies to new rows only), and backfill old rows in batches outside migrate():`,
-            `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${typeSql};`,
-            `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DEFAULT ${expr};`,
-            `-- UPDATE ${tableSql} SET ${col} = ${expr} WHERE ${col} IS NULL AND <primary key range>;`,
+            steps,
             `Or generate the value in the app (\`.$defaultFn(() => crypto.randomUUID())\`) and keep the column nullable until the backfill is done.`,
           ].join('\n'),
+          group,
         });
       } else if (settings.pgVersion < 11) {
         report({
           messageId: 'anyDefault',
-          data: { ...data, expr, version: settings.pgVersion },
+          data: { ...data, expr, version: settings.pgVersion, steps },
           location,
-          lockOn,
-          help: [
-            `Add the column without the default, then set it (it applies to new rows only) and backfill old rows in batches:`,
-            `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${typeSql};`,
-            `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DEFAULT ${expr};`,
-          ].join('\n'),
+          lockOn: tableKey,
+          help: `Add the column without the default, then set it (it applies to new rows only) and backfill old rows in batches:\n${steps}`,
+          group,
         });
       }
     }
@@ -85,14 +101,4 @@ function defaultOf(def: Node): Node | undefined {
   for (const c of def.constraints ?? []) if (c.Constraint?.contype === 'CONSTR_DEFAULT') expr = c.Constraint.raw_expr;
   if (expr?.A_Const?.isnull === true) return undefined;
   return expr;
-}
-
-function sequenceHelp(tableSql: string, table: string, column: string, type: string): string {
-  const col = quoteIdent(column);
-  return [
-    `Add the column as a plain nullable ${type}, attach the sequence, and number the old rows in batches outside migrate():`,
-    `ALTER TABLE ${tableSql} ADD COLUMN ${col} ${type};`,
-    `CREATE SEQUENCE ${quoteIdent(`${table}_${column}_seq`)} AS ${type} OWNED BY ${tableSql}.${col};`,
-    `ALTER TABLE ${tableSql} ALTER COLUMN ${col} SET DEFAULT nextval('${quoteIdent(`${table}_${column}_seq`).replaceAll("'", "''")}');`,
-  ].join('\n');
 }

@@ -39,6 +39,24 @@ export function compareSchemas(a: SchemaState, b: SchemaState, options: CompareO
 }
 
 /**
+ * What differs between an index the schema has and the one a statement defines under the same
+ * name ([] when they are the same): a `CREATE INDEX IF NOT EXISTS` that finds it does nothing.
+ */
+export function indexDifferences(existing: Index, defined: Index, table: string): SchemaDifference[] {
+  const d = new Differences('existing', 'this statement');
+  compareIndex(existing.name, existing, defined, table, d);
+  d.field('index', existing.name, 'method', existing.method, defined.method);
+  return d.list;
+}
+
+/** The same for a constraint (an `ADD CONSTRAINT` whose duplicate-name error a DO block swallows). */
+export function constraintDifferences(existing: Constraint, defined: Constraint, table: string): SchemaDifference[] {
+  const d = new Differences('existing', 'this statement');
+  compareConstraint(existing.name, existing, defined, table, d);
+  return d.list;
+}
+
+/**
  * The differences found so far. Objects are matched by name straight from the schema's maps:
  * qualified names (`public.users.email`) are built only for what is reported.
  */

@@ -30,13 +30,51 @@ import { exprText } from './expr.js';
  * Never throws on statements that would fail in PostgreSQL (missing table…): the model stays
  * as it was and rules report the problem.
  */
-export function applyStatement(state: SchemaState, kind: string, ast: Node, sql?: string): Effect[] {
+export function applyStatement(state: SchemaState, kind: string, ast: Node, sql?: string, swallows?: readonly string[]): Effect[] {
+  if (swallows?.length && swallowedDuplicate(state, kind, ast, swallows)) return [];
   const handler = HANDLERS[kind];
   return handler ? handler(state, ast, sql ?? '') : [];
 }
 
 /** `sql`: the statement's text, kept for the objects the model keeps whole (functions, triggers, roles). */
 type Handler = (state: SchemaState, ast: Node, sql: string) => Effect[];
+
+/** An `ADD CONSTRAINT` that fails on a name in use, and the object in use. */
+export interface DuplicateConstraint {
+  tableKey: string;
+  /** The constraint of that name; undefined when the name is a standalone index's. */
+  existing?: Constraint;
+  defined: Constraint;
+  /** The condition PostgreSQL raises. */
+  condition: 'duplicate_object' | 'duplicate_table';
+}
+
+/**
+ * Inside `DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$` (older drizzle-kit
+ * wrapped every foreign key so), an `ALTER TABLE … ADD CONSTRAINT` whose name is in use fails and
+ * the handler swallows the error: the whole statement does nothing. The error of a constraint
+ * with an index (UNIQUE, PRIMARY KEY) on a name an index has is the index's, duplicate_table
+ * (42P07); any other is duplicate_object (42710) (checked on PostgreSQL 15).
+ */
+export function swallowedDuplicate(state: Readonly<SchemaState>, kind: string, ast: Node, swallows: readonly string[]): DuplicateConstraint | undefined {
+  if (kind !== 'AlterTableStmt') return undefined;
+  const tableKey = rangeKey(ast.relation);
+  const table = state.tables.get(tableKey);
+  if (!table) return undefined;
+  for (const node of ast.cmds ?? []) {
+    const con = node.AlterTableCmd?.subtype === 'AT_AddConstraint' ? node.AlterTableCmd.def?.Constraint : undefined;
+    if (!con?.conname || con.contype === 'CONSTR_NOTNULL') continue;
+    const defined = constraintFrom(con, table, []);
+    const existing = table.constraints.get(defined.name);
+    const indexed = (c: Constraint) => c.kind === 'unique' || c.kind === 'primaryKey' || c.kind === 'exclusion';
+    const indexInUse = state.indexes.has(key(table.schema, defined.name)) || (existing !== undefined && indexed(existing));
+    if (!existing && !indexInUse) continue;
+    const condition = indexed(defined) && indexInUse ? 'duplicate_table' : 'duplicate_object';
+    if (!swallows.includes(condition) && !swallows.includes('others')) return undefined;
+    return { tableKey, ...(existing ? { existing } : {}), defined, condition };
+  }
+  return undefined;
+}
 
 const FK_ACTIONS: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
@@ -144,7 +182,8 @@ export function truncateIdentifier(name: string): string {
   return out;
 }
 
-function constraintFrom(con: Node, table: Table, columnDefault: string[]): Constraint {
+/** The constraint a `Constraint` node defines on `table` (its default name when it has none), without adding it. */
+export function constraintFrom(con: Node, table: Table, columnDefault: string[]): Constraint {
   const kind = KIND_BY_CONTYPE[con.contype] ?? 'check';
   const keys = strs(con.keys);
   const fkCols = strs(con.fk_attrs);
@@ -745,6 +784,15 @@ function objectNames(object: Node): string[] {
 // Indexes, types, schemas, sequences, views, policies, extensions
 
 function createIndex(state: SchemaState, ast: Node): Effect[] {
+  const index = indexFromStatement(state, ast);
+  const indexKey = key(index.schema, index.name);
+  if (ast.if_not_exists && state.indexes.has(indexKey)) return [];
+  state.indexes.set(indexKey, index);
+  return [{ kind: 'create-index', index, concurrently: ast.concurrent === true }];
+}
+
+/** The index a `CREATE INDEX` statement defines (its name as PostgreSQL chooses it when none is given), without creating it. */
+export function indexFromStatement(state: Readonly<SchemaState>, ast: Node): Index {
   const tableKey = rangeKey(ast.relation);
   const table = state.tables.get(tableKey);
   const schema = table?.schema ?? splitKey(tableKey).schema;
@@ -758,16 +806,13 @@ function createIndex(state: SchemaState, ast: Node): Effect[] {
     return column;
   });
   const name = ast.idxname ?? truncateIdentifier(`${splitKey(tableKey).name}_${columns.map((c) => (c.isExpression ? 'expr' : c.expression)).join('_')}_idx`);
-  const indexKey = key(schema, name);
-  if (ast.if_not_exists && state.indexes.has(indexKey)) return [];
   const index: Index = { schema, name, table: tableKey, unique: ast.unique === true, method: ast.accessMethod ?? 'btree', columns };
   if (ast.whereClause) index.where = { ast: ast.whereClause };
   const include = (ast.indexIncludingParams ?? []).map((p: Node) => p.IndexElem?.name).filter((n: unknown): n is string => typeof n === 'string');
   if (include.length) index.include = include;
   if (ast.nulls_not_distinct) index.nullsNotDistinct = true;
   if (ast.options?.length) index.options = ast.options;
-  state.indexes.set(indexKey, index);
-  return [{ kind: 'create-index', index, concurrently: ast.concurrent === true }];
+  return index;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ExpectedFinding {
   fix?: string | null;
   /** The migration's text once each suggestion is applied, in order. */
   suggestions?: string[];
+  /** Lines of the finding's related locations (a group of one root cause), in order; default: none. */
+  related?: number[];
 }
 
 export interface SqlCase {
@@ -124,6 +126,7 @@ export function testRule(rule: Rule, tests: RuleTests): void {
             const f = findings[i];
             if (e.column !== undefined) expect(f.column).toBe(e.column);
             if (e.severity) expect(f.severity).toBe(e.severity);
+            expect((f.related ?? []).map((r) => r.line)).toEqual(e.related ?? []);
             for (const part of e.message ?? []) expect(f.message).toContain(part);
             for (const part of e.help ?? []) expect(f.help ?? '').toContain(part);
             if (e.fix !== undefined) expect(f.fix ? fixed(c, f, f.fix.edits) : null).toBe(e.fix);

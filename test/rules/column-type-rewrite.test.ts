@@ -3,6 +3,14 @@ import { testRule } from '../helpers/rule-tester.js';
 
 const T = 'CREATE TYPE "public"."role" AS ENUM(\'a\', \'b\');\nCREATE TABLE "t" ("id" serial PRIMARY KEY NOT NULL, "v" varchar(50), "s" text, "n" integer, "p" numeric(10, 2), "r" "role", "j" json, "at" timestamp(3), "c" cidr);';
 const FIXTURE = 'fixtures/projects/column-changes/drizzle';
+const REWRITES = [
+  { name: 'shrinking varchar', sql: 'ALTER TABLE "t" ALTER COLUMN "v" SET DATA TYPE varchar(20);', expect: { help: ['does not rewrite'] } },
+  { name: 'numeric scale change', sql: 'ALTER TABLE "t" ALTER COLUMN "p" SET DATA TYPE numeric(10, 4);', expect: {} },
+  { name: 'json → jsonb', sql: 'ALTER TABLE "t" ALTER COLUMN "j" SET DATA TYPE jsonb;', expect: {} },
+  { name: 'timestamp → timestamptz', sql: 'ALTER TABLE "t" ALTER COLUMN "at" SET DATA TYPE timestamp with time zone;', expect: { message: ['TimeZone is UTC'] } },
+  { name: 'enum → text', sql: 'ALTER TABLE "t" ALTER COLUMN "r" SET DATA TYPE text;', expect: {} },
+  { name: 'text → enum with USING', sql: 'ALTER TABLE "t" ALTER COLUMN "s" SET DATA TYPE "public"."role" USING "s"::"public"."role";', expect: {} },
+];
 
 testRule(rule, {
   valid: [
@@ -34,17 +42,19 @@ testRule(rule, {
       errors: [{ messageId: 'rewrite', line: 5, message: ['from text to varchar(320)'] }],
     },
     {
-      name: 'shrinking varchar, numeric scale change, json → jsonb, timestamp → timestamptz, enum → text, text → enum with USING',
+      name: 'one migration, six rewrites: one finding listing them (related locations)',
       setup: [T],
-      sql: 'ALTER TABLE "t" ALTER COLUMN "v" SET DATA TYPE varchar(20);\nALTER TABLE "t" ALTER COLUMN "p" SET DATA TYPE numeric(10, 4);\nALTER TABLE "t" ALTER COLUMN "j" SET DATA TYPE jsonb;\nALTER TABLE "t" ALTER COLUMN "at" SET DATA TYPE timestamp with time zone;\nALTER TABLE "t" ALTER COLUMN "r" SET DATA TYPE text;\nALTER TABLE "t" ALTER COLUMN "s" SET DATA TYPE "public"."role" USING "s"::"public"."role";',
+      sql: REWRITES.map((r) => r.sql).join('\n'),
       errors: [
-        { messageId: 'rewrite', line: 1, help: ['does not rewrite'] },
-        { messageId: 'rewrite', line: 2 },
-        { messageId: 'rewrite', line: 3 },
-        { messageId: 'rewrite', line: 4, message: ['TimeZone is UTC'] },
-        { messageId: 'rewrite', line: 5 },
-        { messageId: 'rewrite', line: 6 },
+        {
+          messageId: 'rewriteMany',
+          line: 1,
+          related: [2, 3, 4, 5, 6],
+          message: ['changes 6 column types', '"t"."v" varchar(50) → varchar(20)', '"t"."s" text → "public"."role"', 'TimeZone is UTC'],
+          help: ['ADD COLUMN "v_new" varchar(20);', 'ADD COLUMN "s_new" "public"."role";', 'WHERE "id" IN (SELECT "id" FROM "t" WHERE "j_new" IS NULL AND "j" IS NOT NULL LIMIT 10000)'],
+        },
       ],
     },
+    ...REWRITES.map((r) => ({ name: r.name, setup: [T], sql: r.sql, errors: [{ messageId: 'rewrite', line: 1, ...r.expect }] })),
   ],
 });

@@ -9,6 +9,11 @@ testRule(rule, {
     { name: 'safe fixture: FKs from a new table to old tables', folder: 'fixtures/projects/safe/drizzle', migration: '0003_projects' },
     { name: 'NOT VALID', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") NOT VALID;' },
     { name: 'CHECK NOT VALID', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "c" CHECK (length("title") > 0) NOT VALID;' },
+    {
+      name: 'the same foreign key again in a DO block that swallows duplicate_object: nothing is added, nothing scanned (lmnr-ai__lmnr 0004 has one)',
+      setup: [TABLES, 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id");'],
+      sql: 'DO $$ BEGIN\n ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;',
+    },
     { name: 'young table: posts created 2 days before', setup: [TABLES], sql: 'ALTER TABLE "posts" ADD CONSTRAINT "posts_team_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id");', days: [0, 2] },
   ],
   invalid: [
@@ -33,6 +38,26 @@ testRule(rule, {
         },
         { messageId: 'check', line: 4, message: ['ACCESS EXCLUSIVE lock on "posts"'], help: ['CHECK (length("posts"."title") > 0) NOT VALID;', 'VALIDATE CONSTRAINT "posts_title_not_empty"'] },
       ],
+    },
+    {
+      name: 'locks fixture: a foreign key on a column added in the same migration cannot fail: a warning, and the inline REFERENCES that skips the scan',
+      folder: 'fixtures/projects/locks/drizzle',
+      migration: '0006_new_column_constraints',
+      errors: [
+        {
+          messageId: 'newColumn',
+          line: 3,
+          severity: 'warn',
+          message: ['"editor_id" was added earlier in this migration and is NULL in every row, so the check cannot fail'],
+          help: ['ALTER TABLE "posts" ADD COLUMN "editor_id" integer CONSTRAINT "posts_editor_id_users_id_fk" REFERENCES "users"("id") ON DELETE set null ON UPDATE no action;'],
+        },
+      ],
+    },
+    {
+      name: 'a column filled since its ADD COLUMN (a default, an UPDATE) is not NULL in every row',
+      setup: [TABLES],
+      sql: 'ALTER TABLE "posts" ADD COLUMN "owner_id" integer DEFAULT 1;\nALTER TABLE "posts" ADD COLUMN "editor_id" integer;\nUPDATE "posts" SET "editor_id" = 1;\nALTER TABLE "posts" ADD CONSTRAINT "posts_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."teams"("id");\nALTER TABLE "posts" ADD CONSTRAINT "posts_editor_fk" FOREIGN KEY ("editor_id") REFERENCES "public"."teams"("id");',
+      errors: [{ messageId: 'foreignKeyMany', line: 4, related: [5], message: ['adds 2 foreign keys'], help: ['FOREIGN KEY ("owner_id") REFERENCES "public"."teams"("id") NOT VALID;', 'VALIDATE CONSTRAINT "posts_editor_fk";'] }],
     },
     {
       name: 'locks fixture: FK re-created under a new name after a table rename',

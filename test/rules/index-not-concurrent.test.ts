@@ -11,6 +11,9 @@ testRule(rule, {
     { name: 'index on a table created earlier in the same migration', sql: POSTS + '\nCREATE INDEX "posts_title_idx" ON "posts" USING btree ("title");' },
     { name: 'CONCURRENTLY (concurrently-in-transaction reports it)', setup: [POSTS], sql: 'CREATE INDEX CONCURRENTLY "posts_title_idx" ON "posts" USING btree ("title");' },
     { name: 'a table the history never created', sql: 'CREATE INDEX "x_idx" ON "external" ("a");' },
+    // Statements that do nothing (src/analysis/no-op.ts); a different definition is ignored-definition's.
+    { name: 'IF NOT EXISTS on an index in place: no lock, no build (old drizzle-kit wrote IF NOT EXISTS)', setup: [POSTS, INDEX], sql: 'CREATE INDEX IF NOT EXISTS "posts_title_idx" ON "posts" ("title");' },
+    { name: 'IF NOT EXISTS on an index in place with another definition (ignored-definition reports it)', setup: [POSTS, INDEX], sql: 'CREATE INDEX IF NOT EXISTS "posts_title_idx" ON "posts" ("created_at");' },
     // Young tables (src/engine/table-age.ts): created a few days before, they hold few rows.
     { name: 'young table: created 3 days before (recentTableDays 14)', setup: [POSTS], sql: INDEX, days: [0, 3] },
     { name: 'young table: created 13.9 days before', setup: [POSTS], sql: INDEX, days: [0, 13.9] },
@@ -44,6 +47,35 @@ testRule(rule, {
       setup: [POSTS],
       sql: 'COMMIT;\nCREATE INDEX "posts_title_idx" ON "posts" ("title");',
       errors: [{ messageId: 'afterCommit', line: 2, help: ['CREATE INDEX CONCURRENTLY "posts_title_idx" ON "posts" ("title");'] }],
+    },
+    {
+      name: 'one finding for the indexes of a migration, listing them (related locations), with every statement in the help',
+      setup: [POSTS, 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);'],
+      sql: 'CREATE INDEX "posts_title_idx" ON "posts" ("title");\nCREATE UNIQUE INDEX "users_email_key" ON "users" ("email");\nCREATE INDEX "posts_created_at_idx" ON "posts" ("created_at");',
+      errors: [
+        {
+          messageId: 'inTransactionMany',
+          line: 1,
+          related: [2, 3],
+          message: ['builds 3 indexes on existing tables without CONCURRENTLY ("posts_title_idx" on "posts", "users_email_key" on "users", "posts_created_at_idx" on "posts")', 'A UNIQUE index fails if two rows share a key.'],
+          help: [
+            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_title_idx" ON "posts" ("title");\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_email_key" ON "users" ("email");\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_created_at_idx" ON "posts" ("created_at");',
+            'CREATE INDEX IF NOT EXISTS "posts_created_at_idx" ON "posts" ("created_at");',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'a suppression comment covers one statement of a group: the others are still one finding',
+      setup: [POSTS],
+      sql: '-- migration-lint-ignore index-not-concurrent: posts is small\nCREATE INDEX "posts_title_idx" ON "posts" ("title");\nCREATE INDEX "posts_created_at_idx" ON "posts" ("created_at");\nCREATE INDEX "posts_id_title_idx" ON "posts" ("id", "title");',
+      errors: [{ messageId: 'inTransactionMany', line: 3, related: [4], message: ['builds 2 indexes'] }],
+    },
+    {
+      name: 'features fixture: an index dropped and re-created under its new name after a table rename: ALTER INDEX … RENAME',
+      folder: 'fixtures/projects/features/drizzle',
+      migration: '0005_renames',
+      errors: [{ messageId: 'recreated', line: 9, message: ['"document_sections_embedding_idx"', 'the index "document_chunks_embedding_idx" dropped just before'], help: ['ALTER INDEX "document_chunks_embedding_idx" RENAME TO "document_sections_embedding_idx";'] }],
     },
     { name: 'old table: created 14 days before', setup: [POSTS], sql: INDEX, days: [0, 14], errors: [{ messageId: 'inTransaction', line: 1 }] },
     {

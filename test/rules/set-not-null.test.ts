@@ -15,9 +15,42 @@ testRule(rule, {
       sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;',
     },
     { name: 'DROP NOT NULL', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "email" DROP NOT NULL;' },
+    // Hand-edited (`generate --custom`): drizzle-kit writes no UPDATE.
+    {
+      name: 'hand-edited: a column added, backfilled and set NOT NULL in one transaction: locked since the ADD COLUMN, no row can slip in',
+      setup: [ACCOUNTS],
+      sql: 'ALTER TABLE "accounts" ADD COLUMN "slug" text;\nUPDATE "accounts" SET "slug" = lower("email");\nALTER TABLE "accounts" ALTER COLUMN "slug" SET NOT NULL;',
+    },
+    { name: 'a column added with a default, then set NOT NULL in the same transaction', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ADD COLUMN "plan" text DEFAULT \'free\';\nALTER TABLE "accounts" ALTER COLUMN "plan" SET NOT NULL;' },
     { name: 'young table: accounts created a day before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 1] },
   ],
   invalid: [
+    {
+      name: 'a column added without a default and never filled, then set NOT NULL: fails on the first row',
+      setup: [ACCOUNTS],
+      sql: 'ALTER TABLE "accounts" ADD COLUMN "slug" text;\nALTER TABLE "accounts" ALTER COLUMN "slug" SET NOT NULL;',
+      errors: [{ messageId: 'nullColumn', line: 2, message: ['fails as soon as "accounts" has a row', 'every row holds NULL'], help: ['UPDATE "accounts" SET "slug" = <value>;'] }],
+    },
+    {
+      name: 'hand-edited: a COMMIT between ADD COLUMN and backfill: rows written since can be NULL, and the lock lasts the statement only',
+      setup: [ACCOUNTS],
+      sql: 'ALTER TABLE "accounts" ADD COLUMN "slug" text;\nCOMMIT;\nUPDATE "accounts" SET "slug" = lower("email");\nALTER TABLE "accounts" ALTER COLUMN "slug" SET NOT NULL;',
+      errors: [{ messageId: 'afterBackfill', line: 4, message: ['waits until the statement ends (it runs after a COMMIT', 'rows written by the running app since the backfill'] }],
+    },
+    {
+      name: 'five columns in one ALTER TABLE: one scan, one finding',
+      setup: ['CREATE TABLE "t" ("id" serial PRIMARY KEY, "a" text, "b" text, "c" text, "d" text, "e" text);'],
+      sql: 'ALTER TABLE "t" ALTER COLUMN "a" SET NOT NULL, ALTER COLUMN "b" SET NOT NULL, ALTER COLUMN "c" SET NOT NULL,\n  ALTER COLUMN "d" SET NOT NULL, ALTER COLUMN "e" SET NOT NULL;',
+      errors: [
+        {
+          messageId: 'setNotNullMany',
+          line: 1,
+          related: [1, 1, 2, 2],
+          message: ['sets 5 columns of existing tables NOT NULL ("t"."a", "t"."b", "t"."c", "t"."d", "t"."e")', 'several in one ALTER TABLE share one scan'],
+          help: ['ADD CONSTRAINT "t_a_not_null" CHECK ("a" IS NOT NULL) NOT VALID;\nALTER TABLE "t" ADD CONSTRAINT "t_b_not_null"', 'ALTER TABLE "t" DROP CONSTRAINT "t_e_not_null";'],
+        },
+      ],
+    },
     {
       name: 'old table: accounts created 15 days before; the NULLs filled first is a suggestion (the value is the user\'s)',
       setup: [ACCOUNTS],
