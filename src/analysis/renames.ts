@@ -6,6 +6,7 @@ import { str, walk } from '../engine/ast.js';
 import type { FixRequest, MigrationInfo, Statement } from '../engine/types.js';
 import type { Node } from '../engine/ast.js';
 import { castWithoutUsing } from './casts.js';
+import { rowCopy } from '../engine/table-age.js';
 import type { Effect } from '../schema/effects.js';
 import type { Column, Table, TypeRef } from '../schema/model.js';
 import { SERIAL_TYPES, typeKey } from '../schema/typename.js';
@@ -118,6 +119,8 @@ export function tableRenamesByDrop(migration: MigrationInfo): TableRenameByDrop[
   const out: TableRenameByDrop[] = [];
   for (const drop of changesOfKind(changes, 'drop-table')) {
     const old = drop.effect.definition;
+    // Its rows were copied out first (INSERT … SELECT): a deliberate move, not a lost rename.
+    if (copiedBefore(migration.statements, drop.effect.table, drop.statement.index)) continue;
     if (created.some((c) => c.effect.table === drop.effect.table && c.order < drop.order)) continue; // created and dropped here: never held data
     const match = created.find((c) => c.effect.table !== drop.effect.table && !used.has(c.effect.table) && sameColumns(old, c.effect.definition));
     if (!match) continue;
@@ -197,6 +200,15 @@ export function dataMovedIn(statements: readonly Statement[], tableKey: string):
     }
   }
   return { read: columnsRead(statements), written };
+}
+
+/**
+ * Whether an `INSERT … SELECT` earlier in the migration read the table's rows (into another
+ * table): then dropping it loses nothing the migration did not keep. Shared by the rules that
+ * judge a dropped table (table-rename-by-drop, drop-table), as dataMovedIn is for columns.
+ */
+export function copiedBefore(statements: readonly Statement[], tableKey: string, before: number): boolean {
+  return statements.some((s) => s.index < before && s.kind === 'InsertStmt' && (rowCopy(s.ast)?.sources.includes(tableKey) ?? false));
 }
 
 /** Per migration: asked for each table with dropped columns, by two rules. */

@@ -106,17 +106,28 @@ export class TableAges {
 
   /** `INSERT INTO t SELECT … FROM s`: t holds s's rows, so it is young only if s is. */
   private recordCopy(ast: Node): void {
-    const target = ast.relation?.relname ? key(ast.relation.schemaname, ast.relation.relname) : undefined;
-    if (!target || !ast.selectStmt || this.youth(target) === undefined) return;
-    let fromOld = false;
-    walk(ast.selectStmt, (tag, fields) => {
-      if (fromOld || tag !== 'RangeVar' || !fields.relname) return;
-      const source = key(fields.schemaname, fields.relname);
-      // A CTE name or the target itself reads nothing new; any other table that is not young fills it.
-      if (source !== target && this.youth(source) === undefined && !cteNames(ast).has(fields.relname)) fromOld = true;
-    });
-    if (fromOld) this.births.delete(target);
+    const copy = rowCopy(ast);
+    if (!copy || this.youth(copy.target) === undefined) return;
+    if (copy.sources.some((source) => this.youth(source) === undefined)) this.births.delete(copy.target);
   }
+}
+
+/**
+ * `INSERT INTO t … SELECT … FROM s, u`: the table it fills and the tables it reads (CTE names and
+ * the target itself left out). One reading for the analyses that ask where rows went: a young
+ * table filled from an old one (table-age), a table copied before it is dropped (renames).
+ */
+export function rowCopy(insert: Node): { target: string; sources: string[] } | undefined {
+  if (!insert?.relation?.relname || !insert.selectStmt) return undefined;
+  const target = key(insert.relation.schemaname, insert.relation.relname);
+  const ctes = cteNames(insert);
+  const sources: string[] = [];
+  walk(insert.selectStmt, (tag, fields) => {
+    if (tag !== 'RangeVar' || !fields.relname || (!fields.schemaname && ctes.has(fields.relname))) return;
+    const source = key(fields.schemaname, fields.relname);
+    if (source !== target && !sources.includes(source)) sources.push(source);
+  });
+  return sources.length ? { target, sources } : undefined;
 }
 
 function cteNames(ast: Node): Set<string> {

@@ -1,7 +1,7 @@
 import { changesOf, changesOfKind } from '../analysis/changes.js';
 import { dependentsOf, describeDependents, type Dependents } from '../analysis/dependents.js';
 import { labelOf } from '../analysis/existing.js';
-import { tableRenamesByDrop } from '../analysis/renames.js';
+import { copiedBefore, tableRenamesByDrop } from '../analysis/renames.js';
 import { defineRule } from '../engine/define-rule.js';
 import { str } from '../engine/ast.js';
 import type { Statement } from '../engine/types.js';
@@ -47,6 +47,8 @@ export default defineRule({
       const facts = seen.get(drop.statement.ast)?.find((f) => f.table === drop.effect.table);
       if (!facts) continue;
       if (explained.some((p) => p.drop.order === drop.order)) continue; // table-rename-by-drop reports it
+      // Its rows were copied into another table first (INSERT … SELECT): a deliberate data move.
+      if (copiedBefore(migration.statements, drop.effect.table, drop.statement.index)) continue;
       const table = labelOf(facts.table);
       const d = facts.dependents;
       const described = describeDependents({ ...d, indexes: [] });

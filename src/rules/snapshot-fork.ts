@@ -28,7 +28,7 @@ export default defineRule({
       order: 'Put the journal entries in the order the snapshots were generated, or regenerate the later migration on top of the current history.',
     },
   },
-  checkHistory({ folder, report }) {
+  checkHistory({ folder, settings, report }) {
     const facts = folder.integrity as HistoryFacts | undefined;
     if (!facts || facts.snapshots.length === 0 || facts.snapshots.some((s) => s.prevIds)) return; // 1.0 snapshots form a DAG by design
     const snaps = facts.snapshots;
@@ -47,9 +47,22 @@ export default defineRule({
     for (const s of snaps) {
       if (s.prevId === undefined || (s.id && reportedIds.has(s.id))) continue;
       children.set(s.prevId, [...(children.get(s.prevId) ?? []), s]);
-      if (s.prevId !== ROOT_SNAPSHOT_ID && s.prevId !== '' && !byId.has(s.prevId)) report({ messageId: 'dangling', data: { file: s.file, prevId: s.prevId }, ...where(s) });
+      if (s.prevId !== ROOT_SNAPSHOT_ID && s.prevId !== '' && !byId.has(s.prevId) && !journalExplains(s)) report({ messageId: 'dangling', data: { file: s.file, prevId: s.prevId }, ...where(s) });
     }
     const latest = snaps[snaps.length - 1];
+    /**
+     * One root cause, one finding: a parent missing because the journal entry before lost its
+     * snapshot (an idx gap: the entry was removed with it; or the entry has none) is journal-files'
+     * finding, not a second one here.
+     */
+    function journalExplains(s: SnapshotHeader): boolean {
+      const entries = facts!.journal?.entries;
+      if (!entries || settings.rules['journal-files'] === 'off') return false;
+      const at = entries.findIndex((e) => e.tag.split('_')[0] === s.prefix);
+      if (at <= 0) return false;
+      const before = entries[at - 1];
+      return entries[at].idx > before.idx + 1 || (facts!.files.has(before.tag) && !snaps.some((x) => x.prefix === before.tag.split('_')[0]));
+    }
     const forked = new Set<string>();
     for (const [prevId, kids] of children) {
       if (kids.length < 2) continue;

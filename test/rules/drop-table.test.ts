@@ -8,6 +8,11 @@ testRule(rule, {
     { name: 'renames fixture: a table rename answered "create" is table-rename-by-drop\'s finding', folder: 'fixtures/projects/renames/drizzle', migration: '0004_rename_comments_table' },
     { name: 'safe fixture', folder: 'fixtures/projects/safe/drizzle', migration: '0003_projects' },
     { name: 'table created in the same migration', sql: 'CREATE TABLE "tmp" ("id" integer);\nDROP TABLE "tmp";' },
+    {
+      name: 'hand-edited: the rows copied into another table with INSERT … SELECT first (a deliberate move, as drop-column has it)',
+      setup: ['CREATE TABLE "logs" ("id" serial PRIMARY KEY NOT NULL, "body" text);'],
+      sql: 'CREATE TABLE "logs_archive" ("id" integer, "body" text);\nINSERT INTO "logs_archive" SELECT "id", "body" FROM "logs";\nDROP TABLE "logs";',
+    },
   ],
   invalid: [
     {

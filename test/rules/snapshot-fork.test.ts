@@ -39,6 +39,19 @@ describe('snapshot-fork', () => {
     expect((await t.findings(dir)).map((f) => [f.messageId, f.migration])).toEqual([['dangling', '0003_drop_refunded_status']]);
   });
 
+  it('one root cause, one finding: an entry removed with its file and snapshot (journal-files: idx gap) leaves the next prevId dangling, not reported twice', async () => {
+    const dir = t.folder('gap', (d) => {
+      editJournal(d, (j) => {
+        j.entries.splice(2, 1);
+      });
+      rmSync(join(d, '0002_product_sku.sql'));
+      rmSync(join(d, 'meta', '0002_snapshot.json'));
+    });
+    expect(await t.findings(dir)).toEqual([]);
+    // With journal-files off, the dangling parent is said here.
+    expect((await t.findings(dir, { rules: { 'journal-files': 'off' } })).map((f) => [f.messageId, f.migration])).toEqual([['dangling', '0003_drop_refunded_status']]);
+  });
+
   it('invalid: a copied snapshot (same id)', async () => {
     const dir = t.folder('copy', (d) => editSnapshot(d, '0004', (s) => (s.id = idOf(d, '0003'))));
     expect((await t.findings(dir)).map((f) => f.messageId)).toContain('duplicateId');

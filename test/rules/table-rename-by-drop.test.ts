@@ -9,8 +9,19 @@ testRule(rule, {
     { name: 'drop of a table with different columns', setup: [POSTS], sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "headline" text NOT NULL);\nDROP TABLE "posts" CASCADE;' },
     { name: 'same column names, different types', setup: [POSTS], sql: 'CREATE TABLE "articles" ("id" uuid PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nDROP TABLE "posts";' },
     { name: 'a drop with no create', setup: [POSTS], sql: 'DROP TABLE "posts" CASCADE;' },
+    {
+      name: 'hand-edited: the rows copied with INSERT … SELECT before the DROP (drop-column knows the same case)',
+      setup: [POSTS],
+      sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nINSERT INTO "articles" ("id", "title", "body") SELECT "id", "title", "body" FROM "posts";\nDROP TABLE "posts" CASCADE;',
+    },
   ],
   invalid: [
+    {
+      name: 'hand-edited: a copy after the DROP copies nothing',
+      setup: [POSTS, 'CREATE TABLE "old_posts" ("title" text);'],
+      sql: 'CREATE TABLE "articles" ("id" serial PRIMARY KEY NOT NULL, "title" text NOT NULL, "body" text);\nDROP TABLE "posts" CASCADE;\nINSERT INTO "articles" ("title") SELECT "title" FROM "old_posts";',
+      errors: [{ messageId: 'renameByDrop', line: 2 }],
+    },
     {
       name: 'renames fixture: comments → post_comments answered "create"',
       folder: 'fixtures/projects/renames/drizzle',
