@@ -28,6 +28,10 @@ export default defineRule({
       dropColumn: 'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
       askedRename:
         'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}, while this migration adds {added} to it. drizzle-kit asked whether {added} was {column} renamed (it asks whenever a table loses a column and gains one), and the answer was "create column": if {added} is {column} under a new name, every value is lost.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
+      dropColumnMany: 'This migration drops {count} columns of existing tables and every value in them: {items}. Code of the release still running that reads or writes them fails once they are gone.',
+    },
+    help: {
+      dropColumnMany: 'If the values may still be needed, keep a copy before dropping:\n{all:backup}\nand deploy in two steps: first a release whose code no longer uses these columns, then this migration.',
     },
   },
   check({ statement, schema, isNewTable }) {
@@ -66,16 +70,14 @@ export default defineRule({
       const dependents = describeDependents(facts.dependents);
       const fails = !drop.effect.cascade && (facts.dependents.foreignKeys.length > 0 || facts.dependents.views.length > 0);
       const keep = facts.primaryKey.length ? [...facts.primaryKey.map(quoteIdent), column].join(', ') : column;
-      const backup = [
-        `If the values may still be needed, keep a copy before dropping:`,
-        `CREATE TABLE ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_${facts.column}_backup`.slice(0, 63))} AS SELECT ${keep} FROM ${table};`,
-        `and deploy in two steps: first a release whose code no longer uses ${column}, then this migration.`,
-      ];
+      const copy = `CREATE TABLE ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_${facts.column}_backup`.slice(0, 63))} AS SELECT ${keep} FROM ${table};`;
+      const backup = [`If the values may still be needed, keep a copy before dropping:`, copy, `and deploy in two steps: first a release whose code no longer uses ${column}, then this migration.`];
       const data = {
         table,
         column,
         type: facts.type,
         dependents: dependents ? (fails ? ` ${dependents} depend on it: without CASCADE the DROP fails; with CASCADE they go too.` : ` It also drops ${dependents}.`) : '',
+        backup: copy,
       };
       // Dropped while a compatible column is added to the table: drizzle-kit asked about a rename.
       const asked = askable.find((a) => a.drop.order === drop.order);
@@ -96,7 +98,10 @@ export default defineRule({
         });
         continue;
       }
-      report({ messageId: 'dropColumn', statement: drop.statement, data, help: backup.join('\n') });
+      // The columns a migration drops are one decision (a feature removed, a schema cleaned up):
+      // one finding lists them. A drop that fails (dependents without CASCADE) stands alone.
+      const item = `${table}.${column} (${facts.type}${dependents ? `; also drops ${dependents}` : ''})`;
+      report({ messageId: 'dropColumn', statement: drop.statement, data, help: backup.join('\n'), ...(fails ? {} : { group: { key: 'drop', messageId: 'dropColumnMany', item } }) });
     }
   },
 });

@@ -26,6 +26,10 @@ export default defineRule({
     defaultSeverity: 'warn',
     messages: {
       dropTable: 'DROP TABLE {table} deletes all its rows ({columns} columns).{dependents}{later} Code of the release still running that queries {table} fails once it is gone.',
+      dropTableMany: 'This migration drops {count} existing tables and all their rows: {items}. Code of the release still running that queries them fails once they are gone.',
+    },
+    help: {
+      dropTableMany: 'If the rows may still be needed, keep them instead of dropping (drizzle-kit no longer manages the tables):\n{all:keep}\nand drop them in a later migration, once the release still running no longer queries them.',
     },
   },
   check({ statement, schema, isNewTable }) {
@@ -60,14 +64,20 @@ export default defineRule({
       const later = after.length
         ? ` The later ${after.map((f) => `\`ALTER TABLE ${labelOf(f.table)} DROP CONSTRAINT ${quoteIdent(f.name)}\``).join(', ')} then fails: CASCADE already dropped ${after.length > 1 ? 'those constraints' : 'that constraint'} (\`constraint "${after[0].name}" of relation … does not exist\`).`
         : '';
+      const keep = `ALTER TABLE ${table} RENAME TO ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_dropped`.slice(0, 63))};`;
+      // The tables a migration drops are one decision: one finding lists them. A DROP that fails
+      // (dependents without CASCADE, a later DROP CONSTRAINT of what CASCADE removed) stands alone.
+      const fails = (described !== '' && !cascade) || after.length > 0;
+      const item = `${table} (${facts.columns} columns${described ? `; CASCADE also drops ${described}` : ''})`;
       report({
         messageId: 'dropTable',
         statement: drop.statement,
-        data: { table, columns: facts.columns, dependents, later },
+        data: { table, columns: facts.columns, dependents, later, keep },
+        ...(fails ? {} : { group: { key: 'drop', messageId: 'dropTableMany' as const, item } }),
         help: [
           ...(after.length ? [`Move ${after.length > 1 ? 'the DROP CONSTRAINT statements' : 'the DROP CONSTRAINT'} before the DROP TABLE.`] : []),
           `If the rows may still be needed, keep them instead of dropping (drizzle-kit no longer manages the table):`,
-          `ALTER TABLE ${table} RENAME TO ${quoteIdent(`${facts.table.slice(facts.table.indexOf('.') + 1)}_dropped`.slice(0, 63))};`,
+          keep,
           `and drop it in a later migration, once the release still running no longer queries it.`,
         ].join('\n'),
       });

@@ -57,5 +57,21 @@ testRule(rule, {
       sql: 'ALTER TABLE "users" DROP COLUMN "nickname";',
       errors: [{ messageId: 'dropColumn', line: 1, message: ['foreign key "mentions_nick_fkey" on "mentions"', 'view "nicks"', 'index "users_nick_idx"', 'without CASCADE the DROP fails'] }],
     },
+    {
+      name: 'one decision, one finding: the columns a migration drops (of any table) are listed in one finding, the others its related locations; a drop that fails stands alone',
+      setup: [USERS + '\nCREATE INDEX "users_email_idx" ON "users" ("email");\nCREATE TABLE "posts" ("id" serial PRIMARY KEY NOT NULL, "title" text, "draft" boolean);\nCREATE TABLE "mentions" ("nick" text REFERENCES "users"("nickname"));'],
+      sql: 'ALTER TABLE "users" DROP COLUMN "email";\nALTER TABLE "posts" DROP COLUMN "draft";\nALTER TABLE "users" DROP COLUMN "nickname";\nALTER TABLE "posts" DROP COLUMN "title";',
+      errors: [
+        {
+          messageId: 'dropColumnMany',
+          line: 1,
+          related: [2, 4],
+          severity: 'warn',
+          message: ['drops 3 columns of existing tables and every value in them: "users"."email" (text; also drops index "users_email_idx"), "posts"."draft" (boolean), "posts"."title" (text)'],
+          help: ['CREATE TABLE "users_email_backup" AS SELECT "id", "email" FROM "users";\nCREATE TABLE "posts_draft_backup" AS SELECT "id", "draft" FROM "posts";\nCREATE TABLE "posts_title_backup"', 'first a release whose code no longer uses these columns'],
+        },
+        { messageId: 'dropColumn', line: 3, message: ['without CASCADE the DROP fails'] },
+      ],
+    },
   ],
 });

@@ -35,5 +35,29 @@ testRule(rule, {
       sql: 'DROP TABLE "notes";',
       errors: [{ messageId: 'dropTable', line: 1, message: ['"links_note_id_fkey" on "links"', 'without CASCADE the DROP fails'] }],
     },
+    {
+      name: 'one decision, one finding: the tables a migration drops are listed in one finding (CASCADE\'s dependents named), the others its related locations',
+      setup: [NOTES + '\nCREATE TABLE "tags" ("id" serial PRIMARY KEY NOT NULL);'],
+      sql: 'DROP TABLE "tags";\nDROP TABLE "notes" CASCADE;',
+      errors: [
+        {
+          messageId: 'dropTableMany',
+          line: 1,
+          related: [2],
+          severity: 'warn',
+          message: ['drops 2 existing tables and all their rows: "tags" (1 columns), "notes" (2 columns; CASCADE also drops foreign key "links_note_id_fkey" on "links")'],
+          help: ['ALTER TABLE "tags" RENAME TO "tags_dropped";\nALTER TABLE "notes" RENAME TO "notes_dropped";\nand drop them in a later migration'],
+        },
+      ],
+    },
+    {
+      name: 'a DROP that fails stands alone, out of the group',
+      setup: [NOTES + '\nCREATE TABLE "tags" ("id" serial PRIMARY KEY NOT NULL);\nCREATE TABLE "labels" ("id" serial PRIMARY KEY NOT NULL);'],
+      sql: 'DROP TABLE "tags";\nDROP TABLE "notes";\nDROP TABLE "labels";',
+      errors: [
+        { messageId: 'dropTableMany', line: 1, related: [3], message: ['"tags" (1 columns), "labels" (1 columns)'] },
+        { messageId: 'dropTable', line: 2, message: ['without CASCADE the DROP fails'] },
+      ],
+    },
   ],
 });
