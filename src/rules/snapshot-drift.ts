@@ -34,6 +34,8 @@ export default defineRule({
       custom: 'Custom migration {tag} changes {object} {name} ({detail}), which the snapshot tracks: `generate --custom` copies the previous snapshot, so the next `drizzle-kit generate` diffs against the old definition and undoes the change.',
       history:
         'The migrations and this migration\'s snapshot ({snapshot}), the newest, disagree on {count} object{s} since {origin}{custom}, and no later migration brings them together again: {list}. drizzle-kit diffs the next `generate` against the snapshot, not against the databases the migrations built: it may write SQL for what they already have, and nothing for what they lack.',
+      historyMany:
+        'The migrations and this migration\'s snapshot ({snapshot}), the newest, disagree on objects since {count} different migrations, and no later migration brings them together again: {items}. drizzle-kit diffs the next `generate` against the snapshot, not against the databases the migrations built: it may write SQL for what they already have, and nothing for what they lack.',
     },
     help: {
       onlyInSnapshot: 'If {tag}.sql was edited by hand, revert the edit and make the change in the TypeScript schema, then run `drizzle-kit generate`; if the snapshot was edited, restore it from version control.',
@@ -42,6 +44,7 @@ export default defineRule({
       more: 'Run `npx migration-lint --rule snapshot-drift=error` on this migration alone to see them all, or regenerate the migration.',
       custom: 'Make the same change in the TypeScript schema and run `drizzle-kit generate` (it should then say "No schema changes"; if it emits SQL, that SQL is the undo), or move the DDL out of the custom migration.',
       history: 'Decide which side is right for each object. If the databases are: make the TypeScript schema match and run `drizzle-kit generate` (it records the snapshot; it should write no SQL, or SQL you delete). If the snapshot is: add a migration that changes the databases (`drizzle-kit generate --custom`). Editing this old migration does nothing on databases that already ran it.',
+      historyMany: 'Decide which side is right for each object. If the databases are: make the TypeScript schema match and run `drizzle-kit generate` (it records the snapshot; it should write no SQL, or SQL you delete). If the snapshot is: add a migration that changes the databases (`drizzle-kit generate --custom`). Editing this old migration does nothing on databases that already ran it.',
     },
   },
   checkMigration(context) {
@@ -253,22 +256,25 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
     }
     const custom = at !== UNTRACED && isCustom(facts, history, at, snapshotAt);
     const count = group.differences.length;
-    // Reported here, where the one comparison is made: the earlier migrations' findings are out already.
+    const data = {
+      snapshot: snapshotShown,
+      count,
+      s: count === 1 ? '' : 's',
+      origin: at === UNTRACED ? 'a migration before this one' : group.line !== undefined ? `${history[at].tag} (line ${group.line}: its SQL made them so)` : `${history[at].tag} (its snapshot made them so)`,
+      custom: at === UNTRACED
+        ? ' (where it began was not traced: a run reads at most 4 MB of older snapshots)'
+        : custom
+          ? ' (a custom migration: `generate --custom` copies the previous snapshot, so what its SQL changes never reaches a snapshot)'
+          : '',
+      list: group.differences.slice(0, MAX_LISTED).map(describeDifference).join('; ') + (count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''),
+    };
+    // Reported here, where the one comparison is made: the earlier migrations' findings are out
+    // already. One comparison, one finding: the differences of every origin are listed in it.
     report({
       messageId: 'history',
-      data: {
-        snapshot: snapshotShown,
-        count,
-        s: count === 1 ? '' : 's',
-        origin: at === UNTRACED ? 'a migration before this one' : group.line !== undefined ? `${history[at].tag} (line ${group.line}: its SQL made them so)` : `${history[at].tag} (its snapshot made them so)`,
-        custom: at === UNTRACED
-          ? ' (where it began was not traced: a run reads at most 4 MB of older snapshots)'
-          : custom
-            ? ' (a custom migration: `generate --custom` copies the previous snapshot, so what its SQL changes never reaches a snapshot)'
-            : '',
-        list: group.differences.slice(0, MAX_LISTED).map(describeDifference).join('; ') + (count > MAX_LISTED ? `; and ${count - MAX_LISTED} more` : ''),
-      },
+      data,
       ...(custom ? { severity: 'warn' as const } : {}),
+      group: { key: 'history', messageId: 'historyMany', item: `since ${data.origin}${data.custom}, ${count} object${data.s}: ${data.list}` },
     });
   }
 }

@@ -25,6 +25,18 @@ describe('snapshot-drift', () => {
     expect(found[0].message).toContain('column public.products.sku (type: varchar(128) [varchar(128)] (migrations) ≠ varchar(64) [varchar(64)] (snapshot))');
   });
 
+  it('full run: hand edits to two older migrations are one finding (one comparison), each origin listed', async () => {
+    const dir = t.folder('older-two', (d) => {
+      edit(d, '0002_product_sku.sql', (s) => s.replace(/varchar\(64\)/g, 'varchar(128)'));
+      edit(d, '0001_rename_user_name.sql', (s) => `${s}\n--> statement-breakpoint\nCREATE INDEX "users_tmp_idx" ON "users" ("email");`);
+    });
+    const found = await t.findings(dir);
+    expect(found.map((f) => [f.messageId, f.migration, f.line, f.severity])).toEqual([['historyMany', '0005_orders_created_at_index', 1, 'error']]);
+    expect(found[0].message).toContain('disagree on objects since 2 different migrations');
+    expect(found[0].message).toMatch(/since 0001_rename_user_name \(line \d+: its SQL made them so\), 1 object: index public\.users_tmp_idx \(only in the migrations\)/);
+    expect(found[0].message).toContain('since 0002_product_sku (line 2: its SQL made them so), 1 object: column public.products.sku');
+  });
+
   it('full run: drift repaired by a later migration is history, not a finding', async () => {
     const dir = t.folder('repaired', (d) => {
       edit(d, '0001_rename_user_name.sql', (s) => `${s}\n--> statement-breakpoint\nCREATE INDEX "users_tmp_idx" ON "users" ("email");`);
@@ -41,11 +53,12 @@ describe('snapshot-drift', () => {
 
   corpusIt('real corpus, full run: simstudio\'s older drift, traced to where it began', async () => {
     const found = await t.findings('../shared/corpus/simstudioai__sim');
-    expect(found.every((f) => f.messageId === 'history' && f.migration === '0298_nosy_ken_ellis')).toBe(true);
+    // One comparison, one finding: every origin listed in it.
+    expect(found.map((f) => [f.messageId, f.migration])).toEqual([['historyMany', '0298_nosy_ken_ellis']]);
     // 0079 adds billing_blocked nullable; the snapshots say NOT NULL.
-    expect(found.find((f) => f.message.includes('since 0079_shocking_shriek (line 4: its SQL made them so)'))!.message).toContain('column public.user_stats.billing_blocked (not null: false (migrations) ≠ true (snapshot))');
+    expect(found[0].message).toContain('since 0079_shocking_shriek (line 4: its SQL made them so), 1 object: column public.user_stats.billing_blocked (not null: false (migrations) ≠ true (snapshot))');
     // 0224 adds five import_* columns with their snapshot; 0233's snapshot drops them, its SQL does not.
-    expect(found.find((f) => f.message.includes('since 0233_table_jobs_and_keyset (its snapshot made them so)'))!.message).toContain('5 objects');
+    expect(found[0].message).toContain('since 0233_table_jobs_and_keyset (its snapshot made them so), 5 objects');
   }, 60_000);
 
   it('invalid: the newest migration edited by hand (index on another column)', async () => {
