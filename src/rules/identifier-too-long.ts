@@ -59,6 +59,8 @@ export default defineRule({
     messages: {
       tooLong:
         'The {kind} name {name} is {bytes} bytes: PostgreSQL keeps only the first 63 ({truncated}), with a NOTICE. Migrations still work (later statements that name it are truncated the same way), but drizzle-kit keeps the full name in its snapshot, which never matches the database again: {push}.',
+      tooLongMany:
+        'This migration gives {count} names longer than 63 bytes ({items}): PostgreSQL keeps only the first 63 bytes of each, with a NOTICE. Migrations still work (later statements that name them are truncated the same way), but drizzle-kit keeps the full names in its snapshot, which never matches the database again: `drizzle-kit push` drops truncated constraints and indexes and adds them back on every run (drizzle-orm#3280, #4645).',
       collision:
         'The {kind} name {name} is {bytes} bytes, and PostgreSQL keeps only the first 63: {truncated}, the name of {other}{where} already. This statement fails with "{error}" ({code}) and the deploy stops: migrate() rolls back every pending migration.',
       collisionSwallowed:
@@ -67,6 +69,9 @@ export default defineRule({
         'The {kind} name {name} is {bytes} bytes, and PostgreSQL keeps only the first 63: {truncated}, the name of {other}{where} already. With IF NOT EXISTS, PostgreSQL skips the statement with a NOTICE: {name} never exists on any database, and nothing says so, while drizzle-kit\'s snapshot records it.',
       dropsOther:
         'DROP CONSTRAINT {name} drops {other}: PostgreSQL truncates the name to its first 63 bytes, {truncated}, the name of {other}, not of the {intended} this name stands for. {table} loses its {otherKind} on every database this runs on, while drizzle-kit\'s snapshot still records it.',
+    },
+    help: {
+      tooLongMany: 'Give each a name of at most 63 bytes in the schema, then run `drizzle-kit generate` again:\n{all:setting}\nFor example:\n{all:shorter}',
     },
   },
   check(context) {
@@ -105,12 +110,15 @@ export default defineRule({
             : { ...errorOf(d, context.schema), label: inStatement.label, same: false, where: ' (earlier in this statement)' }
           : holderOf(d, name, context);
       if (!holder || holder.same) {
+        const shorter = quoteIdent(shorterName(name));
+        // Names drizzle-kit derived the same way in one migration are one root cause: one finding lists them.
         report({
           messageId: 'tooLong',
-          data: { ...data, push: d.kind === 'constraint' || d.kind === 'index' ? `\`drizzle-kit push\` drops the truncated ${d.kind} and adds it back on every run (drizzle-orm#3280, #4645)` : `\`drizzle-kit push\` and \`pull\` see a ${d.kind} that is not in the database` },
+          data: { ...data, push: d.kind === 'constraint' || d.kind === 'index' ? `\`drizzle-kit push\` drops the truncated ${d.kind} and adds it back on every run (drizzle-orm#3280, #4645)` : `\`drizzle-kit push\` and \`pull\` see a ${d.kind} that is not in the database`, setting: `for a ${d.kind}, ${DRIZZLE_SETTING[d.kind] ?? 'rename it in the schema'}`, shorter: `${data.name} → ${shorter}` },
           location,
           severity: 'warn',
-          help: `Give it a name of at most 63 bytes: ${DRIZZLE_SETTING[d.kind] ?? 'rename it in the schema'}, e.g. ${quoteIdent(shorterName(name))}, then run \`drizzle-kit generate\` again.`,
+          help: `Give it a name of at most 63 bytes: ${DRIZZLE_SETTING[d.kind] ?? 'rename it in the schema'}, e.g. ${shorter}, then run \`drizzle-kit generate\` again.`,
+          group: { key: 'tooLong', messageId: 'tooLongMany', item: `${d.kind} ${data.name}, ${data.bytes} bytes` },
         });
         continue;
       }

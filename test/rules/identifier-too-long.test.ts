@@ -42,11 +42,16 @@ testRule(rule, {
     {
       name: 'table, column, index and identity sequence names; multibyte characters count in bytes',
       sql: `CREATE TABLE "${LONG}" ("${'é'.repeat(32)}" integer GENERATED ALWAYS AS IDENTITY (sequence name "seq_${LONG}"));\nCREATE INDEX "idx_${LONG}" ON "${LONG}" ("id");`,
+      // One root cause (names past the limit) in one migration: one finding lists them.
       errors: [
-        { messageId: 'tooLong', line: 1, severity: 'warn', message: ['table name', '75 bytes'] },
-        { messageId: 'tooLong', line: 1, severity: 'warn', message: ['column name', '64 bytes'] },
-        { messageId: 'tooLong', line: 1, severity: 'warn', message: ['sequence name'] },
-        { messageId: 'tooLong', line: 2, severity: 'warn', message: ['index name'] },
+        {
+          messageId: 'tooLongMany',
+          line: 1,
+          related: [1, 1, 2],
+          severity: 'warn',
+          message: [`gives 4 names longer than 63 bytes (table "${LONG}", 75 bytes, column "${'é'.repeat(32)}", 64 bytes, sequence "seq_${LONG}", 79 bytes, index "idx_${LONG}", 79 bytes)`, '`drizzle-kit push` drops truncated constraints'],
+          help: ['for a sequence, name it in the schema (`generatedAlwaysAsIdentity', `"idx_${LONG}" → "`],
+        },
       ],
     },
     {
