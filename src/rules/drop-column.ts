@@ -28,9 +28,12 @@ export default defineRule({
       dropColumn: 'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
       askedRename:
         'DROP COLUMN {table}.{column} deletes every value of {column} ({type}) in {table}, while this migration adds {added} to it. drizzle-kit asked whether {added} was {column} renamed (it asks whenever a table loses a column and gains one), and the answer was "create column": if {added} is {column} under a new name, every value is lost.{dependents} Code of the release still running that reads or writes {column} fails once it is gone.',
+      askedRenameMany:
+        'This migration drops {count} columns of {table} and every value in them ({items}), while it adds {added} to it. drizzle-kit asked once whether {added} was one of them renamed (it asks whenever a table loses a column and gains one), and the answer was "create column": if {added} is one of them under a new name, its values are lost. Code of the release still running that reads or writes them fails once they are gone.',
       dropColumnMany: 'This migration drops {count} columns of existing tables and every value in them: {items}. Code of the release still running that reads or writes them fails once they are gone.',
     },
     help: {
+      askedRenameMany: 'If {added} is one of them renamed, rename that one instead of adding a column and dropping it (replace both statements; the values stay), one of:\n{all:rename}\nIf the values may still be needed, keep a copy before dropping:\n{all:backup}\nand deploy in two steps: first a release whose code no longer uses these columns, then this migration.',
       dropColumnMany: 'If the values may still be needed, keep a copy before dropping:\n{all:backup}\nand deploy in two steps: first a release whose code no longer uses these columns, then this migration.',
     },
   },
@@ -84,17 +87,18 @@ export default defineRule({
       if (asked) {
         const added = asked.adds[0].effect.column;
         const tableName = facts.table.slice(facts.table.indexOf('.') + 1);
+        const addedNames = asked.adds.map((a) => quoteIdent(a.effect.column.name)).join(' or ');
+        const rename = renameColumnHelp(table, drop.effect.column, added, tableName, isEnum);
+        // Several columns dropped while one is added: drizzle-kit asked one question about the added
+        // column, so the drops it offered as candidates are one finding.
         report({
           messageId: 'askedRename',
           statement: drop.statement,
-          data: { ...data, added: asked.adds.map((a) => quoteIdent(a.effect.column.name)).join(' or ') },
-          help: [
-            `If ${quoteIdent(added.name)} is ${column} renamed, rename it instead of adding one column and dropping the other (replace both statements; the values stay):`,
-            renameColumnHelp(table, drop.effect.column, added, tableName, isEnum),
-            ...backup,
-          ].join('\n'),
+          data: { ...data, added: addedNames, rename: rename.split('\n').filter((l) => !l.startsWith('Or delete')).join('\n') },
+          help: [`If ${quoteIdent(added.name)} is ${column} renamed, rename it instead of adding one column and dropping the other (replace both statements; the values stay):`, rename, ...backup].join('\n'),
           // Whether it is a rename is the user's call (the names share nothing): suggestions only.
           suggestions: asked.adds.flatMap((a) => renameColumnFix(table, drop, a, isEnum) ?? []),
+          ...(fails ? {} : { group: { key: `asked\0${facts.table}\0${addedNames}`, messageId: 'askedRenameMany' as const, item: `${column} (${facts.type})` } }),
         });
         continue;
       }

@@ -46,6 +46,21 @@ testRule(rule, {
       ],
     },
     {
+      name: 'two columns dropped while one is added: drizzle-kit asked one question, so one finding names both candidates and the RENAME for each',
+      setup: ['CREATE TABLE "tiers" ("id" serial PRIMARY KEY NOT NULL, "steps" bigint, "spans" bigint);'],
+      sql: 'ALTER TABLE "tiers" ADD COLUMN "signal_runs" bigint;\nALTER TABLE "tiers" DROP COLUMN "steps";\nALTER TABLE "tiers" DROP COLUMN "spans";',
+      errors: [
+        {
+          messageId: 'askedRenameMany',
+          line: 2,
+          related: [3],
+          severity: 'warn',
+          message: ['drops 2 columns of "tiers" and every value in them ("steps" (bigint), "spans" (bigint)), while it adds "signal_runs" to it', 'asked once whether "signal_runs" was one of them renamed'],
+          help: ['one of:\nALTER TABLE "tiers" RENAME COLUMN "steps" TO "signal_runs";\nALTER TABLE "tiers" RENAME COLUMN "spans" TO "signal_runs";\nIf the values', 'CREATE TABLE "tiers_spans_backup"'],
+        },
+      ],
+    },
+    {
       name: 'locks fixture: users.nickname dropped',
       folder: 'fixtures/projects/locks/drizzle',
       migration: '0002_drop_column_and_table',
