@@ -14,7 +14,8 @@ export interface GroupedReport {
   rule: Rule;
   /** The configured severity of the rule. */
   severity: Severity;
-  descriptor: ReportDescriptor;
+  /** What the merge reads of a statement or history rule's report. */
+  descriptor: Pick<ReportDescriptor, 'data' | 'group'>;
 }
 
 type Describe = (rule: Rule, severity: Severity, d: { messageId: string; data?: Record<string, string | number>; help?: string; severity?: Severity }, lists: Record<string, string[]>) => Pick<Finding, 'rule' | 'messageId' | 'severity' | 'message' | 'help'>;

@@ -257,6 +257,7 @@ export function runEngine(input: EngineInput): EngineOutput {
 /** The history rules' findings (called once per run, before the migrations are parsed). */
 function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, 'report'>, severityOf: (rule: Rule) => SeveritySetting, time: EngineInput['time']): Finding[] {
   const findings: Finding[] = [];
+  const grouped = new Map<Finding, GroupedReport>();
   for (const rule of rules.filter((r) => r.checkHistory)) {
     const severity = severityOf(rule) as Severity;
     guard(rule, undefined, findings, time, () =>
@@ -265,7 +266,7 @@ function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, '
         report: (d) => {
           const line = d.line ?? 1;
           const column = d.column ?? 1;
-          findings.push({
+          const finding: Finding = {
             ...described(rule, severity, d),
             file: d.file,
             line,
@@ -275,12 +276,14 @@ function historyFindings(rules: readonly Rule[], context: Omit<HistoryContext, '
             migration: d.migration || d.file,
             ...(d.fix ? { fix: d.fix } : {}),
             ...(d.suggestions?.length ? { suggestions: d.suggestions } : {}),
-          });
+          };
+          findings.push(finding);
+          if (d.group) grouped.set(finding, { rule, severity, descriptor: d });
         },
       }),
     );
   }
-  return findings;
+  return mergeGroups(findings, grouped, described);
 }
 
 export const SUPPRESSION = 'suppression-comment';

@@ -281,6 +281,8 @@ export interface HistoryReport<M extends string = string> {
   /** Resolved edits: history rules work on files (the journal, snapshots), not statements. */
   fix?: Fix;
   suggestions?: Fix[];
+  /** One root cause, one finding: as ReportDescriptor.group, over the history rule's reports of one run. */
+  group?: ReportDescriptor['group'];
 }
 
 /** A `pgEnum(…)`, `pgSchema(…)` or `pgSequence(…)` declared in the drizzle schema source. */

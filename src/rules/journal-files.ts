@@ -17,6 +17,7 @@ export default defineRule({
       missingFile: 'Journal entry {tag} has no file {tag}.sql: drizzle\'s migrate() throws "No file {tag}.sql found" and applies nothing.',
       orphanFile: '{tag}.sql is not in meta/_journal.json: drizzle\'s migrate() never runs it, on any database.',
       refusedFile: '{file} is not read: {reason}. It is not linted; drizzle\'s migrate() would run whatever it holds or points to.',
+      orphanFiles: '{count} .sql files are not in meta/_journal.json: drizzle\'s migrate() never runs them, on any database ({items}).',
       unstagedEntry: '{tag}.sql is staged, but its journal entry is not: meta/_journal.json has unstaged changes that list it, so this commit would hold a migration drizzle\'s migrate() never runs (and no snapshot for it).',
       untrackedJournal: '{tag}.sql is staged, but meta/_journal.json is not (git does not track it yet): this commit would hold migrations without the journal drizzle\'s migrate() reads, and the deploy fails with "Can\'t find meta/_journal.json file".',
       untrackedFile: 'Journal entry {tag} is staged, but {tag}.sql is not (git does not track it yet): this commit would hold an entry without its file, and drizzle\'s migrate() throws "No file {file} found" and applies nothing.',
@@ -34,6 +35,7 @@ export default defineRule({
       missingFile: 'Restore {tag}.sql from version control, or remove the entry with `drizzle-kit drop` if the migration was never applied anywhere.',
       orphanFile: 'If it should run, generate it properly (`drizzle-kit generate --custom --name <name>` and paste the SQL); if it is a leftover, delete it.',
       refusedFile: 'Commit the migration as a regular file inside the repository (not a link to elsewhere, not a pipe or device); a file this large belongs outside the migration (raise "maxFileSizeMb" in migration-lint.config.json if it must stay).',
+      orphanFiles: 'For each that should run, generate it properly (`drizzle-kit generate --custom --name <name>` and paste the SQL); delete the leftovers. If the folder\'s SQL is applied another way (psql, a SQL editor), migrate() is not what runs it: turn journal-files off for this folder in the config, with that reason.',
       unstagedEntry: 'Stage the journal and snapshot drizzle-kit wrote with it: `git add {meta}`.',
       untrackedJournal: 'Stage the journal and snapshots drizzle-kit wrote with it: `git add {meta}`.',
       untrackedFile: 'Stage the migration with its journal entry: `git add {file}`.',
@@ -53,7 +55,10 @@ export default defineRule({
       const messageId = PROBLEM_MESSAGES[problem.kind];
       const meta = problem.stage ?? problem.file.replace(/[^/\\]*$/, 'meta');
       const data = { tag: problem.tag, meta, file: problem.stage ?? problem.file, reason: problem.reason ?? '', subject: problem.subject ?? '', snapshot: problem.snapshot ?? '' };
-      report({ messageId, data, file: problem.file, line: problem.line, migration: problem.tag });
+      // Files outside the journal are one finding, listing them: one way of working (SQL applied
+      // by hand beside the journal) makes dozens, and each new one is named in it.
+      const group = messageId === 'orphanFile' ? { group: { key: 'orphan', messageId: 'orphanFiles' as const, item: `${problem.tag}.sql` } } : {};
+      report({ messageId, data, file: problem.file, line: problem.line, migration: problem.tag, ...group });
     }
     const facts = folder.integrity as HistoryFacts | undefined;
     const journal = facts?.journal;

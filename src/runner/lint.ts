@@ -312,7 +312,8 @@ function namedOnly(project: Project, named: readonly string[], cwd: string): (fi
   const files = new Set(named);
   const shown = new Set(named.map((file) => displayPath(file, cwd)));
   const tags = new Set(project.migrations.filter((m) => files.has(m.path)).map((m) => m.tag));
-  return (f) => shown.has(f.file) || (f.migration !== undefined && tags.has(f.migration));
+  // A finding of one root cause concerns the files of its related locations too.
+  return (f) => shown.has(f.file) || (f.migration !== undefined && tags.has(f.migration)) || f.related?.some((r) => shown.has(r.file)) === true;
 }
 
 /** The history rules a loose file cannot have: they read a journal and snapshots. */

@@ -95,6 +95,21 @@ describe('journal-files (history integrity)', () => {
     expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['missingSnapshot', 'orphanSnapshot', 'strayMeta']);
   });
 
+  it('invalid: several .sql files outside the journal are one finding listing them (one way of working), the others its related locations; a named file among them gets it', async () => {
+    const dir = folder('orphans', (d) => {
+      writeFileSync(join(d, '0006_hand_written.sql'), 'SELECT 1;');
+      writeFileSync(join(d, '0007_more_by_hand.sql'), 'SELECT 2;');
+    });
+    const result = await lint({ paths: [dir] });
+    const found = result.findings.filter((f) => f.rule === 'journal-files');
+    expect(found.map((f) => [f.messageId, f.migration, f.file.replace(dir, '<dir>'), f.related?.map((r) => r.file.replace(dir, '<dir>'))])).toEqual([
+      ['orphanFiles', '0006_hand_written', '<dir>/0006_hand_written.sql', ['<dir>/0007_more_by_hand.sql']],
+    ]);
+    expect(found[0].message).toBe("2 .sql files are not in meta/_journal.json: drizzle's migrate() never runs them, on any database (0006_hand_written.sql, 0007_more_by_hand.sql).");
+    const named = (await lint({ paths: [join(dir, '0007_more_by_hand.sql')] })).findings.filter((f) => f.rule === 'journal-files');
+    expect(named.map((f) => f.messageId)).toEqual(['orphanFiles']);
+  });
+
   it('real world (fixtures/corpus-excerpts, from simstudioai/sim): an idx gap, and a .sql file outside the journal', async () => {
     const found = await findings('fixtures/corpus-excerpts/simstudioai__sim');
     expect(found.filter((f) => f.messageId !== 'missingSnapshot').map((f) => [f.messageId, f.migration, f.line])).toEqual([
@@ -106,6 +121,10 @@ describe('journal-files (history integrity)', () => {
   corpusIt('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy two files with prefix 0130; midday 39 files outside the journal', async () => {
     expect((await findings('../shared/corpus/simstudioai__sim')).map((f) => f.messageId)).toContain('idxGap');
     expect((await findings('../shared/corpus/Dokploy__dokploy')).some((f) => f.messageId === 'duplicatePrefix')).toBe(true);
-    expect((await findings('../shared/corpus/midday-ai__midday')).filter((f) => f.messageId === 'orphanFile')).toHaveLength(39);
+    // One finding for the files outside the journal, naming all 39.
+    const midday = (await lint({ paths: ['../shared/corpus/midday-ai__midday'] })).findings.filter((f) => f.rule === 'journal-files' && f.messageId === 'orphanFiles');
+    expect(midday).toHaveLength(1);
+    expect(midday[0].message).toMatch(/^39 \.sql files are not in meta\/_journal\.json/);
+    expect(midday[0].related).toHaveLength(38);
   });
 });
