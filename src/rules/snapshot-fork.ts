@@ -17,7 +17,7 @@ export default defineRule({
     defaultSeverity: 'error',
     messages: {
       fork: '{first} and {second} both have prevId {prevId} ({parent}): two branches generated from one parent and merged. `drizzle-kit generate` aborts with "… is a collision" (exit code 0) and `drizzle-kit check` fails; {latest}, the snapshot it diffs against, lacks what {other} recorded: {lacks}.',
-      dangling: '{file} has prevId {prevId}, which is the id of no snapshot in meta/: the snapshot it was generated after is missing or was regenerated.',
+      dangling: '{file} has prevId {prevId}, which is the id of no snapshot in meta/: the snapshot it was generated after is missing or was regenerated. drizzle-kit reads prevId only to find two snapshots with one parent, so nothing fails, but the chain no longer shows what this snapshot was generated on top of (snapshot-drift compares what it records).',
       duplicateId: '{file} has the same id {id} as {other}: a copied snapshot; drizzle-kit treats the two as one node and the chain breaks.',
       order: '{file} (journal entry {tag}) has prevId {prevId}, but the snapshot of the journal entry before it ({previousTag}) is {previousId}: the snapshot chain and the journal are in different orders.',
     },
@@ -47,7 +47,7 @@ export default defineRule({
     for (const s of snaps) {
       if (s.prevId === undefined || (s.id && reportedIds.has(s.id))) continue;
       children.set(s.prevId, [...(children.get(s.prevId) ?? []), s]);
-      if (s.prevId !== ROOT_SNAPSHOT_ID && s.prevId !== '' && !byId.has(s.prevId) && !journalExplains(s)) report({ messageId: 'dangling', data: { file: s.file, prevId: s.prevId }, ...where(s) });
+      if (s.prevId !== ROOT_SNAPSHOT_ID && s.prevId !== '' && !byId.has(s.prevId) && !journalExplains(s)) report({ messageId: 'dangling', data: { file: s.file, prevId: s.prevId }, ...where(s), severity: 'warn' });
     }
     const latest = snaps[snaps.length - 1];
     /**
