@@ -61,6 +61,9 @@ export default defineRule({
         // ACCESS EXCLUSIVE has been held since the ADD COLUMN: no row was written since, and the
         // scan costs the migration's time only. Filled (a default, a backfill): it cannot fail.
         if (fillsRows(added) || backfilled) continue;
+        // Rows deleted since (old rows replaced by inserted ones): which survive is not known, so
+        // "every row holds NULL" would be a guess; the lock is held, the scan costs nothing more.
+        if (rowsDeletedBefore(migration, statement, tableKey)) continue;
         const backfill = `UPDATE ${tableSql} SET ${col} = <value>;`;
         report({ messageId: 'nullColumn', data: { ...data, backfill }, location, group: { key: 'nullColumn', messageId: 'nullColumnMany', item } });
         continue;
@@ -107,6 +110,16 @@ function backfilledBefore(migration: MigrationInfo, statement: Statement, tableK
       });
       return mentions;
     }
+    return false;
+  });
+}
+
+/** An earlier `DELETE FROM t` or `TRUNCATE t` in the migration, DO blocks included. */
+function rowsDeletedBefore(migration: MigrationInfo, statement: Statement, tableKey: string): boolean {
+  return migration.statements.some((s) => {
+    if (s.index >= statement.index) return false;
+    if (s.kind === 'DeleteStmt') return key(s.ast.relation?.schemaname, s.ast.relation?.relname ?? '') === tableKey;
+    if (s.kind === 'TruncateStmt') return (s.ast.relations ?? []).some((r: Node) => key(r.RangeVar?.schemaname, r.RangeVar?.relname ?? '') === tableKey);
     return false;
   });
 }

@@ -21,6 +21,11 @@ testRule(rule, {
       setup: [ACCOUNTS],
       sql: 'ALTER TABLE "accounts" ADD COLUMN "slug" text;\nUPDATE "accounts" SET "slug" = lower("email");\nALTER TABLE "accounts" ALTER COLUMN "slug" SET NOT NULL;',
     },
+    {
+      name: 'real (simstudioai__sim 0194): a column added, rows with it inserted and the old rows deleted, then SET NOT NULL: the survivors can all hold a value, so "fails" would be a guess',
+      setup: [ACCOUNTS],
+      sql: 'ALTER TABLE "accounts" ADD COLUMN "workspace_id" text;\nINSERT INTO "accounts" ("email", "workspace_id") SELECT "email", \'w1\' FROM "accounts" WHERE "nickname" IS NOT NULL;\nDELETE FROM "accounts" WHERE "nickname" IS NULL;\nALTER TABLE "accounts" ALTER COLUMN "workspace_id" SET NOT NULL;',
+    },
     { name: 'a column added with a default, then set NOT NULL in the same transaction', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ADD COLUMN "plan" text DEFAULT \'free\';\nALTER TABLE "accounts" ALTER COLUMN "plan" SET NOT NULL;' },
     { name: 'young table: accounts created a day before', setup: [ACCOUNTS], sql: 'ALTER TABLE "accounts" ALTER COLUMN "nickname" SET NOT NULL;', days: [0, 1] },
   ],
