@@ -22,9 +22,9 @@ export default defineRule({
       afterCommitMany:
         'This migration builds {count} indexes on existing tables after a COMMIT ({items}), each under a SHARE lock on its table: every INSERT, UPDATE and DELETE there waits until the index is built.{all:uniqueNote} These statements run outside drizzle\'s transaction, so they can use CONCURRENTLY.',
       recreated:
-        'CREATE INDEX {index} on existing table {table} is the index {old} dropped just before, re-created under a new name (drizzle-kit does this after a table rename): it is rebuilt under a SHARE lock, writes to {table} waiting, for nothing.',
+        'CREATE INDEX {index} on existing table {table} is the index {old} dropped just before, re-created under a new name (drizzle-kit does this after a table or column rename): it is rebuilt under a SHARE lock, writes to {table} waiting, for nothing.',
       recreatedMany:
-        'This migration re-creates {count} indexes dropped just before under new names (drizzle-kit does this after a table rename: {items}): each is rebuilt under a SHARE lock, writes to its table waiting, for nothing.',
+        'This migration re-creates {count} indexes dropped just before under new names (drizzle-kit does this after a table or column rename: {items}): each is rebuilt under a SHARE lock, writes to its table waiting, for nothing.',
     },
     help: {
       inTransaction: `On a small table, keep it as is (the build takes milliseconds). On a large one, build the index before deploying, outside migrate(), with psql:\n{concurrent}\nand make this statement a no-op where the index exists, so fresh databases still get it:\n{idempotent}\n${NOT_IN_MIGRATION}`,
