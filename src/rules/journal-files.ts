@@ -50,7 +50,7 @@ export default defineRule({
       strayMeta: 'Move meta/{name} out of the migrations folder (add it to .gitignore if it is an editor or OS file such as .DS_Store).',
     },
   },
-  checkHistory({ folder, report }) {
+  checkHistory({ folder, settings, report }) {
     for (const problem of folder.problems) {
       const messageId = PROBLEM_MESSAGES[problem.kind];
       const meta = problem.stage ?? problem.file.replace(/[^/\\]*$/, 'meta');
@@ -116,8 +116,19 @@ export default defineRule({
     const metaNames = new Set(facts.metaFiles);
     // A migration staged without its journal entry: its snapshot (not staged either) is said with it.
     const tagPrefixes = new Set([...journal.entries.map((e) => prefixOf(e.tag)), ...folder.problems.filter((p) => p.kind === 'unstaged-entry').map((p) => prefixOf(p.tag))]);
+    // An entry followed by one with a snapshot: that snapshot has its changes, or snapshot-drift's
+    // comparison of the whole history says what it lacks and where it began (one root cause, one finding).
+    const hasSnapshot = (tag: string) => metaNames.has(`${prefixOf(tag)}_snapshot.json`);
+    const driftJudges = settings.rules['snapshot-drift'] !== 'off';
+    let snapshotAfter = false;
+    const coveredLater = new Set<string>();
+    for (let i = journal.entries.length - 1; i >= 0; i--) {
+      const tag = journal.entries[i].tag;
+      if (snapshotAfter && driftJudges) coveredLater.add(tag);
+      if (facts.files.has(tag) && hasSnapshot(tag)) snapshotAfter = true;
+    }
     for (const e of journal.entries) {
-      if (facts.files.has(e.tag) && !metaNames.has(`${prefixOf(e.tag)}_snapshot.json`)) {
+      if (facts.files.has(e.tag) && !hasSnapshot(e.tag) && !coveredLater.has(e.tag)) {
         report({ messageId: 'missingSnapshot', data: { tag: e.tag, prefix: prefixOf(e.tag) }, file: journal.file, line: e.line, migration: e.tag });
       }
     }

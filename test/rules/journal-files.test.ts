@@ -86,9 +86,16 @@ describe('journal-files (history integrity)', () => {
     ]);
   });
 
+  it('an entry without a snapshot that a later snapshot follows is snapshot-drift\'s to judge (that snapshot either has its changes or the full-run comparison says what it lacks): one root cause, one finding', async () => {
+    const dir = folder('meta-middle', (d) => rmSync(join(d, 'meta', '0003_snapshot.json')));
+    expect(await findings(dir)).toEqual([]);
+    const alone = await lint({ paths: [dir], rules: { 'snapshot-drift': 'off' } });
+    expect(alone.findings.filter((f) => f.rule === 'journal-files').map((f) => [f.messageId, f.migration])).toEqual([['missingSnapshot', '0003_drop_refunded_status']]);
+  });
+
   it('invalid: an entry without a snapshot, a snapshot without an entry, a stray file in meta/', async () => {
     const dir = folder('meta', (d) => {
-      rmSync(join(d, 'meta', '0003_snapshot.json'));
+      rmSync(join(d, 'meta', '0005_snapshot.json'));
       writeFileSync(join(d, 'meta', '0009_snapshot.json'), '{}');
       writeFileSync(join(d, 'meta', '.DS_Store'), '');
     });
