@@ -85,7 +85,9 @@ export default defineRule({
       byPrefix.set(m[1], (byPrefix.get(m[1]) ?? new Set()).add(name));
     }
     for (const [prefix, group] of byPrefix) {
-      if (group.size < 2 || ![...group].some((n) => positions.has(n))) continue; // loose files only: orphanFile says it
+      // Two journal entries: their snapshots share a name. A loose file beside one entry is
+      // orphanFile's finding alone: it never runs, and the entry's snapshot is the journal's.
+      if ([...group].filter((n) => positions.has(n)).length < 2) continue;
       const list = [...group].sort();
       const entry = journal.entries.find((e) => e.tag === list[list.length - 1]) ?? journal.entries.find((e) => group.has(e.tag));
       report({

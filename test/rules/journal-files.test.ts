@@ -67,9 +67,17 @@ describe('journal-files (history integrity)', () => {
     expect((await findings(dir)).map((f) => f.messageId)).toContain('duplicateTag');
   });
 
-  it('invalid: two migrations sharing a numeric prefix (one overwrote the other\'s snapshot)', async () => {
-    const dir = folder('dup-prefix', (d) => writeFileSync(join(d, '0002_other_branch.sql'), 'SELECT 1;'));
-    expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['duplicatePrefix', 'orphanFile']);
+  it('invalid: two journal entries sharing a numeric prefix (one overwrote the other\'s snapshot)', async () => {
+    const dir = folder('dup-prefix', (d) => {
+      writeFileSync(join(d, '0002_other_branch.sql'), 'SELECT 1;');
+      editJournal(d, (j) => j.entries.push({ ...j.entries[5], idx: 6, tag: '0002_other_branch', when: (j.entries[5] as unknown as { when: number }).when + 1 } as { tag: string; idx: number }));
+    });
+    expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['duplicatePrefix']);
+  });
+
+  it('a .sql file outside the journal sharing a journal entry\'s prefix is one finding (the file never runs), not also a snapshot collision: the journal\'s snapshot is the one generate diffs against (simstudioai__sim 0091, Dokploy 0130, lmnr 0037)', async () => {
+    const dir = folder('dup-prefix-orphan', (d) => writeFileSync(join(d, '0002_other_branch.sql'), 'SELECT 1;'));
+    expect((await findings(dir)).map((f) => f.messageId).sort()).toEqual(['orphanFile']);
   });
 
   it('invalid: idx out of order, and an idx gap (warning)', async () => {
@@ -125,9 +133,10 @@ describe('journal-files (history integrity)', () => {
     ]);
   });
 
-  corpusIt('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy two files with prefix 0130; midday 39 files outside the journal', async () => {
+  corpusIt('real corpus: simstudioai__sim has an idx gap; Dokploy__dokploy a file outside the journal with the prefix 0130 of an entry; midday 39 files outside the journal', async () => {
     expect((await findings('../shared/corpus/simstudioai__sim')).map((f) => f.messageId)).toContain('idxGap');
-    expect((await findings('../shared/corpus/Dokploy__dokploy')).some((f) => f.messageId === 'duplicatePrefix')).toBe(true);
+    // 0130_abandoned_dagger.sql is outside the journal, beside the entry 0130_perpetual_screwball: one finding.
+    expect((await findings('../shared/corpus/Dokploy__dokploy')).filter((f) => f.messageId === 'duplicatePrefix' || f.messageId === 'orphanFile').map((f) => [f.messageId, f.migration])).toEqual([['orphanFile', '0130_abandoned_dagger']]);
     // One finding for the files outside the journal, naming all 39.
     const midday = (await lint({ paths: ['../shared/corpus/midday-ai__midday'] })).findings.filter((f) => f.rule === 'journal-files' && f.messageId === 'orphanFiles');
     expect(midday).toHaveLength(1);
