@@ -97,7 +97,7 @@ const PROJECTS: Expected[] = [
   // 0002: drizzle-kit's DROP CONSTRAINT after DROP TABLE … CASCADE took it; 0004: a new enum value used in the same transaction.
   {
     folder: 'fixtures/projects/locks/drizzle',
-    verdicts: { '0000_init': R, '0001_index_unique_fk_check': R, '0002_drop_column_and_table': X, '0003_remove_last_policy': R, '0004_enum_value_as_default': X, '0005_renames': R },
+    verdicts: { '0000_init': R, '0001_index_unique_fk_check': R, '0002_drop_column_and_table': X, '0003_remove_last_policy': R, '0004_enum_value_as_default': X, '0005_renames': R, '0006_new_column_constraints': R, '0007_unique_index': R, '0008_unique_index_to_constraint': R },
   },
   {
     folder: 'fixtures/projects/renames/drizzle',
