@@ -25,7 +25,7 @@ export default defineRule({
     category: 'data-loss',
     defaultSeverity: 'warn',
     messages: {
-      dropTable: 'DROP TABLE {table} deletes all its rows ({columns} columns).{dependents}{later} Code of the release still running that queries {table} fails once it is gone.',
+      dropTable: 'DROP TABLE {table} deletes all its rows ({columns}).{dependents}{later} Code of the release still running that queries {table} fails once it is gone.',
       dropTableMany: 'This migration drops {count} existing tables and all their rows: {items}. Code of the release still running that queries them fails once they are gone.',
     },
     help: {
@@ -68,11 +68,11 @@ export default defineRule({
       // The tables a migration drops are one decision: one finding lists them. A DROP that fails
       // (dependents without CASCADE, a later DROP CONSTRAINT of what CASCADE removed) stands alone.
       const fails = (described !== '' && !cascade) || after.length > 0;
-      const item = `${table} (${facts.columns} columns${described ? `; CASCADE also drops ${described}` : ''})`;
+      const item = `${table} (${`${facts.columns} column${facts.columns === 1 ? '' : 's'}`}${described ? `; CASCADE also drops ${described}` : ''})`;
       report({
         messageId: 'dropTable',
         statement: drop.statement,
-        data: { table, columns: facts.columns, dependents, later, keep },
+        data: { table, columns: `${facts.columns} column${facts.columns === 1 ? '' : 's'}`, dependents, later, keep },
         ...(fails ? {} : { group: { key: 'drop', messageId: 'dropTableMany' as const, item } }),
         help: [
           ...(after.length ? [`Move ${after.length > 1 ? 'the DROP CONSTRAINT statements' : 'the DROP CONSTRAINT'} before the DROP TABLE.`] : []),

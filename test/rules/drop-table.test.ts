@@ -45,7 +45,7 @@ testRule(rule, {
           line: 1,
           related: [2],
           severity: 'warn',
-          message: ['drops 2 existing tables and all their rows: "tags" (1 columns), "notes" (2 columns; CASCADE also drops foreign key "links_note_id_fkey" on "links")'],
+          message: ['drops 2 existing tables and all their rows: "tags" (1 column), "notes" (2 columns; CASCADE also drops foreign key "links_note_id_fkey" on "links")'],
           help: ['ALTER TABLE "tags" RENAME TO "tags_dropped";\nALTER TABLE "notes" RENAME TO "notes_dropped";\nand drop them in a later migration'],
         },
       ],
@@ -55,7 +55,7 @@ testRule(rule, {
       setup: [NOTES + '\nCREATE TABLE "tags" ("id" serial PRIMARY KEY NOT NULL);\nCREATE TABLE "labels" ("id" serial PRIMARY KEY NOT NULL);'],
       sql: 'DROP TABLE "tags";\nDROP TABLE "notes";\nDROP TABLE "labels";',
       errors: [
-        { messageId: 'dropTableMany', line: 1, related: [3], message: ['"tags" (1 columns), "labels" (1 columns)'] },
+        { messageId: 'dropTableMany', line: 1, related: [3], message: ['"tags" (1 column), "labels" (1 column)'] },
         { messageId: 'dropTable', line: 2, message: ['without CASCADE the DROP fails'] },
       ],
     },
