@@ -1,11 +1,11 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import fg from 'fast-glob';
-import { LineIndex } from '../engine/source.js';
 import type { SchemaDeclaration, SchemaSourceFacts } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
-import { isDirectory, isFile } from './file-kind.js';
-import { FileRefused, ProjectFiles } from './files.js';
+import { isDirectory } from './file-kind.js';
+import { ProjectFiles } from './files.js';
+import { dependencies, loadParseSync, ModuleGraph, resolveImport, stringValue, unwrap, type AstNode, type Binding, type SourceModule } from './ts-modules.js';
 
 /**
  * What drizzle-kit sees of the schema source, found statically (the files are parsed with
@@ -16,10 +16,6 @@ import { FileRefused, ProjectFiles } from './files.js';
  * (`prepareFromExports`: `Object.values(require(file))`). An enum that no loaded module exports
  * gets no CREATE TYPE, although the columns using it still name the type.
  */
-
-/** oxc-parser's ESTree nodes: `{ type, start, end, …fields }` (offsets are UTF-16, like JS strings). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AstNode = any;
 
 /** A use of a declaration by a table, with the column when there is one. */
 export interface SchemaUse {
@@ -44,10 +40,6 @@ export interface SchemaDeclarationDetail extends SchemaDeclaration {
 
 /** The file extensions drizzle-kit 0.31 accepts for schema files. */
 const SCHEMA_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
-/** Candidates tried, in order, for an extensionless relative import. */
-const RESOLVE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
-/** TypeScript's ESM convention: `./enums.js` in source means `./enums.ts`. */
-const JS_TO_TS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
 
 const PG_CORE = 'drizzle-orm/pg-core';
 
@@ -75,39 +67,23 @@ type Target =
   | { kind: 'external-namespace'; module: string }
   | { kind: 'schema-member'; schema: Entity; member: string };
 
-type ExportEntry = { kind: 'local'; local: string } | { kind: 'from'; source: string; imported: string };
-
-interface Module {
-  file: string;
-  display: string;
-  text: string;
-  lines: LineIndex;
-  /** local name → import. `imported` is `*` for namespace imports, `default` for default imports. */
-  imports: Map<string, { source: string; imported: string }>;
-  /** Top-level `const x = …` (and `export default <call>` as `default`): name → [statement, initialiser]. */
-  locals: Map<string, { statement: AstNode; init: AstNode }>;
-  exports: Map<string, ExportEntry>;
-  /** `export * from '…'` sources. */
-  stars: string[];
-  entities: Map<string, Entity | null>;
-}
+type Module = SourceModule;
 
 interface Analysis {
-  cwd: string;
-  /** Schema files are read only when they are regular files inside the project. */
-  files: ProjectFiles;
-  modules: Map<string, Module | null>;
-  problems: { file: string; message: string }[];
-  parseSync: (filename: string, text: string) => { program: AstNode; errors: { message: string; labels?: { start: number }[] }[] };
+  graph: ModuleGraph;
+  /** Per module: top-level name → the drizzle declaration it is (null: none). */
+  entities: Map<Module, Map<string, Entity | null>>;
 }
 
 export async function analyzeSchemaSource(config: { file: string; schema: string[] }, cwd: string, files?: ProjectFiles): Promise<SchemaSourceFacts> {
-  const { parseSync } = await import('oxc-parser');
+  // Schema files are read only when they are regular files inside the project; a refused one is an error naming it.
+  const project = files ?? ProjectFiles.around(dirname(config.file), cwd);
+  const graph = new ModuleGraph(cwd, await loadParseSync(), isPgCore, (file) => project.read(file), true);
   const base = dirname(config.file);
-  const analysis: Analysis = { cwd, files: files ?? ProjectFiles.around(dirname(config.file), cwd), modules: new Map(), problems: [], parseSync: parseSync as unknown as Analysis['parseSync'] };
+  const analysis: Analysis = { graph, entities: new Map() };
   const configFile = displayPath(config.file, cwd);
 
-  const matched = expandPatterns(config.schema, base, cwd, configFile, analysis.problems);
+  const matched = expandPatterns(config.schema, base, cwd, configFile, graph.problems);
 
   // Parse the loaded files and everything they reach through relative imports and re-exports.
   const queue = [...matched];
@@ -116,7 +92,7 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
     const file = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    const module = load(analysis, file);
+    const module = graph.load(file);
     if (!module) continue;
     for (const source of dependencies(module)) {
       const target = resolveImport(file, source);
@@ -124,7 +100,7 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
     }
   }
 
-  const modules = [...analysis.modules.values()].filter((m): m is Module => m !== null);
+  const modules = [...graph.modules.values()].filter((m): m is Module => m !== null);
   const entities: Entity[] = [];
   for (const module of modules) {
     for (const name of module.locals.keys()) {
@@ -136,8 +112,8 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
   // What drizzle-kit sees: the values of every export of every loaded module.
   const exported = new Set<Entity>();
   for (const file of matched) {
-    for (const name of exportNames(analysis, file, new Set())) {
-      const target = resolveExport(analysis, file, name, new Set());
+    for (const name of graph.exportNames(file)) {
+      const target = resolveExport(analysis, file, name);
       if (target?.kind === 'entity') exported.add(target.entity);
     }
   }
@@ -176,8 +152,8 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
       usedBy: uses.get(entity) ?? [],
       text: entity.module.lines.lineText(line).slice(column - 1),
       ...(entity.schema?.sqlName !== undefined ? { schema: entity.schema.sqlName } : {}),
-      exportedByOwnFile: exportNames(analysis, entity.module.file, new Set()).some((name) => {
-        const target = resolveExport(analysis, entity.module.file, name, new Set());
+      exportedByOwnFile: graph.exportNames(entity.module.file).some((name) => {
+        const target = resolveExport(analysis, entity.module.file, name);
         return target?.kind === 'entity' && target.entity === entity;
       }),
     });
@@ -187,7 +163,7 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
     configFile,
     patterns: [...config.schema],
     files: matched.map((f) => displayPath(f, cwd)),
-    problems: analysis.problems,
+    problems: graph.problems,
     declarations,
   };
 }
@@ -200,7 +176,7 @@ export async function analyzeSchemaSource(config: { file: string; schema: string
  * matched folder contributes the files directly inside it (not its subfolders). Patterns are taken
  * relative to the config's folder, where drizzle-kit is normally run.
  */
-function expandPatterns(patterns: string[], base: string, cwd: string, configFile: string, problems: Analysis['problems']): string[] {
+function expandPatterns(patterns: string[], base: string, cwd: string, configFile: string, problems: ModuleGraph['problems']): string[] {
   const files = new Set<string>();
   for (const pattern of patterns) {
     let hits: string[];
@@ -242,156 +218,21 @@ function exists(path: string): boolean {
   }
 }
 
-/** Resolve a relative import the way TypeScript projects write them; bare specifiers are not followed. */
-function resolveImport(from: string, source: string): string | undefined {
-  if (!source.startsWith('./') && !source.startsWith('../') && source !== '.' && source !== '..') return undefined;
-  const path = resolve(dirname(from), source);
-  const ext = extname(path);
-  const candidates: string[] = [];
-  if (JS_TO_TS[ext]) candidates.push(...JS_TO_TS[ext].map((e) => path.slice(0, -ext.length) + e));
-  if (ext) candidates.push(path);
-  candidates.push(...RESOLVE_EXTENSIONS.map((e) => path + e), ...RESOLVE_EXTENSIONS.map((e) => join(path, 'index' + e)));
-  return candidates.find(isFile);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Modules
-
-function load(analysis: Analysis, file: string): Module | null {
-  const cached = analysis.modules.get(file);
-  if (cached !== undefined) return cached;
-  const display = displayPath(file, analysis.cwd);
-  let module: Module | null = null;
-  try {
-    const text = analysis.files.read(file);
-    const lines = new LineIndex(text);
-    const result = analysis.parseSync(file, text);
-    const error = result.errors[0];
-    if (error) {
-      const at = error.labels?.[0] ? lines.position(error.labels[0].start) : undefined;
-      analysis.problems.push({ file: display, message: at ? `${at.line}:${at.column}: ${error.message}` : error.message });
-    } else {
-      module = { file, display, text, lines, imports: new Map(), locals: new Map(), exports: new Map(), stars: [], entities: new Map() };
-      collect(module, result.program);
-    }
-  } catch (error) {
-    // A schema file that is a link out of the project, a FIFO or a device: an error naming it, never read.
-    if (error instanceof FileRefused) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    analysis.problems.push({ file: display, message: code ? `cannot read the file (${code})` : `cannot parse the file (${(error as Error).message})` });
-  }
-  analysis.modules.set(file, module);
-  return module;
-}
-
-/** Record the module's imports, top-level declarations and exports. */
-function collect(module: Module, program: AstNode): void {
-  for (const statement of program.body ?? []) {
-    switch (statement.type) {
-      case 'ImportDeclaration': {
-        if (statement.importKind === 'type') break;
-        const source = String(statement.source.value);
-        for (const spec of statement.specifiers ?? []) {
-          if (spec.importKind === 'type') continue;
-          const imported = spec.type === 'ImportNamespaceSpecifier' ? '*' : spec.type === 'ImportDefaultSpecifier' ? 'default' : nameOf(spec.imported);
-          module.imports.set(spec.local.name, { source, imported });
-        }
-        break;
-      }
-      case 'VariableDeclaration':
-        declare(module, statement, statement);
-        break;
-      case 'ExportNamedDeclaration': {
-        if (statement.exportKind === 'type') break;
-        if (statement.declaration) {
-          if (statement.declaration.type === 'VariableDeclaration') {
-            for (const name of declare(module, statement, statement.declaration)) module.exports.set(name, { kind: 'local', local: name });
-          } else if (statement.declaration.id?.name) {
-            const name = statement.declaration.id.name;
-            module.exports.set(name, { kind: 'local', local: name });
-          }
-          break;
-        }
-        for (const spec of statement.specifiers ?? []) {
-          if (spec.exportKind === 'type') continue;
-          const exported = nameOf(spec.exported);
-          const local = nameOf(spec.local);
-          module.exports.set(exported, statement.source ? { kind: 'from', source: String(statement.source.value), imported: local } : { kind: 'local', local });
-        }
-        break;
-      }
-      case 'ExportAllDeclaration': {
-        if (statement.exportKind === 'type') break;
-        const source = String(statement.source.value);
-        // `export * as ns from` exports a namespace object, which drizzle-kit does not look into.
-        if (statement.exported) module.exports.set(nameOf(statement.exported), { kind: 'from', source, imported: '*' });
-        else module.stars.push(source);
-        break;
-      }
-      case 'ExportDefaultDeclaration': {
-        // drizzle-kit keeps `Object.values(require(file))`, and a default export is one of them.
-        const declaration = unwrap(statement.declaration);
-        if (declaration?.type === 'Identifier') {
-          module.exports.set('default', { kind: 'local', local: declaration.name });
-        } else if (declaration?.type === 'CallExpression') {
-          module.locals.set('default', { statement, init: declaration });
-          module.exports.set('default', { kind: 'local', local: 'default' });
-        }
-        break;
-      }
-      case 'TSExportAssignment':
-        break;
-    }
-  }
-}
-
-/** Register `const a = …, b = …`; returns the declared names. */
-function declare(module: Module, statement: AstNode, declaration: AstNode): string[] {
-  const names: string[] = [];
-  if (declaration.declare) return names;
-  for (const declarator of declaration.declarations ?? []) {
-    if (declarator.id?.type !== 'Identifier') continue;
-    names.push(declarator.id.name);
-    if (declarator.init) module.locals.set(declarator.id.name, { statement, init: declarator.init });
-  }
-  return names;
-}
-
-function dependencies(module: Module): string[] {
-  const sources = new Set<string>(module.stars);
-  for (const i of module.imports.values()) sources.add(i.source);
-  for (const e of module.exports.values()) if (e.kind === 'from') sources.add(e.source);
-  return [...sources];
-}
-
-function nameOf(node: AstNode): string {
-  return node?.type === 'Literal' ? String(node.value) : String(node?.name);
-}
-
-/** Strip parentheses and TypeScript-only wrappers (`x as T`, `x!`, `x satisfies T`). */
-function unwrap(node: AstNode): AstNode {
-  while (
-    node &&
-    (node.type === 'ParenthesizedExpression' || node.type === 'TSAsExpression' || node.type === 'TSSatisfiesExpression' || node.type === 'TSNonNullExpression' || node.type === 'TSTypeAssertion')
-  ) {
-    node = node.expression;
-  }
-  return node;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
 /** What a top-level name of `module` is, when it is one of drizzle's declarations. */
 function entityOf(analysis: Analysis, module: Module, name: string, seen: Set<string>): Entity | undefined {
-  const cached = module.entities.get(name);
+  let entities = analysis.entities.get(module);
+  if (!entities) analysis.entities.set(module, (entities = new Map()));
+  const cached = entities.get(name);
   if (cached !== undefined) return cached ?? undefined;
   const key = module.file + '\0' + name;
   if (seen.has(key)) return undefined;
   seen.add(key);
   const local = module.locals.get(name);
   const entity = local ? classify(analysis, module, name, local.statement, local.init, seen) : undefined;
-  module.entities.set(name, entity ?? null);
+  entities.set(name, entity ?? null);
   return entity;
 }
 
@@ -454,7 +295,7 @@ function targetOf(analysis: Analysis, module: Module, node: AstNode, seen: Set<s
     const object = targetOf(analysis, module, unwrap(node.object), seen);
     const member = node.property.name as string;
     if (!object) return undefined;
-    if (object.kind === 'namespace') return resolveExport(analysis, object.file, member, new Set(), seen);
+    if (object.kind === 'namespace') return resolveExport(analysis, object.file, member, seen);
     if (object.kind === 'external-namespace') return { kind: 'external', module: object.module, name: member };
     if (object.kind === 'entity' && object.entity.kind === 'pgSchema') return { kind: 'schema-member', schema: object.entity, member };
   }
@@ -462,61 +303,18 @@ function targetOf(analysis: Analysis, module: Module, node: AstNode, seen: Set<s
 }
 
 function resolveLocal(analysis: Analysis, module: Module, name: string, seen: Set<string>): Target | undefined {
-  if (module.locals.has(name)) {
-    const entity = entityOf(analysis, module, name, seen);
-    return entity ? { kind: 'entity', entity } : undefined;
-  }
-  const imported = module.imports.get(name);
-  if (!imported) return undefined;
-  const file = resolveImport(module.file, imported.source);
-  if (!file) {
-    if (imported.source.startsWith('.')) return undefined;
-    return imported.imported === '*' ? { kind: 'external-namespace', module: imported.source } : { kind: 'external', module: imported.source, name: imported.imported };
-  }
-  if (imported.imported === '*') return { kind: 'namespace', file };
-  return resolveExport(analysis, file, imported.imported, new Set(), seen);
+  return targetOfBinding(analysis, analysis.graph.resolveName(module, name), seen);
 }
 
-/** What `file` exports under `name`, following re-exports (`export … from`, `export *`). */
-function resolveExport(analysis: Analysis, file: string, name: string, visiting: Set<string>, seen: Set<string> = new Set()): Target | undefined {
-  const key = file + '\0' + name;
-  if (visiting.has(key)) return undefined;
-  visiting.add(key);
-  const module = load(analysis, file);
-  if (!module) return undefined;
-  const entry = module.exports.get(name);
-  if (entry?.kind === 'local') return resolveLocal(analysis, module, entry.local, seen);
-  if (entry?.kind === 'from') {
-    const target = resolveImport(file, entry.source);
-    if (!target) return entry.source.startsWith('.') ? undefined : entry.imported === '*' ? { kind: 'external-namespace', module: entry.source } : { kind: 'external', module: entry.source, name: entry.imported };
-    return entry.imported === '*' ? { kind: 'namespace', file: target } : resolveExport(analysis, target, entry.imported, visiting, seen);
-  }
-  if (name === 'default') return undefined; // `export *` never re-exports a default
-  for (const source of module.stars) {
-    const target = resolveImport(file, source);
-    if (!target) {
-      if (!source.startsWith('.') && isPgCore(source)) return { kind: 'external', module: source, name };
-      continue;
-    }
-    const found = resolveExport(analysis, target, name, visiting, seen);
-    if (found) return found;
-  }
-  return undefined;
+/** What `file` exports under `name`, following re-exports. */
+function resolveExport(analysis: Analysis, file: string, name: string, seen: Set<string> = new Set()): Target | undefined {
+  return targetOfBinding(analysis, analysis.graph.resolveExport(file, name), seen);
 }
 
-/** Every name `file` exports, `export *` included (which never carries `default`). */
-function exportNames(analysis: Analysis, file: string, visiting: Set<string>): string[] {
-  if (visiting.has(file)) return [];
-  visiting.add(file);
-  const module = load(analysis, file);
-  if (!module) return [];
-  const names = new Set(module.exports.keys());
-  for (const source of module.stars) {
-    const target = resolveImport(file, source);
-    if (!target) continue;
-    for (const name of exportNames(analysis, target, visiting)) if (name !== 'default') names.add(name);
-  }
-  return [...names];
+function targetOfBinding(analysis: Analysis, binding: Binding | undefined, seen: Set<string>): Target | undefined {
+  if (binding?.kind !== 'local') return binding;
+  const entity = entityOf(analysis, binding.module, binding.name, seen);
+  return entity ? { kind: 'entity', entity } : undefined;
 }
 
 function isPgCore(source: string): boolean {
@@ -567,7 +365,7 @@ function usesInTable(analysis: Analysis, table: Entity): FoundUse[] {
     if ((node.type === 'Literal' && typeof node.value === 'string') || node.type === 'TemplateElement') {
       const text = node.type === 'Literal' ? node.value : String(node.value?.cooked ?? node.value?.raw ?? '');
       if (text.includes('nextval(')) {
-        if (sequences.size === 0) for (const m of analysis.modules.values()) for (const e of m?.entities.values() ?? []) if (e?.kind === 'pgSequence' && e.sqlName) sequences.set(e.sqlName, e);
+        if (sequences.size === 0) for (const m of analysis.entities.values()) for (const e of m.values()) if (e?.kind === 'pgSequence' && e.sqlName) sequences.set(e.sqlName, e);
         for (const [name, entity] of sequences) if (mentionsSequence(text, name, entity.schema?.sqlName)) found.push({ entity, node, column: key });
       }
     }
@@ -594,13 +392,6 @@ function enumValues(entity: Entity): { values?: string[] } {
   if (list?.type !== 'ArrayExpression') return {};
   const values = (list.elements ?? []).map((e: AstNode) => stringValue(e));
   return values.every((v: string | undefined): v is string => v !== undefined) ? { values } : {};
-}
-
-function stringValue(node: AstNode): string | undefined {
-  node = unwrap(node);
-  if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
-  if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return String(node.quasis[0]?.value?.cooked ?? '');
-  return undefined;
 }
 
 function qualified(table: Entity): string | undefined {
