@@ -6,6 +6,7 @@ import type {
   Finding,
   HistoryContext,
   SchemaSourceFacts,
+  AppSourceFacts,
   LintSettings,
   MigrationInfo,
   ParsedMigration,
@@ -50,6 +51,8 @@ export interface EngineInput {
   folder?: FolderFacts;
   /** What the drizzle schema source declares and exports (enum-not-exported). */
   schemaSource?: SchemaSourceFacts;
+  /** How the app applies its migrations: migrate() calls, drizzle-kit commands (the deploy-path rules). */
+  appSource?: AppSourceFacts;
   /**
    * Parse migration `position` when the engine reaches it (`migrations` then hold placeholders
    * with no statements). The engine lets go of each migration once it is done with it, all but
@@ -127,7 +130,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const lastEntry = new Map(history.map((m) => [m.file, m.position]));
   const waiting = new Map<string, Finding[]>();
   const others: Finding[] = [];
-  for (const f of historyFindings(active, { folder, schemaSource: input.schemaSource, history, settings: input.settings }, severityOf, time)) {
+  for (const f of historyFindings(active, { folder, schemaSource: input.schemaSource, appSource: input.appSource, history, settings: input.settings }, severityOf, time)) {
     if (!lastEntry.has(f.file)) others.push(f);
     else waitFor(f.file, [f]);
   }

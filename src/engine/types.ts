@@ -319,10 +319,85 @@ export interface SchemaSourceFacts {
   declarations: SchemaDeclaration[];
 }
 
+/** Where a finding about the app's deploy path points. */
+export interface SourcePosition {
+  /** Display path. */
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * How a migrate() call is serialized against other deployers running it at the same time.
+ * `session` / `transaction`: a correct advisory lock; the others are named broken patterns.
+ */
+export type MigrateLockFacts =
+  | { kind: 'none' }
+  | { kind: 'session' | 'transaction' }
+  /** The lock runs through a pool: lock, migrations and unlock may each get another connection. */
+  | { kind: 'pool'; at: SourcePosition; via: string }
+  /** `pg_advisory_xact_lock` in a transaction of its own (or none): released when that ends, before migrate(). */
+  | { kind: 'xact-own-transaction'; at: SourcePosition }
+  /** The lock is released only when migrate() succeeds. */
+  | { kind: 'no-unlock-on-failure'; at: SourcePosition; via: string }
+  /** Locked on one connection, migrated on another. */
+  | { kind: 'other-client'; at: SourcePosition; lockOn: string; migrateOn: string }
+  /** An HTTP driver (neon-http): no session, so no lock can be held across migrate(). */
+  | { kind: 'http' };
+
+/** A migrate() of `drizzle-orm/<driver>/migrator` found in the app's source. */
+export interface MigrateCallFacts extends SourcePosition {
+  /** `node-postgres`, `postgres-js`, `neon-serverless`, `neon-http`, `vercel-postgres`, … */
+  driver: string;
+  /** What migrate() runs on: a dedicated client, a pool, postgres.js, or not known. */
+  connection: 'client' | 'pool' | 'unknown';
+  /** Undefined when the analysis cannot tell (nothing is reported then), or the driver needs no lock (PGlite). */
+  lock?: MigrateLockFacts;
+  /**
+   * The options read statically: a key absent from the object means drizzle's default; a key
+   * whose value could not be read is left out of `unreadable`'s way (the rules skip it).
+   */
+  options: {
+    /** `migrationsFolder` as written, and the folders it resolves to (display paths; one per plausible working directory for a relative path). */
+    folder?: { text: string; resolved: string[] };
+    table?: string;
+    schema?: string;
+    /** Option keys present but not readable statically (skipped silently). */
+    unreadable: string[];
+  };
+  /** Why the script runs under Bun, when it does (a `bun` command naming it, a bun shebang, the bun-sql driver). */
+  bun?: string;
+  /** The connection the script opens for migrate() and never ends (so the process never exits), when it can tell. */
+  unclosed?: string;
+}
+
+/** A `drizzle-kit migrate` in a package.json script, Dockerfile, compose file, Procfile or workflow. */
+export interface DeployCommandFacts extends SourcePosition {
+  /** The command as written (one line). */
+  text: string;
+  /** Why it runs under Bun, when it does. */
+  bun?: string;
+  /** `package.json` script name, Dockerfile instruction, … */
+  where: string;
+}
+
+/** What the runner learned about how the app applies its migrations (the deploy path). */
+export interface AppSourceFacts {
+  /** The drizzle config and what drizzle-kit reads from it, when there is one (display paths). */
+  config?: { file: string; out: string; table: string; schema: string };
+  migrateCalls: MigrateCallFacts[];
+  commands: DeployCommandFacts[];
+  /** Files scanned (after the cheap text filter, parsed ones). */
+  scanned: number;
+  problems: { file: string; message: string }[];
+}
+
 export interface HistoryContext<M extends string = string> {
   folder: FolderFacts;
   /** Present when a drizzle config with `schema` was found and its files were analysed. */
   schemaSource?: SchemaSourceFacts;
+  /** Present when the app's source and deploy files were read (a drizzle config, or `appFiles` in the config). */
+  appSource?: AppSourceFacts;
   /**
    * The migrations' tags, files, positions, journal facts and selection. History rules run before
    * any migration is parsed: read no statements or effects (a rule that needs them checks each

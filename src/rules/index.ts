@@ -1,11 +1,13 @@
 import type { Rule } from '../engine/types.js';
 import backfillInMigration from './backfill-in-migration.js';
+import bunMigrateClientNotClosed from './bun-migrate-client-not-closed.js';
 import castWithoutUsing from './cast-without-using.js';
 import columnRenameByDrop from './column-rename-by-drop.js';
 import columnTypeRewrite from './column-type-rewrite.js';
 import concurrentlyInTransaction from './concurrently-in-transaction.js';
 import disableRls from './disable-rls.js';
 import dropColumn from './drop-column.js';
+import drizzleKitMigrateUnderBun from './drizzle-kit-migrate-under-bun.js';
 import dropTable from './drop-table.js';
 import enumNotExported from './enum-not-exported.js';
 import enumRecreate from './enum-recreate.js';
@@ -18,6 +20,8 @@ import indexNotConcurrent from './index-not-concurrent.js';
 import irreversible from './irreversible.js';
 import journalFiles from './journal-files.js';
 import journalOrder from './journal-order.js';
+import migrateWithoutLock from './migrate-without-lock.js';
+import migratorConfigMismatch from './migrator-config-mismatch.js';
 import missingCreateType from './missing-create-type.js';
 import notNullWithoutDefault from './not-null-without-default.js';
 import parseError from './parse-error.js';
@@ -40,12 +44,14 @@ import volatileDefault from './volatile-default.js';
  */
 export const rules: Record<string, Rule> = {
   'backfill-in-migration': backfillInMigration,
+  'bun-migrate-client-not-closed': bunMigrateClientNotClosed,
   'cast-without-using': castWithoutUsing,
   'column-rename-by-drop': columnRenameByDrop,
   'column-type-rewrite': columnTypeRewrite,
   'concurrently-in-transaction': concurrentlyInTransaction,
   'disable-rls': disableRls,
   'drop-column': dropColumn,
+  'drizzle-kit-migrate-under-bun': drizzleKitMigrateUnderBun,
   'drop-table': dropTable,
   'enum-not-exported': enumNotExported,
   'enum-recreate': enumRecreate,
@@ -58,6 +64,8 @@ export const rules: Record<string, Rule> = {
   irreversible,
   'journal-files': journalFiles,
   'journal-order': journalOrder,
+  'migrate-without-lock': migrateWithoutLock,
+  'migrator-config-mismatch': migratorConfigMismatch,
   'missing-create-type': missingCreateType,
   'not-null-without-default': notNullWithoutDefault,
   'parse-error': parseError,

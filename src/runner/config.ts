@@ -34,6 +34,12 @@ export interface LintConfig {
   recentTableDays?: number;
   /** The most migration-lint reads of one file (migration, journal, snapshot, config, schema), in MB (default 64). */
   maxFileSizeMb?: number;
+  /**
+   * The app's TypeScript / JavaScript files where the deploy-path rules look for migrate() calls
+   * (globs relative to the working directory, `!` to leave some out). Default: every TS/JS file
+   * under the drizzle config's folder, without node_modules, build output and dot folders.
+   */
+  appFiles?: string[];
 }
 
 export interface LoadedConfig {
@@ -156,6 +162,7 @@ async function validate(raw: unknown, where: string, knownRules: ReadonlySet<str
     preparedStatements: z.boolean().optional(),
     recentTableDays: z.number().min(0).max(3650).optional(),
     maxFileSizeMb: z.number().positive().max(4096).optional(),
+    appFiles: z.array(z.string().min(1)).min(1).optional(),
   });
   let parsed: ReturnType<typeof schema.safeParse>;
   // Rule ids as the file has them: a JSON `"__proto__"` key is an own key there, but the record

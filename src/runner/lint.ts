@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { runEngine } from '../engine/linter.js';
 import { DEFAULT_RECENT_TABLE_DAYS } from '../engine/table-age.js';
 import { loadParser, parseMigration, parserFailures, restoreParsed, serializeParsed } from '../engine/parse.js';
-import type { Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting, Skip } from '../engine/types.js';
+import type { AppSourceFacts, Finding, FolderFacts, LintSettings, MigrationInput, ParsedMigration, Rule, SchemaSourceFacts, SeveritySetting, Skip } from '../engine/types.js';
 import type { CacheOptions, LintCache } from './cache.js';
 import type { HistoryFacts } from './history-facts.js';
 import type { SchemaState } from '../schema/model.js';
@@ -152,10 +152,21 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const noFolderYet = nothingSelected && options.staged === true && target.dir !== undefined && !existsSync(target.dir);
   const project: Project = noFolderYet ? { layout: 'journal' as const, dir: target.dir, config: target.config, migrations: [], problems: [], files } : target.load(read);
   mark('load project (journal, folder)');
+  // The deploy path (migrate() calls, drizzle-kit commands): read when its rules are on, and in
+  // --since / --staged only when the app's files changed.
+  const appSource = await readAppSource(options, project, settings, allRules, config, cwd, selection);
+  mark('app source (deploy path)');
   if (nothingSelected) {
     // --staged / --since and nothing in the migrations folder changed: the history is what it was
-    // when it was last checked, so a commit of other files costs two git calls, not a full lint.
-    return nothingToReport(project, { file: configFile, ...config }, selection!.describe);
+    // when it was last checked, so a commit of other files costs two git calls, not a full lint
+    // (and the deploy-path rules, when the app's files changed).
+    if (!appSource) return nothingToReport(project, { file: configFile, ...config }, selection!.describe);
+    const deployFindings = runEngine({ appSource, migrations: [], rules: allRules.filter((r) => DEPLOY_RULES.includes(r.id)), settings, folder: { layout: project.layout, problems: [] } }).findings;
+    const counted = countFindings();
+    const findings = applyConfigIgnores(deployFindings, config);
+    counted.add(findings);
+    if (options.onFindings && findings.length) options.onFindings(findings, new Map());
+    return { findings: options.onFindings ? [] : findings, summary: counted.summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
   }
   if (selection?.staged) commitView(project, selection, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
@@ -188,6 +199,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // The files' texts are in the key through their hashes, not a second time in full.
     folder: { ...folder, ...(integrity ? { integrity: { ...integrity, files: [...integrity.files.values()].map(({ tag, path, file, hash, crlf, bom, snapshot }) => ({ tag, path, file, hash, crlf, bom, snapshot })) } } : {}) },
     schemaSource,
+    appSource,
     migrations: inputs.map((m, i) => ({ tag: m.tag, file: m.file, idx: m.idx, when: m.when, hash: hashes[i], selected: isSelected(m.tag, m.file) })),
     context: contextMode,
   });
@@ -247,6 +259,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const parserFailuresBefore = parserFailures();
     runEngine({
       schemaSource,
+      appSource,
       migrations: placeholders,
       load: parseAt,
       rules: allRules,
@@ -420,6 +433,31 @@ async function readSchemaSource(project: Project, settings: LintSettings, allRul
   if (config.schemaProblem) throw new UsageError(config.schemaProblem, 'write `schema` as a string or an array of strings, or turn off the rule that reads it: --rule enum-not-exported=off');
   const { analyzeSchemaSource } = await import('./schema-source.js');
   return analyzeSchemaSource({ file: config.file, schema: config.schema }, cwd, project.files);
+}
+
+/** The rules that read the deploy path (the app's migrate() calls and drizzle-kit commands). */
+const DEPLOY_RULES = ['migrate-without-lock', 'migrator-config-mismatch', 'drizzle-kit-migrate-under-bun', 'bun-migrate-client-not-closed'];
+
+/**
+ * The app's deploy path, when a deploy-path rule is on and there is an app to read (a drizzle
+ * config, or `appFiles`). In --since / --staged runs only when one of its files changed; the
+ * parser is loaded lazily, and files that mention no migrator are only read.
+ */
+async function readAppSource(options: LintOptions, project: Project, settings: LintSettings, allRules: readonly Rule[], config: LintConfig, cwd: string, selection: Selection | undefined): Promise<AppSourceFacts | undefined> {
+  if (!allRules.some((r) => DEPLOY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off')) return undefined;
+  if (!project.config && !config.appFiles) return undefined;
+  const { analyzeAppSource, appChangedSince, appStaged } = await import('./app-source.js');
+  const drizzle = project.config && config.migrationsTable ? { ...project.config, migrationsTable: config.migrationsTable.table ?? project.config.migrationsTable, migrationsSchema: config.migrationsTable.schema ?? project.config.migrationsSchema } : project.config;
+  const app = { cwd, config: drizzle, patterns: config.appFiles };
+  let read: ((file: string) => string) | undefined;
+  if (selection?.staged) {
+    const staged = await appStaged(app);
+    if (!staged) return undefined;
+    read = staged.read;
+  } else if (selection && !(await appChangedSince(app, resolveSince(options.since, cwd, options.env)!, selection.base))) {
+    return undefined;
+  }
+  return analyzeAppSource({ ...app, ...(read ? { read } : {}) });
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */

@@ -117,7 +117,8 @@ export class ModuleGraph {
     if (entry?.kind === 'local') {
       if (module.locals.has(entry.local)) return { kind: 'local', module, name: entry.local };
       const imported = module.imports.get(entry.local);
-      return imported ? this.resolveSpecifier(file, imported.source, imported.imported, visiting) : undefined;
+      // Not a `const` nor an import: an exported function or class declaration.
+      return imported ? this.resolveSpecifier(file, imported.source, imported.imported, visiting) : { kind: 'local', module, name: entry.local };
     }
     if (entry?.kind === 'from') return this.resolveSpecifier(file, entry.source, entry.imported, visiting);
     if (name === 'default') return undefined; // `export *` never re-exports a default
@@ -241,11 +242,26 @@ function declare(module: SourceModule, statement: AstNode, declaration: AstNode)
   const names: string[] = [];
   if (declaration.declare) return names;
   for (const declarator of declaration.declarations ?? []) {
+    // CommonJS: `const pg = require('pg')`, `const { migrate } = require('drizzle-orm/node-postgres/migrator')`.
+    const required = requireSource(declarator.init);
+    if (required !== undefined) {
+      if (declarator.id?.type === 'Identifier') module.imports.set(declarator.id.name, { source: required, imported: '*' });
+      for (const property of declarator.id?.type === 'ObjectPattern' ? declarator.id.properties : []) {
+        if (property.type === 'Property' && !property.computed && property.value?.type === 'Identifier') module.imports.set(property.value.name, { source: required, imported: nameOf(property.key) });
+      }
+      continue;
+    }
     if (declarator.id?.type !== 'Identifier') continue;
     names.push(declarator.id.name);
     if (declarator.init) module.locals.set(declarator.id.name, { statement, init: declarator.init });
   }
   return names;
+}
+
+function requireSource(init: AstNode): string | undefined {
+  const call = unwrap(init);
+  if (call?.type !== 'CallExpression' || call.callee?.type !== 'Identifier' || call.callee.name !== 'require' || call.arguments?.length !== 1) return undefined;
+  return stringValue(call.arguments[0]);
 }
 
 export function nameOf(node: AstNode): string {
