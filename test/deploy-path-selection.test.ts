@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { lint } from '../src/runner/lint.js';
+
+/**
+ * The deploy-path rules in --staged and --since runs: they run when the app's files changed, and
+ * only then. Each case has a repository of its own (a process asks git for the staged files once).
+ */
+describe('deploy-path rules with --staged / --since', () => {
+  let dir: string;
+  const dirs: string[] = [];
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const deployRules = async (options: { staged?: boolean; since?: string }) =>
+    (await lint({ cwd: dir, ...options, env: {} })).findings.filter((f) => f.rule === 'migrate-without-lock').map((f) => f.file);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ml-deploy-'));
+    cpSync('fixtures/projects/deploy-path/drizzle', join(dir, 'drizzle'), { recursive: true });
+    cpSync('fixtures/projects/deploy-path/drizzle.config.ts', join(dir, 'drizzle.config.ts'));
+    writeFileSync(join(dir, 'README.md'), 'app\n');
+    cpSync('fixtures/projects/deploy-path/app/right/node-postgres-client.ts', join(dir, 'src/migrate.ts'));
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    dirs.push(dir);
+  });
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('a commit of other files does not run them', async () => {
+    writeFileSync(join(dir, 'README.md'), 'app, documented\n');
+    git('add', 'README.md');
+    expect(await deployRules({ staged: true })).toEqual([]);
+  });
+
+  it('a staged migrate script runs them on its staged content (not the working copy)', async () => {
+    cpSync('fixtures/projects/deploy-path/app/wrong/node-postgres-no-lock.ts', join(dir, 'src/migrate.ts'));
+    git('add', 'src/migrate.ts');
+    // The working copy is fixed again, unstaged: the staged (broken) content is what is linted.
+    cpSync('fixtures/projects/deploy-path/app/right/node-postgres-client.ts', join(dir, 'src/migrate.ts'));
+    expect(await deployRules({ staged: true })).toEqual(['src/migrate.ts']);
+  });
+
+  it('--since runs them when an app file changed since the base, and not otherwise', async () => {
+    git('checkout', '-qb', 'feature');
+    writeFileSync(join(dir, 'README.md'), 'app, documented again\n');
+    git('commit', '-qam', 'docs');
+    expect(await deployRules({ since: 'main' })).toEqual([]);
+    cpSync('fixtures/projects/deploy-path/app/wrong/node-postgres-no-lock.ts', join(dir, 'src/boot.ts'));
+    git('add', '.');
+    git('commit', '-qm', 'boot migrates');
+    expect(await deployRules({ since: 'main' })).toEqual(['src/boot.ts']);
+  });
+});
