@@ -6,7 +6,8 @@ import { readDrizzleConfig } from '../../src/runner/drizzle-config.js';
 /** The deploy-path facts of a fixture project (its drizzle config), or of files matched by `appFiles` globs, as the runner reads them. */
 export async function appFacts(where: { config: string } | { patterns: string[] }): Promise<AppSourceFacts> {
   const cwd = process.cwd();
-  return 'config' in where ? analyzeAppSource({ cwd, config: readDrizzleConfig(where.config) }) : analyzeAppSource({ cwd, patterns: where.patterns });
+  // `await`: the config reader may be asynchronous (oxc-parser static evaluation).
+  return 'config' in where ? analyzeAppSource({ cwd, config: await readDrizzleConfig(where.config) }) : analyzeAppSource({ cwd, patterns: where.patterns });
 }
 
 /** One rule's findings on those facts, through the engine. */
