@@ -82,7 +82,7 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
       prefetchStaged(process.cwd());
       const quick = await quickStaged(options, io);
       if (quick !== undefined) {
-        mark('nothing staged is a migration file (git; the linter not loaded)');
+        mark('nothing staged is a migration or deploy-path file (git; the linter not loaded)');
         io.stdout.write(quick);
         return 0;
       }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { lint } from '../src/runner/lint.js';
+import { runCli } from './helpers/cli.js';
 
 /**
  * The deploy-path rules in --staged and --since runs: they run when the app's files changed, and
@@ -41,6 +42,21 @@ describe('deploy-path rules with --staged / --since', () => {
     // The working copy is fixed again, unstaged: the staged (broken) content is what is linted.
     cpSync('fixtures/projects/deploy-path/app/right/node-postgres-client.ts', join(dir, 'src/migrate.ts'));
     expect(await deployRules({ staged: true })).toEqual(['src/migrate.ts']);
+  });
+
+  it('the pre-commit hook (the real CLI): a staged migrate script is linted; a staged source file about something else takes the quick path', () => {
+    writeFileSync(join(dir, 'src/format.ts'), 'export const money = (n: number) => n.toFixed(2);\n');
+    git('add', 'src/format.ts');
+    const other = runCli(['--staged'], { cwd: dir, env: { MIGRATION_LINT_TIMINGS: '1' } });
+    expect(other.code).toBe(0);
+    expect(other.stderr).toContain('the linter not loaded');
+    cpSync('fixtures/projects/deploy-path/app/wrong/node-postgres-no-lock.ts', join(dir, 'src/migrate.ts'));
+    git('add', 'src/migrate.ts');
+    const r = runCli(['--staged', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0); // a warning
+    expect((JSON.parse(r.stdout) as { findings: { rule: string; file: string }[] }).findings.map((f) => [f.rule, f.file])).toEqual([['migrate-without-lock', 'src/migrate.ts']]);
+    const pretty = runCli(['--staged'], { cwd: dir });
+    expect(pretty.stdout).toContain('migrate-without-lock');
   });
 
   it('--since runs them when an app file changed since the base, and not otherwise', async () => {

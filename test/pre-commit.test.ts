@@ -171,7 +171,7 @@ describe('a commit that stages no migration file', () => {
     git('add', 'README.md');
     const quick = runCli(['--staged'], { cwd: dir, env: { MIGRATION_LINT_TIMINGS: '1' } });
     expect(quick.code).toBe(0);
-    expect(quick.stderr).toContain('nothing staged is a migration file (git; the linter not loaded)');
+    expect(quick.stderr).toContain('nothing staged is a migration or deploy-path file (git; the linter not loaded)');
     expect(quick.stderr).not.toContain('import lint modules');
     // The same bytes as the full run (a folder named: no shortcut), in every shape the shortcut answers.
     for (const [args, env] of [[[], {}], [['--color'], {}], [['--no-color'], {}], [[], { FORCE_COLOR: '1' }], [['--format', 'compact'], {}], [['--quiet'], {}]] as [string[], Record<string, string>][]) {

@@ -78,7 +78,7 @@ describe('which migrations are reported on', () => {
     const r = runCli(['--staged', '--format', 'json'], { cwd: repo, env: { MIGRATION_LINT_TIMINGS: '1' } });
     expect([r.code, json(r).summary.migrations]).toEqual([0, 0]);
     // Nothing was read, parsed or linted: the run stopped after the git calls, before even the drizzle config.
-    expect(r.stderr).toContain('nothing staged is a migration file (git)');
+    expect(r.stderr).toContain('nothing staged is a migration or deploy-path file (git)');
     expect(r.stderr).not.toMatch(/^\s+config /m);
     expect(r.stderr).not.toContain('read migrations');
     expect(r.stderr).not.toContain('engine');

@@ -4,6 +4,7 @@ import fg from 'fast-glob';
 import type { AppSourceFacts, DeployCommandFacts } from '../engine/types.js';
 import { LineIndex } from '../engine/source.js';
 import { displayPath, type DrizzleConfig } from './drizzle-config.js';
+import { DECLARATION_FILE, DEPLOY_FILE, IGNORED_SEGMENT, MAX_SOURCE_BYTES, SOURCE_FILE } from './app-paths.js';
 import { findMigrateCalls } from './migrate-calls.js';
 import { loadParseSync, ModuleGraph, type SourceModule } from './ts-modules.js';
 
@@ -29,8 +30,6 @@ export const APP_FILES_IGNORED = [
 ];
 /** `export * from 'drizzle-orm/node-postgres/migrator'` carries `migrate`. */
 const MIGRATOR_MODULE = /^drizzle-orm\/.+\/migrator$/;
-/** Bigger files are bundles or generated code, not a migrate script. */
-const MAX_SOURCE_BYTES = 512 * 1024;
 
 export interface AppSourceOptions {
   cwd: string;
@@ -266,16 +265,13 @@ function bunRunOf(path: string, runs: readonly { path: string; where: string }[]
 // ---------------------------------------------------------------------------------------------
 // --since / --staged: did the deploy path change?
 
-const SOURCE_FILE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
-const IGNORED_SEGMENT = /(?:^|\/)(?:node_modules|dist|build|out|coverage|\.[^/]+)\//;
-const DEPLOY_FILE = /(?:^|\/)(?:package\.json|Procfile|Dockerfile(?:\.[^/]*)?|[^/]*\.[dD]ockerfile|(?:docker-)?compose[^/]*\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml)$/;
 
 /** Whether a file (repository-relative or absolute, `/`-separated) is one the deploy-path rules read. */
 export function isAppPath(path: string, options: AppSourceOptions): boolean {
   const posix = path.split(sep).join('/');
   if (DEPLOY_FILE.test(posix)) return true;
   if (options.config && resolve(options.config.file).split(sep).join('/') === posix) return true;
-  if (/\.d\.[mc]?ts$/.test(posix) || !SOURCE_FILE.test(posix)) return false;
+  if (DECLARATION_FILE.test(posix) || !SOURCE_FILE.test(posix)) return false;
   // A custom `appFiles` is honoured by the full read; here any source file may belong to it.
   const rel = relative(options.config ? dirname(options.config.file) : options.cwd, posix).split(sep).join('/');
   return options.patterns !== undefined || (!rel.startsWith('..') && !IGNORED_SEGMENT.test(rel));

@@ -16,7 +16,7 @@ import { readJson, resolveTarget, type Project, type TextReader } from './projec
 import { maxFileBytes, ProjectFiles } from './files.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
-import { prefetchedStaged, stagesNoMigrationFile } from './staged-query.js';
+import { prefetchedStaged, stagesNothingLinted } from './staged-query.js';
 import { commitView } from './staged-view.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
@@ -126,9 +126,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const allRules = [...ruleList, ...(options.extraRules ?? [])];
   const { config, file: configFile } = options.lintConfig ? { config: options.lintConfig, file: undefined } : await loadConfig(cwd, new Set(allRules.map((r) => r.id)), options.configFile);
   const settings = resolveSettings(options, config, allRules);
-  // A pre-commit hook on a commit that stages no migration file anywhere: done before the drizzle config is even parsed.
-  if (options.staged && !options.paths?.length && (await stagesNoMigrationFile(cwd))) {
-    mark('nothing staged is a migration file (git)');
+  // A pre-commit hook on a commit that stages no migration file anywhere, nor a deploy-path file: done before the drizzle config is even parsed.
+  if (options.staged && !options.paths?.length && (await stagesNothingLinted(cwd))) {
+    mark('nothing staged is a migration or deploy-path file (git)');
     return nothingToReport({ layout: 'journal', migrations: [], problems: [], files: new ProjectFiles(cwd, maxFileBytes(config), cwd) }, { file: configFile, ...config }, 'staged');
   }
   startParserEarly(options, cwd);

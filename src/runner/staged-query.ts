@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { DEPLOY_FILE, mayConcernDeployPath, readHead, SOURCE_FILE } from './app-paths.js';
 import { processWide } from '../runtime.js';
 import { git, repoRoot } from './git-exec.js';
 
@@ -47,7 +48,7 @@ export function queryStaged(from: string, under: string): Promise<StagedQuery> {
     // One `git status` says both what is staged and what differs in the working tree.
     const status = git(['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignored=no', '--', spec], from).then(parseStatus);
     status.catch(() => undefined); // not a repository: repoRoot says so below
-    query = repoRoot(from).then(async (root) => (root ? withHeadTexts(withUntracked({ root, ...(await status) }, from, spec)) : { root, staged: [], unstaged: [], modified: [] }));
+    query = repoRootOf(from).then(async (root) => (root ? withHeadTexts(withUntracked({ root, ...(await status) }, from, spec)) : { root, staged: [], unstaged: [], modified: [] }));
     query.catch(() => undefined); // a prefetch nobody awaits must not crash the process
     stagedQueries.set(cacheKey, query);
   }
@@ -130,19 +131,36 @@ export function prefetchStaged(cwd: string): void {
   stagedAnywhere.set(cwd, anywhere);
 }
 
+/** `git rev-parse --show-toplevel` once per directory (queryStaged and stagesNothingLinted share it). */
+const roots = processWide('repo-roots', () => new Map<string, Promise<string | undefined>>());
+function repoRootOf(dir: string): Promise<string | undefined> {
+  let root = roots.get(dir);
+  if (!root) roots.set(dir, (root = repoRoot(dir)));
+  return root;
+}
+
 /** Per working directory: every path staged in its repository (prefetchStaged). */
 const stagedAnywhere = processWide('staged-anywhere', () => new Map<string, Promise<string[]>>());
 
 /**
- * True when the CLI's prefetch saw that the commit stages no file a migrations folder holds
- * (`.sql`, `.json`) anywhere in the repository: `--staged` has nothing to lint, wherever the
- * drizzle config's `out` points, so it need not even be read. False when unknown.
+ * True when the CLI's prefetch saw that the commit stages nothing the linter reads, anywhere in
+ * the repository: no file a migrations folder holds (`.sql`, `.json`), wherever the drizzle
+ * config's `out` points, and nothing the deploy-path rules read (app-paths.ts: deploy files, the
+ * drizzle config, sources that name a migrator or an advisory lock; a source is judged by its
+ * working copy, which is its staged text in a hook that stashes unstaged changes, as lint-staged
+ * does). Then `--staged` has nothing to lint, and the drizzle config need not even be read.
+ * False when unknown.
  */
-export async function stagesNoMigrationFile(cwd: string): Promise<boolean> {
+export async function stagesNothingLinted(cwd: string): Promise<boolean> {
   const anywhere = stagedAnywhere.get(cwd);
   if (!anywhere) return false;
   try {
-    return !(await anywhere).some((path) => path.endsWith('.sql') || path.endsWith('.json'));
+    const paths = await anywhere;
+    if (paths.some((path) => path.endsWith('.sql') || path.endsWith('.json'))) return false;
+    if (!paths.some((path) => SOURCE_FILE.test(path) || DEPLOY_FILE.test(path))) return true;
+    const root = await repoRootOf(cwd);
+    if (!root) return false;
+    return !paths.some((path) => mayConcernDeployPath(path, (p) => readHead(join(root, p))));
   } catch {
     return false;
   }

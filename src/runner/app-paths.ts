@@ -1,0 +1,49 @@
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+
+/**
+ * Which paths the deploy-path rules read, by name alone: light enough for the CLI's front bundle,
+ * which answers a pre-commit run that stages nothing they or the SQL rules read before the
+ * linter loads (app-source.ts holds the full selection).
+ */
+
+/** TypeScript / JavaScript sources (declaration files are not). */
+export const SOURCE_FILE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
+export const DECLARATION_FILE = /\.d\.[mc]?ts$/;
+/** Folders the default `appFiles` leaves out: dependencies, build output, dot folders. */
+export const IGNORED_SEGMENT = /(?:^|\/)(?:node_modules|dist|build|out|coverage|\.[^/]+)\//;
+/** Files that hold deploy commands: package.json scripts, Dockerfiles, compose files, Procfiles, GitHub workflows. */
+export const DEPLOY_FILE = /(?:^|\/)(?:package\.json|Procfile|Dockerfile(?:\.[^/]*)?|[^/]*\.[dD]ockerfile|(?:docker-)?compose[^/]*\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml)$/;
+/** drizzle.config.ts and its siblings: its `out` and `migrations` are what migrate() is compared with. */
+const DRIZZLE_CONFIG = /(?:^|\/)drizzle\.config\.[mc]?[jt]s$/;
+/** Bigger files are bundles or generated code, not a migrate script (app-source reads none of them either). */
+export const MAX_SOURCE_BYTES = 512 * 1024;
+
+/**
+ * Whether a staged file (repository-relative, `/`-separated; `readText` gives its text) may change
+ * what the deploy-path rules report: a deploy file, the drizzle config, or a source that names a
+ * migrator or an advisory lock (the migrate script, a re-export of the migrator, a lock helper).
+ * A source about something else cannot add or remove a migrate() call, so a commit of such files
+ * keeps the pre-commit shortcut. Unreadable means yes.
+ */
+export function mayConcernDeployPath(path: string, readText: (path: string) => Buffer | undefined): boolean {
+  if (DEPLOY_FILE.test(path) || DRIZZLE_CONFIG.test(path)) return true;
+  if (!SOURCE_FILE.test(path) || DECLARATION_FILE.test(path)) return false;
+  const text = readText(path);
+  return text === undefined || text.includes('migrat') || text.includes('advisory');
+}
+
+/** The first MAX_SOURCE_BYTES of a file (what the deploy-path analysis would read), undefined when it cannot be read. */
+export function readHead(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = Math.min(fstatSync(fd).size, MAX_SOURCE_BYTES);
+    const buffer = Buffer.alloc(size);
+    const read = readSync(fd, buffer, 0, size, 0);
+    return buffer.subarray(0, read);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
