@@ -15,6 +15,7 @@ const valid: [string, string][] = [
   ['right/helper-callback.ts', "withMigrationLock(client, () => migrate(…)) from ../lib/lock, migrate re-exported by ../lib/migrator"],
   ['right/postgres-js-single.ts', 'postgres.js with max: 1, sql.end() in finally'],
   ['right/neon-serverless.ts', 'Neon serverless pool.connect() client; pool.end() in finally closes the locked session'],
+  ['right/neon-serverless-client.ts', 'Neon serverless Client: session lock, unlock in finally, client.end()'],
 ];
 
 /** Broken patterns: the message that names what is wrong, and where. */
@@ -27,6 +28,8 @@ const invalid: [string, string, { line: number; column: number; messageId: strin
   ['wrong/node-postgres-other-client.ts', 'lock on pool.connect() client, migrate(drizzle(pool))', { line: 12, column: 9, messageId: 'otherClient', message: ['held by `lockClient` (line 11)', 'runs on `db` (over the pool `pool`)'] }],
   ['wrong/postgres-js-pool-lock.ts', "postgres.js without max: 1; migrate through `export *` of '../lib/pg-js-migrator'", { line: 9, column: 9, messageId: 'pool', message: ['`sql` (a postgres.js pool) (line 8)'] }],
   ['wrong/postgres-js-no-lock.ts', 'CommonJS require of the postgres-js migrator, no lock', { line: 7, column: 9, messageId: 'none', message: ['(postgres-js)'] }],
+  ['wrong/postgres-js-xact-own-transaction.ts', 'postgres.js: pg_advisory_xact_lock in a sql.begin() that commits before migrate()', { line: 8, column: 7, messageId: 'xactOwnTransaction', message: ['(line 7)', '(postgres-js)'] }],
+  ['wrong/neon-serverless-lock-through-pool.ts', 'Neon serverless: pool.query(lock), migrate(drizzle({ client: pool }))', { line: 9, column: 9, messageId: 'pool', message: ['through the pool `pool` (line 7)', '(neon-serverless)'] }],
   ['wrong/neon-serverless-no-lock.ts', 'neon-serverless, no lock', { line: 6, column: 7, messageId: 'none', message: ['(neon-serverless)'] }],
   ['wrong/neon-http.ts', 'neon-http: no session to lock in', { line: 7, column: 7, messageId: 'http', message: ['neon-http', 'no session'] }],
 ];
@@ -64,6 +67,8 @@ describe('migrate-without-lock', () => {
     expect(help('wrong/node-postgres-xact-autocommit.ts')).toContain("await migrateWithLock(process.env.DATABASE_URL!, './drizzle');");
     expect(help('wrong/postgres-js-pool-lock.ts')).toContain(indent(MIGRATE_LOCK_WRAPPERS['postgres-js']));
     expect(help('wrong/neon-serverless-no-lock.ts')).toContain(indent(MIGRATE_LOCK_WRAPPERS['neon-serverless']));
+    expect(help('wrong/neon-serverless-lock-through-pool.ts')).toContain(indent(MIGRATE_LOCK_WRAPPERS['neon-serverless']));
+    expect(help('wrong/postgres-js-xact-own-transaction.ts')).toContain(indent(MIGRATE_LOCK_WRAPPERS['postgres-js']));
     expect(help('wrong/neon-http.ts')).toContain('neon-http has no session');
     expect(help('wrong/neon-http.ts')).toContain(indent(MIGRATE_LOCK_WRAPPERS['neon-serverless']));
   });
