@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // What the deploy-path rules (issue 21) add to a run: a synthetic app of N TypeScript files
 // (default 500, ~120 lines each, a few of them migrate scripts) next to a drizzle project, linted
-// by the built CLI with the four deploy-path rules on and off, interleaved (A B B A …), medians.
+// by the built CLI with the four deploy-path rules on and off, interleaved (A B B A …), medians of
+// the wall time and of the CPU time (user + system of every thread, process.resourceUsage() at
+// exit through a --require preload, in µs: on a loaded machine the wall time also counts waiting
+// for a core, and GNU time rounds to 10 ms). Each `--base DIR` adds another checkout's built CLI
+// (e.g. main before the deploy path) to the same rotation, run as it is with its defaults.
 //
-//   node bench/app-source.mjs [--files 500] [--runs 11]
+//   node bench/app-source.mjs [--files 500] [--runs 11] [--base /other/checkout …] [--keep]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,6 +18,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const FILES = arg('files', 500);
+const BASES = process.argv.flatMap((a, i) => (a === '--base' ? [resolve(process.argv[i + 1])] : []));
 const RUNS = arg('runs', 11);
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'bin/migration-lint.js');
@@ -46,32 +51,39 @@ try {
   mkdirSync(join(dir, 'node_modules/some-dep'), { recursive: true });
   writeFileSync(join(dir, 'node_modules/some-dep/index.js'), 'module.exports = {};\n');
 
-  const run = (off) => {
-    const args = [bin, '--format', 'json', ...(off ? DEPLOY_RULES.flatMap((r) => ['--rule', `${r}=off`]) : [])];
+  const timing = join(dir, '.cpu');
+  const preload = join(dir, '.cpu-preload.cjs');
+  writeFileSync(preload, `process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(${JSON.stringify(timing)}, String((u.userCPUTime + u.systemCPUTime) / 1000)); });\n`);
+  /** One lint: wall ms, and CPU ms (user + system, every thread). */
+  const run = (cli, off) => {
+    const args = [cli, '--format', 'json', ...(off ? DEPLOY_RULES.flatMap((r) => ['--rule', `${r}=off`]) : [])];
     const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: `--require=${preload}` } });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     if (r.status !== 0 && r.status !== 1) throw new Error(`exit ${r.status}: ${r.stderr}`);
-    return ms;
+    return { ms, cpu: Number(readFileSync(timing, 'utf8')) };
   };
-  run(false);
-  run(true); // warm-up
-  const on = [];
-  const off = [];
+  const variants = [
+    { name: 'deploy-path rules on', run: () => run(bin, false) },
+    { name: 'deploy-path rules off', run: () => run(bin, true) },
+    ...BASES.map((base) => ({ name: base, run: () => run(join(base, 'bin/migration-lint.js'), false) })),
+  ];
+  for (const v of variants) v.run(); // warm-up
+  const results = variants.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    if (i % 2 === 0) {
-      on.push(run(false));
-      off.push(run(true));
-    } else {
-      off.push(run(true));
-      on.push(run(false));
-    }
+    // Each round runs the variants in a rotated order, so none always runs first or last.
+    const order = variants.map((_, k) => (k + i) % variants.length);
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) results[k].push(variants[k].run());
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const stats = results.map((rs) => ({ wall: median(rs.map((r) => r.ms)), wallMin: Math.min(...rs.map((r) => r.ms)), cpu: median(rs.map((r) => r.cpu)) }));
   console.log(`synthetic app: ${FILES} TS files; ${RUNS} interleaved runs each; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`deploy-path rules on:  median ${median(on).toFixed(0)} ms (min ${Math.min(...on).toFixed(0)})`);
-  console.log(`deploy-path rules off: median ${median(off).toFixed(0)} ms (min ${Math.min(...off).toFixed(0)})`);
-  console.log(`added: ${(median(on) - median(off)).toFixed(0)} ms (median difference)`);
+  variants.forEach((v, k) => console.log(`${v.name.padEnd(28)} wall median ${stats[k].wall.toFixed(0)} ms (min ${stats[k].wallMin.toFixed(0)}), CPU median ${stats[k].cpu.toFixed(0)} ms`));
+  const diff = (k) => `wall +${(stats[0].wall - stats[k].wall).toFixed(0)} ms, CPU +${(stats[0].cpu - stats[k].cpu).toFixed(0)} ms (medians)`;
+  console.log(`added over rules off: ${diff(1)}`);
+  BASES.forEach((base, k) => console.log(`added over ${base}: ${diff(k + 2)}`));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (process.argv.includes('--keep')) console.log(`kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { AppSourceFacts, DeployCommandFacts } from '../engine/types.js';
 import { LineIndex } from '../engine/source.js';
 import { displayPath, type DrizzleConfig } from './drizzle-config.js';
-import { DECLARATION_FILE, DEPLOY_FILE, IGNORED_SEGMENT, MAX_SOURCE_BYTES, SOURCE_FILE } from './app-paths.js';
+import { DECLARATION_FILE, DEPLOY_FILE, IGNORED_SEGMENT, MAX_SOURCE_BYTES, readInto, SOURCE_FILE } from './app-paths.js';
 import { findMigrateCalls } from './migrate-calls.js';
 import { loadParseSync, ModuleGraph, type SourceModule } from './ts-modules.js';
 
@@ -49,10 +49,20 @@ export function appFiles(options: AppSourceOptions): { sources: string[]; deploy
     : found.sources;
   const deploy = new Set(found.deploy);
   if (options.cwd !== root) for (const f of walk(options.cwd, 0).deploy) deploy.add(f);
-  for (const dir of new Set([root, options.cwd])) {
-    for (const f of fg.sync(['.github/workflows/*.{yml,yaml}'], { cwd: dir, absolute: true, dot: true, followSymbolicLinks: false })) deploy.add(f);
-  }
+  for (const dir of new Set([root, options.cwd])) for (const f of workflows(dir)) deploy.add(f);
   return { sources: sources.sort(), deploy: [...deploy].sort() };
+}
+
+/** `.github/workflows/*.{yml,yaml}`, regular files only (a readdir: fast-glob's first call costs ~10 ms to set up). */
+function workflows(dir: string): string[] {
+  const folder = join(dir, '.github', 'workflows');
+  try {
+    return readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+      .map((e) => join(folder, e.name));
+  } catch {
+    return [];
+  }
 }
 
 /** Folders never walked: dependencies, build output, dot folders (.git, .next, .turbo…). */
@@ -98,22 +108,24 @@ export async function analyzeAppSource(options: AppSourceOptions): Promise<AppSo
   // Only files that mention a migrator are parsed (the parser is loaded only then): the rest of the app costs a read.
   const mentions: [string, string][] = [];
   const staged = options.read !== undefined;
+  // One byte more than the limit tells a file over it.
+  const buffer = staged ? undefined : Buffer.allocUnsafe(MAX_SOURCE_BYTES + 1);
   for (const file of sources) {
+    if (buffer) {
+      // The bytes are searched before anything is decoded: most files mention no migrator.
+      const length = readInto(file, buffer);
+      if (length === undefined || length > MAX_SOURCE_BYTES) continue;
+      const bytes = buffer.subarray(0, length);
+      if (bytes.indexOf('migrat') >= 0) mentions.push([file, bytes.toString('utf8')]);
+      continue;
+    }
     let text: string;
     try {
-      if (staged) {
-        text = read(file);
-        if (text.length > MAX_SOURCE_BYTES || !text.includes('migrat')) continue;
-      } else {
-        // The bytes are searched before anything is decoded: most files mention no migrator.
-        const bytes = readFileSync(file);
-        if (bytes.length > MAX_SOURCE_BYTES || bytes.indexOf('migrat') < 0) continue;
-        text = bytes.toString('utf8');
-      }
+      text = read(file);
     } catch {
       continue;
     }
-    mentions.push([file, text]);
+    if (text.length <= MAX_SOURCE_BYTES && text.includes('migrat')) mentions.push([file, text]);
   }
   const parse = mentions.length > 0 ? await loadParseSync() : () => ({ program: { body: [] }, errors: [] });
   const graph = new ModuleGraph(cwd, parse, (source) => MIGRATOR_MODULE.test(source), read);
