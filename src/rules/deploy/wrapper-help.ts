@@ -2,12 +2,6 @@ import type { MigrateCallFacts } from '../../engine/types.js';
 import { MIGRATE_LOCK_WRAPPERS, type WrapperName } from './migrate-lock-wrappers.js';
 
 /**
- * The wrappers test/migrate-race.test.ts runs in two processes at once against PostgreSQL. The
- * Neon one needs Neon's WebSocket proxy in front of PostgreSQL, which the test machine lacks.
- */
-export const RACE_TESTED_WRAPPERS: readonly WrapperName[] = ['node-postgres-client', 'node-postgres-pool', 'postgres-js'];
-
-/**
  * The lock wrapper for the driver a migrate() call uses, and the line that calls it: the help of
  * migrate-without-lock and of drizzle-kit-migrate-under-bun. The wrappers are
  * docs/migrate-lock/*.ts, the files the concurrent-migrate test runs on a real PostgreSQL.
