@@ -24,6 +24,16 @@ const invalid: [string, string, { line: number; messageId: string; message: stri
     },
   ],
   [
+    'wrong-schema.ts',
+    "Neon serverless: the config's table but no migrationsSchema: drizzle's default schema",
+    {
+      line: 12,
+      messageId: 'table',
+      message: ['records applied migrations in "drizzle"."app_migrations"', 'names "ops"."app_migrations"'],
+      help: ["migrationsTable: 'app_migrations', migrationsSchema: 'ops'"],
+    },
+  ],
+  [
     'wrong-folder.ts',
     "join(import.meta.dirname, '..', 'drizzle') where `out` is ./db/migrations",
     {
