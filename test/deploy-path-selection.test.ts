@@ -14,8 +14,8 @@ describe('deploy-path rules with --staged / --since', () => {
   let dir: string;
   const dirs: string[] = [];
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-  const deployRules = async (options: { staged?: boolean; since?: string }) =>
-    (await lint({ cwd: dir, ...options, env: {} })).findings.filter((f) => f.rule === 'migrate-without-lock').map((f) => f.file);
+  const deployRules = async (options: { staged?: boolean; since?: string }, rule = 'migrate-without-lock') =>
+    (await lint({ cwd: dir, ...options, env: {} })).findings.filter((f) => f.rule === rule).map((f) => f.file);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ml-deploy-'));
@@ -68,5 +68,18 @@ describe('deploy-path rules with --staged / --since', () => {
     git('add', '.');
     git('commit', '-qm', 'boot migrates');
     expect(await deployRules({ since: 'main' })).toEqual(['src/boot.ts']);
+  });
+
+  it('--since: a change to drizzle.config.ts alone re-checks the unchanged migrate script against it', async () => {
+    git('checkout', '-qb', 'feature');
+    writeFileSync(join(dir, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle', migrations: { table: 'app_migrations' } });\n");
+    git('commit', '-qam', 'own bookkeeping table');
+    expect(await deployRules({ since: 'main' }, 'migrator-config-mismatch')).toEqual(['src/migrate.ts']);
+  });
+
+  it('--staged: a staged Dockerfile alone runs them (bunx drizzle-kit migrate)', async () => {
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM oven/bun:1.3\nCMD ["bunx", "drizzle-kit", "migrate"]\n');
+    git('add', 'Dockerfile');
+    expect(await deployRules({ staged: true }, 'drizzle-kit-migrate-under-bun')).toEqual(['Dockerfile']);
   });
 });
