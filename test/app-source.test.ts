@@ -1,0 +1,39 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_SOURCE_BYTES } from '../src/runner/app-paths.js';
+import { analyzeAppSource } from '../src/runner/app-source.js';
+
+/** The deploy path's file reading: which files the shared-buffer read keeps, on a project of its own. */
+describe('analyzeAppSource: reading the app', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-app-read-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const script = (pad: number) =>
+    `import { drizzle } from 'drizzle-orm/node-postgres';\nimport { migrate } from 'drizzle-orm/node-postgres/migrator';\nawait migrate(drizzle(process.env.DATABASE_URL!), { migrationsFolder: './drizzle' });\n${'/'.repeat(pad)}\n`;
+
+  it('reads a migrate script up to the size limit, leaves out a bigger one, one without "migrat", node_modules and build output', async () => {
+    const files: Record<string, string> = {
+      'src/at-limit.ts': script(0),
+      'src/over-limit.ts': script(MAX_SOURCE_BYTES),
+      'src/other.ts': 'export const one = 1;\n',
+      'node_modules/dep/migrate.js': script(0),
+      'dist/migrate.js': script(0),
+      // Multi-byte text after the call: the byte search and the decoding agree.
+      'src/unicode.ts': script(0) + '// Migration für Zürich ✓\n',
+    };
+    const limit = files['src/at-limit.ts'];
+    files['src/at-limit.ts'] = limit + '/'.repeat(MAX_SOURCE_BYTES - Buffer.byteLength(limit));
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    expect(Buffer.byteLength(files['src/at-limit.ts'])).toBe(MAX_SOURCE_BYTES);
+    const facts = await analyzeAppSource({ cwd: dir });
+    expect(facts.migrateCalls.map((c) => [c.file, c.line])).toEqual([
+      ['src/at-limit.ts', 3],
+      ['src/unicode.ts', 3],
+    ]);
+    expect(facts.scanned).toBe(4);
+  });
+});
