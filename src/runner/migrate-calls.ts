@@ -215,6 +215,12 @@ class Resolver {
       const max = options ? propertyOf(unwrap(options), 'max') : undefined;
       return { kind: 'postgres-js', id: node, name, single: unwrap(max)?.type === 'Literal' && unwrap(max).value === 1, in: env.ix.module };
     }
+    if (target.module === 'bun' && target.name === 'SQL') {
+      // Bun's own client is a pool (10 connections by default); `max: 1` makes it one connection.
+      const options = args.map(unwrap).find((a: AstNode) => a?.type === 'ObjectExpression');
+      const max = unwrap(options ? propertyOf(options, 'max') : undefined);
+      return { kind: max?.type === 'Literal' && max.value === 1 ? 'client' : 'pool', id: node, name, lib: 'bun', in: env.ix.module };
+    }
     const driver = /^drizzle-orm\/(.+)$/.exec(target.module)?.[1];
     if (driver && target.name === 'drizzle') return { kind: 'drizzle', id: node, name, driver, over: this.drizzleClient(driver, node, args, env) };
     return { kind: 'unknown', name };

@@ -12,9 +12,11 @@ export function wrapperFor(call: Pick<MigrateCallFacts, 'driver' | 'connection'>
   const note =
     call.driver === 'neon-http'
       ? 'neon-http has no session: run the migrations over the WebSocket driver (drizzle-orm/neon-serverless), for example from the deploy step:'
-      : name === 'node-postgres-client' && call.driver !== 'node-postgres'
-        ? `There is no tested wrapper for ${call.driver}: run the migrations from a deploy script with node-postgres (same database, same migrations folder):`
-        : undefined;
+      : call.driver === 'bun-sql'
+        ? "There is no tested wrapper for Bun's own SQL client: run the migrations with postgres.js, which Bun runs too (same database, same migrations folder):"
+        : name === 'node-postgres-client' && call.driver !== 'node-postgres'
+          ? `There is no tested wrapper for ${call.driver}: run the migrations from a deploy script with node-postgres (same database, same migrations folder):`
+          : undefined;
   return { name, text: MIGRATE_LOCK_WRAPPERS[name].trimEnd(), use, ...(note ? { note } : {}) };
 }
 
