@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser, parseMigration } from '../src/engine/parse.js';
@@ -12,7 +12,8 @@ import type { MigrationFile } from '../src/runner/project.js';
  * replaying the history. On drizzle-kit's own output (snapshots that agree with the SQL) that
  * must change nothing: every fixture, every split point, same findings as a full replay.
  */
-const HISTORIES = ['examples/shop', ...readdirSync('fixtures/projects', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'v1-folders').map((d) => join('fixtures/projects', d.name))];
+/** The fixture histories drizzle-kit generated (a scenario.json; deploy-bun and deploy-config are app files only). */
+const HISTORIES = ['examples/shop', ...readdirSync('fixtures/projects', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'v1-folders' && existsSync(join('fixtures/projects', d.name, 'scenario.json'))).map((d) => join('fixtures/projects', d.name))];
 
 beforeAll(() => loadParser());
 
