@@ -166,7 +166,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     const findings = applyConfigIgnores(deployFindings, config);
     counted.add(findings);
     if (options.onFindings && findings.length) options.onFindings(findings, new Map());
-    return { findings: options.onFindings ? [] : findings, summary: counted.summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe };
+    return { findings: options.onFindings ? [] : findings, summary: counted.summary(0), project, sources: new Map(), config: { file: configFile, ...config }, selection: selection!.describe, textOf: read };
   }
   if (selection?.staged) commitView(project, selection, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
