@@ -92,6 +92,8 @@ const PROJECTS: Expected[] = [
   // The same with drizzle-kit 0.24's DO … duplicate_object wrapper: the failure is swallowed, then 0001 drops the primary key.
   { folder: 'fixtures/projects/name-collision-legacy/drizzle', verdicts: { '0000_init': R, '0001_name_the_foreign_key': R } },
   { folder: 'fixtures/projects/unrelated-rename/drizzle', verdicts: { '0000_init': R, '0001_description_to_summary': S } },
+  // The clean history the deploy-path rules' app files and the concurrent-migrate test use.
+  { folder: 'fixtures/projects/deploy-path/drizzle', verdicts: { '0000_init': R, '0001_invoice_status': R, '0002_payments': R } },
   { folder: 'fixtures/projects/young-tables/drizzle', verdicts: { '0000_init': R, '0001_invoices': R, '0002_rename_invoices': R, '0003_indexes_and_constraints': R } },
   { folder: 'fixtures/projects/legacy-do-blocks/drizzle', verdicts: { '0000_init': R, '0001_status_and_comments': R, '0002_urgent_priority': I } },
   // 0002: drizzle-kit's DROP CONSTRAINT after DROP TABLE … CASCADE took it; 0004: a new enum value used in the same transaction.
