@@ -5,6 +5,7 @@ import type { AppSourceFacts, DeployCommandFacts } from '../engine/types.js';
 import { LineIndex } from '../engine/source.js';
 import { displayPath, type DrizzleConfig } from './drizzle-config.js';
 import { DECLARATION_FILE, DEPLOY_FILE, IGNORED_SEGMENT, MAX_SOURCE_BYTES, readInto, SOURCE_FILE } from './app-paths.js';
+import type { ProjectFiles } from './files.js';
 import { findMigrateCalls } from './migrate-calls.js';
 import { loadParseSync, ModuleGraph, type SourceModule } from './ts-modules.js';
 
@@ -38,6 +39,8 @@ export interface AppSourceOptions {
   patterns?: readonly string[];
   /** Read a file (the git index for --staged). */
   read?: (file: string) => string;
+  /** The project's files (the runner's): without `read`, files are read through it, regular files inside the project only. */
+  files?: ProjectFiles;
 }
 
 /** The files the deploy-path rules read: the app's sources and its deploy files. */
@@ -102,14 +105,16 @@ function walk(root: string, maxDepth = Infinity): { sources: string[]; deploy: s
 
 export async function analyzeAppSource(options: AppSourceOptions): Promise<AppSourceFacts> {
   const cwd = options.cwd;
-  const read = options.read ?? ((file: string) => readFileSync(file, 'utf8'));
+  const files = options.files;
+  const read = options.read ?? (files ? (file: string) => files.read(file) : (file: string) => readFileSync(file, 'utf8'));
   const { sources, deploy } = appFiles(options);
   const problems: AppSourceFacts['problems'] = [];
   // Only files that mention a migrator are parsed (the parser is loaded only then): the rest of the app costs a read.
   const mentions: [string, string][] = [];
-  const staged = options.read !== undefined;
+  // The files of the default walk are regular files (links are not followed): one shared buffer
+  // reads them. Files of `appFiles` globs, or of the git index (--staged), go through `read`.
   // One byte more than the limit tells a file over it.
-  const buffer = staged ? undefined : Buffer.allocUnsafe(MAX_SOURCE_BYTES + 1);
+  const buffer = options.patterns || options.read ? undefined : Buffer.allocUnsafe(MAX_SOURCE_BYTES + 1);
   for (const file of sources) {
     if (buffer) {
       // The bytes are searched before anything is decoded: most files mention no migrator.

@@ -457,7 +457,8 @@ async function readAppSource(options: LintOptions, project: Project, settings: L
   } else if (selection && !(await appChangedSince(app, resolveSince(options.since, cwd, options.env)!, selection.base))) {
     return undefined;
   }
-  return analyzeAppSource({ ...app, ...(read ? { read } : {}) });
+  // Files reached through imports are read as every project file is: regular files inside the project only.
+  return analyzeAppSource({ ...app, files: project.files, ...(read ? { read } : {}) });
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
