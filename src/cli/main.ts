@@ -135,8 +135,8 @@ async function fixFirst(histories: readonly (string[] | undefined)[], shared: Sh
     for (const r of outcome.refused) io.stderr.write(errorLines(`not fixed: ${r.finding.file}:${r.finding.line}:${r.finding.column} ${r.finding.rule}: ${r.reason}`));
     if (!outcome.converged) io.stderr.write(errorLines(`fixes were still being applied after ${MAX_PASSES} passes: stopped there (please report it)`));
   }
-  const files = `${changes.length} file${changes.length === 1 ? '' : 's'}`;
-  const problems = `${applied} problem${applied === 1 ? '' : 's'}`;
+  const files = count(changes.length, 'file');
+  const problems = count(applied, 'problem');
   if (options.fixDryRun) {
     out.write(applied === 0 ? 'migration-lint: --fix-dry-run: nothing to fix\n' : `migration-lint: --fix-dry-run: --fix would fix ${problems} in ${files}; nothing was written\n`);
     return overlay;
@@ -154,8 +154,7 @@ async function fixFirst(histories: readonly (string[] | undefined)[], shared: Sh
  */
 export function formatSkips(skips: readonly Skip[]): string {
   const lines = skips.flatMap((s) => [`skipped ${escapeControls(s.file)}:${s.line}:${s.column} ${s.rule}: ${escapeControls(s.reason)}`, `  would have said: ${escapeControls(s.message)}`]);
-  const count = skips.length === 0 ? 'no finding' : `${skips.length} finding${skips.length === 1 ? '' : 's'}`;
-  return outputLines([...lines, `migration-lint: ${count} left out`]);
+  return outputLines([...lines, `migration-lint: ${skips.length === 0 ? 'no finding' : count(skips.length, 'finding')} left out`]);
 }
 
 /** The report's text as the findings arrive (`add`), and the rest once the summary is known (`end`). */

@@ -1,3 +1,4 @@
+import { count } from '../formatters/count.js';
 import { qualified } from '../schema/sql.js';
 import { rollbackSql, type MigrationDown, type StatementDown } from './plan.js';
 import type { Verdict } from './step.js';
@@ -94,7 +95,7 @@ function wrap(text: string, prefix: string): string[] {
 /** One line per migration for a terminal or a CI log: `0042_x: structure only (2 statements lose data)`. */
 export function summaryLine(down: MigrationDown): string {
   const counted = down.statements.filter((s) => s.verdict === down.verdict).length;
-  const what = down.verdict === 'reversible' ? 'fully reversible' : `${LABEL[down.verdict]} (${counted} statement${counted === 1 ? '' : 's'})`;
+  const what = down.verdict === 'reversible' ? 'fully reversible' : `${LABEL[down.verdict]} (${count(counted, 'statement')})`;
   return `${commentSafe(down.tag)}: ${what}`;
 }
 

@@ -105,8 +105,7 @@ function walk(root: string, maxDepth = Infinity): { sources: string[]; deploy: s
 
 export async function analyzeAppSource(options: AppSourceOptions): Promise<AppSourceFacts> {
   const cwd = options.cwd;
-  const files = options.files;
-  const read = options.read ?? (files ? (file: string) => files.read(file) : (file: string) => readFileSync(file, 'utf8'));
+  const read = options.read ?? diskReader(options);
   const { sources, deploy } = appFiles(options);
   const problems: AppSourceFacts['problems'] = [];
   // Only files that mention a migrator are parsed (the parser is loaded only then): the rest of the app costs a read.
@@ -326,5 +325,12 @@ export async function appStaged(options: AppSourceOptions): Promise<{ read: (fil
   if (!query.root || !query.staged.some((f) => isAppPath(resolve(query.root!, f), options))) return undefined;
   const selection = await selectStaged(root, options.cwd);
   const staged = selection.staged ?? new Map<string, string>();
-  return { read: (file) => staged.get(file) ?? readFileSync(file, 'utf8') };
+  const fromDisk = diskReader(options);
+  return { read: (file) => staged.get(file) ?? fromDisk(file) };
+}
+
+/** The working tree's text of a file: through the project's checks (files.ts) when there are files to check against. */
+function diskReader(options: AppSourceOptions): (file: string) => string {
+  const files = options.files;
+  return files ? (file) => files.read(file) : (file) => readFileSync(file, 'utf8');
 }

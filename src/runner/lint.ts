@@ -448,7 +448,8 @@ async function readAppSource(options: LintOptions, project: Project, settings: L
   if (!project.config && !config.appFiles) return undefined;
   const { analyzeAppSource, appChangedSince, appStaged } = await import('./app-source.js');
   const drizzle = project.config && config.migrationsTable ? { ...project.config, migrationsTable: config.migrationsTable.table ?? project.config.migrationsTable, migrationsSchema: config.migrationsTable.schema ?? project.config.migrationsSchema } : project.config;
-  const app = { cwd, config: drizzle, patterns: config.appFiles };
+  // Files reached through imports are read as every project file is: regular files inside the project only.
+  const app = { cwd, config: drizzle, patterns: config.appFiles, files: project.files };
   let read: ((file: string) => string) | undefined;
   if (selection?.staged) {
     const staged = await appStaged(app);
@@ -457,8 +458,7 @@ async function readAppSource(options: LintOptions, project: Project, settings: L
   } else if (selection && !(await appChangedSince(app, resolveSince(options.since, cwd, options.env)!, selection.base))) {
     return undefined;
   }
-  // Files reached through imports are read as every project file is: regular files inside the project only.
-  return analyzeAppSource({ ...app, files: project.files, ...(read ? { read } : {}) });
+  return analyzeAppSource({ ...app, ...(read ? { read } : {}) });
 }
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
