@@ -316,24 +316,26 @@ describe('fuzz: connection strings never show their password', () => {
     const { maskSecrets, redactUrl } = await import('../src/runner/database.js');
     // A secret that cannot be mistaken for the rest of the string.
     const secret = fc.string({ unit: fc.constantFrom(...'abcXYZ019!$&()*+,;=:/?#[]@%-._~ \'\\'), minLength: 1, maxLength: 16 }).map((s) => `Zq9${s}`);
+    // Each shape gives the string and the form of the password it holds (the shapes that cannot carry some
+    // characters drop them). Said per shape: guessing it by searching the string found a prefix of the
+    // password in `'…\\ '` and expected it masked, which no driver ever prints (CI failure, seed -2088106272).
     const shape = fc.constantFrom(
-      (p: string) => `postgres://app:${encodeURIComponent(p)}@db.internal:5432/app`,
-      (p: string) => `postgresql://app:${p}@db.internal:5432/app?sslmode=require`,
-      (p: string) => `postgres://app:${p}@db.internal:99999/app`,
-      (p: string) => `postgres://app@db.internal/app?sslmode=verify-full&password=${encodeURIComponent(p)}`,
-      (p: string) => `postgres://app@db.internal/app?password=${p.replace(/[&#]/g, '')}&application_name=x`,
-      (p: string) => `postgres://app@db.internal/app?sslpassword=${encodeURIComponent(p)}`,
-      (p: string) => `host=db.internal port=5432 password=${p.replace(/\s/g, '')} dbname=app`,
-      (p: string) => `host=db.internal password = '${p.replace(/['\\]/g, '\\$&')}' dbname=app`,
+      (p: string) => ({ url: `postgres://app:${encodeURIComponent(p)}@db.internal:5432/app`, held: [p, encodeURIComponent(p)] }),
+      (p: string) => ({ url: `postgresql://app:${p}@db.internal:5432/app?sslmode=require`, held: [p] }),
+      (p: string) => ({ url: `postgres://app:${p}@db.internal:99999/app`, held: [p] }),
+      (p: string) => ({ url: `postgres://app@db.internal/app?sslmode=verify-full&password=${encodeURIComponent(p)}`, held: [p, encodeURIComponent(p)] }),
+      (p: string) => ({ url: `postgres://app@db.internal/app?password=${p.replace(/[&#]/g, '')}&application_name=x`, held: [p.replace(/[&#]/g, '')] }),
+      (p: string) => ({ url: `postgres://app@db.internal/app?sslpassword=${encodeURIComponent(p)}`, held: [p, encodeURIComponent(p)] }),
+      (p: string) => ({ url: `host=db.internal port=5432 password=${p.replace(/\s/g, '')} dbname=app`, held: [p.replace(/\s/g, '')] }),
+      (p: string) => ({ url: `host=db.internal password = '${p.replace(/['\\]/g, '\\$&')}' dbname=app`, held: [p] }),
     );
     fc.assert(
       fc.property(secret, shape, (password, make) => {
-        const url = make(password);
-        // What the URL holds of the password (the shapes that cannot carry some characters drop them).
-        const held = [password, encodeURIComponent(password), password.replace(/[&#]/g, ''), password.replace(/\s/g, '')].filter((p) => url.includes(p));
+        const { url, held } = make(password);
         const shown = redactUrl(url);
-        const message = maskSecrets(`connect failed for ${url}: password authentication failed (${held[0]})`, url);
         for (const p of held) {
+          // A driver's message may echo the password as the string holds it, or as it was decoded.
+          const message = maskSecrets(`connect failed for ${url}: password authentication failed (${p})`, url);
           expect(shown).not.toContain(p);
           expect(message).not.toContain(p);
         }
