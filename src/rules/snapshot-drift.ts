@@ -7,7 +7,7 @@ import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.
 import type { SchemaDifference } from '../schema/compare.js';
 import type { MigrationContext, MigrationInfo } from '../engine/types.js';
 import { originOf, recordOrigins } from '../analysis/object-origins.js';
-import { snapshotHas, snapshotTextHas } from '../schema/snapshot-diff.js';
+import { snapshotHas, snapshotTextHas, type SnapshotSpans } from '../schema/snapshot-diff.js';
 import { compareSchemas } from '../schema/compare.js';
 import type { SchemaState } from '../schema/model.js';
 
@@ -180,7 +180,7 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
   };
   const last = history.length - 1;
   /** Text of the snapshots looked at, by position (a bisection asks the same ones for several objects). */
-  const texts = new Map<number, string | undefined>();
+  const texts = new Map<number, { text: string; spans: SnapshotSpans } | undefined>();
   let textBudget = TRACE_TEXT_BYTES;
   /** Whether the snapshot of `p` records the object: from its text, else parsed (within the budget); undefined when unknown. */
   const has = (p: number, d: SchemaDifference): boolean | undefined => {
@@ -190,10 +190,11 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
       const size = facts.snapshotSize(file);
       if (size > textBudget) return undefined;
       textBudget -= size;
-      texts.set(p, facts.readSnapshotText(file));
+      const text = facts.readSnapshotText(file);
+      texts.set(p, text === undefined ? undefined : { text, spans: new Map() });
     }
-    const text = texts.get(p);
-    const fromText = text === undefined ? undefined : snapshotTextHas(text, d.object, d.name);
+    const known = texts.get(p);
+    const fromText = known === undefined ? undefined : snapshotTextHas(known.text, d.object, d.name, known.spans);
     if (fromText !== undefined) return fromText;
     const snapshot = snapshotAt(p);
     return snapshot === undefined ? undefined : snapshotHas(snapshot, d.object, d.name);

@@ -83,9 +83,18 @@ export function snapshotHas(snapshot: unknown, object: string, name: string): bo
  * string search costs a fraction of JSON.parse, so many snapshots can be asked. Undefined when the
  * text is not in that layout, or the answer needs the parsed snapshot (a column-level unique).
  */
-export function snapshotTextHas(text: string, object: string, name: string): boolean | undefined {
+export function snapshotTextHas(text: string, object: string, name: string, spans?: SnapshotSpans): boolean | undefined {
   if (!text.startsWith('{\n  "')) return undefined;
   const whole: Span = [0, text.length];
+  // Finding where a block ends scans it (the tables of a large snapshot are megabytes): a caller
+  // asking one text about many objects passes `spans`, and each block is looked for once.
+  const block = spans ? (t: string, span: Span, indent: number, key: string) => {
+    const k = `${span[0]} ${indent} ${key}`;
+    if (spans.has(k)) return spans.get(k);
+    const found = findBlock(t, span, indent, key);
+    spans.set(k, found);
+    return found;
+  } : findBlock;
   const section = (key: string) => block(text, whole, 2, key);
   const parts = name.split('.');
   const tableKey = parts.slice(0, 2).join('.');
@@ -141,8 +150,11 @@ export function snapshotTextHas(text: string, object: string, name: string): boo
 
 type Span = [number, number];
 
+/** Blocks of one snapshot text already found (see snapshotTextHas), by where they were looked for. */
+export type SnapshotSpans = Map<string, Span | 'empty' | undefined>;
+
 /** The span of `"key": {…}` written at `indent` spaces inside `span`; 'empty' for `{}`. */
-function block(text: string, span: Span, indent: number, key: string): Span | 'empty' | undefined {
+function findBlock(text: string, span: Span, indent: number, key: string): Span | 'empty' | undefined {
   const pad = ' '.repeat(indent);
   const open = `\n${pad}${JSON.stringify(key)}: {`;
   const start = text.indexOf(open, span[0]);
