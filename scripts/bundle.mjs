@@ -18,7 +18,8 @@
  * into the CLI. Packages loaded with `import()` (zod, oxc-parser, pglite) stay `import()`.
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,7 +48,8 @@ const cjs = {
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 // The CLI's front (argv, --help, --version): small, so those answer at Node's own start-up cost.
-// Its one way into the rest, `import('./cli/main.js')`, becomes `require('./cli-main.cjs')`.
+// Its one way into the rest, `import('./cli/main.js')`, becomes `require('./load-main.cjs')`,
+// which loads cli-main.cjs with its code cache (scripts/load-main.cjs).
 await build({
   ...cjs,
   entryPoints: ['dist/cli.js'],
@@ -57,7 +59,7 @@ await build({
     {
       name: 'cli-main',
       setup(b) {
-        b.onResolve({ filter: /^\.\/cli\/main\.js$/ }, () => ({ path: './cli-main.cjs', external: true }));
+        b.onResolve({ filter: /^\.\/cli\/main\.js$/ }, () => ({ path: './load-main.cjs', external: true }));
       },
     },
   ],
@@ -66,3 +68,19 @@ await build({ ...cjs, entryPoints: ['dist/cli/main.js'], outfile: join(out, 'cli
 // verify's engine thread (src/verify/worker.ts, started by src/verify/host.ts): its own small file,
 // so the thread loads the engine and nothing of the linter.
 await build({ ...cjs, entryPoints: ['dist/verify/worker-main.js'], outfile: join(out, 'verify-worker.cjs') });
+copyFileSync(join(root, 'scripts', 'load-main.cjs'), join(out, 'load-main.cjs'));
+
+// V8's code cache for cli-main.cjs (see scripts/load-main.cjs), made after a lint of the bundled
+// example in a child process, so it holds the functions a lint compiles. Only a speed-up: when it
+// cannot be made, the CLI compiles the bundle as before (said, not failed).
+const makeCache = `
+  const cli = require(${JSON.stringify(join(out, 'cli.cjs'))});
+  Promise.resolve(cli.run(['examples/shop/drizzle', 'fixtures/projects/features/drizzle', '--format', 'json', '--jobs', '1'])).then(() => {
+    const script = globalThis[Symbol.for('migration-lint.main-script')];
+    require('node:fs').writeFileSync(${JSON.stringify(join(out, 'cli-main.cjs.cache'))}, script.createCachedData());
+    process.exitCode = 0;
+  });`;
+const made = spawnSync(process.execPath, ['-e', makeCache], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+if (made.status !== 0 || !existsSync(join(out, 'cli-main.cjs.cache'))) {
+  process.stderr.write(`bundle: no code cache for cli-main.cjs (the CLI compiles it on each run): ${made.stderr.trim().split('\n')[0] ?? made.status}\n`);
+}

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 interface Builtins {
   'node:child_process': typeof import('node:child_process');
   'node:crypto': typeof import('node:crypto');
+  'node:os': typeof import('node:os');
   'node:v8': typeof import('node:v8');
   'node:worker_threads': typeof import('node:worker_threads');
 }
@@ -32,4 +33,17 @@ export function processWide<T>(name: string, create: () => T): T {
   const slots = globalThis as Record<symbol, unknown>;
   const slot = Symbol.for(`migration-lint.${name}`);
   return (slots[slot] ??= create()) as T;
+}
+
+/**
+ * `import(specifier)` of a package or file outside the bundles (ES-module-only packages such as
+ * zod, oxc-parser and PGlite, a user's `.mjs` config). The built CLI compiles cli-main.cjs itself,
+ * with V8's code cache (scripts/load-main.cjs), and code compiled that way cannot run `import()`
+ * without an experimental Node flag: the loader lends its own (a plain CommonJS module of the same
+ * folder, so specifiers resolve as they would here). Elsewhere (the library, tests) it is the
+ * ordinary `import()`.
+ */
+export function importExternal<T = unknown>(specifier: string): Promise<T> {
+  const lent = (globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.import')] as ((s: string) => Promise<T>) | undefined;
+  return lent ? lent(specifier) : (import(specifier) as Promise<T>);
 }

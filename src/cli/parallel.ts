@@ -1,6 +1,6 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Skip } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
@@ -140,7 +140,9 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
     let worker: import('node:worker_threads').Worker;
     try {
       const { Worker } = builtin('node:worker_threads');
-      worker = new Worker(`require(${JSON.stringify(bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
+      // Through the loader beside the bundle when there is one: the thread compiles it with its code cache too.
+      const loader = join(dirname(bundle), 'load-main.cjs');
+      worker = new Worker(`require(${JSON.stringify(existsSync(loader) ? loader : bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
     } catch {
       finish();
       return;

@@ -6,6 +6,7 @@ import type { SeveritySetting } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
 import { errorMessage, UsageError } from './errors.js';
 import { didYouMean } from '../engine/did-you-mean.js';
+import { importExternal } from '../runtime.js';
 
 /** What `migration-lint.config.*` (or `"migration-lint"` in package.json) may say. */
 export interface LintConfig {
@@ -108,7 +109,7 @@ async function readConfigFile(file: string, shown: string, cwd: string): Promise
   let url = pathToFileURL(file).href;
   if (file.endsWith('.ts')) url = await transpileTs(file, shown, cwd);
   try {
-    const mod = (await import(url)) as { default?: unknown };
+    const mod = (await importExternal(url)) as { default?: unknown };
     // A promise as the default export is awaited here, so that its rejection is this error too.
     return await (mod.default ?? mod);
   } catch (error) {
@@ -147,7 +148,7 @@ async function transpileTs(file: string, shown: string, cwd: string): Promise<st
 }
 
 async function validate(raw: unknown, where: string, knownRules: ReadonlySet<string>): Promise<LintConfig> {
-  const { z } = await import('zod');
+  const { z } = await importExternal<typeof import('zod')>('zod');
   const severity = z.enum(['off', 'warn', 'error']);
   const schema = z.strictObject({
     $schema: z.string().optional(),

@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
 import { quoteIdent } from '../schema/model.js';
+import { importExternal } from '../runtime.js';
 
 /** One row of drizzle's bookkeeping table (`drizzle.__drizzle_migrations` by default). */
 export interface MigrationRow {
@@ -109,7 +110,7 @@ type PgModule = { default?: { Client: new (config: unknown) => PgClient }; Clien
 export async function loadPg(flag: string): Promise<new (config: unknown) => PgClient> {
   try {
     const name = 'pg'; // untyped optional dependency
-    const pg = (await import(name)) as PgModule;
+    const pg = (await importExternal(name)) as PgModule;
     return pg.default?.Client ?? pg.Client!;
   } catch {
     throw new UsageError(`${flag} needs the \`pg\` package`, 'npm i -D pg');

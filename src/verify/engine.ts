@@ -316,7 +316,7 @@ export async function createThrowawayDatabase(url: string, options: { extensions
   const admin = await openConnection(url, flag);
   const notes = await dropLeftovers(admin).catch(() => [] as string[]);
   const name = `${THROWAWAY_PREFIX}${randomBytes(6).toString('hex')}`;
-  const { hostname } = await import('node:os');
+  const { hostname } = builtin('node:os');
   const marker: Marker = { pid: process.pid, host: hostname(), created: new Date().toISOString() };
   try {
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
@@ -406,7 +406,7 @@ async function dropLeftovers(admin: PgClient): Promise<string[]> {
        FROM pg_database d WHERE starts_with(d.datname, $1)`,
     [THROWAWAY_PREFIX],
   );
-  const { hostname } = await import('node:os');
+  const { hostname } = builtin('node:os');
   const here = hostname();
   const out: string[] = [];
   for (const row of rows) {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { importExternal } from '../runtime.js';
 
 /**
  * PGlite, the embedded PostgreSQL `verify` runs migrations in, is not a dependency of
@@ -24,7 +25,7 @@ export class PgliteMissing extends Error {
 export async function importPglite<T>(subpath = '', cwd = process.cwd()): Promise<T> {
   const name = `${PGLITE}${subpath}`;
   try {
-    return (await import(name)) as T;
+    return (await importExternal(name)) as T;
   } catch (error) {
     if (!notFound(error)) throw error;
   }
