@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_SOURCE_BYTES } from '../src/runner/app-paths.js';
 import { analyzeAppSource } from '../src/runner/app-source.js';
@@ -35,5 +37,33 @@ describe('analyzeAppSource: reading the app', () => {
       ['src/unicode.ts', 3],
     ]);
     expect(facts.scanned).toBe(4);
+  });
+});
+
+describe('the deploy-path scan opens what it read as a regular file, and nothing else (a file swapped after the listing)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-app-read-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** readInto and readHead of the built module, in a child process: a blocking open of a FIFO would hang this one. */
+  const readBoth = (file: string) =>
+    execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist/runner/app-paths.js')).href)}); const f = ${JSON.stringify(file)}; const r = m.readInto(f, Buffer.alloc(64)); const h = m.readHead(f); console.log(JSON.stringify([r ?? null, h ? h.toString() : null]));`],
+      { encoding: 'utf8', timeout: 10_000 },
+    ).trim();
+
+  it('a FIFO, a link to a file outside, a folder: not read (undefined), at once; a regular file is', () => {
+    const outside = join(mkdtempSync(join(tmpdir(), 'ml-app-outside-')), 'secret.ts');
+    writeFileSync(outside, 'export const token = "ML-SECRET";');
+    const fifo = join(dir, 'migrate.ts');
+    execFileSync('mkfifo', [fifo]);
+    const link = join(dir, 'migrate-link.ts');
+    symlinkSync(outside, link);
+    mkdirSync(join(dir, 'folder.ts'));
+    const plain = join(dir, 'plain.ts');
+    writeFileSync(plain, 'migrate();');
+    expect(readBoth(fifo)).toBe('[null,null]');
+    expect(readBoth(link)).toBe('[null,null]');
+    expect(readBoth(join(dir, 'folder.ts'))).toBe('[null,null]');
+    expect(readBoth(plain)).toBe('[10,"migrate();"]');
   });
 });

@@ -1,4 +1,4 @@
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
  * Which paths the deploy-path rules read, by name alone: light enough for the CLI's front bundle,
@@ -33,14 +33,28 @@ export function mayConcernDeployPath(path: string, readText: (path: string) => B
 }
 
 /**
+ * A descriptor for `file` when it is a regular file, else undefined (closed). The walk listed it
+ * as one, but a pull request's file can be swapped between the listing and the open: never
+ * through a symbolic link (O_NOFOLLOW), never waiting on a FIFO for a writer (O_NONBLOCK), and
+ * checked on the open descriptor.
+ */
+function openRegular(file: string): number | undefined {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  return undefined;
+}
+
+/**
  * Reads a file into `buffer` (from its start, as much as fits) and returns how many bytes it
  * holds, undefined when it cannot be read: one buffer for a walk over hundreds of files costs
- * a third less than a readFileSync each (no fstat, no allocation).
+ * less than a readFileSync each (no allocation). Only a regular file is read (openRegular).
  */
 export function readInto(file: string, buffer: Buffer): number | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    fd = openRegular(file);
+    if (fd === undefined) return undefined;
     let length = 0;
     for (let n: number; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
     return length;
@@ -55,7 +69,8 @@ export function readInto(file: string, buffer: Buffer): number | undefined {
 export function readHead(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
+    fd = openRegular(file);
+    if (fd === undefined) return undefined;
     const size = Math.min(fstatSync(fd).size, MAX_SOURCE_BYTES);
     const buffer = Buffer.alloc(size);
     const read = readSync(fd, buffer, 0, size, 0);
