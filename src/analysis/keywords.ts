@@ -1,4 +1,4 @@
-import { regions } from '../engine/lex.js';
+import { eachRegion } from '../engine/lex.js';
 import type { Span } from '../engine/source.js';
 import type { Statement } from '../engine/types.js';
 
@@ -23,9 +23,9 @@ export function keywordSpans(statement: Statement, word: string): Span[] {
 function maskQuoted(sql: string): string {
   let out = '';
   let at = 0;
-  for (const r of regions(sql)) {
-    out += sql.slice(at, r.start) + '\u0001'.repeat(r.end - r.start);
-    at = r.end;
-  }
+  eachRegion(sql, (_kind, start, end) => {
+    out += sql.slice(at, start) + '\u0001'.repeat(end - start);
+    at = end;
+  });
   return out + sql.slice(at);
 }

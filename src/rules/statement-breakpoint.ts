@@ -2,7 +2,7 @@ import type { FixRequest, Statement } from '../engine/types.js';
 import { defineRule } from '../engine/define-rule.js';
 import { LineIndex, type Location, type Position } from '../engine/source.js';
 import { BREAKPOINT, splitChunks, type Chunk } from '../engine/split.js';
-import { regions, type Region } from '../engine/lex.js';
+import { eachRegion, type Region } from '../engine/lex.js';
 import { nonTransactional, transactionAfter } from '../engine/transactions.js';
 import type { HistoryFacts } from '../runner/history-facts.js';
 
@@ -169,18 +169,19 @@ export function scanMarkers(text: string): { inside: { offset: number; context: 
   const inside: { offset: number; context: string }[] = [];
   const variants: { offset: number; text: string }[] = [];
   let marker = text.indexOf(BREAKPOINT);
-  for (const r of regions(text)) {
-    if (r.kind === 'line comment') {
-      if (!text.startsWith(BREAKPOINT, r.start)) {
-        const m = VARIANT.exec(text.slice(r.start, r.end));
-        if (m) variants.push({ offset: r.start, text: m[0] });
+  eachRegion(text, (kind, start, end, tag) => {
+    if (kind === 'line comment') {
+      if (!text.startsWith(BREAKPOINT, start)) {
+        const m = VARIANT.exec(text.slice(start, end));
+        if (m) variants.push({ offset: start, text: m[0] });
       }
-      continue;
+      return;
     }
-    if (marker === -1) continue;
-    if (marker < r.start) marker = text.indexOf(BREAKPOINT, r.start);
-    const context = CONTEXT[r.kind] ?? `a dollar-quoted body (${r.tag} … ${r.tag})`;
-    for (; marker !== -1 && marker < r.end; marker = text.indexOf(BREAKPOINT, marker + 1)) inside.push({ offset: marker, context });
-  }
+    if (marker === -1) return;
+    if (marker < start) marker = text.indexOf(BREAKPOINT, start);
+    if (marker === -1 || marker >= end) return;
+    const context = CONTEXT[kind] ?? `a dollar-quoted body (${tag} … ${tag})`;
+    for (; marker !== -1 && marker < end; marker = text.indexOf(BREAKPOINT, marker + 1)) inside.push({ offset: marker, context });
+  });
   return { inside, variants };
 }
