@@ -161,21 +161,8 @@ function findBlock(text: string, span: Span, indent: number, key: string): Span 
   if (start < 0 || start >= span[1]) return undefined;
   const body = start + open.length;
   if (text[body] === '}') return 'empty';
-  const end = indent === 2 ? topLevelEnd(text, body) : text.indexOf(`\n${pad}}`, body);
+  const end = text.indexOf(`\n${pad}}`, body);
   return [body, end < 0 || end > span[1] ? span[1] : end];
-}
-
-/**
- * Where the top-level block whose body starts at `body` ends, found from the end of the text: the
- * top-level keys after it are the few small sections drizzle-kit writes after "tables" (enums,
- * schemas, sequences, roles, policies, views, _meta), so this reads them, not the megabytes of
- * tables a forward search for the closing brace reads. (A JSON string holds no raw newline, so
- * `\n  "` is a top-level key and nothing else.)
- */
-function topLevelEnd(text: string, body: number): number {
-  let next = text.length;
-  for (let at = text.lastIndexOf('\n  "'); at > body; at = text.lastIndexOf('\n  "', at - 1)) next = at;
-  return text.lastIndexOf('\n  }', next);
 }
 
 /** The keys written at `indent` spaces inside a span (`"name": {`). */
