@@ -229,6 +229,12 @@ export function key(schema: string | undefined, name: string): string {
   return `${schema || DEFAULT_SCHEMA}.${name}`;
 }
 
+/** `key(schema, name) === k`, without making the key (replay asks it of every constraint of every table at each drop). */
+export function isKey(k: string, schema: string | undefined, name: string): boolean {
+  const s = schema || DEFAULT_SCHEMA;
+  return k.length === s.length + 1 + name.length && k.charCodeAt(s.length) === 46 /* . */ && k.startsWith(s) && k.endsWith(name);
+}
+
 export function emptyState(): SchemaState {
   return {
     schemas: new Set([DEFAULT_SCHEMA]),

@@ -5,6 +5,7 @@ import type { DependentConstraint, Effect, RelationComment } from './effects.js'
 import {
   cloneTable,
   DEFAULT_SCHEMA,
+  isKey,
   key,
   newTable,
   qualifiedName,
@@ -322,7 +323,7 @@ function dropDependentForeignKeys(state: SchemaState, tableKey: string, column?:
   const dropped: DependentConstraint[] = [];
   for (const [otherKey, other] of state.tables) {
     for (const [name, c] of other.constraints) {
-      if (c.references && key(c.references.schema, c.references.table) === tableKey && (column === undefined || c.references.columns.includes(column))) {
+      if (c.references && isKey(tableKey, c.references.schema, c.references.table) && (column === undefined || c.references.columns.includes(column))) {
         other.constraints.delete(name);
         dropped.push({ table: otherKey, constraint: c });
       }
@@ -549,7 +550,7 @@ function dropDependentForeignKeysOn(state: SchemaState, tableKey: string, column
   const dropped: DependentConstraint[] = [];
   for (const [otherKey, other] of state.tables) {
     for (const [name, c] of other.constraints) {
-      if (c.references && key(c.references.schema, c.references.table) === tableKey && c.references.columns.length === columns.length && c.references.columns.every((n) => columns.includes(n))) {
+      if (c.references && isKey(tableKey, c.references.schema, c.references.table) && c.references.columns.length === columns.length && c.references.columns.every((n) => columns.includes(n))) {
         other.constraints.delete(name);
         dropped.push({ table: otherKey, constraint: c });
       }
@@ -603,7 +604,7 @@ function rename(state: SchemaState, ast: Node): Effect[] {
       }
       for (const other of state.tables.values()) {
         for (const c of other.constraints.values()) {
-          if (c.references && key(c.references.schema, c.references.table) === tableKey) {
+          if (c.references && isKey(tableKey, c.references.schema, c.references.table)) {
             c.references.columns = c.references.columns.map((n) => (n === ast.subname ? ast.newname : n));
           }
         }
@@ -716,7 +717,7 @@ function moveTableReferences(state: SchemaState, from: string, to: string): void
   for (const index of state.indexes.values()) if (index.table === from) index.table = to;
   for (const other of state.tables.values()) {
     for (const c of other.constraints.values()) {
-      if (c.references && key(c.references.schema, c.references.table) === from) {
+      if (c.references && isKey(from, c.references.schema, c.references.table)) {
         c.references.schema = schema;
         c.references.table = name;
       }
@@ -761,7 +762,7 @@ function retargetColumns(state: SchemaState, from: string, to: string): void {
   const { schema, name } = splitKey(to);
   for (const table of state.tables.values()) {
     for (const column of table.columns.values()) {
-      if (!column.type.builtin && key(column.type.schema, column.type.name) === from) {
+      if (!column.type.builtin && isKey(from, column.type.schema, column.type.name)) {
         column.type = { ...column.type, schema, name };
       }
     }
@@ -984,7 +985,7 @@ function drop(state: SchemaState, ast: Node): Effect[] {
 function dropColumnsOfType(state: SchemaState, typeKey: string): void {
   for (const [tableKey, table] of state.tables) {
     for (const column of [...table.columns.values()]) {
-      if (!column.type.builtin && key(column.type.schema, column.type.name) === typeKey) dropColumn(state, table, tableKey, column, true);
+      if (!column.type.builtin && isKey(typeKey, column.type.schema, column.type.name)) dropColumn(state, table, tableKey, column, true);
     }
   }
 }
