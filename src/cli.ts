@@ -79,7 +79,7 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
     }
     // A pre-commit hook: git runs in other processes while the rest of the linter loads.
     if (options.staged) {
-      prefetchStaged(process.cwd());
+      prefetchStaged(process.cwd(), { anywhere: options.paths.length === 0 });
       const quick = await quickStaged(options, io);
       if (quick !== undefined) {
         mark('nothing staged is a migration or deploy-path file (git; the linter not loaded)');

@@ -1,4 +1,5 @@
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,28 @@ describe('a commit that stages no migration file', () => {
     }
     // Other formats take the full run.
     expect(JSON.parse(runCli(['--staged', '--format', 'json'], { cwd: dir }).stdout).summary.migrations).toBe(0);
+  });
+});
+
+describe('the git processes a hook run starts', () => {
+  it('the repository-wide staged list only when no folder is named (the shortcut that needs it); a folder named spares it', () => {
+    const { dir, git } = repo('git-calls');
+    writeFileSync(join(dir, 'README.md'), 'hello\n');
+    git('add', 'README.md');
+    // A `git` first on PATH that writes each call's arguments to a log, then runs the real one.
+    const shim = join(temp, 'git-shim');
+    const log = join(temp, 'git-calls.log');
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    mkdirSync(shim, { recursive: true });
+    writeFileSync(join(shim, 'git'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`, { mode: 0o755 });
+    const calls = (args: string[]) => {
+      writeFileSync(log, '');
+      expect(runCli(args, { cwd: dir, env: { PATH: `${shim}:${process.env.PATH}` } }).code).toBe(0);
+      return readFileSync(log, 'utf8').trim().split('\n');
+    };
+    const listAll = (lines: string[]) => lines.filter((l) => l.startsWith('diff --cached --name-only')).length;
+    expect(listAll(calls(['--staged']))).toBe(1);
+    expect(listAll(calls(['--staged', 'drizzle']))).toBe(0);
   });
 });
 

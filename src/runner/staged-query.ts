@@ -122,10 +122,12 @@ export function parseStatus(output: string): Omit<StagedQuery, 'root'> {
  * Start `--staged`'s git calls for everything under `cwd` while the linter loads (they run in
  * other processes). `selectStaged` uses them when its folder lies in `cwd`'s repository.
  */
-export function prefetchStaged(cwd: string): void {
+export function prefetchStaged(cwd: string, { anywhere: wanted = true }: { anywhere?: boolean } = {}): void {
   void queryStaged(cwd, cwd);
   // Everything staged in the repository (index against HEAD: no look at the working tree, so
-  // cheap in a large one), for a commit that stages no migration file anywhere.
+  // cheap in a large one), for a commit that stages no migration file anywhere. Only the hook's
+  // own shape asks (`--staged` with no folder named): with a folder, that git process is spared.
+  if (!wanted) return;
   const anywhere = git(['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--no-renames'], cwd).then((out) => out.split('\0').filter(Boolean));
   anywhere.catch(() => undefined); // not a repository, or no HEAD yet: the full query decides
   stagedAnywhere.set(cwd, anywhere);
