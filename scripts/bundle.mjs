@@ -19,7 +19,7 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,6 +65,7 @@ await build({
   ],
 });
 await build({ ...cjs, entryPoints: ['dist/cli/main.js'], outfile: join(out, 'cli-main.cjs') });
+asciiOnly(join(out, 'cli-main.cjs'));
 // verify's engine thread (src/verify/worker.ts, started by src/verify/host.ts): its own small file,
 // so the thread loads the engine and nothing of the linter.
 await build({ ...cjs, entryPoints: ['dist/verify/worker-main.js'], outfile: join(out, 'verify-worker.cjs') });
@@ -83,4 +84,25 @@ const makeCache = `
 const made = spawnSync(process.execPath, ['-e', makeCache], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 if (made.status !== 0 || !existsSync(join(out, 'cli-main.cjs.cache'))) {
   process.stderr.write(`bundle: no code cache for cli-main.cjs (the CLI compiles it on each run): ${made.stderr.trim().split('\n')[0] ?? made.status}\n`);
+}
+
+/**
+ * Make a bundle ASCII: esbuild escapes every non-ASCII character of the code (its default
+ * charset), but keeps the doc comments of class members as written, and a few hold `…` or `—`.
+ * One such character makes Node decode the whole ~940 KB file as UTF-8 into a two-byte string
+ * (7.4 ms against 3.4 ms for ASCII, on every run and in every worker thread) and doubles the
+ * source's memory. Each is replaced with `?`, after checking that its line is a comment line.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/[^\x00-\x7f]/.test(lines[i])) continue;
+    const trimmed = lines[i].trimStart();
+    if (!/^(?:\/\*|\*|\/\/)/.test(trimmed)) throw new Error(`bundle: ${file}:${i + 1} has a non-ASCII character outside a comment line: ${JSON.stringify(lines[i].slice(0, 120))}`);
+    lines[i] = lines[i].replace(/[^\x00-\x7f]/g, '?');
+    changed = true;
+  }
+  if (changed) writeFileSync(file, lines.join('\n'));
 }

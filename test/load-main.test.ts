@@ -57,6 +57,11 @@ describe('cli-main.cjs is compiled with the code cache made by the build', () =>
     expect(none.stdout).toBe(expected);
   });
 
+  it('the bundle is ASCII (a non-ASCII character makes Node decode the whole file into a two-byte string)', () => {
+    const bytes = readFileSync(join(BUNDLE, 'cli-main.cjs'));
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
+
   it('the bundle calls import() only through importExternal, which the loader lends it', () => {
     const source = readFileSync(join(BUNDLE, 'cli-main.cjs'), 'utf8');
     const calls = [...source.matchAll(/(?<![\w.$])import\(/g)].map((m) => source.slice(source.lastIndexOf('\n', m.index) + 1, source.indexOf('\n', m.index)).trim());
