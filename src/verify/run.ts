@@ -8,6 +8,7 @@ import { toPgError, isServerError, type Engine, type PgError } from './engine.js
 import type { LoadedHistory } from './load.js';
 import { notRunReason, restriction } from './sandbox.js';
 import { seedTables, type SeedTable } from './seed.js';
+import type { StepOptions } from './step.js';
 import type { LockEntry } from './trace.js';
 
 export type TransactionMode = 'batch' | 'each';
@@ -173,6 +174,9 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
   });
   const excludeTable = `${schema}.${table}`;
 
+  /** How the trace starts a migration under review (see StepOptions.trace): after the first, in batch mode, from what it knows. */
+  let traceStart: 'fresh' | 'continue' | 'rewind' = 'fresh';
+
   const applyMigration = async (m: ParsedMigration, phase: 'context' | 'review', inBatch: boolean): Promise<MigrationResult> => {
     const t0 = performance.now();
     const lines = new LineIndex(m.text);
@@ -182,7 +186,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     if (inBatch) await engine.exec('SAVEPOINT migration_lint_migration');
     else await engine.exec('BEGIN');
     // Locks and rewrites of the migrations under review, from the state at the migration's start.
-    let traced: 'fresh' | 'diff' | undefined = trace && phase === 'review' ? 'fresh' : undefined;
+    let traced: StepOptions['trace'] = trace && phase === 'review' ? traceStart : undefined;
     let ownFailure = false;
     let anyFailure = false;
     for (const u of list) {
@@ -259,6 +263,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       ? inBatch ? 'ROLLBACK TO SAVEPOINT migration_lint_migration; RELEASE SAVEPOINT migration_lint_migration' : 'ROLLBACK'
       : `INSERT INTO ${bookkeeping} (hash, created_at) VALUES ('${sha256(m.text)}', ${Number.isSafeInteger(m.when) ? m.when : Date.now()}); ${inBatch ? 'RELEASE SAVEPOINT migration_lint_migration' : 'COMMIT'}`;
     await engine.exec(end);
+    if (phase === 'review') traceStart = !inBatch ? 'fresh' : failedMigration ? 'rewind' : 'continue';
     for (const u of deferred) {
       try {
         await engine.exec(u.sql, { user: true });

@@ -1,5 +1,5 @@
 import { isServerError, toPgError, type PgError } from './pg-error.js';
-import { diff, snapshot, type LockEntry, type TraceState } from './trace.js';
+import { copyState, tracer, type LockEntry, type TraceState } from './trace.js';
 
 /** How a statement of the migrations is run (see Engine.step). */
 export interface StepOptions {
@@ -8,9 +8,14 @@ export interface StepOptions {
   /**
    * Record the locks it took and the relations it rewrote: `fresh` from the state just before it
    * (a migration's first statement), `diff` from the state after the previous traced step (or
-   * before this one, when the engine has none: a restarted engine).
+   * before this one, when the engine has none: a restarted engine). For a migration's first
+   * statement in the transaction of the migration before it (batch mode), the state just before
+   * it is known without reading everything again: `continue` after a migration that was applied
+   * (the state after its last traced step), `rewind` after one that was rolled back to the
+   * savepoint taken before its first step (the state read there); with what happened since (the
+   * seeding) taken in without being reported, for the cost of a `diff`.
    */
-  trace?: 'fresh' | 'diff';
+  trace?: 'fresh' | 'diff' | 'continue' | 'rewind';
 }
 
 export interface StepOutcome {
@@ -34,8 +39,14 @@ interface Sql {
  */
 export function stepper(engine: Sql): (sql: string, options: StepOptions) => Promise<StepOutcome> {
   let state: TraceState | undefined;
+  /** The state at the start of the migration in progress (for `rewind`). */
+  let start: TraceState | undefined;
+  const reader = tracer(engine);
   return async (sql, { savepoint, trace }) => {
-    if (trace === 'fresh' || (trace && !state)) state = (await snapshot(engine)).state;
+    const from = trace === 'continue' ? state : trace === 'rewind' ? start : undefined;
+    if (from) state = (await reader.absorb(copyState(from))).state;
+    else if (trace && (trace !== 'diff' || !state)) state = (await reader.snapshot()).state;
+    if (trace && trace !== 'diff') start = copyState(state!);
     await engine.exec(`SAVEPOINT ${savepoint}`);
     const t0 = performance.now();
     try {
@@ -49,7 +60,7 @@ export function stepper(engine: Sql): (sql: string, options: StepOptions) => Pro
     const ms = performance.now() - t0;
     await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
     if (!trace) return { ms };
-    const d = await diff(engine, state!);
+    const d = await reader.diff(state!);
     state = d.state;
     return { ms, locks: d.locks, rewrites: d.rewrites };
   };

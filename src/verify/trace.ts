@@ -11,9 +11,38 @@ export interface LockEntry {
   oid: number;
 }
 
+interface RelationFile {
+  name: string;
+  kind: string;
+  relfilenode: number;
+}
+
 export interface TraceState {
-  locks: Set<string>;
-  files: Map<number, { name: string; kind: string; relfilenode: number }>;
+  /** Keys (oid × 16 + mode, see MODES) of the relation locks the transaction holds. */
+  locks: Set<number>;
+  /** The traced relations (user schemas, TRACED_KINDS), by oid. */
+  files: Map<number, RelationFile>;
+  /** Every relation made after initdb (pg_class oid ≥ 16384, traced or not): fewer of them than expected means one was dropped. */
+  oids: Set<number>;
+  /**
+   * The highest relation oid seen (pg_class, locks): every key in `locks` is on a relation at or
+   * below it. A relation made later has a higher oid (until the oid counter wraps around, when
+   * the check below only costs more), so a new lock above it is on a relation the statement made.
+   */
+  top: number;
+  /**
+   * age() of the newest pg_class row (of relations made after initdb) at the last read: a row
+   * written since (a new relation, a rename, a rewrite's relfilenode) is newer, its age(xmin)
+   * lower. age() counts from a point fixed for the whole transaction, so two ages of one
+   * transaction compare (a snapshot starts every transaction: see StepOptions.trace).
+   */
+  since: number;
+  /**
+   * Relations in `files` whose row left the traced set since (moved to a non-user schema): as
+   * pg_class names them now. `files` keeps them until the next snapshot, as reading every
+   * relation after each statement did.
+   */
+  moved: Map<number, { name: string; kind: string }>;
 }
 
 /** What the trace reads with. */
@@ -21,83 +50,186 @@ type Reader = Pick<Engine, 'query'>;
 
 const USER_NAMESPACE = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 const TRACED_KINDS = `('r', 'i', 'm', 'S', 'v', 'p', 'I', 'f')`;
-/** A relation lock's key: oid × 16 + the mode's position here (numbers travel to and from the engine cheaply). */
+/** A relation lock's key: oid × 16 + the mode's position here (1-based; numbers travel to and from the engine cheaply). */
 const MODES = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock', 'SIReadLock'];
-/** A relation's key: what a statement can change of it (a rewrite, a rename, SET SCHEMA). */
-const fileKey = (oid: number, f: { relfilenode: number; name: string }) => `${oid}/${f.relfilenode}/${f.name}`;
+const KEY = `rel * 16 + array_position(ARRAY[${MODES.map((m) => `'${m}'`).join(', ')}], mode)`;
 
 /**
  * Relation locks this backend holds in this database on objects made after initdb (oid ≥ 16384:
- * the catalogs are left out), with their key. verify's own reads are among them: they only take
- * ACCESS SHARE on catalogs.
+ * the catalogs are left out). verify's own reads are among them: they only take ACCESS SHARE on
+ * catalogs. pg_lock_status() lists every lock of the transaction (thousands in a long history:
+ * catalogs, types, relations): reading it is what a trace read costs, so it is read once per read.
  */
-const HELD = `SELECT l.relation, l.mode, l.relation::int8 * 16 + array_position($1::text[], l.mode) AS key
+const HELD = `SELECT l.relation::int8 AS rel, l.mode
        FROM pg_lock_status() l
       WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid() AND l.granted AND l.relation >= 16384
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-/** User relations (name, kind, relfilenode), each as [oid, schema, name, kind, relfilenode]. */
-const RELATIONS = `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relkind::text AS relkind, c.relfilenode::int8 AS relfilenode,
-            c.oid || '/' || c.relfilenode || '/' || n.nspname || '.' || c.relname AS key
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid >= 16384 AND c.relkind IN ${TRACED_KINDS} AND ${USER_NAMESPACE}`;
-const asJson = (alias: string) => `coalesce(json_agg(json_build_array(${alias}.oid, ${alias}.nspname, ${alias}.relname, ${alias}.relkind, ${alias}.relfilenode)), '[]')`;
-type FileRow = [oid: number, nspname: string, relname: string, relkind: string, relfilenode: number];
-
-/** Everything, read once per migration: the locks held and every user relation. One JSON value each (PGlite's protocol parser allocates a buffer per field it reads). */
-const SNAPSHOT = `WITH held AS MATERIALIZED (${HELD}), rel AS (${RELATIONS})
-SELECT (SELECT coalesce(json_agg(key), '[]') FROM held) AS keys, (SELECT ${asJson('rel')} FROM rel) AS files`;
-
 /**
- * What changed since the state in $2 (lock keys), $3 (relation keys) and $4 (relation oids): the
- * locks not held before (with their relation's name now, or none when it is gone), the relations
- * that are new or changed, those that are gone, and how many locks are held. The engine compares
- * (hashed anti-joins), so what comes back is as small as what the statement did, whatever the
- * number of relations and of locks the transaction holds.
+ * age() of the newest pg_class row among relations made after initdb (see TraceState.since):
+ * transaction ids are handed out in increasing order, and every statement runs in a
+ * subtransaction of its own, which gets its id when it first writes.
  */
-const CHANGES = `WITH held AS MATERIALIZED (${HELD}), rel AS (${RELATIONS})
-SELECT (SELECT count(*) FROM held) AS held,
-       (SELECT coalesce(json_agg(json_build_array(h.key, h.relation::int8, n.nspname, c.relname, c.relkind::text, h.mode)), '[]')
-          FROM held h LEFT JOIN pg_class c ON c.oid = h.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE h.key NOT IN (SELECT unnest($2::int8[]))) AS locks,
-       (SELECT ${asJson('rel')} FROM rel WHERE rel.key NOT IN (SELECT unnest($3::text[]))) AS files,
-       (SELECT coalesce(json_agg(gone.oid), '[]') FROM (SELECT unnest($4::int8[]) AS oid EXCEPT SELECT oid::int8 FROM pg_class) gone) AS dropped`;
-type NewLock = [key: number, oid: number, nspname: string | null, relname: string | null, relkind: string | null, mode: string];
+const SINCE = `coalesce(min(age(c.xmin)), 2147483647)`;
+/** [oid, schema, name, kind, relfilenode, traced] of a pg_class row `c` (its schema `n`). */
+const ROW = `json_build_array(c.oid::int8, n.nspname, c.relname, c.relkind::text, c.relfilenode::int8, c.relkind IN ${TRACED_KINDS} AND ${USER_NAMESPACE})`;
+/** The same, its schema looked up for this row only (for the few rows that changed, not a join over all). */
+const ROW_ALONE = `(SELECT ${ROW} FROM pg_namespace n WHERE n.oid = c.relnamespace)`;
+type Row = [oid: number, nspname: string, relname: string, relkind: string, relfilenode: number, traced: boolean];
 
-const fileOf = (r: FileRow) => ({ name: `${r[1]}.${r[2]}`, kind: r[3], relfilenode: Number(r[4]) });
+/** Everything, read at a migration's start: the locks held, every relation made after initdb, and where the transaction ids are. */
+const SNAPSHOT = `WITH held AS MATERIALIZED (${HELD})
+SELECT (SELECT coalesce(json_agg(${KEY}), '[]') FROM held) AS keys, r.rows, r.since
+  FROM (SELECT coalesce(json_agg(${ROW}), '[]') AS rows, ${SINCE} AS since FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r`;
+
+/** Name of the prepared statement CHANGES (PREPARE is per session and outlives a rolled-back transaction: prepared once per engine). */
+const PREPARED = 'migration_lint_trace';
+/**
+ * After a statement, from the state before it ($1 since, $2 top, $3 how many keys are held at or
+ * below top), in one pass over the lock table and one over pg_class, sending no state: how many
+ * locks are held on relations at or below top (locks are held to the end of the transaction, so
+ * the same number as before means none is new there) and, only when that number changed, their
+ * keys; the keys above top (relations the statement made); the pg_class rows written since
+ * (relations made, renamed, moved or rewritten); how many relations there are (fewer than known
+ * plus made: one was dropped); where the transaction ids are now. In the common case what comes
+ * back is as small as what the statement did.
+ */
+const CHANGES = `PREPARE ${PREPARED}(int4, int8, int8) AS
+WITH held AS MATERIALIZED (${HELD}),
+     h AS (SELECT count(*) FILTER (WHERE rel <= $2) AS below, coalesce(json_agg(${KEY}) FILTER (WHERE rel > $2), '[]') AS above FROM held),
+     r AS (SELECT count(*) AS relations, coalesce(json_agg(${ROW_ALONE}) FILTER (WHERE age(c.xmin) < $1), '[]') AS rows, ${SINCE} AS since FROM pg_class c WHERE c.oid >= 16384)
+SELECT CASE WHEN h.below <> $3 THEN (SELECT coalesce(json_agg(${KEY}), '[]') FROM held WHERE rel <= $2) END AS keys,
+       h.above, r.rows, r.relations, r.since
+  FROM h, r`;
+/** Which of the relations $1 are gone. */
+const DROPPED = `SELECT coalesce(json_agg(gone.oid), '[]') AS dropped FROM (SELECT unnest($1::int8[]) AS oid EXCEPT SELECT oid::int8 FROM pg_class) gone`;
+
+const fileOf = (r: Row): RelationFile => ({ name: `${r[1]}.${r[2]}`, kind: r[3], relfilenode: Number(r[4]) });
+const relationOf = (key: number) => Math.floor(key / 16);
+
+/** A copy to keep (a diff updates its state in place; the relations' entries are replaced, never changed). */
+export function copyState(s: TraceState): TraceState {
+  return { locks: new Set(s.locks), files: new Map(s.files), oids: new Set(s.oids), top: s.top, since: s.since, moved: new Map(s.moved) };
+}
 
 /** The state before a migration's first statement: the locks held, and every user relation. */
 export async function snapshot(engine: Reader): Promise<{ state: TraceState }> {
-  const [row] = await engine.query<{ keys: number[]; files: FileRow[] }>(SNAPSHOT, [MODES]);
-  return { state: { locks: new Set(row.keys.map(String)), files: new Map(row.files.map((r) => [Number(r[0]), fileOf(r)])) } };
+  const [row] = await engine.query<{ keys: (number | string)[]; rows: Row[]; since: number | string }>(SNAPSHOT);
+  const files = new Map<number, RelationFile>();
+  let top = 0;
+  for (const r of row.rows) {
+    if (r[5]) files.set(Number(r[0]), fileOf(r));
+    top = Math.max(top, Number(r[0]));
+  }
+  const locks = new Set(row.keys.map(Number));
+  for (const key of locks) top = Math.max(top, relationOf(key));
+  return { state: { locks, files, oids: new Set(row.rows.map((r) => Number(r[0]))), top, since: Number(row.since), moved: new Map() } };
 }
+
+/**
+ * The trace's reader for one engine session: prepares CHANGES there on first use.
+ */
+export function tracer(engine: Reader): { snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
+  let prepared = false;
+  const read: ChangesReader = async (state) => {
+    if (!prepared) {
+      await engine.query(CHANGES);
+      prepared = true;
+    }
+    // Integers this side computed, so written into the statement (EXECUTE takes no bind parameters).
+    const args = [state.since, state.top, state.locks.size].map((n) => String(Math.trunc(n))).join(', ');
+    const [row] = await engine.query<ChangesRow>(`EXECUTE ${PREPARED}(${args})`);
+    return row;
+  };
+  return {
+    snapshot: () => snapshot(engine),
+    diff: (before) => diff(engine, before, read),
+    /**
+     * The state at a migration's start from the state after the previous migration's last
+     * statement, in the same transaction with nothing rolled back since (the seeding in between
+     * only adds locks and rows): what a snapshot would read, for the cost of a statement's read.
+     */
+    absorb: async (before) => {
+      const { state } = await diff(engine, before, read);
+      // A snapshot reads only the relations traced now: those that left the set are forgotten.
+      for (const oid of state.moved.keys()) state.files.delete(oid);
+      state.moved.clear();
+      return { state };
+    },
+  };
+}
+
+interface ChangesRow {
+  keys: (number | string)[] | null;
+  above: (number | string)[];
+  rows: Row[];
+  relations: number | string;
+  since: number | string;
+}
+type ChangesReader = (state: TraceState) => Promise<ChangesRow>;
 
 /**
  * What a statement did, from the state before it: relation locks it newly acquired (a mode the
  * transaction already held on that relation is not repeated), and relations it rewrote (same oid,
  * new relfilenode). `before` is updated in place and returned as the new state.
  */
-export async function diff(engine: Reader, before: TraceState): Promise<{ state: TraceState; locks: LockEntry[]; rewrites: string[] }> {
-  const fileKeys = [...before.files].map(([oid, f]) => fileKey(oid, f));
-  const [row] = await engine.query<{ held: number | string; locks: NewLock[]; files: FileRow[]; dropped: number[] }>(CHANGES, [MODES, [...before.locks].map(Number), fileKeys, [...before.files.keys()]]);
+export async function diff(engine: Reader, before: TraceState, read: ChangesReader): Promise<{ state: TraceState; locks: LockEntry[]; rewrites: string[] }> {
+  const row = await read(before);
+  const changed = new Map(row.rows.map((r) => [Number(r[0]), r]));
+  // Relations gone since the last read: fewer are there than those known plus those made since.
+  let made = 0;
+  for (const oid of changed.keys()) if (!before.oids.has(oid)) made++;
+  let dropped = new Set<number>();
+  if (Number(row.relations) !== before.oids.size + made) {
+    const [d] = await engine.query<{ dropped: (number | string)[] }>(DROPPED, [[...before.oids]]);
+    dropped = new Set(d.dropped.map(Number));
+  }
+  // The locks held now: those at or below top as before, unless their number changed (then read whole: new ones, or one let go), and those above.
+  const held = row.keys ? new Set(row.keys.map(Number)) : before.locks;
+  const fresh: number[] = [];
+  if (row.keys) for (const key of held) if (!before.locks.has(key)) fresh.push(key);
+  for (const k of row.above) {
+    const key = Number(k);
+    if (!held.has(key)) fresh.push(key);
+    held.add(key);
+  }
   const locks: LockEntry[] = [];
-  for (const [key, oid, nspname, relname, relkind, mode] of row.locks) {
-    before.locks.add(String(key));
-    const prior = before.files.get(Number(oid));
+  for (const key of fresh) {
+    const oid = relationOf(key);
+    before.top = Math.max(before.top, oid);
+    const prior = before.files.get(oid);
     // Relations the statement created are invisible to other sessions until commit: their locks are noise.
     if (!prior) continue;
-    locks.push(relname !== null ? { relation: `${nspname}.${relname}`, kind: relkind ?? '?', mode, oid: Number(oid) } : { relation: `${prior.name} (dropped)`, kind: prior.kind, mode, oid: Number(oid) });
+    const mode = MODES[(key % 16) - 1];
+    const now = changed.get(oid);
+    const moved = before.moved.get(oid);
+    const entry = now
+      ? { relation: `${now[1]}.${now[2]}`, kind: now[3] }
+      : dropped.has(oid)
+        ? { relation: `${prior.name} (dropped)`, kind: prior.kind }
+        : { relation: moved?.name ?? prior.name, kind: moved?.kind ?? prior.kind };
+    locks.push({ ...entry, mode, oid });
   }
-  // A statement that let a lock go (rare: PostgreSQL keeps them to the end of the transaction): read them all again.
-  if (Number(row.held) !== before.locks.size) before.locks = (await snapshot(engine)).state.locks;
+  before.locks = held;
   const rewrites: string[] = [];
-  for (const r of row.files) {
-    const oid = Number(r[0]);
+  for (const [oid, r] of changed) {
+    before.oids.add(oid);
+    before.top = Math.max(before.top, oid);
+    if (!r[5]) {
+      if (before.files.has(oid)) before.moved.set(oid, { name: `${r[1]}.${r[2]}`, kind: r[3] });
+      continue;
+    }
+    before.moved.delete(oid);
     const prior = before.files.get(oid);
     const now = fileOf(r);
     if (prior && prior.relfilenode !== 0 && now.relfilenode !== 0 && prior.relfilenode !== now.relfilenode && now.kind !== 'S') rewrites.push(now.name);
     before.files.set(oid, now);
   }
-  for (const oid of row.dropped) before.files.delete(Number(oid));
+  for (const oid of dropped) {
+    before.oids.delete(oid);
+    before.files.delete(oid);
+    before.moved.delete(oid);
+  }
+  before.since = Number(row.since);
   locks.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
   return { state: before, locks, rewrites: rewrites.sort() };
 }
