@@ -204,13 +204,17 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
     async query<T>(text: string, params?: unknown[]) {
       return (await ready.query<T>(text, params)).rows;
     },
+    async execLast<T>(text: string) {
+      return ((await ready.exec(text)).at(-1)?.rows ?? []) as T[];
+    },
   };
   const engine: Engine = {
     kind: 'pglite',
     description: `PGlite ${pkgVersion} (PostgreSQL ${version}, embedded)`,
     serverVersionNum: num,
     ...sql,
-    step: stepper(sql),
+    // PGlite is single-user PostgreSQL: its one backend in its one database holds every lock (the trace reads less).
+    step: stepper(sql, { alone: true }),
     async close() {
       if (closed) return;
       closed = true;
@@ -254,7 +258,7 @@ async function saveDataDir(db: PgliteDb, file: string): Promise<void> {
 interface PgliteDb {
   waitReady: Promise<void>;
   dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob>;
-  exec(sql: string): Promise<unknown>;
+  exec(sql: string): Promise<{ rows: unknown[] }[]>;
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   close(): Promise<void>;
 }
@@ -475,6 +479,11 @@ export async function openPostgres(url: string, shownUrl: string, statementTimeo
       },
       async query<T>(text: string, params?: unknown[]) {
         return (await work.query(text, params)).rows as T[];
+      },
+      async execLast<T>(text: string) {
+        // Several statements: node-postgres answers with one result each.
+        const results = (await work.query(text)) as unknown as { rows: T[] } | { rows: T[] }[];
+        return (Array.isArray(results) ? results.at(-1)?.rows : results.rows) ?? [];
       },
     };
     return {

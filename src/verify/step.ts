@@ -30,6 +30,8 @@ export interface StepOutcome {
 interface Sql {
   exec(sql: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements (no parameters) in one call: the rows of the last. */
+  execLast<T = Record<string, unknown>>(sql: string): Promise<T[]>;
 }
 
 /**
@@ -37,11 +39,11 @@ interface Sql {
  * the savepoint), and the trace reads, without leaving the thread. verify's engine thread runs it
  * there, so a statement costs one message between the threads instead of five.
  */
-export function stepper(engine: Sql): (sql: string, options: StepOptions) => Promise<StepOutcome> {
+export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: string, options: StepOptions) => Promise<StepOutcome> {
   let state: TraceState | undefined;
   /** The state at the start of the migration in progress (for `rewind`). */
   let start: TraceState | undefined;
-  const reader = tracer(engine);
+  const reader = tracer(engine, options.alone);
   return async (sql, { savepoint, trace }) => {
     const from = trace === 'continue' ? state : trace === 'rewind' ? start : undefined;
     if (from) state = (await reader.absorb(copyState(from))).state;
@@ -58,9 +60,12 @@ export function stepper(engine: Sql): (sql: string, options: StepOptions) => Pro
       return { ms, error: toPgError(error) };
     }
     const ms = performance.now() - t0;
-    await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
-    if (!trace) return { ms };
-    const d = await reader.diff(state!);
+    if (!trace) {
+      await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
+      return { ms };
+    }
+    // The release and the trace's read in one call.
+    const d = await reader.diff(state!, `RELEASE SAVEPOINT ${savepoint}`);
     state = d.state;
     return { ms, locks: d.locks, rewrites: d.rewrites };
   };

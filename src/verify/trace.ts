@@ -37,6 +37,8 @@ export interface TraceState {
    * transaction compare (a snapshot starts every transaction: see StepOptions.trace).
    */
   since: number;
+  /** pg_class rows written by the transaction at the last read (see WRITES). */
+  writes: number;
   /**
    * Relations in `files` whose row left the traced set since (moved to a non-user schema): as
    * pg_class names them now. `files` keeps them until the next snapshot, as reading every
@@ -45,8 +47,8 @@ export interface TraceState {
   moved: Map<number, { name: string; kind: string }>;
 }
 
-/** What the trace reads with. */
-type Reader = Pick<Engine, 'query'>;
+/** What the trace reads with: `execLast` runs several statements (no parameters) in one call and answers with the rows of the last. */
+type Reader = Pick<Engine, 'query'> & { execLast<T>(sql: string): Promise<T[]> };
 
 const USER_NAMESPACE = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 const TRACED_KINDS = `('r', 'i', 'm', 'S', 'v', 'p', 'I', 'f')`;
@@ -59,11 +61,20 @@ const KEY = `rel * 16 + array_position(ARRAY[${MODES.map((m) => `'${m}'`).join('
  * the catalogs are left out). verify's own reads are among them: they only take ACCESS SHARE on
  * catalogs. pg_lock_status() lists every lock of the transaction (thousands in a long history:
  * catalogs, types, relations): reading it is what a trace read costs, so it is read once per read.
+ * `alone`: the only backend, in one database (PGlite: single-user PostgreSQL), where every lock is
+ * this backend's, granted, in this database (the three checks cost a fifth of the read there).
  */
-const HELD = `SELECT l.relation::int8 AS rel, l.mode
+const held = (alone: boolean) => `SELECT l.relation::int8 AS rel, l.mode
        FROM pg_lock_status() l
-      WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid() AND l.granted AND l.relation >= 16384
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+      WHERE l.locktype = 'relation' AND l.relation >= 16384${alone ? '' : `
+        AND l.pid = pg_backend_pid() AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`}`;
+/**
+ * Rows of pg_class this transaction inserted, updated or deleted so far (the statistics counters
+ * PostgreSQL keeps per transaction, on every heap write: they only grow), or -1 when they are not
+ * kept (track_counts off). The same number as at the last read: pg_class was not written since,
+ * and is not read again.
+ */
+const WRITES = `CASE WHEN current_setting('track_counts')::bool THEN pg_stat_get_xact_tuples_inserted('pg_catalog.pg_class'::regclass) + pg_stat_get_xact_tuples_updated('pg_catalog.pg_class'::regclass) + pg_stat_get_xact_tuples_deleted('pg_catalog.pg_class'::regclass) ELSE -1 END`;
 /**
  * age() of the newest pg_class row among relations made after initdb (see TraceState.since):
  * transaction ids are handed out in increasing order, and every statement runs in a
@@ -77,29 +88,32 @@ const ROW_ALONE = `(SELECT ${ROW} FROM pg_namespace n WHERE n.oid = c.relnamespa
 type Row = [oid: number, nspname: string, relname: string, relkind: string, relfilenode: number, traced: boolean];
 
 /** Everything, read at a migration's start: the locks held, every relation made after initdb, and where the transaction ids are. */
-const SNAPSHOT = `WITH held AS MATERIALIZED (${HELD})
-SELECT (SELECT coalesce(json_agg(${KEY}), '[]') FROM held) AS keys, r.rows, r.since
+const snapshotSql = (alone: boolean) => `WITH held AS MATERIALIZED (${held(alone)})
+SELECT (SELECT coalesce(json_agg(${KEY}), '[]') FROM held) AS keys, r.rows, r.since, ${WRITES} AS writes
   FROM (SELECT coalesce(json_agg(${ROW}), '[]') AS rows, ${SINCE} AS since FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r`;
 
-/** Name of the prepared statement CHANGES (PREPARE is per session and outlives a rolled-back transaction: prepared once per engine). */
+/** Name of the prepared statement changesSql (PREPARE is per session and outlives a rolled-back transaction: prepared once per engine). */
 const PREPARED = 'migration_lint_trace';
 /**
  * After a statement, from the state before it ($1 since, $2 top, $3 how many keys are held at or
- * below top), in one pass over the lock table and one over pg_class, sending no state: how many
- * locks are held on relations at or below top (locks are held to the end of the transaction, so
- * the same number as before means none is new there) and, only when that number changed, their
- * keys; the keys above top (relations the statement made); the pg_class rows written since
- * (relations made, renamed, moved or rewritten); how many relations there are (fewer than known
- * plus made: one was dropped); where the transaction ids are now. In the common case what comes
- * back is as small as what the statement did.
+ * below top, $4 writes), in one pass over the lock table and at most one over pg_class, sending
+ * no state: how many locks are held on relations at or below top (locks are held to the end of
+ * the transaction, so the same number as before means none is new there) and, only when that
+ * number changed, their keys; the keys above top (relations the statement made); and when
+ * pg_class was written since: the rows written since (relations made, renamed, moved or
+ * rewritten), how many relations there are (fewer than known plus made: one was dropped), and
+ * where the transaction ids are now. In the common case what comes back is as small as what the
+ * statement did.
  */
-const CHANGES = `PREPARE ${PREPARED}(int4, int8, int8) AS
-WITH held AS MATERIALIZED (${HELD}),
+const changesSql = (alone: boolean) => `PREPARE ${PREPARED}(int4, int8, int8, int8) AS
+WITH held AS MATERIALIZED (${held(alone)}),
      h AS (SELECT count(*) FILTER (WHERE rel <= $2) AS below, coalesce(json_agg(${KEY}) FILTER (WHERE rel > $2), '[]') AS above FROM held),
-     r AS (SELECT count(*) AS relations, coalesce(json_agg(${ROW_ALONE}) FILTER (WHERE age(c.xmin) < $1), '[]') AS rows, ${SINCE} AS since FROM pg_class c WHERE c.oid >= 16384)
+     w AS (SELECT ${WRITES} AS writes),
+     r AS (SELECT coalesce(json_agg(${ROW_ALONE}) FILTER (WHERE age(c.xmin) < $1), '[]') AS rows, count(*) AS relations, ${SINCE} AS since FROM pg_class c WHERE c.oid >= 16384)
 SELECT CASE WHEN h.below <> $3 THEN (SELECT coalesce(json_agg(${KEY}), '[]') FROM held WHERE rel <= $2) END AS keys,
-       h.above, r.rows, r.relations, r.since
-  FROM h, r`;
+       h.above, w.writes,
+       CASE WHEN w.writes < 0 OR w.writes <> $4 THEN (SELECT json_build_array(r.rows, r.relations, r.since) FROM r) END AS relations
+  FROM h, w`;
 /** Which of the relations $1 are gone. */
 const DROPPED = `SELECT coalesce(json_agg(gone.oid), '[]') AS dropped FROM (SELECT unnest($1::int8[]) AS oid EXCEPT SELECT oid::int8 FROM pg_class) gone`;
 
@@ -108,12 +122,12 @@ const relationOf = (key: number) => Math.floor(key / 16);
 
 /** A copy to keep (a diff updates its state in place; the relations' entries are replaced, never changed). */
 export function copyState(s: TraceState): TraceState {
-  return { locks: new Set(s.locks), files: new Map(s.files), oids: new Set(s.oids), top: s.top, since: s.since, moved: new Map(s.moved) };
+  return { locks: new Set(s.locks), files: new Map(s.files), oids: new Set(s.oids), top: s.top, since: s.since, writes: s.writes, moved: new Map(s.moved) };
 }
 
 /** The state before a migration's first statement: the locks held, and every user relation. */
-export async function snapshot(engine: Reader): Promise<{ state: TraceState }> {
-  const [row] = await engine.query<{ keys: (number | string)[]; rows: Row[]; since: number | string }>(SNAPSHOT);
+export async function snapshot(engine: Reader, alone = false): Promise<{ state: TraceState }> {
+  const [row] = await engine.query<{ keys: (number | string)[]; rows: Row[]; since: number | string; writes: number | string }>(snapshotSql(alone));
   const files = new Map<number, RelationFile>();
   let top = 0;
   for (const r of row.rows) {
@@ -122,27 +136,30 @@ export async function snapshot(engine: Reader): Promise<{ state: TraceState }> {
   }
   const locks = new Set(row.keys.map(Number));
   for (const key of locks) top = Math.max(top, relationOf(key));
-  return { state: { locks, files, oids: new Set(row.rows.map((r) => Number(r[0]))), top, since: Number(row.since), moved: new Map() } };
+  return { state: { locks, files, oids: new Set(row.rows.map((r) => Number(r[0]))), top, since: Number(row.since), writes: Number(row.writes), moved: new Map() } };
 }
 
 /**
- * The trace's reader for one engine session: prepares CHANGES there on first use.
+ * The trace's reader for one engine session: prepares changesSql there on first use. `alone`: see
+ * `held` (PGlite).
  */
-export function tracer(engine: Reader): { snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
+export function tracer(engine: Reader, alone = false): { snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState, first?: string) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
   let prepared = false;
-  const read: ChangesReader = async (state) => {
+  const reader = (first?: string): ChangesReader => async (state) => {
     if (!prepared) {
-      await engine.query(CHANGES);
+      await engine.query(changesSql(alone));
       prepared = true;
     }
     // Integers this side computed, so written into the statement (EXECUTE takes no bind parameters).
-    const args = [state.since, state.top, state.locks.size].map((n) => String(Math.trunc(n))).join(', ');
-    const [row] = await engine.query<ChangesRow>(`EXECUTE ${PREPARED}(${args})`);
+    const args = [state.since, state.top, state.locks.size, state.writes].map((n) => String(Math.trunc(n))).join(', ');
+    const [row] = await engine.execLast<ChangesRow>(`${first ? `${first}; ` : ''}EXECUTE ${PREPARED}(${args})`);
     return row;
   };
+  const read = reader();
   return {
-    snapshot: () => snapshot(engine),
-    diff: (before) => diff(engine, before, read),
+    snapshot: () => snapshot(engine, alone),
+    /** `first`: SQL to run just before the read, in the same call (the statement's RELEASE). */
+    diff: (before, first) => diff(engine, before, first ? reader(first) : read),
     /**
      * The state at a migration's start from the state after the previous migration's last
      * statement, in the same transaction with nothing rolled back since (the seeding in between
@@ -161,9 +178,9 @@ export function tracer(engine: Reader): { snapshot: () => Promise<{ state: Trace
 interface ChangesRow {
   keys: (number | string)[] | null;
   above: (number | string)[];
-  rows: Row[];
-  relations: number | string;
-  since: number | string;
+  writes: number | string;
+  /** [rows written since, how many relations, since], when pg_class was written. */
+  relations: [rows: Row[], count: number | string, since: number | string] | null;
 }
 type ChangesReader = (state: TraceState) => Promise<ChangesRow>;
 
@@ -174,12 +191,13 @@ type ChangesReader = (state: TraceState) => Promise<ChangesRow>;
  */
 export async function diff(engine: Reader, before: TraceState, read: ChangesReader): Promise<{ state: TraceState; locks: LockEntry[]; rewrites: string[] }> {
   const row = await read(before);
-  const changed = new Map(row.rows.map((r) => [Number(r[0]), r]));
+  const [rows, relations, since] = row.relations ?? [[], before.oids.size, before.since];
+  const changed = new Map(rows.map((r) => [Number(r[0]), r]));
   // Relations gone since the last read: fewer are there than those known plus those made since.
   let made = 0;
   for (const oid of changed.keys()) if (!before.oids.has(oid)) made++;
   let dropped = new Set<number>();
-  if (Number(row.relations) !== before.oids.size + made) {
+  if (Number(relations) !== before.oids.size + made) {
     const [d] = await engine.query<{ dropped: (number | string)[] }>(DROPPED, [[...before.oids]]);
     dropped = new Set(d.dropped.map(Number));
   }
@@ -229,7 +247,8 @@ export async function diff(engine: Reader, before: TraceState, read: ChangesRead
     before.files.delete(oid);
     before.moved.delete(oid);
   }
-  before.since = Number(row.since);
+  before.since = Number(since);
+  before.writes = Number(row.writes);
   locks.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
   return { state: before, locks, rewrites: rewrites.sort() };
 }
