@@ -18,8 +18,10 @@ interface RelationFile {
 }
 
 export interface TraceState {
-  /** Keys (oid × 16 + mode, see MODES) of the relation locks the transaction holds. */
+  /** Keys (see KEY) of the relation locks the transaction holds. */
   locks: Set<number>;
+  /** Their sum. */
+  sum: number;
   /** The traced relations (user schemas, TRACED_KINDS), by oid. */
   files: Map<number, RelationFile>;
   /** Every relation made after initdb (pg_class oid ≥ 16384, traced or not): fewer of them than expected means one was dropped. */
@@ -52,21 +54,28 @@ type Reader = Pick<Engine, 'query'> & { execLast<T>(sql: string): Promise<T[]> }
 
 const USER_NAMESPACE = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 const TRACED_KINDS = `('r', 'i', 'm', 'S', 'v', 'p', 'I', 'f')`;
-/** A relation lock's key: oid × 16 + the mode's position here (1-based; numbers travel to and from the engine cheaply). */
+/** PostgreSQL's relation lock modes. */
 const MODES = ['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock', 'SIReadLock'];
-const KEY = `rel * 16 + array_position(ARRAY[${MODES.map((m) => `'${m}'`).join(', ')}], mode)`;
+/**
+ * A relation lock's key: oid × 32 + the length of the mode's name (numbers travel to and from the
+ * engine cheaply). The nine names have nine lengths, all below 32, and octet_length() costs
+ * nothing (finding the name in a list cost a fifth of a read).
+ */
+const KEY = `l.relation::int8 * 32 + octet_length(l.mode)`;
+const MODE_BY_LENGTH = new Map(MODES.map((m) => [m.length, m]));
+const relationOf = (key: number) => Math.floor(key / 32);
+const modeOf = (key: number) => MODE_BY_LENGTH.get(key % 32);
 
 /**
  * Relation locks this backend holds in this database on objects made after initdb (oid ≥ 16384:
- * the catalogs are left out). verify's own reads are among them: they only take ACCESS SHARE on
- * catalogs. pg_lock_status() lists every lock of the transaction (thousands in a long history:
- * catalogs, types, relations): reading it is what a trace read costs, so it is read once per read.
- * `alone`: the only backend, in one database (PGlite: single-user PostgreSQL), where every lock is
- * this backend's, granted, in this database (the three checks cost a fifth of the read there).
+ * the catalogs are left out), as a WHERE clause on pg_lock_status() `l`. verify's own reads are
+ * among them: they only take ACCESS SHARE on catalogs. pg_lock_status() lists every lock of the
+ * transaction (thousands in a long history: catalogs, types, relations): reading it is what a
+ * trace read costs, so it is read once per read. `alone`: the only backend, in one database
+ * (PGlite: single-user PostgreSQL), where every lock is this backend's, granted, in this database
+ * (the three checks cost a fifth of the read there).
  */
-const held = (alone: boolean) => `SELECT l.relation::int8 AS rel, l.mode
-       FROM pg_lock_status() l
-      WHERE l.locktype = 'relation' AND l.relation >= 16384${alone ? '' : `
+const held = (alone: boolean) => `l.locktype = 'relation' AND l.relation >= 16384${alone ? '' : `
         AND l.pid = pg_backend_pid() AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`}`;
 /**
  * Rows of pg_class this transaction inserted, updated or deleted so far (the statistics counters
@@ -88,41 +97,42 @@ const ROW_ALONE = `(SELECT ${ROW} FROM pg_namespace n WHERE n.oid = c.relnamespa
 type Row = [oid: number, nspname: string, relname: string, relkind: string, relfilenode: number, traced: boolean];
 
 /** Everything, read at a migration's start: the locks held, every relation made after initdb, and where the transaction ids are. */
-const snapshotSql = (alone: boolean) => `WITH held AS MATERIALIZED (${held(alone)})
-SELECT (SELECT coalesce(json_agg(${KEY}), '[]') FROM held) AS keys, r.rows, r.since, ${WRITES} AS writes
+const snapshotSql = (alone: boolean) => `SELECT (SELECT coalesce(json_agg(${KEY}), '[]') FROM pg_lock_status() l WHERE ${held(alone)}) AS keys, r.rows, r.since, ${WRITES} AS writes
   FROM (SELECT coalesce(json_agg(${ROW}), '[]') AS rows, ${SINCE} AS since FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384) r`;
 
-/** Name of the prepared statement changesSql (PREPARE is per session and outlives a rolled-back transaction: prepared once per engine). */
+/** Names of the prepared statements (PREPARE is per session and outlives a rolled-back transaction: prepared once per engine). */
 const PREPARED = 'migration_lint_trace';
+const PREPARED_KEYS = 'migration_lint_trace_keys';
 /**
- * After a statement, from the state before it ($1 since, $2 top, $3 how many keys are held at or
- * below top, $4 writes), in one pass over the lock table and at most one over pg_class, sending
- * no state: how many locks are held on relations at or below top (locks are held to the end of
- * the transaction, so the same number as before means none is new there) and, only when that
- * number changed, their keys; the keys above top (relations the statement made); and when
- * pg_class was written since: the rows written since (relations made, renamed, moved or
- * rewritten), how many relations there are (fewer than known plus made: one was dropped), and
- * where the transaction ids are now. In the common case what comes back is as small as what the
- * statement did.
+ * After a statement, from the state before it ($1 since, $2 top, $3 writes), in one pass over the
+ * lock table and at most one over pg_class, sending no state: how many locks are held on
+ * relations at or below top and the sum of their keys (locks are held to the end of the
+ * transaction, so the same number means none is new there, and one more means one new lock: the
+ * difference of the sums), the keys above top (relations the statement made); and when pg_class
+ * was written since: the rows written since (relations made, renamed, moved or rewritten), how
+ * many relations there are (fewer than known plus made: one was dropped), and where the
+ * transaction ids are now. In the common case what comes back is as small as what the statement did.
  */
-const changesSql = (alone: boolean) => `PREPARE ${PREPARED}(int4, int8, int8, int8) AS
-WITH held AS MATERIALIZED (${held(alone)}),
-     h AS (SELECT count(*) FILTER (WHERE rel <= $2) AS below, coalesce(json_agg(${KEY}) FILTER (WHERE rel > $2), '[]') AS above FROM held),
+const changesSql = (alone: boolean) => `PREPARE ${PREPARED}(int4, int8, int8) AS
+WITH h AS (SELECT count(*) FILTER (WHERE l.relation <= $2) AS below, coalesce(sum(${KEY}) FILTER (WHERE l.relation <= $2), 0) AS sum,
+                  coalesce(json_agg(${KEY}) FILTER (WHERE l.relation > $2), '[]') AS above
+             FROM pg_lock_status() l WHERE ${held(alone)}),
      w AS (SELECT ${WRITES} AS writes),
      r AS (SELECT coalesce(json_agg(${ROW_ALONE}) FILTER (WHERE age(c.xmin) < $1), '[]') AS rows, count(*) AS relations, ${SINCE} AS since FROM pg_class c WHERE c.oid >= 16384)
-SELECT CASE WHEN h.below <> $3 THEN (SELECT coalesce(json_agg(${KEY}), '[]') FROM held WHERE rel <= $2) END AS keys,
-       h.above, w.writes,
-       CASE WHEN w.writes < 0 OR w.writes <> $4 THEN (SELECT json_build_array(r.rows, r.relations, r.since) FROM r) END AS relations
+SELECT h.below, h.sum, h.above, w.writes,
+       CASE WHEN w.writes < 0 OR w.writes <> $3 THEN (SELECT json_build_array(r.rows, r.relations, r.since) FROM r) END AS relations
   FROM h, w`;
+/** The keys at or below $1 (top), when more than one is new there (or one was let go). */
+const keysSql = (alone: boolean) => `PREPARE ${PREPARED_KEYS}(int8) AS
+SELECT coalesce(json_agg(${KEY}), '[]') AS keys FROM pg_lock_status() l WHERE ${held(alone)} AND l.relation <= $1`;
 /** Which of the relations $1 are gone. */
 const DROPPED = `SELECT coalesce(json_agg(gone.oid), '[]') AS dropped FROM (SELECT unnest($1::int8[]) AS oid EXCEPT SELECT oid::int8 FROM pg_class) gone`;
 
 const fileOf = (r: Row): RelationFile => ({ name: `${r[1]}.${r[2]}`, kind: r[3], relfilenode: Number(r[4]) });
-const relationOf = (key: number) => Math.floor(key / 16);
 
 /** A copy to keep (a diff updates its state in place; the relations' entries are replaced, never changed). */
 export function copyState(s: TraceState): TraceState {
-  return { locks: new Set(s.locks), files: new Map(s.files), oids: new Set(s.oids), top: s.top, since: s.since, writes: s.writes, moved: new Map(s.moved) };
+  return { locks: new Set(s.locks), sum: s.sum, files: new Map(s.files), oids: new Set(s.oids), top: s.top, since: s.since, writes: s.writes, moved: new Map(s.moved) };
 }
 
 /** The state before a migration's first statement: the locks held, and every user relation. */
@@ -135,8 +145,12 @@ export async function snapshot(engine: Reader, alone = false): Promise<{ state: 
     top = Math.max(top, Number(r[0]));
   }
   const locks = new Set(row.keys.map(Number));
-  for (const key of locks) top = Math.max(top, relationOf(key));
-  return { state: { locks, files, oids: new Set(row.rows.map((r) => Number(r[0]))), top, since: Number(row.since), writes: Number(row.writes), moved: new Map() } };
+  let sum = 0;
+  for (const key of locks) {
+    top = Math.max(top, relationOf(key));
+    sum += key;
+  }
+  return { state: { locks, sum, files, oids: new Set(row.rows.map((r) => Number(r[0]))), top, since: Number(row.since), writes: Number(row.writes), moved: new Map() } };
 }
 
 /**
@@ -145,16 +159,22 @@ export async function snapshot(engine: Reader, alone = false): Promise<{ state: 
  */
 export function tracer(engine: Reader, alone = false): { snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState, first?: string) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
   let prepared = false;
-  const reader = (first?: string): ChangesReader => async (state) => {
-    if (!prepared) {
-      await engine.query(changesSql(alone));
-      prepared = true;
-    }
-    // Integers this side computed, so written into the statement (EXECUTE takes no bind parameters).
-    const args = [state.since, state.top, state.locks.size, state.writes].map((n) => String(Math.trunc(n))).join(', ');
-    const [row] = await engine.execLast<ChangesRow>(`${first ? `${first}; ` : ''}EXECUTE ${PREPARED}(${args})`);
-    return row;
+  const prepare = async () => {
+    if (prepared) return;
+    await engine.query(changesSql(alone));
+    await engine.query(keysSql(alone));
+    prepared = true;
   };
+  // Integers this side computed, so written into the statements (EXECUTE takes no bind parameters).
+  const args = (...n: number[]) => n.map((x) => String(Math.trunc(x))).join(', ');
+  const reader = (first?: string): ChangesReader => ({
+    changes: async (state) => {
+      await prepare();
+      const [row] = await engine.execLast<ChangesRow>(`${first ? `${first}; ` : ''}EXECUTE ${PREPARED}(${args(state.since, state.top, state.writes)})`);
+      return row;
+    },
+    keys: async (top) => (await engine.query<{ keys: (number | string)[] }>(`EXECUTE ${PREPARED_KEYS}(${args(top)})`))[0].keys.map(Number),
+  });
   const read = reader();
   return {
     snapshot: () => snapshot(engine, alone),
@@ -176,13 +196,18 @@ export function tracer(engine: Reader, alone = false): { snapshot: () => Promise
 }
 
 interface ChangesRow {
-  keys: (number | string)[] | null;
+  below: number | string;
+  sum: number | string;
   above: (number | string)[];
   writes: number | string;
   /** [rows written since, how many relations, since], when pg_class was written. */
   relations: [rows: Row[], count: number | string, since: number | string] | null;
 }
-type ChangesReader = (state: TraceState) => Promise<ChangesRow>;
+interface ChangesReader {
+  changes(state: TraceState): Promise<ChangesRow>;
+  /** The keys held at or below `top`. */
+  keys(top: number): Promise<number[]>;
+}
 
 /**
  * What a statement did, from the state before it: relation locks it newly acquired (a mode the
@@ -190,7 +215,7 @@ type ChangesReader = (state: TraceState) => Promise<ChangesRow>;
  * new relfilenode). `before` is updated in place and returned as the new state.
  */
 export async function diff(engine: Reader, before: TraceState, read: ChangesReader): Promise<{ state: TraceState; locks: LockEntry[]; rewrites: string[] }> {
-  const row = await read(before);
+  const row = await read.changes(before);
   const [rows, relations, since] = row.relations ?? [[], before.oids.size, before.since];
   const changed = new Map(rows.map((r) => [Number(r[0]), r]));
   // Relations gone since the last read: fewer are there than those known plus those made since.
@@ -201,14 +226,29 @@ export async function diff(engine: Reader, before: TraceState, read: ChangesRead
     const [d] = await engine.query<{ dropped: (number | string)[] }>(DROPPED, [[...before.oids]]);
     dropped = new Set(d.dropped.map(Number));
   }
-  // The locks held now: those at or below top as before, unless their number changed (then read whole: new ones, or one let go), and those above.
-  const held = row.keys ? new Set(row.keys.map(Number)) : before.locks;
+  // The locks held now: those at or below top as before, or one more (the difference of the sums),
+  // or else read whole (several new, or one let go); and those above top (relations made since).
+  const below = Number(row.below);
+  const sum = Number(row.sum);
+  let held = before.locks;
   const fresh: number[] = [];
-  if (row.keys) for (const key of held) if (!before.locks.has(key)) fresh.push(key);
+  if (below !== before.locks.size || sum !== before.sum) {
+    const one = sum - before.sum;
+    if (below === before.locks.size + 1 && !held.has(one) && modeOf(one) && relationOf(one) >= 16384 && relationOf(one) <= before.top) {
+      fresh.push(one);
+      held.add(one);
+    } else {
+      held = new Set(await read.keys(before.top));
+      for (const key of held) if (!before.locks.has(key)) fresh.push(key);
+    }
+  }
+  let heldSum = sum;
   for (const k of row.above) {
     const key = Number(k);
-    if (!held.has(key)) fresh.push(key);
+    if (held.has(key)) continue;
+    fresh.push(key);
     held.add(key);
+    heldSum += key;
   }
   const locks: LockEntry[] = [];
   for (const key of fresh) {
@@ -217,7 +257,7 @@ export async function diff(engine: Reader, before: TraceState, read: ChangesRead
     const prior = before.files.get(oid);
     // Relations the statement created are invisible to other sessions until commit: their locks are noise.
     if (!prior) continue;
-    const mode = MODES[(key % 16) - 1];
+    const mode = modeOf(key) ?? '?';
     const now = changed.get(oid);
     const moved = before.moved.get(oid);
     const entry = now
@@ -228,6 +268,7 @@ export async function diff(engine: Reader, before: TraceState, read: ChangesRead
     locks.push({ ...entry, mode, oid });
   }
   before.locks = held;
+  before.sum = heldSum;
   const rewrites: string[] = [];
   for (const [oid, r] of changed) {
     before.oids.add(oid);
