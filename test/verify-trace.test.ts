@@ -126,6 +126,8 @@ describe('verify lock trace', { timeout: 180_000 }, () => {
       'INSERT INTO "tags" ("post_id") SELECT "id" FROM "articles";',
       'DROP INDEX "tags_post_idx";',
       'DROP TABLE "spare";',
+      // The trace's prepared statements are dropped, and prepared again.
+      'DEALLOCATE ALL;',
       // Without the statistics counters the trace reads pg_class after every statement.
       'SET track_counts = off;',
       'ALTER TABLE "clone" RENAME TO "copy";',

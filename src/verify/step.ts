@@ -49,6 +49,10 @@ export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: s
     if (from) state = (await reader.absorb(copyState(from))).state;
     else if (trace && (trace !== 'diff' || !state)) state = (await reader.snapshot()).state;
     if (trace && trace !== 'diff') start = copyState(state!);
+    // The trace's reads are prepared statements: a migration that deallocates them (rare, and
+    // maybe through a function: only one whose text says so is seen) has them prepared again;
+    // DEALLOCATE is not undone by a rollback.
+    if (/\b(deallocate|discard)\b/i.test(sql)) reader.recheck();
     await engine.exec(`SAVEPOINT ${savepoint}`);
     const t0 = performance.now();
     try {

@@ -157,13 +157,15 @@ export async function snapshot(engine: Reader, alone = false): Promise<{ state: 
  * The trace's reader for one engine session: prepares changesSql there on first use. `alone`: see
  * `held` (PGlite).
  */
-export function tracer(engine: Reader, alone = false): { snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState, first?: string) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
-  let prepared = false;
+export function tracer(engine: Reader, alone = false): { recheck: () => void; snapshot: () => Promise<{ state: TraceState }>; diff: (before: TraceState, first?: string) => ReturnType<typeof diff>; absorb: (before: TraceState) => Promise<{ state: TraceState }> } {
+  let prepared: 'no' | 'yes' | 'check' = 'no';
   const prepare = async () => {
-    if (prepared) return;
-    await engine.query(changesSql(alone));
-    await engine.query(keysSql(alone));
-    prepared = true;
+    if (prepared === 'yes') return;
+    // After a DEALLOCATE: PREPARE again what is gone (a PREPARE of a name that exists, or an EXECUTE of one that does not, would fail the transaction).
+    const present = prepared === 'check' ? new Set((await engine.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name IN ('${PREPARED}', '${PREPARED_KEYS}')`)).map((r) => r.name)) : new Set<string>();
+    if (!present.has(PREPARED)) await engine.query(changesSql(alone));
+    if (!present.has(PREPARED_KEYS)) await engine.query(keysSql(alone));
+    prepared = 'yes';
   };
   // Integers this side computed, so written into the statements (EXECUTE takes no bind parameters).
   const args = (...n: number[]) => n.map((x) => String(Math.trunc(x))).join(', ');
@@ -177,6 +179,10 @@ export function tracer(engine: Reader, alone = false): { snapshot: () => Promise
   });
   const read = reader();
   return {
+    /** A statement that can have dropped prepared statements ran (DEALLOCATE, DISCARD): see that they are there before the next read. */
+    recheck: () => {
+      if (prepared === 'yes') prepared = 'check';
+    },
     snapshot: () => snapshot(engine, alone),
     /** `first`: SQL to run just before the read, in the same call (the statement's RELEASE). */
     diff: (before, first) => diff(engine, before, first ? reader(first) : read),
