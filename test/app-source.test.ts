@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_SOURCE_BYTES } from '../src/runner/app-paths.js';
@@ -65,5 +65,37 @@ describe('the deploy-path scan opens what it read as a regular file, and nothing
     expect(readBoth(link)).toBe('[null,null]');
     expect(readBoth(join(dir, 'folder.ts'))).toBe('[null,null]');
     expect(readBoth(plain)).toBe('[10,"migrate();"]');
+  });
+});
+
+describe('fast-glob (~20 ms to load) is loaded only by a run that globs', () => {
+  const temp = mkdtempSync(join(tmpdir(), 'ml-glob-load-'));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  /** The npm modules a real CLI run loaded (require.cache at exit), in the project `dir`. */
+  function loadedModules(dir: string): string[] {
+    const log = join(temp, 'modules.json');
+    const preload = join(temp, 'preload.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(log)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    execFileSync(process.execPath, ['-r', preload, join(process.cwd(), 'bin/migration-lint.js'), '--format', 'json'], { cwd: dir, stdio: 'ignore' }).toString();
+    return JSON.parse(readFileSync(log, 'utf8')) as string[];
+  }
+  const run = (dir: string) => {
+    try {
+      return loadedModules(dir);
+    } catch {
+      // Exit 1: the example has findings; the log is written at exit all the same.
+      return JSON.parse(readFileSync(join(temp, 'modules.json'), 'utf8')) as string[];
+    }
+  };
+
+  it('the example (schema a plain path, no appFiles): not loaded; a schema glob: loaded', () => {
+    const plain = join(temp, 'plain');
+    cpSync('examples/shop', plain, { recursive: true });
+    expect(run(plain).filter((m) => m.includes(`${sep}fast-glob${sep}`))).toEqual([]);
+    const globbed = join(temp, 'globbed');
+    cpSync('examples/shop', globbed, { recursive: true });
+    const config = join(globbed, 'drizzle.config.ts');
+    writeFileSync(config, readFileSync(config, 'utf8').replace("'./src/db/schema.ts'", "'./src/db/*.ts'"));
+    expect(run(globbed).some((m) => m.includes(`${sep}fast-glob${sep}`))).toBe(true);
   });
 });

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
 import type { AppSourceFacts, DeployCommandFacts } from '../engine/types.js';
 import { LineIndex } from '../engine/source.js';
 import { displayPath, type DrizzleConfig } from './drizzle-config.js';
 import { DECLARATION_FILE, DEPLOY_FILE, IGNORED_SEGMENT, MAX_SOURCE_BYTES, readInto, SOURCE_FILE } from './app-paths.js';
 import type { ProjectFiles } from './files.js';
+import { fastGlob } from './glob.js';
 import { findMigrateCalls } from './migrate-calls.js';
 import { loadParseSync, ModuleGraph, type SourceModule } from './ts-modules.js';
 
@@ -48,7 +48,7 @@ export function appFiles(options: AppSourceOptions): { sources: string[]; deploy
   const root = options.config ? dirname(options.config.file) : options.cwd;
   const found = walk(root);
   const sources = options.patterns
-    ? fg.sync([...options.patterns], { cwd: options.cwd, absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: false, ignore: APP_FILES_IGNORED }).filter((f) => SOURCE_FILE.test(f))
+    ? fastGlob().sync([...options.patterns], { cwd: options.cwd, absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: false, ignore: APP_FILES_IGNORED }).filter((f) => SOURCE_FILE.test(f))
     : found.sources;
   const deploy = new Set(found.deploy);
   if (options.cwd !== root) for (const f of walk(options.cwd, 0).deploy) deploy.add(f);

@@ -1,10 +1,10 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import fg from 'fast-glob';
 import type { SchemaDeclaration, SchemaSourceFacts } from '../engine/types.js';
 import { displayPath } from './drizzle-config.js';
 import { isDirectory } from './file-kind.js';
 import { ProjectFiles } from './files.js';
+import { fastGlob, isGlob } from './glob.js';
 import { dependencies, loadParseSync, ModuleGraph, resolveImport, stringValue, unwrap, type AstNode, type Binding, type SourceModule } from './ts-modules.js';
 
 /**
@@ -180,8 +180,8 @@ function expandPatterns(patterns: string[], base: string, cwd: string, configFil
   const files = new Set<string>();
   for (const pattern of patterns) {
     let hits: string[];
-    if (fg.isDynamicPattern(pattern)) {
-      hits = fg.sync(pattern, { cwd: base, absolute: true, onlyFiles: false, dot: false });
+    if (isGlob(pattern)) {
+      hits = fastGlob().sync(pattern, { cwd: base, absolute: true, onlyFiles: false, dot: false });
     } else {
       const path = resolve(base, pattern);
       hits = exists(path) ? [path] : [];
