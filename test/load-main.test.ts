@@ -12,7 +12,7 @@ const BUNDLE = 'dist/bundle';
 const example = ['examples/shop/drizzle', '--format', 'json'];
 
 /** `node <cli.cjs> …` as the bin runs it: stdout, and whether V8 took the code cache. */
-function runCli(bundle: string, args: string[]): { stdout: string; rejected: unknown } {
+function runFront(bundle: string, args: string[]): { stdout: string; rejected: unknown } {
   const script = `
     const cli = require(${JSON.stringify(join(process.cwd(), bundle, 'cli.cjs'))});
     Promise.resolve(cli.run(${JSON.stringify(args)})).then(() => {
@@ -40,19 +40,19 @@ describe('cli-main.cjs is compiled with the code cache made by the build', () =>
 
   it('the cache is there and V8 takes it', () => {
     expect(readFileSync(join(BUNDLE, 'cli-main.cjs.cache')).length).toBeGreaterThan(100_000);
-    expect(runCli(BUNDLE, example).rejected).toBe(false);
+    expect(runFront(BUNDLE, example).rejected).toBe(false);
   });
 
   it('a cache V8 rejects (damaged, or made for another build) gives the same report; none at all too', () => {
-    const expected = runCli(BUNDLE, example).stdout;
+    const expected = runFront(BUNDLE, example).stdout;
     expect(JSON.parse(expected).findings.length).toBeGreaterThan(0);
     cpSync(BUNDLE, copy, { recursive: true });
     writeFileSync(join(copy, 'cli-main.cjs.cache'), Buffer.alloc(4096, 7));
-    const damaged = runCli(copy, example);
+    const damaged = runFront(copy, example);
     expect(damaged.rejected).toBe(true);
     expect(damaged.stdout).toBe(expected);
     rmSync(join(copy, 'cli-main.cjs.cache'));
-    const none = runCli(copy, example);
+    const none = runFront(copy, example);
     expect(none.rejected).toBeNull();
     expect(none.stdout).toBe(expected);
   });

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { READ_NOFOLLOW } from './file-kind.js';
 
 /**
  * Which paths the deploy-path rules read, by name alone: light enough for the CLI's front bundle,
@@ -39,7 +40,7 @@ export function mayConcernDeployPath(path: string, readText: (path: string) => B
  * checked on the open descriptor.
  */
 function openRegular(file: string): number | undefined {
-  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  const fd = openSync(file, READ_NOFOLLOW);
   if (fstatSync(fd).isFile()) return fd;
   closeSync(fd);
   return undefined;
