@@ -7,7 +7,7 @@ import { differencesFromSnapshot, snapshotState } from '../schema/snapshot-diff.
 import type { SchemaDifference } from '../schema/compare.js';
 import type { MigrationContext, MigrationInfo } from '../engine/types.js';
 import { originOf, recordOrigins } from '../analysis/object-origins.js';
-import { snapshotHas, snapshotTextHas, type SnapshotSpans } from '../schema/snapshot-diff.js';
+import { snapshotHas, snapshotTextHas, type SearchableText, type SnapshotSpans } from '../schema/snapshot-diff.js';
 import { compareSchemas } from '../schema/compare.js';
 import type { SchemaState } from '../schema/model.js';
 
@@ -147,6 +147,8 @@ const TRACE_BYTES = 1_000_000;
 /** Bytes of older snapshots' text a run may read to trace differences back (a string search each; simstudio's are 0.5 MB, lmnr's 0.1 MB). */
 const TRACE_TEXT_BYTES = 4_000_000;
 const MAX_LISTED = 10;
+/** Snapshot texts a trace keeps at hand (each in its own buffer, reused). */
+const RECENT_TEXTS = 8;
 
 type Kind = 'onlyInSnapshot' | 'onlyInSql' | 'differs';
 
@@ -179,25 +181,52 @@ function compareHistory(context: MigrationContext, facts: HistoryFacts): void {
     return facts.readSnapshot(file);
   };
   const last = history.length - 1;
-  /** Text of the snapshots looked at, by position (a bisection asks the same ones for several objects). */
-  const texts = new Map<number, { text: string; spans: SnapshotSpans } | undefined>();
+  /**
+   * The blocks found in each snapshot looked at, by position (a bisection asks the same ones for
+   * several objects); undefined for one that cannot be read.
+   */
+  const looked = new Map<number, SnapshotSpans | undefined>();
+  /**
+   * The texts searched last, by position, least recently used first: each holds a buffer that the
+   * next snapshot read into it reuses (a bisection per difference comes back to the same few
+   * positions; reading one again, or into fresh memory, costs more than keeping a few).
+   */
+  const recent = new Map<number, { text: string | SearchableText; scratch: { buffer?: Buffer } }>();
   let textBudget = TRACE_TEXT_BYTES;
   /** Whether the snapshot of `p` records the object: from its text, else parsed (within the budget); undefined when unknown. */
   const has = (p: number, d: SchemaDifference): boolean | undefined => {
     const file = facts.files.get(history[p].tag)?.snapshot;
     if (!file) return undefined;
-    if (!texts.has(p)) {
+    if (!looked.has(p)) {
       const size = facts.snapshotSize(file);
       if (size > textBudget) return undefined;
       textBudget -= size;
-      const text = facts.readSnapshotText(file);
-      texts.set(p, text === undefined ? undefined : { text, spans: new Map() });
+      looked.set(p, new Map());
     }
-    const known = texts.get(p);
-    const fromText = known === undefined ? undefined : snapshotTextHas(known.text, d.object, d.name, known.spans);
+    const fromText = searchText(p, file, d);
     if (fromText !== undefined) return fromText;
     const snapshot = snapshotAt(p);
     return snapshot === undefined ? undefined : snapshotHas(snapshot, d.object, d.name);
+  };
+  /** snapshotTextHas on the text of `p`'s snapshot; undefined when it cannot say, or the text cannot be read. */
+  const searchText = (p: number, file: string, d: SchemaDifference): boolean | undefined => {
+    const spans = looked.get(p);
+    if (spans === undefined) return undefined;
+    let held = recent.get(p);
+    if (held) recent.delete(p);
+    else {
+      const oldest = recent.size >= RECENT_TEXTS ? recent.keys().next().value : undefined;
+      const scratch = oldest === undefined ? {} : recent.get(oldest)!.scratch;
+      if (oldest !== undefined) recent.delete(oldest);
+      const text = facts.searchSnapshot(file, scratch);
+      if (text === undefined) {
+        looked.set(p, undefined);
+        return undefined;
+      }
+      held = { text, scratch };
+    }
+    recent.set(p, held);
+    return snapshotTextHas(held.text, d.object, d.name, spans);
   };
   /** The first position in (lo, hi] whose snapshot answers `atHi` (`lo`'s answers the other way), by bisection; undefined past the budget. */
   const bisect = (lo: number, hi: number, d: SchemaDifference, atHi: boolean): number | undefined => {

@@ -7,6 +7,7 @@ import { isRollbackFile, readJson, type MigrationFile, type Project } from './pr
 import type { GitBaseFacts } from './git.js';
 import type { DatabaseFacts } from './database.js';
 import type { MigrationInput } from '../engine/types.js';
+import { utf8Text, type SearchableText } from '../schema/snapshot-diff.js';
 
 /**
  * Everything the history-integrity rules (hash-drift, journal-order, journal-files, snapshot-fork,
@@ -45,6 +46,12 @@ export interface HistoryFacts {
   snapshotSize(file: string): number;
   /** A snapshot's text, not parsed and not kept (a cheap look at many snapshots); undefined when it cannot be read. */
   readSnapshotText(file: string): string | undefined;
+  /**
+   * A snapshot's text to search (snapshotTextHas), the cheapest way: its bytes, not decoded, read
+   * into `scratch` (valid until the next read into it), or a staged snapshot's text; undefined
+   * when it cannot be read.
+   */
+  searchSnapshot(file: string, scratch: { buffer?: Buffer }): string | SearchableText | undefined;
 }
 
 export interface JournalEntryFact {
@@ -171,6 +178,15 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     readSnapshotText(file: string) {
       try {
         return readText(file);
+      } catch {
+        return undefined;
+      }
+    },
+    searchSnapshot(file: string, scratch: { buffer?: Buffer }) {
+      const text = staged?.get(file);
+      if (text !== undefined) return text;
+      try {
+        return utf8Text(files.bytesInto(file, scratch));
       } catch {
         return undefined;
       }

@@ -83,17 +83,18 @@ export function snapshotHas(snapshot: unknown, object: string, name: string): bo
  * string search costs a fraction of JSON.parse, so many snapshots can be asked. Undefined when the
  * text is not in that layout, or the answer needs the parsed snapshot (a column-level unique).
  */
-export function snapshotTextHas(text: string, object: string, name: string, spans?: SnapshotSpans): boolean | undefined {
-  if (!text.startsWith('{\n  "')) return undefined;
+export function snapshotTextHas(source: string | SearchableText, object: string, name: string, spans?: SnapshotSpans): boolean | undefined {
+  const text = typeof source === 'string' ? stringText(source) : source;
+  if (!text.startsWith('{\n  "', 0)) return undefined;
   const whole: Span = [0, text.length];
-  // Finding where a block ends scans it (the tables of a large snapshot are megabytes): a caller
-  // asking one text about many objects passes `spans`, and each block is looked for once.
-  const block = spans ? (t: string, span: Span, indent: number, key: string) => {
-    const k = `${span[0]} ${indent} ${key}`;
-    if (spans.has(k)) return spans.get(k);
-    const found = findBlock(t, span, indent, key);
-    spans.set(k, found);
-    return found;
+  // Finding a block scans the text before it and the block itself (the tables of a large snapshot
+  // are megabytes): a caller asking one text about many objects passes `spans`, and each block's
+  // entries are found in one scan of it, then looked up.
+  const block = spans ? (t: SearchableText, span: Span, indent: number, key: string) => {
+    const k = `${span[0]} ${indent}`;
+    let index = spans.get(k);
+    if (index === undefined) spans.set(k, (index = blockIndex(t, span, indent) ?? null));
+    return index === null ? findBlock(t, span, indent, key) : index.get(key);
   } : findBlock;
   const section = (key: string) => block(text, whole, 2, key);
   const parts = name.split('.');
@@ -130,7 +131,7 @@ export function snapshotTextHas(text: string, object: string, name: string, span
         const section = text.lastIndexOf('\n      "', at);
         const owner = text.lastIndexOf('\n    "', at);
         if (!text.startsWith('\n      "indexes": {', section)) continue;
-        const key = /^\n {4}("(?:[^"\\]|\\.)*")/.exec(text.slice(owner, owner + 300))?.[1];
+        const key = /^\n {4}("(?:[^"\\]|\\.)*")/.exec(text.slice(owner, Math.min(owner + 300, text.length)))?.[1];
         if (key && (JSON.parse(key) as string).split('.')[0] === parts[0]) return true;
       }
       return false;
@@ -150,26 +151,106 @@ export function snapshotTextHas(text: string, object: string, name: string, span
 
 type Span = [number, number];
 
-/** Blocks of one snapshot text already found (see snapshotTextHas), by where they were looked for. */
-export type SnapshotSpans = Map<string, Span | 'empty' | undefined>;
+/**
+ * What snapshotTextHas found in one snapshot text: the entries of each block it looked into, by
+ * the block's start and indent (null where a key could not be read: that block is searched per key).
+ */
+export type SnapshotSpans = Map<string, ReadonlyMap<string, Span | 'empty'> | null>;
 
 /** The span of `"key": {…}` written at `indent` spaces inside `span`; 'empty' for `{}`. */
-function findBlock(text: string, span: Span, indent: number, key: string): Span | 'empty' | undefined {
+function findBlock(text: SearchableText, span: Span, indent: number, key: string): Span | 'empty' | undefined {
   const pad = ' '.repeat(indent);
   const open = `\n${pad}${JSON.stringify(key)}: {`;
   const start = text.indexOf(open, span[0]);
   if (start < 0 || start >= span[1]) return undefined;
-  const body = start + open.length;
-  if (text[body] === '}') return 'empty';
+  const body = start + text.lengthOf(open);
+  if (text.startsWith('}', body)) return 'empty';
   const end = text.indexOf(`\n${pad}}`, body);
   return [body, end < 0 || end > span[1] ? span[1] : end];
 }
 
+/**
+ * Every `"key": {…}` written at `indent` spaces inside `span`, in one scan, as findBlock finds each
+ * (the first of a key, 'empty' for `{}`); undefined when a key is not plain JSON text.
+ */
+function blockIndex(text: SearchableText, span: Span, indent: number): Map<string, Span | 'empty'> | undefined {
+  const out = new Map<string, Span | 'empty'>();
+  const line = `\n${' '.repeat(indent)}"`;
+  const closing = `\n${' '.repeat(indent)}}`;
+  for (let at = text.indexOf(line, span[0]); at >= 0 && at < span[1]; at = text.indexOf(line, at + 1)) {
+    // A newline and spaces are one byte each: the same offset in bytes and in a string.
+    const quote = at + 1 + indent;
+    const close = text.indexOf('": ', quote + 1);
+    if (close < 0 || close >= span[1]) break;
+    let key: string;
+    try {
+      key = JSON.parse(text.slice(quote, close + 1)) as string;
+    } catch {
+      return undefined; // a key with `": ` inside it
+    }
+    if (!text.startsWith('": {', close)) continue;
+    const body = close + 4;
+    if (text.startsWith('}', body)) {
+      if (!out.has(key)) out.set(key, 'empty');
+      continue;
+    }
+    const end = text.indexOf(closing, body);
+    const block: Span = [body, end < 0 || end > span[1] ? span[1] : end];
+    if (!out.has(key)) out.set(key, block);
+    at = block[1] - 1;
+  }
+  return out;
+}
+
 /** The keys written at `indent` spaces inside a span (`"name": {`). */
-function keysAt(text: string, span: Span, indent: number): string[] {
+function keysAt(text: SearchableText, span: Span, indent: number): string[] {
   const out: string[] = [];
   const re = new RegExp(`\\n {${indent}}("(?:[^"\\\\]|\\\\.)*"): \\{`, 'g');
-  re.lastIndex = span[0];
-  for (let m = re.exec(text); m && m.index < span[1]; m = re.exec(text)) out.push(JSON.parse(m[1]) as string);
+  // A constraint section of one table: small, read as a string.
+  const within = text.slice(span[0], span[1]);
+  for (let m = re.exec(within); m; m = re.exec(within)) out.push(JSON.parse(m[1]) as string);
   return out;
+}
+
+/**
+ * What snapshotTextHas needs of a text: a string (a staged snapshot's), or a file's UTF-8 bytes
+ * (`utf8Text`), searched without decoding them. Decoding a snapshot into a string costs more than
+ * reading it (a bisection reads megabytes of them); offsets are in the text's own units.
+ */
+export interface SearchableText {
+  readonly length: number;
+  /** How long `search` is in the text's units (UTF-16 code units, or bytes). */
+  lengthOf(search: string): number;
+  indexOf(search: string, from: number): number;
+  lastIndexOf(search: string, from: number): number;
+  startsWith(search: string, at: number): boolean;
+  /** The text between two offsets that fall between characters (JSON punctuation), as a string. */
+  slice(start: number, end: number): string;
+}
+
+/** A string as a SearchableText. */
+function stringText(text: string): SearchableText {
+  return {
+    length: text.length,
+    lengthOf: (search) => search.length,
+    indexOf: (search, from) => text.indexOf(search, from),
+    lastIndexOf: (search, from) => text.lastIndexOf(search, from),
+    startsWith: (search, at) => text.startsWith(search, at),
+    slice: (start, end) => text.slice(start, end),
+  };
+}
+
+/** A file's UTF-8 bytes as a SearchableText (byte offsets; the searches are Buffer's native ones). */
+export function utf8Text(bytes: Buffer): SearchableText {
+  return {
+    length: bytes.length,
+    lengthOf: (search) => Buffer.byteLength(search, 'utf8'),
+    indexOf: (search, from) => bytes.indexOf(search, from, 'utf8'),
+    lastIndexOf: (search, from) => bytes.lastIndexOf(search, from, 'utf8'),
+    startsWith: (search, at) => {
+      const length = Buffer.byteLength(search, 'utf8');
+      return at >= 0 && at + length <= bytes.length && bytes.toString('utf8', at, at + length) === search;
+    },
+    slice: (start, end) => bytes.toString('utf8', start, end),
+  };
 }
