@@ -64,7 +64,9 @@ export class ProjectFiles {
    */
   bytesInto(path: string, scratch: { buffer?: Buffer }): Buffer {
     return this.withChecked(path, (fd, size) => {
-      if ((scratch.buffer?.length ?? 0) < size) scratch.buffer = Buffer.allocUnsafeSlow(size);
+      // With room to grow: a history's snapshots grow a little each, and a buffer reallocated for
+      // every one would be fresh memory (page faults) every time.
+      if ((scratch.buffer?.length ?? 0) < size) scratch.buffer = Buffer.allocUnsafeSlow(Math.ceil((size * 1.25) / 65_536) * 65_536);
       return readAll(fd, scratch.buffer!, size);
     });
   }
