@@ -6,6 +6,7 @@ import { packageVersion } from './package-info.js';
 import { prefetchStaged } from './runner/staged-query.js';
 import { errorLines, escapedLines, outputLines } from './formatters/safe-text.js';
 import { quickStaged } from './cli/quick-staged.js';
+import { startEarlyWorker } from './cli/early-worker.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -87,6 +88,8 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
         return 0;
       }
     }
+    // Several folders: a second thread starts now, while this one loads the linter (early-worker.ts).
+    if (!options.staged && !options.fix && !options.fixDryRun) startEarlyWorker(options);
     return await (await import('./cli/main.js')).lintAndReport(options, io);
   } catch (error) {
     if (isUsageError(error)) {

@@ -139,6 +139,21 @@ describe('CLI (real binary)', () => {
     expect(runCli([...folders, '--jobs', '0']).stderr).toMatch(/--jobs needs a whole number of at least 1/);
   });
 
+  it('several folders: the thread the front starts while the linter loads is adopted (--jobs 3), or ended when one thread is enough; a usage error is not held up by it', () => {
+    const folders = ['fixtures/projects/safe/drizzle', 'examples/shop/drizzle', 'fixtures/projects/features/drizzle'];
+    const one = runCli([...folders, '--format', 'json', '--jobs', '1']);
+    // Default --jobs on these small folders: one thread is enough, the early one is ended.
+    const byDefault = runCli([...folders, '--format', 'json']);
+    expect([byDefault.code, byDefault.stderr]).toEqual([one.code, one.stderr]);
+    expect(JSON.parse(byDefault.stdout)).toEqual(JSON.parse(one.stdout));
+    // Two folders and a config that is not there: exit 2 at once, the waiting thread does not keep the process.
+    const started = Date.now();
+    const usage = runCli([...folders, '--config', join(temp, 'no-such-config.json')]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^migration-lint: .*no-such-config\.json/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('a reader that stops early (`| head`) ends the run quietly: no EPIPE stack trace, the lint\'s exit code', async () => {
     const dir = join(temp, 'long-report');
     synthesize(dir, { migrations: 300, seed: 3 });

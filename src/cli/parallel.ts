@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Finding, Skip } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
+import { EARLY, takeEarlyWorker, type EarlyWorker } from './early-worker.js';
 import type { LintOptions, LintSummary } from '../runner/lint.js';
 
 /**
@@ -83,7 +84,10 @@ export async function lintHistories(
   const counter = new Int32Array(taken);
   const reports: (HistoryReport | undefined)[] = new Array(histories.length);
   const failures: { index: number; error: unknown }[] = [];
-  const workers = Array.from({ length: threads - 1 }, () => startWorker(bundle, { jobs: queue, taken, options }, reports, failures));
+  // The thread the CLI's front started while this one loaded (early-worker.ts) is the first of them.
+  const early = takeEarlyWorker();
+  if (early && threads < 2) void early.worker.terminate();
+  const workers = Array.from({ length: threads - 1 }, (_, i) => startWorker(bundle, { jobs: queue, taken, options }, reports, failures, i === 0 ? early : undefined));
   const lintHere = async (job: Job) => {
     try {
       reports[job.index] = await lintOne(job.paths, options, progress, streamed);
@@ -101,6 +105,17 @@ export async function lintHistories(
   failures.sort((a, b) => a.index - b.index);
   if (failures.length > 0) throw failures[0].error;
   return reports as HistoryReport[];
+}
+
+/**
+ * A thread the front started early: the linter and its parser are loaded while the main thread
+ * gets to the queue, which comes in the first message.
+ */
+async function queueOfEarlyWorker(): Promise<WorkerData> {
+  const { parentPort } = builtin('node:worker_threads');
+  const queue = new Promise<WorkerData>((resolve) => parentPort!.once('message', resolve));
+  const [, , data] = await Promise.all([import('../runner/lint.js'), import('../engine/parse.js').then(({ loadParser }) => loadParser()).catch(() => undefined), queue]);
+  return data;
 }
 
 async function lintOne(paths: string[] | undefined, options: SharedLintOptions, progress?: (done: number, total: number) => void, onFindings?: LintOptions['onFindings']): Promise<HistoryReport> {
@@ -135,15 +150,10 @@ function weight(paths: string[] | undefined): number {
 }
 
 /** Run a worker thread on the queue; resolves when it has stopped. */
-function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[]): Promise<void> {
+function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[], early?: EarlyWorker): Promise<void> {
   return new Promise((finish) => {
-    let worker: import('node:worker_threads').Worker;
-    try {
-      const { Worker } = builtin('node:worker_threads');
-      // Through the loader beside the bundle when there is one: the thread compiles it with its code cache too.
-      const loader = join(dirname(bundle), 'load-main.cjs');
-      worker = new Worker(`require(${JSON.stringify(existsSync(loader) ? loader : bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
-    } catch {
+    const worker = early && !early.ended ? adopt(early.worker, data) : spawn(bundle, data);
+    if (!worker) {
       finish();
       return;
     }
@@ -160,10 +170,29 @@ function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport |
   });
 }
 
+/** A worker thread on the queue, or undefined when none can start. */
+function spawn(bundle: string, data: WorkerData): import('node:worker_threads').Worker | undefined {
+  try {
+    const { Worker } = builtin('node:worker_threads');
+    // Through the loader beside the bundle when there is one: the thread compiles it with its code cache too.
+    const loader = join(dirname(bundle), 'load-main.cjs');
+    return new Worker(`require(${JSON.stringify(existsSync(loader) ? loader : bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The front's worker (early-worker.ts), given its queue: from here on as one started by spawn. */
+function adopt(worker: import('node:worker_threads').Worker, data: WorkerData): import('node:worker_threads').Worker {
+  worker.ref();
+  worker.postMessage(data);
+  return worker;
+}
+
 /** Worker thread side: take jobs from the queue until it is empty, one message per history. */
 export async function serveWorker(): Promise<void> {
   const { parentPort, workerData } = builtin('node:worker_threads');
-  const { jobs, taken, options } = workerData as WorkerData;
+  const { jobs, taken, options } = (workerData as { early?: unknown }).early === EARLY.early ? await queueOfEarlyWorker() : (workerData as WorkerData);
   const counter = new Int32Array(taken);
   for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) {
     const job = jobs[i];
