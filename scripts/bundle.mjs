@@ -78,6 +78,8 @@ const makeCache = `
   const cli = require(${JSON.stringify(join(out, 'cli.cjs'))});
   Promise.resolve(cli.run(['examples/shop/drizzle', 'fixtures/projects/features/drizzle', '--format', 'json', '--jobs', '1'])).then(() => {
     const script = globalThis[Symbol.for('migration-lint.main-script')];
+    // The flags a run compiles the bundle with (load-main.cjs), should this one have lasted long enough to turn TurboFan on.
+    if (process.env.MIGRATION_LINT_TURBOFAN !== '1') require('node:v8').setFlagsFromString('--no-opt');
     require('node:fs').writeFileSync(${JSON.stringify(join(out, 'cli-main.cjs.cache'))}, script.createCachedData());
     process.exitCode = 0;
   });`;

@@ -47,3 +47,12 @@ export function importExternal<T = unknown>(specifier: string): Promise<T> {
   const lent = (globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.import')] as ((s: string) => Promise<T>) | undefined;
   return lent ? lent(specifier) : (import(specifier) as Promise<T>);
 }
+
+/**
+ * The optimising compiler once a run has lasted a second (scripts/load-main.cjs turns it off at
+ * the start): asked between migrations by work that keeps the thread for longer than that. A no-op
+ * where the loader did not run (the library, tests).
+ */
+export function tierUpIfLong(): void {
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('migration-lint.tier-up')] as (() => void) | undefined)?.();
+}

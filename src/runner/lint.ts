@@ -22,6 +22,7 @@ import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
 import { didYouMean } from '../engine/did-you-mean.js';
 import { migrationTexts, unparsed, type MigrationTexts } from './texts.js';
+import { tierUpIfLong } from '../runtime.js';
 
 export interface LintOptions {
   /** Working directory: where drizzle.config.* is looked for, and what paths are relative to. */
@@ -218,6 +219,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // The parse cache holds every migration's trees: loading it costs more than parsing a few.
     let parseCache: LintCache | undefined = cache;
     const parseAt = (i: number): ParsedMigration => {
+      tierUpIfLong();
       const cached = parseCache?.parsed(hashes[i]);
       if (cached) {
         try {
