@@ -70,6 +70,7 @@ asciiOnly(join(out, 'cli-main.cjs'));
 // so the thread loads the engine and nothing of the linter.
 await build({ ...cjs, entryPoints: ['dist/verify/worker-main.js'], outfile: join(out, 'verify-worker.cjs') });
 copyFileSync(join(root, 'scripts', 'load-main.cjs'), join(out, 'load-main.cjs'));
+copyFileSync(join(root, 'scripts', 'v8-flags.cjs'), join(out, 'v8-flags.cjs'));
 
 // V8's code cache for cli-main.cjs (see scripts/load-main.cjs), made after a lint of the bundled
 // example in a child process, so it holds the functions a lint compiles. Only a speed-up: when it
@@ -78,7 +79,7 @@ const makeCache = `
   const cli = require(${JSON.stringify(join(out, 'cli.cjs'))});
   Promise.resolve(cli.run(['examples/shop/drizzle', 'fixtures/projects/features/drizzle', '--format', 'json', '--jobs', '1'])).then(() => {
     const script = globalThis[Symbol.for('migration-lint.main-script')];
-    // The flags a run compiles the bundle with (load-main.cjs), should this one have lasted long enough to turn TurboFan on.
+    // The flags a run compiles the bundle with (v8-flags.cjs), should this one have lasted long enough to turn TurboFan on.
     if (process.env.MIGRATION_LINT_TURBOFAN !== '1') require('node:v8').setFlagsFromString('--no-opt');
     require('node:fs').writeFileSync(${JSON.stringify(join(out, 'cli-main.cjs.cache'))}, script.createCachedData());
     process.exitCode = 0;

@@ -23,17 +23,9 @@ const file = join(__dirname, 'cli-main.cjs');
 function loadMain() {
   const known = require.cache[file];
   if (known) return known.exports;
-  // The CLI runs libpg-query's WASM on V8's baseline compiler (cli/main.ts fastWasmStart). V8
-  // flags are part of what a code cache is checked against: set before compiling, here and when
-  // the cache is made, so the two agree.
-  if (process.env.MIGRATION_LINT_WASM_TIERUP !== '1') {
-    try {
-      require('node:v8').setFlagsFromString('--liftoff-only');
-    } catch {
-      /* an engine without the flag: the default tiering is still correct */
-    }
-  }
-  optimizeLater();
+  // V8 flags are part of what a code cache is checked against: set before compiling, here and
+  // when the cache is made, so the two agree (v8-flags.cjs).
+  require('./v8-flags.cjs').applyFlags();
   let cachedData;
   try {
     cachedData = readFileSync(`${file}.cache`);
@@ -57,37 +49,5 @@ function loadMain() {
   globalThis[Symbol.for('migration-lint.main-script')] = script;
   return loaded.exports;
 }
-
-/**
- * V8's optimising compiler (TurboFan) only for runs that last: it starts after the first second.
- * A lint is mostly done by then, and TurboFan's compiles (on a second thread, with deopts back)
- * cost it more than they win: the corpus's nine histories 1.63 -> 1.08 s of CPU, 1.35 -> 1.0 s
- * wall without it; a run of 5,000 migrations needs it (2.7 s with it from the start, 3.7 s
- * without, 3.3 s from the first second). The main thread decides (a worker starting later must
- * not turn it off again); flags are the process's. The lint runner asks again between migrations
- * (its engine runs without giving timers a turn): `tierUpIfLong`. Set before compiling, as
- * --liftoff-only is, and when the cache is made (scripts/bundle.mjs).
- * MIGRATION_LINT_TURBOFAN=1 keeps V8's default, to measure.
- */
-function optimizeLater() {
-  if (process.env.MIGRATION_LINT_TURBOFAN === '1' || !require('node:worker_threads').isMainThread || globalThis[TIER_UP]) return;
-  const v8 = require('node:v8');
-  try {
-    v8.setFlagsFromString('--no-opt');
-  } catch {
-    return;
-  }
-  let optimizing = false;
-  const tierUp = () => {
-    if (optimizing || performance.now() < LONG_RUN_MS) return;
-    optimizing = true;
-    v8.setFlagsFromString('--opt');
-  };
-  globalThis[TIER_UP] = tierUp;
-  setTimeout(tierUp, LONG_RUN_MS).unref();
-}
-
-const TIER_UP = Symbol.for('migration-lint.tier-up');
-const LONG_RUN_MS = 1000;
 
 module.exports = loadMain();

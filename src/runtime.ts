@@ -49,7 +49,7 @@ export function importExternal<T = unknown>(specifier: string): Promise<T> {
 }
 
 /**
- * The optimising compiler once a run has lasted a second (scripts/load-main.cjs turns it off at
+ * The optimising compiler once a run has lasted a second (scripts/v8-flags.cjs turns it off at
  * the start): asked between migrations by work that keeps the thread for longer than that. A no-op
  * where the loader did not run (the library, tests).
  */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,27 @@ describe('cli-main.cjs is compiled with the code cache made by the build', () =>
     const none = runFront(copy, example);
     expect(none.rejected).toBeNull();
     expect(none.stdout).toBe(expected);
+  });
+
+  it('worker threads take the cache too: the flags it is checked against are set before any thread compiles the bundle (v8-flags.cjs), also for the thread the front starts early', () => {
+    const copy = join('dist', `bundle-threads-test-${process.pid}`);
+    try {
+      cpSync(BUNDLE, copy, { recursive: true });
+      const loader = join(copy, 'load-main.cjs');
+      const source = readFileSync(loader, 'utf8');
+      expect(source).toContain('  loaded.loaded = true;');
+      // Each thread says whether V8 took the cache.
+      writeFileSync(loader, source.replace('  loaded.loaded = true;', "  loaded.loaded = true; process.stderr.write('THREAD ' + !!globalThis[Symbol.for('migration-lint.worker-thread')] + ' ' + script.cachedDataRejected + '\\n');"));
+      const folders = ['fixtures/projects/safe/drizzle', 'examples/shop/drizzle', 'fixtures/projects/features/drizzle'];
+      for (const jobs of [[], ['--jobs', '3']]) {
+        const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(process.cwd(), copy, 'cli.cjs'))}).run(${JSON.stringify([...folders, '--format', 'json', ...jobs])})`], { encoding: 'utf8' });
+        const threads = run.stderr.split('\n').filter((l) => l.startsWith('THREAD '));
+        // Main thread always; with --jobs 3, two workers (the first started early by the front).
+        expect(threads.sort()).toEqual(jobs.length ? ['THREAD false false', 'THREAD true false', 'THREAD true false'] : ['THREAD false false']);
+      }
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('the bundle is ASCII (a non-ASCII character makes Node decode the whole file into a two-byte string)', () => {

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -27,6 +28,14 @@ export interface EarlyWorker {
 /** What the worker is started with: it waits for its WorkerData in a message. */
 export const EARLY = { early: true } as const;
 
+/**
+ * A lint worker thread's code: it marks its thread as a worker's (the loader leaves V8's flags
+ * to the main thread: scripts/load-main.cjs), then serves the queue.
+ */
+export function workerScript(bundleOrLoader: string): string {
+  return `globalThis[Symbol.for('migration-lint.worker-thread')] = true; require(${JSON.stringify(bundleOrLoader)}).lintWorker();`;
+}
+
 /** What the front knows of the run when it decides. */
 export interface EarlyRun {
   paths: readonly string[];
@@ -46,8 +55,10 @@ export function startEarlyWorker(run: EarlyRun): void {
   if (!loader) return;
   let early: EarlyWorker;
   try {
+    // The flags the main thread compiles the bundle with, set before the worker compiles it (its code cache is checked against them).
+    (createRequire(loader)('./v8-flags.cjs') as { applyFlags(): void }).applyFlags();
     const { Worker } = builtin('node:worker_threads');
-    const worker = new Worker(`require(${JSON.stringify(loader)}).lintWorker();`, { eval: true, workerData: EARLY, stdout: false, stderr: false });
+    const worker = new Worker(workerScript(loader), { eval: true, workerData: EARLY, stdout: false, stderr: false });
     early = { worker, ended: false };
     worker.unref();
     const ended = () => (early.ended = true);

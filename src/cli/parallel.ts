@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Finding, Skip } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
-import { EARLY, takeEarlyWorker, type EarlyWorker } from './early-worker.js';
+import { EARLY, takeEarlyWorker, workerScript, type EarlyWorker } from './early-worker.js';
 import type { LintOptions, LintSummary } from '../runner/lint.js';
 
 /**
@@ -176,7 +176,7 @@ function spawn(bundle: string, data: WorkerData): import('node:worker_threads').
     const { Worker } = builtin('node:worker_threads');
     // Through the loader beside the bundle when there is one: the thread compiles it with its code cache too.
     const loader = join(dirname(bundle), 'load-main.cjs');
-    return new Worker(`require(${JSON.stringify(existsSync(loader) ? loader : bundle)}).lintWorker();`, { eval: true, workerData: data, stdout: false, stderr: false });
+    return new Worker(workerScript(existsSync(loader) ? loader : bundle), { eval: true, workerData: data, stdout: false, stderr: false });
   } catch {
     return undefined;
   }

@@ -1,0 +1,51 @@
+'use strict';
+/**
+ * The V8 flags the built CLI runs with, set before cli-main.cjs is compiled (load-main.cjs), and
+ * by the CLI's front before it starts a worker thread early (cli/early-worker.ts), since a code
+ * cache is checked against the flags: set in every thread before it compiles the bundle, and when
+ * the build makes the cache (scripts/bundle.mjs), so they agree. Copied next to the bundle by the
+ * build. Flags are the process's, not a thread's.
+ *
+ * - `--liftoff-only`: libpg-query's WASM on V8's baseline compiler (cli/main.ts fastWasmStart).
+ *   MIGRATION_LINT_WASM_TIERUP=1 keeps V8's default.
+ * - V8's optimising compiler (TurboFan) only for runs that last: off until the run has lasted a
+ *   second. A lint is mostly done by then, and TurboFan's compiles (on a second thread, with
+ *   deopts back) cost it more than they win: the corpus's nine histories 1.63 -> 1.08 s of CPU,
+ *   1.35 -> 1.0 s wall without it; a run of 5,000 migrations needs it (2.7 s with it from the
+ *   start, 3.7 s without, 3.3 s from the first second). The main thread decides, once (a worker
+ *   thread marks itself before it loads the bundle: requiring node:worker_threads to ask costs
+ *   ~5 ms); a timer turns it on, and the lint runner asks between migrations (its engine keeps the
+ *   thread: runtime.ts `tierUpIfLong`). MIGRATION_LINT_TURBOFAN=1 keeps V8's default.
+ */
+const TIER_UP = Symbol.for('migration-lint.tier-up');
+const WORKER_THREAD = Symbol.for('migration-lint.worker-thread');
+const LONG_RUN_MS = 1000;
+
+function applyFlags() {
+  let v8;
+  try {
+    v8 = require('node:v8');
+    if (process.env.MIGRATION_LINT_WASM_TIERUP !== '1') v8.setFlagsFromString('--liftoff-only');
+  } catch {
+    /* an engine without the flag: the default tiering is still correct */
+  }
+  if (v8 && process.env.MIGRATION_LINT_TURBOFAN !== '1' && !globalThis[WORKER_THREAD] && !globalThis[TIER_UP]) optimizeLater(v8);
+}
+
+function optimizeLater(v8) {
+  try {
+    v8.setFlagsFromString('--no-opt');
+  } catch {
+    return;
+  }
+  let optimizing = false;
+  const tierUp = () => {
+    if (optimizing || performance.now() < LONG_RUN_MS) return;
+    optimizing = true;
+    v8.setFlagsFromString('--opt');
+  };
+  globalThis[TIER_UP] = tierUp;
+  setTimeout(tierUp, LONG_RUN_MS).unref();
+}
+
+module.exports = { applyFlags };
