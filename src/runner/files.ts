@@ -21,6 +21,8 @@ import { READ, READ_NOFOLLOW } from './file-kind.js';
 export class ProjectFiles {
   /** Folders whose real path is inside the project (by the path they were reached by). */
   private readonly inside = new Set<string>();
+  /** Plain regular files (not links) inside the project, within the limit, as `refusal` found them. */
+  private readonly vetted = new Set<string>();
 
   constructor(
     /** Real path of the project's top folder. */
@@ -42,14 +44,30 @@ export class ProjectFiles {
    * that name it.
    */
   read(path: string): string {
-    return this.withChecked(path, (fd) => {
-      // Node's one-call read and decode (given the descriptor already checked): reading into a
-      // Buffer and decoding it after cost twice as much on the corpus's snapshots (~30 ms a run).
-      const text = readFileSync(fd, 'utf8');
-      // A file that grew past the limit after fstat (a writer at work): as refused as one that was.
-      if (text.length > this.maxBytes) throw new FileRefused(this.shown(path), tooLarge(text.length, this.maxBytes));
-      return text;
-    });
+    // A migration `refusal` found to be a regular file inside the project, within the limit (the
+    // history's files are all looked at when its folder is loaded): read by path in Node's one
+    // call (open, read, decode, close), without opening and checking it again, ~15 µs a file
+    // here (5,000 migrations: ~70 ms).
+    if (this.vetted.has(path)) return this.withinLimit(path, this.readPath(path));
+    return this.withChecked(path, (fd) => this.withinLimit(path, readFileSync(fd, 'utf8')));
+  }
+
+  /**
+   * A file that grew past the limit after it was checked (a writer at work): as refused as one
+   * that was. Node's one-call read and decode: reading into a Buffer and decoding it after cost
+   * twice as much on the corpus's snapshots (~30 ms a run).
+   */
+  private withinLimit(path: string, text: string): string {
+    if (text.length > this.maxBytes) throw new FileRefused(this.shown(path), tooLarge(text.length, this.maxBytes));
+    return text;
+  }
+
+  private readPath(path: string): string {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new FileUnreadable(this.shown(path), (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    }
   }
 
   /** A file's bytes, under the same rules as `read`. */
@@ -121,6 +139,7 @@ export class ProjectFiles {
       const stat = statSync(real);
       if (!stat.isFile()) return notRegular(stat);
       if (stat.size > this.maxBytes) return tooLarge(stat.size, this.maxBytes);
+      if (real === path) this.vetted.add(path);
       return undefined;
     } catch (error) {
       if (error instanceof FileRefused) return error.reason;
