@@ -59,6 +59,8 @@ export default defineRule({
     // histories with hundreds of large ones: never one per migration).
     const i = migration.position;
     if (everythingSelected(history)) {
+      // Nothing to compare with when the newest migration has no snapshot: no origins to record.
+      if (!facts.files.get(history[history.length - 1].tag)?.snapshot) return;
       recordOrigins(history, migration);
       if (i === history.length - 1) compareHistory(context, facts);
       return;
