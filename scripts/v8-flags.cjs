@@ -16,10 +16,14 @@
  *   thread marks itself before it loads the bundle: requiring node:worker_threads to ask costs
  *   ~5 ms); a timer turns it on, and the lint runner asks between migrations (its engine keeps the
  *   thread: runtime.ts `tierUpIfLong`). MIGRATION_LINT_TURBOFAN=1 keeps V8's default.
+ *   A worker thread started after that compiles the bundle without its code cache (checked
+ *   against the flags, which then differ): the same code, ~20 ms more.
  */
 const TIER_UP = Symbol.for('migration-lint.tier-up');
 const WORKER_THREAD = Symbol.for('migration-lint.worker-thread');
-const LONG_RUN_MS = 1000;
+/** A run this long gets TurboFan; MIGRATION_LINT_TURBOFAN_AFTER_MS moves it (tests, measurements). */
+const turbofanAfter = Number.parseInt(process.env.MIGRATION_LINT_TURBOFAN_AFTER_MS ?? '', 10);
+const LONG_RUN_MS = turbofanAfter >= 0 ? turbofanAfter : 1000;
 
 function applyFlags() {
   let v8;
