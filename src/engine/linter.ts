@@ -174,10 +174,10 @@ export function runEngine(input: EngineInput): EngineOutput {
     // Reports of one root cause, merged once the migration's findings are final (groups.ts).
     const grouped = new Map<Finding, GroupedReport>();
     const gate: Gate = (d, finding) => {
-      const why = d.lockOn === undefined || newTables.has(d.lockOn) ? undefined : ages.youth(d.lockOn);
-      if (why === undefined) return true;
-      skipped.push(finding);
-      input.onSkip?.({ rule: finding.rule, file: finding.file, line: finding.line, column: finding.column, migration: finding.migration, message: finding.message, reason: `${keyLabel(d.lockOn!)} is young: ${why}` });
+      if (d.lockOn === undefined || newTables.has(d.lockOn) || !ages.isYoung(d.lockOn)) return true;
+      const f = finding();
+      skipped.push(f);
+      input.onSkip?.({ rule: f.rule, file: f.file, line: f.line, column: f.column, migration: f.migration, message: f.message, reason: `${keyLabel(d.lockOn)} is young: ${ages.youth(d.lockOn)}` });
       return false;
     };
 
@@ -218,7 +218,7 @@ export function runEngine(input: EngineInput): EngineOutput {
             inTransaction,
             isNewTable: (k: string) => newTables.has(k),
             isEmptyTable: (k: string) => newTables.has(k) || emptiedTables.has(k),
-            isRecentTable: (k: string) => newTables.has(k) || ages.youth(k) !== undefined,
+            isRecentTable: (k: string) => newTables.has(k) || ages.isYoung(k),
             report: undefined as unknown as (d: ReportDescriptor) => void,
           };
           context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate, fixes, grouped);
@@ -403,13 +403,17 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
 }
 
 /** Whether a finding is reported (false: the engine left it out, and recorded why). */
-type Gate = (descriptor: ReportDescriptor, finding: Finding) => boolean;
+/**
+ * Whether a report stands (true), or is left out for a young table: then the gate takes the
+ * finding (for suppression comments and --explain-skips). The finding is made only when asked for.
+ */
+type Gate = (descriptor: ReportDescriptor, finding: () => Finding) => boolean;
 
 function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver, grouped: Map<Finding, GroupedReport>) {
   return (d: ReportDescriptor) => {
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
-    const finding: Finding = {
+    const make = (): Finding => ({
       ...described(rule, severity, d),
       file: migration.file,
       ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
@@ -417,8 +421,9 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
       ...(statement ? { statement: statement.sql } : {}),
       ...(d.fix ? { fix: fixes().resolve(d.fix) } : {}),
       ...(d.suggestions?.length ? { suggestions: d.suggestions.map((s) => fixes().resolve(s)) } : {}),
-    };
-    if (!gate(d, finding)) return;
+    });
+    if (!gate(d, make)) return;
+    const finding = make();
     findings.push(finding);
     if (d.group) grouped.set(finding, { rule, severity, descriptor: d });
   };

@@ -92,23 +92,33 @@ export class TableAges {
    * Tables created in the migration being checked are not asked about here (`isNewTable`).
    */
   youth(tableKey: string): string | undefined {
-    const birth = this.births.get(tableKey);
+    const birth = this.youngBirth(tableKey);
     if (!birth) return undefined;
-    const m = this.current!;
-    if (birth.position === m.position) return `it is created earlier in this migration`;
+    if (birth.position === this.current!.position) return `it is created earlier in this migration`;
     const where = birth.createdAs === tableKey ? birth.tag : `${birth.tag} (as ${keyLabel(birth.createdAs)})`;
     if (birth.reviewed) return `it is created in ${where}, part of the change under review`;
+    return `it was created in ${where}, ${describeAge(this.reference! - birth.when!)} before this migration (young tables are small: recentTableDays is ${this.windowMs / DAY_MS})`;
+  }
+
+  /** Whether `youth` has a reason, without writing it (asked for every lock and scan finding). */
+  isYoung(tableKey: string): boolean {
+    return this.youngBirth(tableKey) !== undefined;
+  }
+
+  /** The table's birth when it makes the table young at this point. */
+  private youngBirth(tableKey: string): Birth | undefined {
+    const birth = this.births.get(tableKey);
+    if (!birth) return undefined;
+    if (birth.position === this.current!.position || birth.reviewed) return birth;
     if (this.windowMs === 0 || birth.when === undefined || this.reference === undefined) return undefined;
-    const age = this.reference - birth.when;
-    if (age >= this.windowMs) return undefined;
-    return `it was created in ${where}, ${describeAge(age)} before this migration (young tables are small: recentTableDays is ${this.windowMs / DAY_MS})`;
+    return this.reference - birth.when < this.windowMs ? birth : undefined;
   }
 
   /** `INSERT INTO t SELECT … FROM s`: t holds s's rows, so it is young only if s is. */
   private recordCopy(ast: Node): void {
     const copy = rowCopy(ast);
-    if (!copy || this.youth(copy.target) === undefined) return;
-    if (copy.sources.some((source) => this.youth(source) === undefined)) this.births.delete(copy.target);
+    if (!copy || !this.isYoung(copy.target)) return;
+    if (copy.sources.some((source) => !this.isYoung(source))) this.births.delete(copy.target);
   }
 }
 
