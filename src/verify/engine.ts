@@ -35,6 +35,12 @@ export interface Engine {
   step(sql: string, options: StepOptions): Promise<StepOutcome>;
   /** Release everything (drop the throwaway database). Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * For an engine whose thread is about to end (verify's engine thread): release only what
+   * outlives the thread, without a clean shutdown. PGlite's database lives in the thread's memory
+   * and nothing of it is kept: its close() (a shutdown checkpoint) writes pages nobody reads.
+   */
+  abandon?(): void;
   /** What is being run, for messages (`drizzle/0003_x.sql:4:1 ALTER TABLE …`): set by the runner, read by the CLI on a signal or timeout. */
   activity?: string;
 }
@@ -219,6 +225,10 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
       if (closed) return;
       closed = true;
       await ready.close().catch(() => undefined);
+      closeCache();
+    },
+    abandon() {
+      closed = true;
       closeCache();
     },
   };
