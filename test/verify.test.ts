@@ -154,6 +154,36 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(after.rewrites).toEqual([]);
   }, 120_000);
 
+  it('seeds the tables each migration meets, not partitions, tables of an extension or drizzle\'s own; a detached partition once detached', async () => {
+    const dir = join(temp, 'seed-tables');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, statements: string[]) => writeFileSync(join(dir, name), statements.join('--> statement-breakpoint\n'));
+    write('0000_init.sql', [
+      'CREATE SCHEMA "app";',
+      'CREATE TABLE "app"."a" ("id" integer);',
+      'CREATE TABLE "p" ("id" integer) PARTITION BY RANGE ("id");',
+      'CREATE TABLE "p1" PARTITION OF "p" FOR VALUES FROM (0) TO (100);',
+      'CREATE EXTENSION "pg_trgm";',
+      'CREATE TABLE "owned" ("id" integer);',
+      'ALTER EXTENSION "pg_trgm" ADD TABLE "owned";',
+    ]);
+    write('0001_detach.sql', ['ALTER TABLE "p" DETACH PARTITION "p1";']);
+    write('0002_after.sql', ['SELECT 1;']);
+    const files = ['0000_init.sql', '0001_detach.sql', '0002_after.sql'].map((f) => join(dir, f));
+    const history = await loadHistory({ cwd: process.cwd(), paths: files });
+    const { engine } = await startPglite(['pg_trgm']);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { trace: false });
+    } finally {
+      await engine.close();
+    }
+    expect(result.migrations.map((m) => m.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(result.migrations.map((m) => (m.seeded ?? []).map((t) => t.table))).toEqual([[], ['"app"."a"', '"public"."p"'], ['"public"."p1"']]);
+    expect(result.seed.tables.map((t) => t.table)).toEqual(['"app"."a"', '"public"."p"', '"public"."p1"']);
+  }, 120_000);
+
   it('continues past a failure and says which later migrations could not be checked', async () => {
     const dir = join(temp, 'chain');
     const { mkdirSync } = await import('node:fs');
