@@ -139,11 +139,38 @@ function baselineWasm(): void {
  * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
  * than initdb); otherwise initdb runs and the result is cached for the next run.
  */
+type PgliteModule = { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
+
+/** A compiled WebAssembly.Module (this project's TypeScript libraries do not declare WebAssembly). */
+type WasmModule = object;
+const wasmCompile = (bytes: Uint8Array) => (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly.compile(bytes);
+
+let prepared: Promise<{ mod: PgliteModule; wasm?: WasmModule }> | undefined;
+
+/**
+ * What PGlite's start needs before the history's extensions are known, once per thread: its module,
+ * and its WASM compiled (PGlite takes it compiled: `pgliteWasmModule`). verify's engine thread
+ * started early (early.ts) does this while the main thread loads the CLI and reads the history.
+ */
+export function preparePglite(): Promise<{ mod: PgliteModule; wasm?: WasmModule }> {
+  prepared ??= (async () => {
+    baselineWasm();
+    const mod = await importPglite<PgliteModule>();
+    try {
+      const entry = createRequire(import.meta.url).resolve(PGLITE);
+      return { mod, wasm: await wasmCompile(readFileSync(join(dirname(entry), 'pglite.wasm'))) };
+    } catch {
+      return { mod }; // PGlite found elsewhere (the project's): it compiles its own
+    }
+  })();
+  return prepared;
+}
+
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
-  baselineWasm();
-  let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
+  let mod: PgliteModule;
+  let wasm: WasmModule | undefined;
   try {
-    mod = await importPglite();
+    ({ mod, wasm } = await preparePglite());
   } catch (error) {
     if (error instanceof PgliteMissing) throw new EngineError(error.message);
     throw new EngineError(`cannot load the embedded PostgreSQL (${PGLITE}): ${(error as Error).message}`, `reinstall it (npm i -D ${PGLITE}), or pass --database-url postgres://…`);
@@ -177,7 +204,7 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   }
   const pkgVersion = pgliteVersion();
   const cacheFile = pgliteDataDirCache(pkgVersion);
-  const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS], ...(wasm ? { pgliteWasmModule: wasm } : {}) };
   // The cached data directory: its headers now, each file when PostgreSQL first uses it (datadir.ts),
   // from this descriptor (the file is only ever replaced by a rename, never changed in place).
   let fd: number | undefined;
