@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { packageFile } from '../package-info.js';
 import { builtin } from '../runtime.js';
+import { baselineWasm } from './wasm-flags.js';
 
 /**
  * verify's engine thread, started as soon as the command line says `verify` on PGlite (cli.ts),
@@ -20,6 +21,8 @@ export function startEarlyEngineThread(argv: readonly string[]): void {
   if (argv[0] !== 'verify' || argv.some((a) => /^(--database-url|--against|-h|--help)(=|$)/.test(a))) return;
   const holder = globalThis as Holder;
   if (holder[KEY]) return;
+  // Before the parser's WASM is compiled on this thread, not when the engine's thread gets to it.
+  baselineWasm();
   try {
     const { Worker } = builtin('node:worker_threads');
     const worker = new Worker(packageFile('dist/bundle/verify-worker.cjs'), { workerData: EARLY, stdout: true, stderr: true });

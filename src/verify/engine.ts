@@ -8,6 +8,7 @@ import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type P
 import { UsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
+import { baselineWasm } from './wasm-flags.js';
 import { memoryFsWith, readTar, tarFile, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 export { isServerError, toPgError, type PgError } from './pg-error.js';
@@ -114,24 +115,6 @@ function pgliteVersion(): string {
 export function pgliteDataDirCache(version = pgliteVersion()): string {
   const base = process.env.MIGRATION_LINT_CACHE_DIR || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'migration-lint') : join(homedir() || tmpdir(), '.cache', 'migration-lint'));
   return join(base, `pglite-${version}-datadir-v3${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
-}
-
-/**
- * PostgreSQL's WASM (9 MB) runs on V8's baseline compiler only (Liftoff). By default V8 also
- * recompiles every function that gets warm with its optimising compiler (TurboFan), on background
- * threads: for PGlite that was most of verify's CPU time on a short history (examples/shop: 4.0 s
- * of CPU and ~300 MB peak RSS with it, 1.7 s and ~210 MB without), and a long history gained
- * nothing from it (simstudioai__sim: 59 s with, 61 s without). The flag is V8's, for the whole
- * process, and only changes how WASM compiled after it is compiled: set when PGlite is first
- * started (verify's engine thread), never by a lint. V8 also validates every function of a module
- * when it compiles it, though a run calls a fraction of them: --wasm-lazy-validation validates each
- * when it is first called (compiling pglite.wasm: 89-97 ms -> 58-70 ms, on PGlite's start's path).
- */
-function baselineWasm(): void {
-  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return; // to measure the other way
-  const v8 = builtin('node:v8');
-  v8.setFlagsFromString('--liftoff-only');
-  v8.setFlagsFromString('--wasm-lazy-validation');
 }
 
 /**
