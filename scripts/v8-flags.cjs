@@ -6,8 +6,10 @@
  * the build makes the cache (scripts/bundle.mjs), so they agree. Copied next to the bundle by the
  * build. Flags are the process's, not a thread's.
  *
- * - `--liftoff-only`: libpg-query's WASM on V8's baseline compiler (cli/main.ts fastWasmStart).
- *   MIGRATION_LINT_WASM_TIERUP=1 keeps V8's default.
+ * - `--liftoff-only` and `--wasm-lazy-validation`: libpg-query's and PGlite's WASM on V8's
+ *   baseline compiler, each function validated when first called (src/verify/wasm-flags.ts
+ *   says why; verify sets them in the front before this runs: the same flags, so the cache still
+ *   agrees). MIGRATION_LINT_WASM_TIERUP=1 keeps V8's default.
  * - V8's optimising compiler (TurboFan) only for runs that last: off until the run has lasted a
  *   second. A lint is mostly done by then, and TurboFan's compiles (on a second thread, with
  *   deopts back) cost it more than they win: the corpus's nine histories 1.63 -> 1.08 s of CPU,
@@ -29,7 +31,10 @@ function applyFlags() {
   let v8;
   try {
     v8 = require('node:v8');
-    if (process.env.MIGRATION_LINT_WASM_TIERUP !== '1') v8.setFlagsFromString('--liftoff-only');
+    if (process.env.MIGRATION_LINT_WASM_TIERUP !== '1') {
+      v8.setFlagsFromString('--liftoff-only');
+      v8.setFlagsFromString('--wasm-lazy-validation');
+    }
   } catch {
     /* an engine without the flag: the default tiering is still correct */
   }

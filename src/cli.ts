@@ -7,6 +7,7 @@ import { prefetchStaged } from './runner/staged-query.js';
 import { errorLines, escapedLines, outputLines } from './formatters/safe-text.js';
 import { quickStaged } from './cli/quick-staged.js';
 import { startEarlyWorker } from './cli/early-worker.js';
+import { dropEarlyEngineThread, startEarlyEngineThread } from './verify/early.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -68,7 +69,15 @@ export const COMMANDS = new Set<string>(['rules', 'explain', 'lock', 'verify', '
 export async function execute(argv: string[], io: Streams): Promise<number> {
   let options: CliOptions | undefined;
   try {
-    if (argv[0] && COMMANDS.has(argv[0])) return await (await import('./cli/main.js')).runCommand(argv[0], argv.slice(1), io);
+    if (argv[0] && COMMANDS.has(argv[0])) {
+      // verify on PGlite: its engine thread loads PGlite while the rest of the CLI loads.
+      startEarlyEngineThread(argv);
+      try {
+        return await (await import('./cli/main.js')).runCommand(argv[0], argv.slice(1), io);
+      } finally {
+        dropEarlyEngineThread();
+      }
+    }
     options = parseCli(argv);
     if (options.help) {
       io.stdout.write(helpText(version()));

@@ -43,6 +43,10 @@ describe('cli-main.cjs is compiled with the code cache made by the build', () =>
     expect(runFront(BUNDLE, example).rejected).toBe(false);
   });
 
+  it('verify takes it too: the WASM flags its front sets before the bundle loads are the ones the cache was made with', () => {
+    expect(runFront(BUNDLE, ['verify', 'examples/shop/drizzle', '--format', 'json']).rejected).toBe(false);
+  }, 60_000);
+
   it('a cache V8 rejects (damaged, or made for another build) gives the same report; none at all too', () => {
     const expected = runFront(BUNDLE, example).stdout;
     expect(JSON.parse(expected).findings.length).toBeGreaterThan(0);

@@ -8,6 +8,8 @@ import { loadHistory } from '../src/verify/load.js';
 import { startPglite } from '../src/verify/engine.js';
 import { runHistory, type VerifyResult } from '../src/verify/run.js';
 import { lockSummary } from '../src/verify/format.js';
+import { dropEarlyEngineThread, startEarlyEngineThread, takeEarlyEngineThread } from '../src/verify/early.js';
+import { EngineHost } from '../src/verify/host.js';
 
 /** `migration-lint verify` on embedded PGlite (no server needed). */
 const temp = mkdtempSync(join(tmpdir(), 'ml-verify-'));
@@ -152,6 +154,59 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(drop.locks).toEqual([expect.objectContaining({ relation: 'public.old (dropped)', mode: 'AccessExclusiveLock' })]);
     expect(after.locks).toEqual([]);
     expect(after.rewrites).toEqual([]);
+  }, 120_000);
+
+  it('seeds the tables each migration meets, not partitions, tables of an extension or drizzle\'s own; a detached partition once detached', async () => {
+    const dir = join(temp, 'seed-tables');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, statements: string[]) => writeFileSync(join(dir, name), statements.join('--> statement-breakpoint\n'));
+    write('0000_init.sql', [
+      'CREATE SCHEMA "app";',
+      'CREATE TABLE "app"."a" ("id" integer);',
+      'CREATE TABLE "p" ("id" integer) PARTITION BY RANGE ("id");',
+      'CREATE TABLE "p1" PARTITION OF "p" FOR VALUES FROM (0) TO (100);',
+      'CREATE EXTENSION "pg_trgm";',
+      'CREATE TABLE "owned" ("id" integer);',
+      'ALTER EXTENSION "pg_trgm" ADD TABLE "owned";',
+    ]);
+    write('0001_detach.sql', ['ALTER TABLE "p" DETACH PARTITION "p1";']);
+    write('0002_after.sql', ['SELECT 1;']);
+    const files = ['0000_init.sql', '0001_detach.sql', '0002_after.sql'].map((f) => join(dir, f));
+    const history = await loadHistory({ cwd: process.cwd(), paths: files });
+    const { engine } = await startPglite(['pg_trgm']);
+    let result: VerifyResult;
+    try {
+      result = await runHistory(engine, history, { trace: false });
+    } finally {
+      await engine.close();
+    }
+    expect(result.migrations.map((m) => m.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(result.migrations.map((m) => (m.seeded ?? []).map((t) => t.table))).toEqual([[], ['"app"."a"', '"public"."p"'], ['"public"."p1"']]);
+    expect(result.seed.tables.map((t) => t.table)).toEqual(['"app"."a"', '"public"."p"', '"public"."p1"']);
+  }, 120_000);
+
+  it('the engine thread the CLI starts before it loads (verify on PGlite only) is the one the host takes; one not taken is stopped', async () => {
+    for (const argv of [['lock'], ['verify', '--database-url', 'postgres://localhost/x'], ['verify', '--against=postgres://localhost/x'], ['verify', '-h']]) {
+      startEarlyEngineThread(argv);
+      expect(takeEarlyEngineThread()).toBeUndefined();
+    }
+    startEarlyEngineThread(['verify', '--format', 'json']);
+    const host = new EngineHost({ kind: 'pglite', extensions: [] }, { statementTimeoutMs: 60_000, memoryLimitMb: 4096 });
+    try {
+      expect(takeEarlyEngineThread()).toBeUndefined(); // the host has it
+      await host.ready;
+      expect(host.description).toMatch(/^PGlite /);
+      expect(await host.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await host.close();
+    }
+    startEarlyEngineThread(['verify']);
+    const early = (globalThis as Record<symbol, { threadId: number; once(event: 'exit', f: () => void): void } | undefined>)[Symbol.for('migration-lint.verify.early-engine-thread')]!;
+    const exited = new Promise<void>((resolve) => early.once('exit', resolve));
+    dropEarlyEngineThread();
+    await exited;
+    expect(takeEarlyEngineThread()).toBeUndefined();
   }, 120_000);
 
   it('continues past a failure and says which later migrations could not be checked', async () => {

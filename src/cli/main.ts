@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { builtin } from '../runtime.js';
+import { baselineWasm } from '../verify/wasm-flags.js';
 import type { Streams } from '../cli.js';
 import type { Finding, Fix, Skip } from '../engine/types.js';
 import type { LintSummary } from '../runner/lint.js';
@@ -223,14 +223,14 @@ async function wholeReport(format: CliOptions['format'], all: Finding[], summary
  * skip the optimising tier-up. Tier-up recompiles the parser's huge functions with TurboFan in the
  * middle of the run; measured on the simstudioai__sim history (1,867 chunks), the first parse
  * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
- * CLI only (the library API leaves the host process's V8 flags alone).
+ * CLI only (the library API leaves the host process's V8 flags alone). The built CLI has them set
+ * already (scripts/v8-flags.cjs, before the bundle is compiled); this is for runs from the sources.
  */
 function fastWasmStart(): void {
-  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return;
   try {
-    builtin('node:v8').setFlagsFromString('--liftoff-only');
+    baselineWasm();
   } catch {
-    /* an engine without the flag: the default tiering is still correct */
+    /* an engine without the flags: the default tiering is still correct */
   }
 }
 

@@ -8,6 +8,7 @@ import { connectionStringProblem, maskSecrets, openConnection, redactUrl, type P
 import { UsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
+import { baselineWasm } from './wasm-flags.js';
 import { memoryFsWith, readTar, tarFile, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 export { isServerError, toPgError, type PgError } from './pg-error.js';
@@ -35,6 +36,12 @@ export interface Engine {
   step(sql: string, options: StepOptions): Promise<StepOutcome>;
   /** Release everything (drop the throwaway database). Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * For an engine whose thread is about to end (verify's engine thread): release only what
+   * outlives the thread, without a clean shutdown. PGlite's database lives in the thread's memory
+   * and nothing of it is kept: its close() (a shutdown checkpoint) writes pages nobody reads.
+   */
+  abandon?(): void;
   /** What is being run, for messages (`drizzle/0003_x.sql:4:1 ALTER TABLE …`): set by the runner, read by the CLI on a signal or timeout. */
   activity?: string;
 }
@@ -73,11 +80,17 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
 /**
  * PostgreSQL's settings for verify's PGlite: initdb with 1 MB WAL segments (the data directory a run
  * starts from is ~30 MB instead of ~40), and a small buffer cache (PGlite's default is 128 MB of
- * shared buffers in WASM memory; a migration history is small, and 16 MB keeps its pages), and WAL
- * kept to a few segments (it lives in memory too: by default it grows to 1 GB between checkpoints).
+ * shared buffers in WASM memory), and WAL kept to a few segments (it lives in memory too: by
+ * default it grows to 1 GB between checkpoints). The buffer cache is zeroed at every start (PGlite's
+ * mmap), ~2.5 ms per MB here; a page not in it is a copy from PGlite's in-memory file system away, so
+ * 4 MB costs nothing measurable: simstudioai__sim (298 migrations) reads 1,913 pages into it instead
+ * of 509 with 16 MB, in the same time, and the start zeroes 38 ms less. A sequential scan of a table
+ * larger than a quarter of the cache would start where the last one stopped (synchronize_seqscans,
+ * for concurrent scans, of which a single-user engine has none): off, rows come in the same order
+ * whatever the cache's size.
  */
 const PGLITE_INITDB = ['--wal-segsize=1'];
-const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB'];
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=4MB', '-c', 'synchronize_seqscans=off', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB'];
 
 /** PGlite's package version (its package.json is not exported, so it is found from its entry point). */
 function pgliteVersion(): string {
@@ -105,29 +118,42 @@ export function pgliteDataDirCache(version = pgliteVersion()): string {
 }
 
 /**
- * PostgreSQL's WASM (9 MB) runs on V8's baseline compiler only (Liftoff). By default V8 also
- * recompiles every function that gets warm with its optimising compiler (TurboFan), on background
- * threads: for PGlite that was most of verify's CPU time on a short history (examples/shop: 4.0 s
- * of CPU and ~300 MB peak RSS with it, 1.7 s and ~210 MB without), and a long history gained
- * nothing from it (simstudioai__sim: 59 s with, 61 s without). The flag is V8's, for the whole
- * process, and only changes how WASM compiled after it is compiled: set when PGlite is first
- * started (verify's engine thread), never by a lint.
- */
-function baselineWasm(): void {
-  if (process.env.MIGRATION_LINT_WASM_TIERUP === '1') return; // to measure the other way
-  builtin('node:v8').setFlagsFromString('--liftoff-only');
-}
-
-/**
  * Start an in-memory PGlite with the bundled extensions the history needs (those it lacks are
  * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
  * than initdb); otherwise initdb runs and the result is cached for the next run.
  */
+type PgliteModule = { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
+
+/** A compiled WebAssembly.Module (this project's TypeScript libraries do not declare WebAssembly). */
+type WasmModule = object;
+const wasmCompile = (bytes: Uint8Array) => (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly.compile(bytes);
+
+let prepared: Promise<{ mod: PgliteModule; wasm?: WasmModule }> | undefined;
+
+/**
+ * What PGlite's start needs before the history's extensions are known, once per thread: its module,
+ * and its WASM compiled (PGlite takes it compiled: `pgliteWasmModule`). verify's engine thread
+ * started early (early.ts) does this while the main thread loads the CLI and reads the history.
+ */
+export function preparePglite(): Promise<{ mod: PgliteModule; wasm?: WasmModule }> {
+  prepared ??= (async () => {
+    baselineWasm();
+    const mod = await importPglite<PgliteModule>();
+    try {
+      const entry = createRequire(import.meta.url).resolve(PGLITE);
+      return { mod, wasm: await wasmCompile(readFileSync(join(dirname(entry), 'pglite.wasm'))) };
+    } catch {
+      return { mod }; // PGlite found elsewhere (the project's): it compiles its own
+    }
+  })();
+  return prepared;
+}
+
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
-  baselineWasm();
-  let mod: { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
+  let mod: PgliteModule;
+  let wasm: WasmModule | undefined;
   try {
-    mod = await importPglite();
+    ({ mod, wasm } = await preparePglite());
   } catch (error) {
     if (error instanceof PgliteMissing) throw new EngineError(error.message);
     throw new EngineError(`cannot load the embedded PostgreSQL (${PGLITE}): ${(error as Error).message}`, `reinstall it (npm i -D ${PGLITE}), or pass --database-url postgres://…`);
@@ -161,7 +187,7 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   }
   const pkgVersion = pgliteVersion();
   const cacheFile = pgliteDataDirCache(pkgVersion);
-  const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  const options = { extensions: loaded, startParams: [...mod.PGlite.defaultStartParams, ...PGLITE_SETTINGS], ...(wasm ? { pgliteWasmModule: wasm } : {}) };
   // The cached data directory: its headers now, each file when PostgreSQL first uses it (datadir.ts),
   // from this descriptor (the file is only ever replaced by a rename, never changed in place).
   let fd: number | undefined;
@@ -219,6 +245,10 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
       if (closed) return;
       closed = true;
       await ready.close().catch(() => undefined);
+      closeCache();
+    },
+    abandon() {
+      closed = true;
       closeCache();
     },
   };

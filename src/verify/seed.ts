@@ -47,16 +47,32 @@ interface TableInfo {
 const q = quoteIdent;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** User tables (not partitions, not owned by an extension, not drizzle's bookkeeping) with the facts seeding needs. */
+/** Schemas whose tables are never seeded (PostgreSQL's own: pg_catalog, information_schema, pg_toast, pg_temp_…). */
+const systemSchema = (nspname: string) => nspname === 'pg_catalog' || nspname === 'information_schema' || nspname.startsWith('pg_');
+
+/**
+ * User tables (not partitions, not owned by an extension, not drizzle's bookkeeping) with the facts
+ * seeding needs. Run before every migration under review, and usually nothing is new: the tables
+ * are listed first with the cheapest query that can name them (pg_class and schema only: oids from
+ * 16384 up are every object made after initdb, the only ones a user schema holds), and only the
+ * tables left once those seeded, drizzle's and PostgreSQL's own are taken out are asked about
+ * extensions, in their order. At the end of simstudioai__sim's 298 migrations the one query that
+ * did both cost 2.9-3.0 ms, the listing alone 2.3-2.5 ms (what is left is reading pg_class).
+ */
 async function readTables(engine: Engine, skip: Set<number>, exclude: string): Promise<TableInfo[]> {
-  const tables = await engine.query<{ oid: number; nspname: string; relname: string }>(
+  const listed = await engine.query<{ oid: number; nspname: string; relname: string }>(
     `SELECT c.oid::int8 AS oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+  );
+  const candidates = listed.filter((t) => !skip.has(Number(t.oid)) && `${t.nspname}.${t.relname}` !== exclude && !systemSchema(t.nspname)).map((t) => Number(t.oid));
+  if (candidates.length === 0) return [];
+  const wanted = await engine.query<{ oid: number; nspname: string; relname: string }>(
+    `SELECT c.oid::int8 AS oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = ANY($1::oid[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
       ORDER BY n.nspname, c.relname`,
+    [candidates],
   );
-  const wanted = tables.filter((t) => !skip.has(Number(t.oid)) && `${t.nspname}.${t.relname}` !== exclude);
   if (wanted.length === 0) return [];
   const oids = wanted.map((t) => Number(t.oid));
   const columns = await engine.query<{ rel: number; attname: string; attnum: number; type: string; typname: string; typcategory: string; attnotnull: boolean; atthasdef: boolean; attidentity: string; attgenerated: string; enumtype: number; typmod: number }>(

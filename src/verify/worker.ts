@@ -1,4 +1,5 @@
-import { isServerError, openPostgres, startPglite, toPgError, type Engine, type PgError } from './engine.js';
+import { isServerError, openPostgres, preparePglite, startPglite, toPgError, type Engine, type PgError } from './engine.js';
+import type { EARLY } from './early.js';
 import type { StepOptions, StepOutcome } from './step.js';
 
 /**
@@ -19,6 +20,11 @@ export type ToWorker =
   | ({ id: number; op: 'step'; sql: string } & StepOptions)
   | { id: number; op: 'close' };
 
+/** To a thread started early (early.ts), its first message: the engine it runs. */
+export interface EarlyStart {
+  spec: EngineSpec;
+}
+
 export type FromWorker =
   | { ready: { description: string; serverVersionNum: number; missing: string[]; ms: number } }
   | { startError: { message: string; hint?: string } }
@@ -34,10 +40,22 @@ export async function startEngine(spec: EngineSpec): Promise<{ engine: Engine; m
 export async function serveEngine(): Promise<void> {
   const { parentPort, workerData } = await import('node:worker_threads');
   const port = parentPort!;
-  const t0 = performance.now();
+  let t0 = performance.now();
+  let spec = workerData as EngineSpec | typeof EARLY;
+  if ('early' in spec) {
+    // Started before its engine was known: PGlite's module and WASM load until the spec comes.
+    // Its start is counted from the thread's start, less the time it then sat waiting for it.
+    let preparedAt: number | undefined;
+    preparePglite().then(
+      () => (preparedAt = performance.now()),
+      () => (preparedAt = performance.now()), // startPglite reports it
+    );
+    spec = await new Promise<EngineSpec>((resolve) => port.once('message', (m: EarlyStart) => resolve(m.spec)));
+    if (preparedAt !== undefined) t0 += performance.now() - preparedAt;
+  }
   let engine: Engine;
   try {
-    const started = await startEngine(workerData as EngineSpec);
+    const started = await startEngine(spec);
     engine = started.engine;
     port.postMessage({ ready: { description: engine.description, serverVersionNum: engine.serverVersionNum, missing: started.missing, ms: performance.now() - t0 } } satisfies FromWorker);
   } catch (error) {
@@ -49,6 +67,12 @@ export async function serveEngine(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     queue = queue.then(async () => {
       if (message.op === 'close') {
+        if (engine.abandon) {
+          // PGlite's clean shutdown would be work for nothing (35-55 ms), and without it PGlite
+          // keeps the thread alive: it ends here (process.exit in a worker ends the thread).
+          engine.abandon();
+          process.exit(0);
+        }
         await engine.close();
         port.postMessage({ id: message.id } satisfies FromWorker);
         port.close();
