@@ -167,4 +167,27 @@ describe('the CLI writes a pipe through', () => {
     expect(bytes).toBe(5e6);
     expect(Number(stderr)).toBeGreaterThanOrEqual(500);
   });
+
+  it('a reader that went away ends the report quietly, whichever error says so (EPIPE on a pipe, ECONNRESET on a socket pair); another write error is not hidden', async () => {
+    const { reportOutput } = await import('../src/cli/output.js');
+    for (const [code, quiet] of [['EPIPE', true], ['ECONNRESET', true], ['EIO', false]] as const) {
+      const listeners: ((e: NodeJS.ErrnoException) => void)[] = [];
+      const written: string[] = [];
+      const stdout = {
+        write(piece: string) {
+          written.push(piece);
+          // The reader is gone after the first piece.
+          if (written.length === 1) for (const l of listeners) l(Object.assign(new Error(`write ${code}`), { code }));
+          return true;
+        },
+        on(event: string, listener: (e: NodeJS.ErrnoException) => void) {
+          if (event === 'error') listeners.push(listener);
+        },
+      };
+      const rest = reportOutput({ stdout, stderr: { write: () => true } }).rest(['a', 'b', 'c']);
+      if (quiet) await expect(rest).resolves.toBeUndefined();
+      else await expect(rest).rejects.toThrow(`write ${code}`);
+      expect([code, written]).toEqual([code, ['a']]);
+    }
+  });
 });

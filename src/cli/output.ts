@@ -35,9 +35,17 @@ export function reportOutput(io: Streams): { now(report: string | Iterable<strin
           });
         }
       }
-      if (failure && failure.code !== 'EPIPE') throw failure;
+      if (failure && !readerGone(failure)) throw failure;
     },
   };
+}
+
+/**
+ * The reader closed its end: EPIPE on a pipe; ECONNRESET on a socket pair (what a Node parent's
+ * `stdio: 'pipe'` is) when the reader closed with data not yet taken.
+ */
+function readerGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'EPIPE' || error.code === 'ECONNRESET';
 }
 
 /**
