@@ -1,15 +1,25 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as oxc from 'oxc-parser';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readDrizzleConfig } from '../src/runner/drizzle-config.js';
 import { analyzeSchemaSource, type SchemaDeclarationDetail } from '../src/runner/schema-source.js';
+import type { OxcParseSync } from '../src/runner/oxc.js';
 
-vi.mock('oxc-parser', async (importOriginal) => {
-  const original = await importOriginal<typeof oxc>();
-  return { ...original, parseSync: vi.fn(original.parseSync) };
+/** Every file oxc-parser parses (runner/oxc.ts hands out one parseSync: a spy around it). */
+const parsing = vi.hoisted(() => ({ spy: undefined as unknown as import('vitest').Mock<OxcParseSync> }));
+vi.mock('../src/runner/oxc.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/runner/oxc.js')>();
+  const parseSync = await original.loadOxcParseSync();
+  parsing.spy = vi.fn(parseSync);
+  return { ...original, loadOxcParseSync: async () => parsing.spy };
 });
+// Read as the tests below read oxc-parser's: `vi.mocked(oxc.parseSync)`.
+const oxc = {
+  get parseSync() {
+    return parsing.spy;
+  },
+};
 
 const FIXTURES = 'fixtures/schema-source';
 const temp = mkdtempSync(join(tmpdir(), 'ml-schema-source-'));

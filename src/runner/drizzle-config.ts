@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './errors.js';
 import type { StaticObject } from './config-static.js';
 import { FileRefused, ProjectFiles } from './files.js';
-import { importExternal } from '../runtime.js';
+import { loadOxcParseSync } from './oxc.js';
 
 export const CONFIG_NAMES = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json'];
 
@@ -115,8 +115,8 @@ const UNDERSTOOD = "literals, consts of this file, template literals, path.join/
 
 /** The values of a TypeScript or JavaScript config, parsed with oxc-parser and evaluated statically (config-static.ts). */
 async function fromSource(file: string, absolute: string, text: string): Promise<RawValues> {
-  const [{ parseSync }, { ConfigSource, isObject }] = await Promise.all([importExternal<typeof import('oxc-parser')>('oxc-parser'), import('./config-static.js')]);
-  const parsed = parseSync(absolute, text) as unknown as { program: never; errors: { message: string; labels?: { start: number }[] }[] };
+  const [parseSync, { ConfigSource, isObject }] = await Promise.all([loadOxcParseSync(), import('./config-static.js')]);
+  const parsed = parseSync(absolute, text) as { program: never; errors: { message: string; labels?: { start: number }[] }[] };
   const source = new ConfigSource(text, parsed.program, dirname(absolute));
   const error = parsed.errors[0];
   if (error) {

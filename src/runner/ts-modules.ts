@@ -4,7 +4,7 @@ import { LineIndex } from '../engine/source.js';
 import { displayPath } from './drizzle-config.js';
 import { isFile } from './file-kind.js';
 import { FileRefused, FileUnreadable } from './files.js';
-import { importExternal } from '../runtime.js';
+import { loadOxcParseSync } from './oxc.js';
 
 /**
  * The app's TypeScript / JavaScript modules, read statically with oxc-parser (never run): each
@@ -50,8 +50,7 @@ const RESOLVE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs'
 const JS_TO_TS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
 
 export async function loadParseSync(): Promise<ParseSync> {
-  const { parseSync } = await importExternal<typeof import('oxc-parser')>('oxc-parser');
-  return parseSync as unknown as ParseSync;
+  return (await loadOxcParseSync()) as unknown as ParseSync;
 }
 
 export class ModuleGraph {
