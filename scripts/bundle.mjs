@@ -80,7 +80,7 @@ const makeCache = `
   Promise.resolve(cli.run(['examples/shop/drizzle', 'fixtures/projects/features/drizzle', '--format', 'json', '--jobs', '1'])).then(() => {
     const script = globalThis[Symbol.for('migration-lint.main-script')];
     // The flags a run compiles the bundle with (v8-flags.cjs), should this one have lasted long enough to turn TurboFan on.
-    if (process.env.MIGRATION_LINT_TURBOFAN !== '1') require('node:v8').setFlagsFromString('--no-opt');
+    if (process.env.MIGRATION_LINT_TURBOFAN !== '1') require('node:v8').setFlagsFromString('--no-turbofan');
     require('node:fs').writeFileSync(${JSON.stringify(join(out, 'cli-main.cjs.cache'))}, script.createCachedData());
     process.exitCode = 0;
   });`;

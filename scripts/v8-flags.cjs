@@ -43,7 +43,7 @@ function applyFlags() {
 
 function optimizeLater(v8) {
   try {
-    v8.setFlagsFromString('--no-opt');
+    v8.setFlagsFromString('--no-turbofan');
   } catch {
     return;
   }
@@ -51,7 +51,7 @@ function optimizeLater(v8) {
   const tierUp = () => {
     if (optimizing || performance.now() < LONG_RUN_MS) return;
     optimizing = true;
-    v8.setFlagsFromString('--opt');
+    v8.setFlagsFromString('--turbofan');
   };
   globalThis[TIER_UP] = tierUp;
   setTimeout(tierUp, LONG_RUN_MS).unref();
