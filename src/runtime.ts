@@ -36,6 +36,37 @@ export function processWide<T>(name: string, create: () => T): T {
 }
 
 /**
+ * Worker threads started before the code that uses them is loaded (the CLI's front starts them
+ * while the rest loads: a thread takes ~75 ms to start here), kept under a name until taken.
+ * Unref'd meanwhile, so a run that stops early does not wait for one; one that ends first is
+ * forgotten. Its workerData is `PARKED`: what it is to do comes in its first message.
+ */
+const parked = processWide('parked-threads', () => new Map<string, import('node:worker_threads').Worker>());
+
+/** The workerData of a parked thread. */
+export const PARKED = { early: true } as const;
+
+export function parkThread(name: string, worker: import('node:worker_threads').Worker): void {
+  worker.unref();
+  worker.once('exit', () => {
+    if (parked.get(name) === worker) parked.delete(name);
+  });
+  parked.set(name, worker);
+}
+
+export function hasParkedThread(name: string): boolean {
+  return parked.has(name);
+}
+
+/** The thread parked under `name`, once, ref'd again (undefined when none is, or it ended). */
+export function takeParkedThread(name: string): import('node:worker_threads').Worker | undefined {
+  const worker = parked.get(name);
+  parked.delete(name);
+  worker?.ref();
+  return worker;
+}
+
+/**
  * `import(specifier)` of a package or file outside the bundles (ES-module-only packages such as
  * zod, oxc-parser and PGlite, a user's `.mjs` config). The built CLI compiles cli-main.cjs itself,
  * with V8's code cache (scripts/load-main.cjs), and code compiled that way cannot run `import()`

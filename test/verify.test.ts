@@ -202,7 +202,9 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
       await host.close();
     }
     startEarlyEngineThread(['verify']);
-    const early = (globalThis as Record<symbol, { threadId: number; once(event: 'exit', f: () => void): void } | undefined>)[Symbol.for('migration-lint.verify.early-engine-thread')]!;
+    // Where runtime.ts parkThread keeps it until it is taken.
+    const parked = (globalThis as Record<symbol, Map<string, { threadId: number; once(event: 'exit', f: () => void): void }> | undefined>)[Symbol.for('migration-lint.parked-threads')]!;
+    const early = parked.get('verify-engine')!;
     const exited = new Promise<void>((resolve) => early.once('exit', resolve));
     dropEarlyEngineThread();
     await exited;

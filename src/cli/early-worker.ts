@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { builtin } from '../runtime.js';
+import { builtin, parkThread, PARKED, takeParkedThread } from '../runtime.js';
 
 /**
  * A worker thread for a run over several folders, started by the CLI's front as soon as the
@@ -12,21 +12,9 @@ import { builtin } from '../runtime.js';
  * load the bundle, time in which the second core was idle. The worker loads the bundle and the
  * parser, then waits for its queue (cli/parallel.ts adopts it: `takeEarlyWorker`). It is unref'd
  * until adopted, so a run that stops early (a usage error, one folder after all) is not held up
- * by it; a run that needs no second thread ends it.
- *
- * The front and the linter are two bundles (two copies of this module): the worker is handed
- * over through a global.
+ * by it; a run that needs no second thread ends it (runtime.ts `parkThread`).
  */
-const HANDOVER = Symbol.for('migration-lint.early-worker');
-
-export interface EarlyWorker {
-  worker: Worker;
-  /** Set when the thread ended (or failed to start) before it was adopted: it is then not adopted. */
-  ended: boolean;
-}
-
-/** What the worker is started with: it waits for its WorkerData in a message. */
-export const EARLY = { early: true } as const;
+const NAME = 'lint-worker';
 
 /**
  * A lint worker thread's code: it marks its thread as a worker's (the loader leaves V8's flags
@@ -53,29 +41,19 @@ export function startEarlyWorker(run: EarlyRun): void {
   if (run.paths.filter(isFolder).length < 2 || builtin('node:os').availableParallelism() < 2) return;
   const loader = loaderBesideBundle();
   if (!loader) return;
-  let early: EarlyWorker;
   try {
     // The flags the main thread compiles the bundle with, set before the worker compiles it (its code cache is checked against them).
     (createRequire(loader)('./v8-flags.cjs') as { applyFlags(): void }).applyFlags();
     const { Worker } = builtin('node:worker_threads');
-    const worker = new Worker(workerScript(loader), { eval: true, workerData: EARLY, stdout: false, stderr: false });
-    early = { worker, ended: false };
-    worker.unref();
-    const ended = () => (early.ended = true);
-    worker.on('exit', ended);
-    worker.on('error', ended);
+    parkThread(NAME, new Worker(workerScript(loader), { eval: true, workerData: PARKED, stdout: false, stderr: false }));
   } catch {
-    return;
+    /* lintHistories starts its threads itself */
   }
-  (globalThis as Record<symbol, unknown>)[HANDOVER] = early;
 }
 
-/** The worker the front started, once (undefined when it started none). */
-export function takeEarlyWorker(): EarlyWorker | undefined {
-  const store = globalThis as Record<symbol, unknown>;
-  const early = store[HANDOVER] as EarlyWorker | undefined;
-  delete store[HANDOVER];
-  return early;
+/** The worker the front started, once (undefined when it started none, or it ended). */
+export function takeEarlyWorker(): Worker | undefined {
+  return takeParkedThread(NAME);
 }
 
 function isFolder(path: string): boolean {
@@ -87,7 +65,7 @@ function isFolder(path: string): boolean {
 }
 
 /** The loader of the built CLI's bundle (load-main.cjs beside this bundle); none when running from the sources. */
-function loaderBesideBundle(): string | undefined {
+export function loaderBesideBundle(): string | undefined {
   const self = fileURLToPath(import.meta.url);
   if (!self.endsWith('.cjs')) return undefined;
   const loader = join(dirname(self), 'load-main.cjs');

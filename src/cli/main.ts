@@ -40,7 +40,8 @@ export async function lintAndReport(options: CliOptions, io: Streams): Promise<n
 }
 
 async function lintAndWrite(options: CliOptions, io: Streams): Promise<number> {
-  fastWasmStart();
+  // libpg-query's WASM on V8's baseline compiler (wasm-flags.ts): the built CLI has set it before its bundle loaded (scripts/v8-flags.cjs); runs from the sources set it here.
+  baselineWasm();
   const progress = progressBar(io);
   const [{ countFindings }, { historiesOf }, { lintHistories }, writer] = await Promise.all([import('../runner/lint.js'), import('../runner/project.js'), import('./parallel.js'), reportWriter(options, io)]);
   mark('import lint modules');
@@ -215,22 +216,6 @@ async function wholeReport(format: CliOptions['format'], all: Finding[], summary
       const { summaryLine } = await import('../formatters/pretty.js');
       return github.formatGithub(findings) + summaryLine(summary) + '\n';
     }
-  }
-}
-
-/**
- * A CLI run is short: compile libpg-query's WASM with V8's baseline compiler only (Liftoff) and
- * skip the optimising tier-up. Tier-up recompiles the parser's huge functions with TurboFan in the
- * middle of the run; measured on the simstudioai__sim history (1,867 chunks), the first parse
- * pass takes ~95 ms with Liftoff only and ~450 ms with tier-up. Set before the module is compiled;
- * CLI only (the library API leaves the host process's V8 flags alone). The built CLI has them set
- * already (scripts/v8-flags.cjs, before the bundle is compiled); this is for runs from the sources.
- */
-function fastWasmStart(): void {
-  try {
-    baselineWasm();
-  } catch {
-    /* an engine without the flags: the default tiering is still correct */
   }
 }
 

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Finding, Skip } from '../engine/types.js';
 import { UsageError, isUsageError } from '../runner/errors.js';
-import { builtin } from '../runtime.js';
-import { EARLY, takeEarlyWorker, workerScript, type EarlyWorker } from './early-worker.js';
+import { builtin, PARKED } from '../runtime.js';
+import { loaderBesideBundle, takeEarlyWorker, workerScript } from './early-worker.js';
 import type { LintOptions, LintSummary } from '../runner/lint.js';
 
 /**
@@ -86,7 +86,7 @@ export async function lintHistories(
   const failures: { index: number; error: unknown }[] = [];
   // The thread the CLI's front started while this one loaded (early-worker.ts) is the first of them.
   const early = takeEarlyWorker();
-  if (early && threads < 2) void early.worker.terminate();
+  if (early && threads < 2) void early.terminate();
   const workers = Array.from({ length: threads - 1 }, (_, i) => startWorker(bundle, { jobs: queue, taken, options }, reports, failures, i === 0 ? early : undefined));
   const lintHere = async (job: Job) => {
     try {
@@ -150,9 +150,9 @@ function weight(paths: string[] | undefined): number {
 }
 
 /** Run a worker thread on the queue; resolves when it has stopped. */
-function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[], early?: EarlyWorker): Promise<void> {
+function startWorker(bundle: string, data: WorkerData, reports: (HistoryReport | undefined)[], failures: { index: number; error: unknown }[], early?: import('node:worker_threads').Worker): Promise<void> {
   return new Promise((finish) => {
-    const worker = early && !early.ended ? adopt(early.worker, data) : spawn(bundle, data);
+    const worker = early ? adopt(early, data) : spawn(bundle, data);
     if (!worker) {
       finish();
       return;
@@ -175,8 +175,7 @@ function spawn(bundle: string, data: WorkerData): import('node:worker_threads').
   try {
     const { Worker } = builtin('node:worker_threads');
     // Through the loader beside the bundle when there is one: the thread compiles it with its code cache too.
-    const loader = join(dirname(bundle), 'load-main.cjs');
-    return new Worker(workerScript(existsSync(loader) ? loader : bundle), { eval: true, workerData: data, stdout: false, stderr: false });
+    return new Worker(workerScript(loaderBesideBundle() ?? bundle), { eval: true, workerData: data, stdout: false, stderr: false });
   } catch {
     return undefined;
   }
@@ -184,7 +183,6 @@ function spawn(bundle: string, data: WorkerData): import('node:worker_threads').
 
 /** The front's worker (early-worker.ts), given its queue: from here on as one started by spawn. */
 function adopt(worker: import('node:worker_threads').Worker, data: WorkerData): import('node:worker_threads').Worker {
-  worker.ref();
   worker.postMessage(data);
   return worker;
 }
@@ -192,7 +190,7 @@ function adopt(worker: import('node:worker_threads').Worker, data: WorkerData): 
 /** Worker thread side: take jobs from the queue until it is empty, one message per history. */
 export async function serveWorker(): Promise<void> {
   const { parentPort, workerData } = builtin('node:worker_threads');
-  const { jobs, taken, options } = (workerData as { early?: unknown }).early === EARLY.early ? await queueOfEarlyWorker() : (workerData as WorkerData);
+  const { jobs, taken, options } = (workerData as Partial<typeof PARKED>).early === PARKED.early ? await queueOfEarlyWorker() : (workerData as WorkerData);
   const counter = new Int32Array(taken);
   for (let i = Atomics.add(counter, 0, 1); i < jobs.length; i = Atomics.add(counter, 0, 1)) {
     const job = jobs[i];
