@@ -196,4 +196,35 @@ describe('parseStatus: one `git status` gives what the two `git diff` calls give
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('what is not in the commit (untracked and ignored, a folder of them as one) is what `git ls-files --others --directory` lists', async () => {
+    const { parseStatus } = await import('../src/runner/staged-query.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ml-status-'));
+    try {
+      const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+      g('init', '-q', '-b', 'main');
+      mkdirSync(join(dir, 'drizzle', 'meta'), { recursive: true });
+      mkdirSync(join(dir, 'node_modules', 'x'), { recursive: true });
+      mkdirSync(join(dir, 'new folder', 'meta'), { recursive: true });
+      writeFileSync(join(dir, '.gitignore'), 'node_modules\n*.log\n');
+      writeFileSync(join(dir, 'drizzle', '0000_a.sql'), 'SELECT 1;\n');
+      writeFileSync(join(dir, 'drizzle', 'meta', '_journal.json'), '{}\n');
+      g('add', '.');
+      g('commit', '-qm', 'base');
+      writeFileSync(join(dir, 'drizzle', '0001_b.sql'), 'SELECT 2;\n'); // untracked file in a tracked folder
+      writeFileSync(join(dir, 'drizzle', 'meta', '0001_snapshot.json'), '{}\n');
+      writeFileSync(join(dir, 'drizzle', 'debug.log'), 'x\n'); // ignored
+      writeFileSync(join(dir, 'node_modules', 'x', 'index.js'), ''); // an ignored folder
+      writeFileSync(join(dir, 'new folder', 'meta', '_journal.json'), '{}\n'); // a folder git tracks nothing in
+      writeFileSync(join(dir, 'drizzle', '0002_c.sql'), 'SELECT 3;\n');
+      g('add', 'drizzle/0002_c.sql');
+      const parsed = parseStatus(g('status', '--porcelain=v2', '--branch', '-z', '--untracked-files=normal', '--ignored=matching', '--', '.'));
+      const others = g('ls-files', '--others', '--directory', '--full-name', '-z', '--', '.').split('\0').filter(Boolean);
+      expect(parsed.untracked.sort()).toEqual(others.sort());
+      expect(parsed.untracked.sort()).toEqual(['drizzle/0001_b.sql', 'drizzle/debug.log', 'drizzle/meta/0001_snapshot.json', 'new folder/', 'node_modules/']);
+      expect(parsed.staged).toEqual(['drizzle/0002_c.sql']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

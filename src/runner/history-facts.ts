@@ -143,8 +143,6 @@ export interface GatherOptions {
   databaseUrl?: string;
   /** `--staged`: the index content of files whose working copy differs (the journal, snapshots). */
   staged?: ReadonlyMap<string, string>;
-  /** `--staged`: HEAD as the base, already read (Selection.head); used when no `since` is given. */
-  head?: GitBaseFacts;
 }
 
 /** The rules that read these facts. */
@@ -234,8 +232,7 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
   }
 
   const wantsHashes = active.has('hash-drift');
-  if (options.head && !options.since && (wantsHashes || active.has('journal-order'))) facts.base = options.head;
-  else if (options.since && dir && (wantsHashes || active.has('journal-order'))) {
+  if (options.since && dir && (wantsHashes || active.has('journal-order'))) {
     const { gitBaseFacts } = await import('./git.js');
     facts.base = await gitBaseFacts(
       options.since,
@@ -256,6 +253,17 @@ export async function gatherHistoryFacts(options: GatherOptions): Promise<Histor
     facts.database = await readMigrationRows(options.databaseUrl, project.config?.migrationsSchema, project.config?.migrationsTable);
   }
   return facts;
+}
+
+/**
+ * `--staged`: HEAD as the base (Selection.head), when no `since` is given and a rule compares with
+ * it. Set apart from gatherHistoryFacts because git is still reading HEAD's texts then: the
+ * run awaits them last, before the cache key or the engine.
+ */
+export async function attachStagedHead(facts: HistoryFacts | undefined, head: Promise<GitBaseFacts | undefined> | undefined, options: { since?: string; active: ReadonlySet<string> }): Promise<void> {
+  if (!facts || !head || options.since || !(options.active.has('hash-drift') || options.active.has('journal-order'))) return;
+  const base = await head;
+  if (base) facts.base = base;
 }
 
 /** A folder's names; none when it is not there, an error when it cannot be read (never taken for an empty one). */

@@ -179,7 +179,9 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
 
   const schemaSource = await readSchemaSource(project, settings, allRules, cwd);
   mark('schema source');
-  const integrity = await historyFacts(options, project, inputs, settings, allRules, cwd, selection, replaced);
+  // --staged: git reads HEAD's texts of the journal and migrations the commit changes meanwhile;
+  // `headRead` puts them in the facts, awaited only where first needed (the cache key, the rules).
+  const { facts: integrity, headRead } = await historyFacts(options, project, inputs, settings, allRules, cwd, selection, replaced);
   mark('history facts');
   const folder: FolderFacts = {
     layout: project.layout,
@@ -193,6 +195,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   const cache = options.cache && !options.afterMigration && !options.extraRules?.length && !options.explainSkips && !options.overlay?.size ? await openCache(options.cache, cwd, target.dir ?? inputs.map((m) => m.file).join('\0')) : undefined;
   // The parse of a text also depends on whether its U+FFFD came from invalid bytes.
   // The history facts hash each text once (lazily) for the hash rules, and the key below reads them: share it.
+  if (cache) await headRead();
   const hashes = cache ? inputs.map((m) => (integrity?.files.get(m.tag)?.hash ?? sha256(m.text)) + (m.invalidUtf8At !== undefined ? `:${m.invalidUtf8At}` : '')) : [];
   const runKey = cache?.runKey({
     rules: allRules.map((r) => r.id),
@@ -259,6 +262,8 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
     // The cache keeps the whole run's findings (its file holds them anyway).
     const toCache: Finding[] | undefined = cache && runKey !== undefined ? [] : undefined;
     const parserFailuresBefore = parserFailures();
+    if (!cache) await headRead();
+    mark('HEAD texts (git)');
     runEngine({
       schemaSource,
       appSource,
@@ -465,11 +470,13 @@ async function readAppSource(options: LintOptions, project: Project, settings: L
 
 /** Journal, snapshot-header, hash, git-base, lock and database facts, only when a history-integrity rule is on. */
 async function historyFacts(options: LintOptions, project: Project, parsed: readonly MigrationInput[], settings: LintSettings, allRules: readonly Rule[], cwd: string, selection: Selection | undefined, replaced: ReadonlyMap<string, string> | undefined) {
-  const { gatherHistoryFacts, HISTORY_RULES } = await import('./history-facts.js');
+  const { gatherHistoryFacts, attachStagedHead, HISTORY_RULES } = await import('./history-facts.js');
   // By id, not by hook: snapshot-drift reads these facts from checkMigration.
   const active = new Set(allRules.filter((r) => HISTORY_RULES.includes(r.id) && (settings.rules[r.id] ?? r.meta.defaultSeverity) !== 'off').map((r) => r.id));
-  if (!HISTORY_RULES.some((id) => active.has(id))) return undefined;
-  return gatherHistoryFacts({ project, cwd, active, inputs: parsed, since: resolveSince(options.since, cwd, options.env), mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: replaced, head: selection?.head });
+  if (!HISTORY_RULES.some((id) => active.has(id))) return { facts: undefined, headRead: async () => undefined };
+  const since = resolveSince(options.since, cwd, options.env);
+  const facts = await gatherHistoryFacts({ project, cwd, active, inputs: parsed, since, mergeBase: selection?.base, databaseUrl: options.databaseUrl, staged: replaced });
+  return { facts, headRead: () => attachStagedHead(facts, selection?.head, { since, active }) };
 }
 
 /** Read the newest snapshot only when a rule that checks it is on: snapshots can be megabytes. */

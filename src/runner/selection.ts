@@ -21,9 +21,10 @@ export interface Selection {
   /**
    * --staged: HEAD as the base the commit is compared with (hash-drift, journal-order): the text
    * at HEAD of the migrations and journal the commit changes. A migration this commit adds is
-   * not at HEAD, so it is new.
+   * not at HEAD, so it is new. A promise: git reads those texts while the run goes on (the
+   * folder, the history facts, the context plan), and only the rules need them.
    */
-  head?: GitBaseFacts;
+  head?: Promise<GitBaseFacts | undefined>;
   /**
    * --staged: what git does not track in the migrations folder (on disk, not in the commit):
    * absolute paths, a folder none of whose files git tracks as one path ending in the separator.
@@ -98,12 +99,14 @@ export async function selectStaged(dir: string, cwd: string): Promise<Selection>
   // The index's text where the working tree differs, and what HEAD has of the migrations and the
   // journal this commit changes (the base it is compared with), side by side.
   const changedAtHead = query.head ? query.modified.filter((file) => inDir(file) && isMigrationOrJournal(file)) : [];
-  const [indexTexts, headTexts, others] = await Promise.all([gitTexts(unstaged.map((file) => [file, `:${file}`]), root), textsAtHead(query, changedAtHead), query.untracked]);
+  const indexTexts = await gitTexts(unstaged.map((file) => [file, `:${file}`]), root);
   const content = new Map<string, string>();
   for (const [file, text] of indexTexts) content.set(resolve(root, file), text);
-  const head = query.head && changedAtHead.length ? headFacts(query.head, root, headTexts) : undefined;
+  const commit = query.head;
+  const head = commit && changedAtHead.length ? textsAtHead(query, changedAtHead).then((texts) => headFacts(commit, root, texts)) : undefined;
+  head?.catch(() => undefined); // awaited where the rules need it; a run that ends before then must not crash
   // Files git does not track (drizzle-kit's new journal or snapshot, not added yet): not in the commit.
-  const untracked = new Set((others ?? []).map((file) => resolve(root, file) + (file.endsWith('/') ? sep : '')));
+  const untracked = new Set(query.untracked.map((file) => resolve(root, file) + (file.endsWith('/') ? sep : '')));
   return { files: staged, describe: 'staged', staged: content, ...(head ? { head } : {}), ...(untracked.size ? { untracked } : {}) };
 }
 
