@@ -89,14 +89,27 @@ describe('contextPlan: what is parsed and where replay starts', () => {
     expect(plan?.initialState.tables.size).toBe(0); // tables come from the snapshot only
   });
 
-  it('the young-table window: the context migrations written less than 14 days before the staged one are replayed (their tables are young)', () => {
+  it('the young-table window: the tables created less than 14 days before the staged migration are found by scanning, not replaying, those migrations', () => {
     const texts = ['CREATE TABLE "a" ("x" int);', 'CREATE TABLE "b" ("x" int);', 'ALTER TABLE "b" RENAME TO "c";', 'CREATE INDEX "c_x" ON "c" ("x");'];
-    expect(history(texts, [0, 20, 30, 33]).plan?.replayFrom).toBe(1); // 33 - 20 < 14
-    expect(history(texts, [0, 10, 30, 33]).plan?.replayFrom).toBe(2);
-    expect(history(texts, [0, 10, 15, 33]).plan?.replayFrom).toBe(3);
+    const births = (days: number[]) => {
+      const { plan } = history(texts, days);
+      return { replayFrom: plan?.replayFrom, births: plan?.tableBirths?.map((b) => `${b.table} born in ${b.tag} as ${b.createdAs}`) };
+    };
+    expect(births([0, 20, 30, 33])).toEqual({ replayFrom: 3, births: ['public.c born in 0001_m as public.b'] }); // 33 - 20 < 14
+    expect(births([0, 10, 30, 33])).toEqual({ replayFrom: 3, births: [] }); // b was created before the window: renamed, still old
+    expect(births([0, 10, 15, 33])).toEqual({ replayFrom: 3, births: undefined }); // no window
     // The newest `when` so far is the reference, also when the staged entry's is older.
-    expect(history(texts, [0, 10, 40, 33]).plan?.replayFrom).toBe(2);
-    expect(history(texts, [0, 1, 2, 3]).plan).toBeUndefined(); // all of it: a full replay
+    expect(births([0, 10, 40, 33])).toEqual({ replayFrom: 3, births: [] });
+    expect(births([0, 1, 2, 3])).toEqual({ replayFrom: 3, births: ['public.a born in 0000_m as public.a', 'public.c born in 0001_m as public.b'] });
+  });
+
+  it('the window scan parses only what may create, rename, drop or fill a table; CREATE TABLE IF NOT EXISTS makes it replay the window', () => {
+    const texts = ['CREATE TABLE "a" ("x" int);', 'ALTER TABLE "a" ADD COLUMN "y" int;\n--> statement-breakpoint\nCREATE TABLE "b" ("x" int);', 'CREATE INDEX "a_x" ON "a" ("x");', 'SELECT 1;'];
+    const scanned = history(texts, [0, 1, 2, 3]);
+    expect(scanned.parsedAt).toEqual([0, 1]);
+    expect(scanned.plan?.tableBirths?.map((b) => b.table)).toEqual(['public.a', 'public.b']);
+    const ifNotExists = history(['CREATE TABLE "a" ("x" int);', 'CREATE TABLE IF NOT EXISTS "a" ("x" int);', 'SELECT 1;'], [0, 30, 31]);
+    expect({ replayFrom: ifNotExists.plan?.replayFrom, births: ifNotExists.plan?.tableBirths }).toEqual({ replayFrom: 1, births: undefined });
   });
 
   it('no snapshot, or an unreadable one: no plan (replay everything)', () => {

@@ -20,7 +20,7 @@ import type {
 import type { Location } from './source.js';
 import { applyDirectives, readDirectives, type Directive } from './suppressions.js';
 import { transactionAfter } from './transactions.js';
-import { DEFAULT_RECENT_TABLE_DAYS, TableAges } from './table-age.js';
+import { DEFAULT_RECENT_TABLE_DAYS, TableAges, type TableBirth } from './table-age.js';
 import { didYouMean } from './did-you-mean.js';
 import { FixResolver } from './fixes.js';
 import { mergeGroups, type GroupedReport } from './groups.js';
@@ -47,6 +47,11 @@ export interface EngineInput {
    * the history analyses: view queries, COMMITs) are neither applied nor checked.
    */
   replayFrom?: number;
+  /**
+   * Tables born in the context migrations before `replayFrom` (their births, as replaying them
+   * would have found): context-plan.ts finds them in the young-table window without replaying it.
+   */
+  tableBirths?: readonly TableBirth[];
   /** Folder facts for the history rules (journal problems…). */
   folder?: FolderFacts;
   /** What the drizzle schema source declares and exports (enum-not-exported). */
@@ -111,6 +116,7 @@ export function runEngine(input: EngineInput): EngineOutput {
   const time = input.time;
   const suppress = suppressor(input.rules, severityOf);
   const ages = new TableAges(input.settings.recentTableDays ?? DEFAULT_RECENT_TABLE_DAYS, input.underReview === true);
+  if (input.tableBirths) ages.adopt(input.tableBirths);
 
   const history: MigrationInfo[] = input.migrations.map((m, position) => ({
     tag: m.tag,

@@ -36,6 +36,15 @@ export const DEFAULT_RECENT_TABLE_DAYS = 14;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
+/** A table's birth, as the runner hands the ones it found without replaying to the engine (`EngineInput.tableBirths`). */
+export interface TableBirth extends Birth {
+  /** The table's key now (`schema.name`). */
+  table: string;
+}
+
+/** What TableAges reads of a migration. */
+export type AgedMigration = Pick<MigrationInfo, 'tag' | 'when' | 'position' | 'selected'>;
+
 interface Birth {
   /** Tag of the migration that created the table. */
   tag: string;
@@ -53,7 +62,7 @@ export class TableAges {
   private readonly windowMs: number;
   /** Newest journal `when` up to the current migration. */
   private reference: number | undefined;
-  private current: MigrationInfo | undefined;
+  private current: AgedMigration | undefined;
 
   /**
    * @param days the window (`recentTableDays`); 0 or less: off.
@@ -67,7 +76,7 @@ export class TableAges {
   }
 
   /** Every migration of the history, in order (also those only replayed or skipped as context). */
-  enter(migration: MigrationInfo): void {
+  enter(migration: AgedMigration): void {
     this.current = migration;
     if (migration.when !== undefined && (this.reference === undefined || migration.when > this.reference)) this.reference = migration.when;
   }
@@ -85,6 +94,16 @@ export class TableAges {
       }
     }
     if (statement.kind === 'InsertStmt' && this.births.size > 0) this.recordCopy(statement.ast);
+  }
+
+  /** The births known so far (the runner's scan of context migrations hands them to the engine's). */
+  list(): TableBirth[] {
+    return [...this.births].map(([table, birth]) => ({ ...birth, table }));
+  }
+
+  /** Births found before the engine's first replayed migration (context-plan.ts scans the young-table window). */
+  adopt(births: readonly TableBirth[]): void {
+    for (const { table, ...birth } of births) this.births.set(table, birth);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { endsTransaction } from '../engine/transactions.js';
 import { BREAKPOINT } from '../engine/split.js';
 import type { MigrationInput, Statement } from '../engine/types.js';
-import type { SchemaState } from '../schema/model.js';
+import { emptyState, type SchemaState } from '../schema/model.js';
+import { TableAges, type TableBirth } from '../engine/table-age.js';
 import { applyStatement } from '../schema/replay.js';
 import { snapshotState } from '../schema/snapshot-diff.js';
 import type { MigrationFile } from './project.js';
@@ -31,6 +32,8 @@ export interface ContextPlan {
   initialState: SchemaState;
   /** The snapshot file it came from. */
   snapshot: string;
+  /** Tables born in the young-table window before `replayFrom`, found by scanning it (windowBirths). */
+  tableBirths?: TableBirth[];
 }
 
 const ADDS_ENUM_VALUE = /\bADD\s+VALUE\b/i;
@@ -68,12 +71,22 @@ export function contextPlan({ migrations, inputs, firstSelected, recentTableDays
     const sql = chunksMatching(inputs[i].text, MAY_END_TRANSACTION);
     if (sql && parseSql(sql).some(endsTransaction)) lastCommit = i;
   }
-  let replayFrom = Math.min(firstSelected, firstInWindow(inputs, firstSelected, recentTableDays));
+  let replayFrom = firstSelected;
   for (let i = Math.max(lastCommit, 0); i < replayFrom; i++) {
     if (ADDS_ENUM_VALUE.test(inputs[i].text)) {
       replayFrom = i;
       break;
     }
+  }
+  // The young-table window: its tables' births are what matter of it, found without replaying it,
+  // unless it may create a table that already existed (IF NOT EXISTS: only a replay from the
+  // snapshot before it knows); then it is replayed.
+  const windowFrom = firstInWindow(inputs, firstSelected, recentTableDays);
+  let tableBirths: TableBirth[] | undefined;
+  if (windowFrom < replayFrom) {
+    const births = windowBirths(inputs, windowFrom, replayFrom, recentTableDays, parseSql);
+    if (births) tableBirths = births;
+    else replayFrom = windowFrom;
   }
   if (replayFrom === 0) return undefined;
   const snapshot = migrations[replayFrom - 1].snapshot;
@@ -92,7 +105,40 @@ export function contextPlan({ migrations, inputs, firstSelected, recentTableDays
       if (UNRECORDED_KINDS.has(statement.kind) || dropped) applyStatement(state, statement.kind, statement.ast, statement.sql);
     }
   }
-  return { replayFrom, initialState: state, snapshot };
+  return { replayFrom, initialState: state, snapshot, ...(tableBirths ? { tableBirths } : {}) };
+}
+
+/**
+ * Text of a statement that may be born, renamed, dropped or filled from another table (what
+ * TableAges follows: CREATE TABLE, RENAME, DROP TABLE, INSERT … SELECT): every other chunk leaves
+ * the births as they are, and is not parsed. A superset (a word in a comment, a column rename
+ * match too), never less: `CREATE … TABLE` across a comment still matches.
+ */
+const MAY_CHANGE_BIRTHS = /\bCREATE\b[^;]*?\bTABLE\b|\bDROP\b[^;]*?\bTABLE\b|\bRENAME\b|\bINSERT\b/i;
+
+/**
+ * The births of tables created in migrations [from, to), as a replay of them from the snapshot
+ * before `from` finds them (test: context-plan.test.ts, every fixture and split point), without
+ * that replay: the statements that can change a birth are applied to an empty schema, where the
+ * tables they name exist exactly when the window created them (a table from before the window has
+ * no birth to move or forget). Undefined when such a statement creates a table IF NOT EXISTS: on
+ * an empty schema it would always be born, so the window is replayed.
+ */
+function windowBirths(inputs: readonly MigrationInput[], from: number, to: number, days: number, parseSql: PlanInput['parseSql']): TableBirth[] | undefined {
+  const scratch = emptyState();
+  const ages = new TableAges(days, false);
+  for (let i = 0; i < to; i++) {
+    const input = inputs[i];
+    ages.enter({ tag: input.tag, when: input.when, position: i, selected: false });
+    if (i < from) continue;
+    const sql = chunksMatching(input.text, MAY_CHANGE_BIRTHS);
+    if (!sql) continue;
+    for (const statement of parseSql(sql)) {
+      if (statement.kind === 'CreateStmt' && statement.ast.if_not_exists) return undefined;
+      ages.record(statement, applyStatement(scratch, statement.kind, statement.ast, statement.sql, statement.doBlock?.handles));
+    }
+  }
+  return ages.list();
 }
 
 /**

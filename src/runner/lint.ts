@@ -281,7 +281,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
       isSelected: (m) => isSelected(m.tag, m.file),
       underReview: selection?.files !== undefined,
       ...(skips ? { onSkip: (skip: Skip) => skips.push(skip) } : {}),
-      ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom } : {}),
+      ...(plan ? { initialState: plan.initialState, replayFrom: plan.replayFrom, ...(plan.tableBirths ? { tableBirths: plan.tableBirths } : {}) } : {}),
       time: engineTimer(),
       onFindings: (batch) => {
         if (toCache) for (const f of batch) if (!CLOCK_RULES.has(f.rule)) toCache.push(f);
