@@ -171,12 +171,21 @@ describe('--staged finds the right repository and paths (its git calls start bef
 });
 
 describe('parseStatus: one `git status` gives what the two `git diff` calls give', () => {
-  it('adds, edits, renames, deletions, partly staged files and names with spaces', async () => {
-    const { parseStatus } = await import('../src/runner/staged-query.js');
+  /** A fresh repository (removed after `body`), and git run in it. */
+  function inRepository(body: (dir: string, g: (...args: string[]) => string) => void): void {
     const dir = mkdtempSync(join(tmpdir(), 'ml-status-'));
     try {
       const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
       g('init', '-q', '-b', 'main');
+      body(dir, g);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('adds, edits, renames, deletions, partly staged files and names with spaces', async () => {
+    const { parseStatus } = await import('../src/runner/staged-query.js');
+    inRepository((dir, g) => {
       for (const f of ['keep.sql', 'edit.sql', 'rename me.sql', 'gone.sql', 'both.sql']) writeFileSync(join(dir, f), `SELECT '${f}';\n`.repeat(20));
       g('add', '.');
       g('commit', '-qm', 'base');
@@ -192,17 +201,12 @@ describe('parseStatus: one `git status` gives what the two `git diff` calls give
       const parsed = parseStatus(g('status', '--porcelain=v2', '-z', '--untracked-files=no', '--ignored=no'));
       expect({ staged: parsed.staged.sort(), unstaged: parsed.unstaged.sort() }).toEqual({ staged: list('diff', '--cached', '--diff-filter=ACMR'), unstaged: list('diff') });
       expect(parsed.staged).toEqual(['both.sql', 'new file.sql', 'renamed.sql']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('what is not in the commit (untracked and ignored, a folder of them as one) is what `git ls-files --others --directory` lists', async () => {
     const { parseStatus } = await import('../src/runner/staged-query.js');
-    const dir = mkdtempSync(join(tmpdir(), 'ml-status-'));
-    try {
-      const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-      g('init', '-q', '-b', 'main');
+    inRepository((dir, g) => {
       mkdirSync(join(dir, 'drizzle', 'meta'), { recursive: true });
       mkdirSync(join(dir, 'node_modules', 'x'), { recursive: true });
       mkdirSync(join(dir, 'new folder', 'meta'), { recursive: true });
@@ -223,8 +227,6 @@ describe('parseStatus: one `git status` gives what the two `git diff` calls give
       expect(parsed.untracked.sort()).toEqual(others.sort());
       expect(parsed.untracked.sort()).toEqual(['drizzle/0001_b.sql', 'drizzle/debug.log', 'drizzle/meta/0001_snapshot.json', 'new folder/', 'node_modules/']);
       expect(parsed.staged).toEqual(['drizzle/0002_c.sql']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
