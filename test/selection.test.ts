@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,5 +228,45 @@ describe('parseStatus: one `git status` gives what the two `git diff` calls give
       expect(parsed.untracked.sort()).toEqual(['drizzle/0001_b.sql', 'drizzle/debug.log', 'drizzle/meta/0001_snapshot.json', 'new folder/', 'node_modules/']);
       expect(parsed.staged).toEqual(['drizzle/0002_c.sql']);
     });
+  });
+});
+
+describe('topLevel: the repository root as `git rev-parse --show-toplevel` says it, without a git process', () => {
+  it('at the root, in a subfolder, through a symbolic link, in a worktree and a nested repository; git decides when it may think otherwise', async () => {
+    const { topLevel } = await import('../src/runner/staged-query.js');
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'ml-toplevel-')));
+    try {
+      const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+      const g = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env });
+      const gitSays = (cwd: string) => {
+        try {
+          return g(cwd, 'rev-parse', '--show-toplevel').trim();
+        } catch {
+          return undefined;
+        }
+      };
+      const repo = join(base, 'repo');
+      mkdirSync(join(repo, 'drizzle', 'meta'), { recursive: true });
+      g(repo, 'init', '-q', '-b', 'main');
+      writeFileSync(join(repo, 'a.sql'), 'SELECT 1;\n');
+      g(repo, 'add', '.');
+      g(repo, 'commit', '-qm', 'base');
+      g(repo, 'worktree', 'add', '-q', join(base, 'tree'));
+      mkdirSync(join(repo, 'vendor', 'inner'), { recursive: true });
+      g(join(repo, 'vendor', 'inner'), 'init', '-q');
+      symlinkSync(repo, join(base, 'link'));
+      mkdirSync(join(base, 'plain', 'sub'), { recursive: true });
+      mkdirSync(join(base, 'fake', '.git'), { recursive: true }); // a `.git` folder git does not take
+      mkdirSync(join(base, 'fake', 'sub'));
+      for (const dir of [repo, join(repo, 'drizzle', 'meta'), join(base, 'link', 'drizzle'), join(base, 'tree'), join(repo, 'vendor', 'inner'), join(repo, 'vendor')]) {
+        expect({ dir, top: topLevel(dir, {}) }).toEqual({ dir, top: gitSays(dir) });
+      }
+      // Where it cannot tell as git would, it says so (git is asked).
+      expect(topLevel(join(base, 'fake', 'sub'), {})).toBeUndefined();
+      expect(topLevel(join(base, 'plain', 'sub'), {})).toBeUndefined();
+      expect(topLevel(repo, { GIT_DIR: join(repo, '.git') })).toBeUndefined();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
