@@ -176,14 +176,19 @@ export function runEngine(input: EngineInput): EngineOutput {
     const emptiedTables = new Set<string>();
     let inTransaction = true;
     // Findings left out because their table is young: they still count as suppressed by a comment.
-    const skipped: Finding[] = [];
+    const skipped: Covered[] = [];
     // Reports of one root cause, merged once the migration's findings are final (groups.ts).
     const grouped = new Map<Finding, GroupedReport>();
-    const gate: Gate = (d, finding) => {
+    const gate: Gate = (d, finding, covered) => {
       if (d.lockOn === undefined || newTables.has(d.lockOn) || !ages.isYoung(d.lockOn)) return true;
+      // Its words (message, help, fixes) only for --explain-skips: a long history leaves out thousands.
+      if (!input.onSkip) {
+        skipped.push(covered());
+        return false;
+      }
       const f = finding();
       skipped.push(f);
-      input.onSkip?.({ rule: f.rule, file: f.file, line: f.line, column: f.column, migration: f.migration, message: f.message, reason: `${keyLabel(d.lockOn)} is young: ${ages.youth(d.lockOn)}` });
+      input.onSkip({ rule: f.rule, file: f.file, line: f.line, column: f.column, migration: f.migration, message: f.message, reason: `${keyLabel(d.lockOn)} is young: ${ages.youth(d.lockOn)}` });
       return false;
     };
 
@@ -304,7 +309,7 @@ export const SUPPRESSION = 'suppression-comment';
  * Drop a migration's findings covered by its `-- migration-lint-ignore` comments, and report the
  * comments that cannot be trusted (no reason, an unknown rule, nothing suppressed).
  */
-function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => SeveritySetting): (findings: Finding[], migration: ParsedMigration, skipped: readonly Finding[]) => Finding[] {
+function suppressor(rules: readonly Rule[], severityOf: (rule: Rule) => SeveritySetting): (findings: Finding[], migration: ParsedMigration, skipped: readonly Covered[]) => Finding[] {
   const meta = rules.find((r) => r.id === SUPPRESSION);
   const known = new Set(rules.map((r) => r.id));
   const isOn = (id: string) => {
@@ -413,7 +418,10 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
  * Whether a report stands (true), or is left out for a young table: then the gate takes the
  * finding (for suppression comments and --explain-skips). The finding is made only when asked for.
  */
-type Gate = (descriptor: ReportDescriptor, finding: () => Finding) => boolean;
+/** What a finding left out still counts for: the suppression comment that covers it is used. */
+type Covered = Pick<Finding, 'rule' | 'file' | 'line'>;
+
+type Gate = (descriptor: ReportDescriptor, finding: () => Finding, covered: () => Covered) => boolean;
 
 function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver, grouped: Map<Finding, GroupedReport>) {
   return (d: ReportDescriptor) => {
@@ -428,7 +436,7 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
       ...(d.fix ? { fix: fixes().resolve(d.fix) } : {}),
       ...(d.suggestions?.length ? { suggestions: d.suggestions.map((s) => fixes().resolve(s)) } : {}),
     });
-    if (!gate(d, make)) return;
+    if (!gate(d, make, () => ({ rule: rule.id, file: migration.file, line: where ? where.line : 1 }))) return;
     const finding = make();
     findings.push(finding);
     if (d.group) grouped.set(finding, { rule, severity, descriptor: d });

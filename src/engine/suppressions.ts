@@ -66,7 +66,7 @@ function insideStatement(migration: ParsedMigration, line: number, column0: numb
 }
 
 /** Remove suppressed findings; mark which directive suppressed what. */
-export function applyDirectives(findings: Finding[], directives: Directive[]): Finding[] {
+export function applyDirectives<F extends Pick<Finding, 'rule' | 'file' | 'line'>>(findings: F[], directives: Directive[]): F[] {
   if (directives.length === 0) return findings;
   return findings.filter((f) => {
     const by = directives.find(
