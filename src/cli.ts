@@ -8,9 +8,6 @@ import { errorLines, escapedLines, outputLines } from './formatters/safe-text.js
 import { quickStaged } from './cli/quick-staged.js';
 import { startEarlyWorker } from './cli/early-worker.js';
 import { dropEarlyEngineThread, startEarlyEngineThread } from './verify/early.js';
-import { baselineWasm } from './verify/wasm-flags.js';
-import { startParserInstance } from './engine/parser-instance.js';
-import { resolveSince } from './runner/since.js';
 
 /**
  * argv → options → lint() → formatter → process.exitCode. Everything past parsing the arguments
@@ -102,12 +99,6 @@ export async function execute(argv: string[], io: Streams): Promise<number> {
     }
     // Several folders: a second thread starts now, while this one loads the linter (early-worker.ts).
     if (!options.staged && !options.fix && !options.fixDryRun) startEarlyWorker(options);
-    // A run that will parse (no --cache, whose hit needs no parser; no --since, which may select
-    // nothing) makes its parser while the linter loads (engine/parser-instance.ts).
-    if (!options.cache && (options.staged || resolveSince(options.since, process.cwd()) === undefined)) {
-      baselineWasm();
-      startParserInstance();
-    }
     return await (await import('./cli/main.js')).lintAndReport(options, io);
   } catch (error) {
     if (isUsageError(error)) {

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Node } from './ast.js';
 import { builtin } from '../runtime.js';
-import { createInstance, GLUE, isFatal, takeStartedInstance, type Instance, type PgQueryModule } from './parser-instance.js';
 
 /**
  * A thin binding to libpg-query's WASM build (PostgreSQL's own parser, `wasm/libpg-query.js`),
@@ -22,6 +21,19 @@ import { createInstance, GLUE, isFatal, takeStartedInstance, type Instance, type
  * not of PostgreSQL), and the instance is dropped. The run goes on, synchronously, with a fresh
  * instance in a worker thread (see WorkerParser), until `loadPgQuery()` makes a fresh one here.
  */
+
+/** The emscripten module's exports this binding uses (names as libpg-query 18 builds them). */
+interface PgQueryModule {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _wasm_parse_query_raw(query: number): number;
+  _wasm_free_parse_result(result: number): void;
+  _wasm_parse_plpgsql(query: number): number;
+  _wasm_scan(query: number): number;
+  _wasm_free_string(text: number): void;
+}
 
 export interface ParseResult {
   stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
@@ -75,6 +87,13 @@ type Op = 'parse' | 'plpgsql' | 'scan';
 /** What the instance answered: its JSON text, or PostgreSQL's error. */
 type Answer = { text: string } | { error: SqlError['sqlDetails'] };
 
+interface Instance {
+  module: PgQueryModule;
+  /** Set when the instance printed PostgreSQL's FATAL line during the current call. */
+  fatal: boolean;
+}
+
+const GLUE = 'libpg-query/wasm/libpg-query.js';
 
 let loading: Promise<void> | undefined;
 /** Whether loadPgQuery() was ever awaited (after an instance failed, `here` is unset until it is again). */
@@ -86,8 +105,7 @@ let failures = 0;
 
 /** Compile and instantiate the WASM module (once, and again after an instance failed; the compile runs off the main thread). */
 export function loadPgQuery(): Promise<void> {
-  // The first time, the instance the CLI's front started while the linter loaded, if it did.
-  loading ??= (takeStartedInstance() ?? createInstance()).then((instance) => {
+  loading ??= createInstance().then((instance) => {
     here = instance;
     loaded = true;
     // A fresh instance here: the stand-in thread is no longer needed.
@@ -95,6 +113,14 @@ export function loadPgQuery(): Promise<void> {
     worker = undefined;
   });
   return loading;
+}
+
+async function createInstance(): Promise<Instance> {
+  const factory = createRequire(import.meta.url)(GLUE) as (options: object) => Promise<PgQueryModule>;
+  const instance = { fatal: false } as Instance;
+  // PostgreSQL's messages (a FATAL error, a dump of its memory contexts) are the instance's own: never ours to print.
+  instance.module = await factory({ print: (text: string) => (instance.fatal ||= isFatal(text)), printErr: () => undefined });
+  return instance;
 }
 
 /** How many parser instances failed so far in this process: results made while the count changed are not to be cached. */
@@ -236,6 +262,10 @@ function wasmCall(m: PgQueryModule, op: Op, query: string, size: number, codec: 
 }
 
 /** A FATAL line from PostgreSQL inside the instance: it has ended "the process". */
+function isFatal(text: unknown): boolean {
+  return String(text).includes('FATAL');
+}
+
 /** Whether an answer came from an instance that is not to be trusted after: a FATAL error, or out of its memory. */
 function failureOf(answer: Answer, fatal: boolean): 'memory' | undefined {
   return fatal || ('error' in answer && answer.error.message === 'out of memory') ? 'memory' : undefined;

@@ -48,7 +48,15 @@ async function requireRepo(cwd: string, flag: string): Promise<string> {
   return root;
 }
 
-export { resolveSince } from './since.js';
+/**
+ * The base to compare a change with. `--since` wins; in a GitHub Actions pull request the base
+ * branch is found from GITHUB_BASE_REF (fetched when the checkout is shallow).
+ */
+export function resolveSince(since: string | undefined, cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (since !== undefined) return since;
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_BASE_REF) return `origin/${env.GITHUB_BASE_REF}`;
+  return undefined;
+}
 
 /** Migrations added or changed since `ref` (compared with the merge base, as a pull request is). */
 export async function selectSince(ref: string, dir: string, cwd: string): Promise<Selection> {
