@@ -270,3 +270,19 @@ describe('topLevel: the repository root as `git rev-parse --show-toplevel` says 
     }
   });
 });
+
+describe('topLevel on a hostile checkout', () => {
+  it('a `.git` that is a FIFO is not read (the hook would wait forever for a writer): git is asked, and --staged says there is no repository', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'ml-toplevel-fifo-')));
+    try {
+      mkdirSync(join(dir, 'drizzle'));
+      execFileSync('mkfifo', [join(dir, '.git')]);
+      const started = Date.now();
+      const r = runCli(['--staged', 'drizzle'], { cwd: dir, timeout: 20_000, env: { GIT_CEILING_DIRECTORIES: undefined } });
+      expect({ code: r.code, stderr: r.stderr.split('\n')[0] }).toEqual({ code: 2, stderr: expect.stringContaining('--staged needs a git repository') });
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

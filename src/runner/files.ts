@@ -3,6 +3,7 @@ import { dirname, join, sep } from 'node:path';
 import { displayPath } from './drizzle-config.js';
 import { UsageError } from './errors.js';
 import { READ, READ_NOFOLLOW } from './file-kind.js';
+import { enclosingGit } from './git-folder.js';
 
 /**
  * What migration-lint reads of the repository it lints: regular files inside the project, and
@@ -310,15 +311,5 @@ export function projectRoot(anchor: string): string {
   } catch {
     return anchor; // not there (yet): whatever is read under it is checked when it is read
   }
-  for (let dir = real; ; ) {
-    try {
-      statSync(join(dir, '.git'));
-      return dir;
-    } catch {
-      // not here
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return real;
-    dir = parent;
-  }
+  return enclosingGit(real)?.dir ?? real;
 }

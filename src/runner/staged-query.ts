@@ -1,5 +1,7 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { closeSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { join, relative } from 'node:path';
+import { READ } from './file-kind.js';
+import { enclosingGit } from './git-folder.js';
 import { DEPLOY_FILE, mayConcernDeployPath, readHead, SOURCE_FILE } from './app-paths.js';
 import { processWide } from '../runtime.js';
 import { git, repoRoot } from './git-exec.js';
@@ -163,32 +165,44 @@ const DISCOVERY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_CEILIN
 /**
  * What `git rev-parse --show-toplevel` answers for `dir`, found as git finds it (the nearest folder
  * up with a `.git` folder holding HEAD, or a `.git` file pointing elsewhere: a worktree, a
- * submodule), as a real path; undefined when git should be asked (a discovery variable is set, or
- * no such folder is found). A git process spared on every hook run: starting one costs the main
- * thread ~7 ms here, before the linter loads.
+ * submodule), as a real path; undefined when git should be asked (a discovery variable is set, no
+ * `.git` is found, or the nearest one is not plainly either). A git process spared on every hook
+ * run: starting one costs the main thread ~7 ms here, before the linter loads.
  */
 export function topLevel(dir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (DISCOVERY_ENV.some((name) => env[name] !== undefined)) return undefined;
-  let at: string;
+  let real: string;
   try {
-    at = realpathSync.native(dir);
+    real = realpathSync.native(dir);
   } catch {
     return undefined;
   }
-  for (;;) {
-    const dotGit = join(at, '.git');
+  const found = enclosingGit(real);
+  return found && gitTakes(found.dotGit, found.stat) ? found.dir : undefined;
+}
+
+/**
+ * A `.git` folder holding HEAD, or a small regular `.git` file starting `gitdir:`. The checkout is
+ * untrusted: a `.git` that is a FIFO or a device is never opened (reading one waits forever).
+ */
+function gitTakes(dotGit: string, stat: Stats): boolean {
+  try {
+    if (stat.isDirectory()) return statSync(join(dotGit, 'HEAD')).isFile();
+    if (!stat.isFile() || stat.size > GITDIR_FILE_BYTES) return false;
+    const fd = openSync(dotGit, READ);
     try {
-      const stat = statSync(dotGit);
-      if (stat.isDirectory() ? statSync(join(dotGit, 'HEAD')).isFile() : readFileSync(dotGit, 'utf8').startsWith('gitdir:')) return at;
-      return undefined; // a `.git` git may not take: it says what it makes of it
-    } catch {
-      // no `.git` here
+      const head = Buffer.alloc(7);
+      return readSync(fd, head, 0, 7, 0) === 7 && head.toString('latin1') === 'gitdir:';
+    } finally {
+      closeSync(fd);
     }
-    const parent = dirname(at);
-    if (parent === at) return undefined;
-    at = parent;
+  } catch {
+    return false;
   }
 }
+
+/** A `.git` file is one line (`gitdir: <path>`). */
+const GITDIR_FILE_BYTES = 4096;
 
 /** Per working directory: every path staged in its repository (prefetchStaged). */
 const stagedAnywhere = processWide('staged-anywhere', () => new Map<string, Promise<string[]>>());
