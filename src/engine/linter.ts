@@ -413,14 +413,14 @@ function trackEmptiedTables(statement: Statement, emptied: Set<string>): void {
   for (const rv of relations) if (rv?.relname) emptied.add(key(rv.schemaname, rv.relname));
 }
 
-/** Whether a finding is reported (false: the engine left it out, and recorded why). */
-/**
- * Whether a report stands (true), or is left out for a young table: then the gate takes the
- * finding (for suppression comments and --explain-skips). The finding is made only when asked for.
- */
 /** What a finding left out still counts for: the suppression comment that covers it is used. */
 type Covered = Pick<Finding, 'rule' | 'file' | 'line'>;
 
+/**
+ * Whether a report stands (true), or is left out for a young table: then the gate keeps what it
+ * covers (suppression comments), and the whole finding only for --explain-skips. Both are made
+ * only when asked for.
+ */
 type Gate = (descriptor: ReportDescriptor, finding: () => Finding, covered: () => Covered) => boolean;
 
 function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver, grouped: Map<Finding, GroupedReport>) {

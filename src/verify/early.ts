@@ -20,16 +20,21 @@ export function startEarlyEngineThread(argv: readonly string[]): void {
   // Before the parser's WASM is compiled on this thread, not when the engine's thread gets to it.
   baselineWasm();
   try {
-    const { Worker } = builtin('node:worker_threads');
-    const worker = new Worker(packageFile('dist/bundle/verify-worker.cjs'), { workerData: EARLY, stdout: true, stderr: true });
-    // PGlite's own messages are not verify's output.
-    worker.stdout.resume();
-    worker.stderr.resume();
+    const worker = engineThread(EARLY);
     worker.on('error', () => undefined);
     parkThread(NAME, worker);
   } catch {
     /* the host starts one itself */
   }
+}
+
+/** A thread running verify's engine (verify-worker.cjs), its output dropped: PGlite's own messages (and a server's NOTICEs) are not verify's. */
+export function engineThread(workerData: unknown): Worker {
+  const { Worker } = builtin('node:worker_threads');
+  const worker = new Worker(packageFile('dist/bundle/verify-worker.cjs'), { workerData, stdout: true, stderr: true });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return worker;
 }
 
 /** The thread startEarlyEngineThread started, once (the host's first PGlite engine). */

@@ -117,11 +117,6 @@ export function pgliteDataDirCache(version = pgliteVersion()): string {
   return join(base, `pglite-${version}-datadir-v3${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
 }
 
-/**
- * Start an in-memory PGlite with the bundled extensions the history needs (those it lacks are
- * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
- * than initdb); otherwise initdb runs and the result is cached for the next run.
- */
 type PgliteModule = { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
 
 /** A compiled WebAssembly.Module (this project's TypeScript libraries do not declare WebAssembly). */
@@ -149,6 +144,11 @@ export function preparePglite(): Promise<{ mod: PgliteModule; wasm?: WasmModule 
   return prepared;
 }
 
+/**
+ * Start an in-memory PGlite with the bundled extensions the history needs (those it lacks are
+ * returned). It starts from the cached data directory when there is one (a load, ~10× cheaper
+ * than initdb); otherwise initdb runs and the result is cached for the next run.
+ */
 export async function startPglite(extensions: readonly string[]): Promise<{ engine: Engine; missing: string[] }> {
   let mod: PgliteModule;
   let wasm: WasmModule | undefined;

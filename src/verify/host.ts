@@ -1,9 +1,7 @@
-import { packageFile } from '../package-info.js';
-import { builtin } from '../runtime.js';
 import { EngineError, isServerError, toPgError, type Engine, type PgError } from './engine.js';
 import type { StepOptions, StepOutcome } from './step.js';
 import type { EarlyStart, EngineSpec, FromWorker, ToWorker } from './worker.js';
-import { takeEarlyEngineThread } from './early.js';
+import { engineThread, takeEarlyEngineThread } from './early.js';
 
 /**
  * verify's engine on a worker thread, driven from the main thread, which therefore keeps control
@@ -247,8 +245,6 @@ export class EngineHost implements Engine {
   }
 
   private spawn(): Promise<void> {
-    const { Worker } = builtin('node:worker_threads');
-    const file = packageFile('dist/bundle/verify-worker.cjs');
     return new Promise((resolve, reject) => {
       let worker: import('node:worker_threads').Worker;
       // The thread the CLI started for PGlite before it loaded (early.ts): told its engine now.
@@ -258,14 +254,11 @@ export class EngineHost implements Engine {
         worker.postMessage({ spec: this.spec } satisfies EarlyStart);
       } else {
         try {
-          worker = new Worker(file, { workerData: this.spec, stdout: true, stderr: true });
+          worker = engineThread(this.spec);
         } catch (error) {
           reject(new EngineError(`cannot start the engine's thread: ${(error as Error).message}`, 'reinstall migration-lint, or run npm run build'));
           return;
         }
-        // PGlite's own messages (and a server's NOTICEs) are not verify's output.
-        worker.stdout.resume();
-        worker.stderr.resume();
       }
       this.worker = worker;
       let ready = false;
