@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { builtin, parkThread, PARKED, takeParkedThread } from '../runtime.js';
+import { isDirectory } from '../runner/file-kind.js';
 
 /**
  * A worker thread for a run over several folders, started by the CLI's front as soon as the
@@ -38,7 +39,7 @@ export interface EarlyRun {
  */
 export function startEarlyWorker(run: EarlyRun): void {
   if (run.jobs === 1 || (run.cache && run.jobs === undefined) || run.paths.length < 2) return;
-  if (run.paths.filter(isFolder).length < 2 || builtin('node:os').availableParallelism() < 2) return;
+  if (run.paths.filter(isDirectory).length < 2 || builtin('node:os').availableParallelism() < 2) return;
   const loader = loaderBesideBundle();
   if (!loader) return;
   try {
@@ -54,14 +55,6 @@ export function startEarlyWorker(run: EarlyRun): void {
 /** The worker the front started, once (undefined when it started none, or it ended). */
 export function takeEarlyWorker(): Worker | undefined {
   return takeParkedThread(NAME);
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** The loader of the built CLI's bundle (load-main.cjs beside this bundle); none when running from the sources. */
