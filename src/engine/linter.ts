@@ -427,15 +427,28 @@ function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, curr
   return (d: ReportDescriptor) => {
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
-    const make = (): Finding => ({
-      ...described(rule, severity, d),
-      file: migration.file,
-      ...(where ? position(where) : { line: 1, column: 1, endLine: 1, endColumn: 1 }),
-      migration: migration.tag,
-      ...(statement ? { statement: statement.sql } : {}),
-      ...(d.fix ? { fix: fixes().resolve(d.fix) } : {}),
-      ...(d.suggestions?.length ? { suggestions: d.suggestions.map((s) => fixes().resolve(s)) } : {}),
-    });
+    // Built field by field, in the order the spreads gave (one object shape for every finding:
+    // object spreads cost ~5 µs a finding, a tenth of a long history's engine time).
+    const make = (): Finding => {
+      const words = described(rule, severity, d);
+      const finding: Finding = {
+        rule: words.rule,
+        messageId: words.messageId,
+        severity: words.severity,
+        message: words.message,
+        help: words.help,
+        file: migration.file,
+        line: where ? where.line : 1,
+        column: where ? where.column : 1,
+        endLine: where ? where.endLine : 1,
+        endColumn: where ? where.endColumn : 1,
+        migration: migration.tag,
+      };
+      if (statement) finding.statement = statement.sql;
+      if (d.fix) finding.fix = fixes().resolve(d.fix);
+      if (d.suggestions?.length) finding.suggestions = d.suggestions.map((s) => fixes().resolve(s));
+      return finding;
+    };
     if (!gate(d, make, () => ({ rule: rule.id, file: migration.file, line: where ? where.line : 1 }))) return;
     const finding = make();
     findings.push(finding);
@@ -498,12 +511,43 @@ function position(l: Location): Pick<Finding, 'line' | 'column' | 'endLine' | 'e
 
 /** Fill `{name}` placeholders; a missing value is a rule bug, reported loudly. */
 export function fill(template: string, data: Record<string, string | number>, ruleId = '', lists?: Record<string, string[]>, separator = ', '): string {
-  return template.replace(/\{(all:)?(\w+)\}/g, (_, all: string | undefined, name: string) => {
-    if (all) {
-      if (!lists) throw new Error(`rule ${ruleId} message uses "{all:${name}}" outside a group`);
-      return (lists[name] ?? []).join(separator);
+  let text = '';
+  for (const piece of piecesOf(template)) {
+    if (typeof piece === 'string') {
+      text += piece;
+    } else if (piece.all) {
+      if (!lists) throw new Error(`rule ${ruleId} message uses "{all:${piece.name}}" outside a group`);
+      text += (lists[piece.name] ?? []).join(separator);
+    } else {
+      if (!(piece.name in data)) throw new Error(`rule ${ruleId} message needs "{${piece.name}}" but the report has no such data`);
+      text += String(data[piece.name]);
     }
-    if (!(name in data)) throw new Error(`rule ${ruleId} message needs "{${name}}" but the report has no such data`);
-    return String(data[name]);
-  });
+  }
+  return text;
+}
+
+/** A template cut into its text and its placeholders (`{name}`, `{all:name}`). */
+type TemplatePiece = string | { name: string; all: boolean };
+/**
+ * Templates cut once: a long history fills the same few dozen messages ten thousand times (a
+ * regular expression with a callback per fill cost twice as much). Bounded: a rule may pass help
+ * text of its own as a template (a group's).
+ */
+const templates = new Map<string, TemplatePiece[]>();
+const TEMPLATES_KEPT = 2_000;
+
+function piecesOf(template: string): TemplatePiece[] {
+  let pieces = templates.get(template);
+  if (pieces) return pieces;
+  pieces = [];
+  let at = 0;
+  for (const m of template.matchAll(/\{(all:)?(\w+)\}/g)) {
+    if (m.index > at) pieces.push(template.slice(at, m.index));
+    pieces.push({ name: m[2], all: m[1] !== undefined });
+    at = m.index + m[0].length;
+  }
+  if (at < template.length) pieces.push(template.slice(at));
+  if (templates.size >= TEMPLATES_KEPT) templates.clear();
+  templates.set(template, pieces);
+  return pieces;
 }
