@@ -7,9 +7,15 @@
  * one after the other see the same moment, so their difference is what the builds differ by. Wall time is
  * `process.hrtime` around the child, start-up included; NODE_EXTRA_CA_CERTS is removed from the children as in
  * run.mjs. A build is a checkout with `npm run build` done (its bin/ and dist/).
+ *
+ * With GNU time (`/usr/bin/time`) it also prints the CPU time (user + system, every thread) of each run, paired
+ * the same way: on a virtual machine whose host is busy, wall time also counts the time the CPU was taken away
+ * (steal), CPU time does not, so CPU differences settle with far fewer runs.
  */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
@@ -29,10 +35,18 @@ if (builds.length !== 2 || !(runs >= 2)) {
 } else {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
+  const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'migration-lint-paired-'));
+  const cpuFile = join(scratch, 'cpu');
+  /** One run: wall ms (the time wrapper's own start is ~1 ms, the same for both builds) and CPU ms. */
   const run = (build) => {
+    const cli = [`${build}/bin/migration-lint.js`, ...args];
     const started = process.hrtime.bigint();
-    spawnSync(process.execPath, [`${build}/bin/migration-lint.js`, ...args], { cwd, env, stdio: 'ignore' });
-    return Number(process.hrtime.bigint() - started) / 1e6;
+    if (gnuTime) spawnSync(gnuTime, ['-o', cpuFile, '-f', '%U %S', process.execPath, ...cli], { cwd, env, stdio: 'ignore' });
+    else spawnSync(process.execPath, cli, { cwd, env, stdio: 'ignore' });
+    const wall = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').reduce((n, s) => n + Number(s) * 1000, 0) : NaN;
+    return { wall, cpu };
   };
   const a = [];
   const b = [];
@@ -45,10 +59,16 @@ if (builds.length !== 2 || !(runs >= 2)) {
       a.push(run(builds[0]));
     }
   }
-  const diffs = b.map((x, i) => x - a[i]);
+  rmSync(scratch, { recursive: true, force: true });
   const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
   const mean = (v) => v.reduce((x, y) => x + y, 0) / v.length;
   const spread = (v) => Math.sqrt(v.reduce((x, y) => x + (y - mean(v)) ** 2, 0) / (v.length - 1));
-  const interval = (1.96 * spread(diffs)) / Math.sqrt(diffs.length);
-  process.stdout.write(`A ${builds[0]}: median ${median(a).toFixed(0)} ms\nB ${builds[1]}: median ${median(b).toFixed(0)} ms\nB − A: ${mean(diffs).toFixed(1)} ± ${interval.toFixed(1)} ms (mean of ${runs} paired differences, 95 % interval)\n`);
+  const compare = (what, pick) => {
+    const diffs = b.map((x, i) => pick(x) - pick(a[i]));
+    const interval = (1.96 * spread(diffs)) / Math.sqrt(diffs.length);
+    return `${what}: A median ${median(a.map(pick)).toFixed(0)} ms, B median ${median(b.map(pick)).toFixed(0)} ms; B − A: ${mean(diffs).toFixed(1)} ± ${interval.toFixed(1)} ms\n`;
+  };
+  process.stdout.write(`A ${builds[0]}\nB ${builds[1]}\n${runs} paired runs (mean of the differences, 95 % interval)\n`);
+  process.stdout.write(compare('wall', (r) => r.wall));
+  if (gnuTime) process.stdout.write(compare('cpu (user + system)', (r) => r.cpu));
 }
