@@ -324,45 +324,46 @@ function definedNames(kind: string, ast: Node): Defined[] {
   const out: Defined[] = [];
   const relation = (rv: Node) => ({ schema: rv?.schemaname || DEFAULT_SCHEMA, table: key(rv?.schemaname, rv?.relname ?? '') });
   const qualified = (names: string[]) => ({ schema: names.length >= 2 ? names[names.length - 2] : DEFAULT_SCHEMA, name: names[names.length - 1] });
-  // Only a name of 60 bytes or more (in its truncated form) can have been cut: the others are not kept.
-  const add = (name: unknown, k: Kind, where: Omit<Defined, 'name' | 'kind' | 'checked'>, checked = true) => {
-    if (typeof name === 'string' && mayBeCut(name)) out.push({ name, kind: k, ...where, checked });
+  // Only a name of 60 bytes or more (in its truncated form) can have been cut: the others are not
+  // kept, and where it is defined is only worked out for those (every column of every table passes here).
+  const add = (name: unknown, k: Kind, where: () => Omit<Defined, 'name' | 'kind' | 'checked'>, checked = true) => {
+    if (typeof name === 'string' && mayBeCut(name)) out.push({ name, kind: k, ...where(), checked });
   };
   switch (kind) {
     case 'CreateStmt':
-      add(ast.relation?.relname, 'table', { schema: relation(ast.relation).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) });
+      add(ast.relation?.relname, 'table', () => ({ schema: relation(ast.relation).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) }));
       break;
     case 'IndexStmt':
-      add(ast.idxname, 'index', { ...relation(ast.relation), ...(ast.if_not_exists ? { ifNotExists: true } : {}) });
+      add(ast.idxname, 'index', () => ({ ...relation(ast.relation), ...(ast.if_not_exists ? { ifNotExists: true } : {}) }));
       break;
     case 'CreateSeqStmt':
-      add(ast.sequence?.relname, 'sequence', { schema: relation(ast.sequence).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) });
+      add(ast.sequence?.relname, 'sequence', () => ({ schema: relation(ast.sequence).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) }));
       break;
     case 'CreateEnumStmt':
     case 'CreateRangeStmt': {
       const q = qualified((ast.typeName ?? []).map(str));
-      add(q.name, 'type', { schema: q.schema });
+      add(q.name, 'type', () => ({ schema: q.schema }));
       break;
     }
     case 'CompositeTypeStmt':
-      add(ast.typevar?.relname, 'type', { schema: relation(ast.typevar).schema });
+      add(ast.typevar?.relname, 'type', () => ({ schema: relation(ast.typevar).schema }));
       break;
     case 'CreateDomainStmt': {
       const q = qualified((ast.domainname ?? []).map(str));
-      add(q.name, 'type', { schema: q.schema });
+      add(q.name, 'type', () => ({ schema: q.schema }));
       break;
     }
     case 'CreateSchemaStmt':
-      add(ast.schemaname, 'schema', { schema: ast.schemaname ?? DEFAULT_SCHEMA, ...(ast.if_not_exists ? { ifNotExists: true } : {}) });
+      add(ast.schemaname, 'schema', () => ({ schema: ast.schemaname ?? DEFAULT_SCHEMA, ...(ast.if_not_exists ? { ifNotExists: true } : {}) }));
       break;
     case 'ViewStmt':
-      add(ast.view?.relname, 'view', { schema: relation(ast.view).schema });
+      add(ast.view?.relname, 'view', () => ({ schema: relation(ast.view).schema }));
       break;
     case 'CreateTableAsStmt':
-      add(ast.into?.rel?.relname, 'view', { schema: relation(ast.into?.rel).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) });
+      add(ast.into?.rel?.relname, 'view', () => ({ schema: relation(ast.into?.rel).schema, ...(ast.if_not_exists ? { ifNotExists: true } : {}) }));
       break;
     case 'CreatePolicyStmt':
-      add(ast.policy_name, 'policy', relation(ast.table));
+      add(ast.policy_name, 'policy', () => relation(ast.table));
       break;
     case 'RenameStmt': {
       const k: Kind =
@@ -375,7 +376,7 @@ function definedNames(kind: string, ast: Node): Defined[] {
         : ast.renameType === 'OBJECT_SCHEMA' ? 'schema'
         : 'name';
       // Only the length of a new name is checked, not whether it is taken.
-      add(ast.newname, k, relation(ast.relation), false);
+      add(ast.newname, k, () => relation(ast.relation), false);
       break;
     }
     default:
@@ -386,18 +387,18 @@ function definedNames(kind: string, ast: Node): Defined[] {
   const table = kind === 'CreateStmt' || kind === 'AlterTableStmt' ? relation(ast.relation) : undefined;
   const constraint = (c: Node | undefined) => {
     if (!c || !table) return;
-    add(c.conname, 'constraint', { ...table, constraint: c });
+    add(c.conname, 'constraint', () => ({ ...table, constraint: c }));
     for (const o of c.options ?? []) {
       const d = o.DefElem;
       if (d?.defname === 'sequence_name') {
         const q = qualified((d.arg?.List?.items ?? (Array.isArray(d.arg) ? d.arg : [])).map(str));
-        add(q.name, 'sequence', { schema: q.schema === DEFAULT_SCHEMA ? table.schema : q.schema });
+        add(q.name, 'sequence', () => ({ schema: q.schema === DEFAULT_SCHEMA ? table.schema : q.schema }));
       }
     }
   };
   const element = (node: Node | undefined, ifNotExists?: boolean) => {
     if (node?.ColumnDef && table) {
-      add(node.ColumnDef.colname, 'column', { ...table, ...(ifNotExists ? { ifNotExists } : {}) });
+      add(node.ColumnDef.colname, 'column', () => ({ ...table, ...(ifNotExists ? { ifNotExists } : {}) }));
       for (const c of node.ColumnDef.constraints ?? []) constraint(c.Constraint);
     } else if (node?.Constraint) constraint(node.Constraint);
   };
