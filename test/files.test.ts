@@ -3,6 +3,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readableBy } from '../src/runner/files.js';
 import { BIN, runCli, type CliRun } from './helpers/cli.js';
 
 /**
@@ -208,5 +209,28 @@ describe.skipIf(!asNobody)('an unreadable meta/ folder or snapshot is an error, 
     const dir = readableShop();
     chmodSync(join(dir, 'drizzle/meta/0003_snapshot.json'), 0o000);
     oneLine(runAsNobody(['--format', 'json'], dir), /^migration-lint: drizzle\/meta\/0003_snapshot\.json: cannot read \(EACCES\)/);
+  });
+
+  it('a migration that cannot be read (owned by another user, no read bit for others): exit 2 naming it, before any finding', () => {
+    const dir = readableShop();
+    chmodSync(join(dir, 'drizzle/0002_product_sku.sql'), 0o600);
+    for (const format of ['json', 'pretty']) {
+      const run = runAsNobody(['--format', format], dir);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^migration-lint: drizzle\/0002_product_sku\.sql: cannot read \(EACCES\)/);
+    }
+  });
+});
+
+describe('readableBy: what a stat alone proves about reading a file', () => {
+  it.each([
+    { who: 'root, any mode', stat: { uid: 1000, mode: 0o100000 }, uid: 0, readable: true },
+    { who: 'the owner, with the read bit', stat: { uid: 1000, mode: 0o100400 }, uid: 1000, readable: true },
+    { who: 'the owner, without it', stat: { uid: 1000, mode: 0o100244 }, uid: 1000, readable: false },
+    { who: 'another user, world-readable (an ACL entry may still deny: ask the system)', stat: { uid: 1000, mode: 0o100644 }, uid: 1001, readable: false },
+    { who: 'no user ids (Windows)', stat: { uid: 0, mode: 0o100644 }, uid: undefined, readable: false },
+  ])('$who: $readable', ({ stat, uid, readable }) => {
+    expect(readableBy(stat, uid)).toBe(readable);
   });
 });

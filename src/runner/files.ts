@@ -24,6 +24,8 @@ export class ProjectFiles {
   private readonly inside = new Set<string>();
   /** Plain regular files (not links) inside the project, within the limit, as `refusal` found them. */
   private readonly vetted = new Set<string>();
+  /** Files `refusal` passed whose mode says this process may read them (see readableBy). */
+  private readonly readable = new Set<string>();
 
   constructor(
     /** Real path of the project's top folder. */
@@ -141,12 +143,21 @@ export class ProjectFiles {
       if (!stat.isFile()) return notRegular(stat);
       if (stat.size > this.maxBytes) return tooLarge(stat.size, this.maxBytes);
       if (real === path) this.vetted.add(path);
+      if (readableBy(stat, USER_ID)) this.readable.add(path);
       return undefined;
     } catch (error) {
       if (error instanceof FileRefused) return error.reason;
       if (error instanceof UsageError) throw error;
       throw new FileUnreadable(this.shown(path), (error as NodeJS.ErrnoException).code ?? (error as Error).message);
     }
+  }
+
+  /**
+   * Whether `refusal` passed the file and its stat already says this process may read it: asking
+   * the system again (access(2), texts.ts) is then not needed.
+   */
+  knownReadable(path: string): boolean {
+    return this.readable.has(path);
   }
 
   /** Throws `FileRefused` when the folder `dir` is outside the project (a link, or a path through one). */
@@ -312,4 +323,17 @@ export function projectRoot(anchor: string): string {
     return anchor; // not there (yet): whatever is read under it is checked when it is read
   }
   return enclosingGit(real)?.dir ?? real;
+}
+
+/** This process's user id (undefined where the system has none: Windows). */
+const USER_ID = process.getuid?.();
+
+/**
+ * Whether a file's stat alone proves that user `uid` may read it: root reads any regular file, an
+ * owner is allowed by the owner's read bit (ACLs never take it away). Anything else (group and
+ * other bits, which ACL entries can override) is left to the system to answer.
+ */
+export function readableBy(stat: Pick<Stats, 'uid' | 'mode'>, uid: number | undefined): boolean {
+  if (uid === undefined) return false;
+  return uid === 0 || (stat.uid === uid && (stat.mode & 0o400) !== 0);
 }

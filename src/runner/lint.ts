@@ -171,7 +171,7 @@ export async function lint(options: LintOptions = {}): Promise<LintResult> {
   }
   if (selection?.staged) commitView(project, selection, cwd);
   // A run that streams its findings (and keeps no cache, which hashes every text) never holds every text.
-  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced, ...(replaced ? {} : { bytes: (path: string) => files.bytes(path) }) });
+  const texts = migrationTexts(project.migrations, read, { keepAll: !options.onFindings || !!options.cache, staged: replaced, ...(replaced ? {} : { bytes: (path: string) => files.bytes(path) }), knownReadable: (path) => files.knownReadable(path) });
   const inputs = texts.inputs;
   const isSelected = selector(project, config, selection);
   const contextMode = options.context ?? (selection?.staged ? 'snapshot' : 'replay');

@@ -26,7 +26,19 @@ const RECENT = 4;
 export function migrationTexts(
   migrations: readonly MigrationFile[],
   read: TextReader,
-  { keepAll, staged, bytes }: { keepAll: boolean; staged?: ReadonlyMap<string, string>; /** The files' bytes, when `read` reads the working tree (not the index): invalid UTF-8 is found in them. */ bytes?: (path: string) => Buffer },
+  {
+    keepAll,
+    staged,
+    bytes,
+    knownReadable,
+  }: {
+    keepAll: boolean;
+    staged?: ReadonlyMap<string, string>;
+    /** The files' bytes, when `read` reads the working tree (not the index): invalid UTF-8 is found in them. */
+    bytes?: (path: string) => Buffer;
+    /** Files already known to be readable (their stat said so: files.ts), not asked about again. */
+    knownReadable?: (path: string) => boolean;
+  },
 ): MigrationTexts {
   if (keepAll) {
     const kept = new Map<string, string>();
@@ -38,7 +50,7 @@ export function migrationTexts(
     return { inputs, textOf: (file) => kept.get(file), kept };
   }
   // A file that cannot be read stops the run before any finding is written, as when all are read first.
-  for (const m of migrations) if (!staged?.has(m.path)) checkReadable(m);
+  for (const m of migrations) if (!staged?.has(m.path) && !knownReadable?.(m.path)) checkReadable(m);
   const byFile = new Map(migrations.map((m) => [m.file, m]));
   const recent = new RecentTexts(read, bytes);
   const inputs = migrations.map((m) => new StreamedInput(m, recent));
