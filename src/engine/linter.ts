@@ -155,6 +155,44 @@ export function runEngine(input: EngineInput): EngineOutput {
     else waitFor(migration.file, findings);
   }
 
+  // One context per statement rule for the whole run, pointed at each migration in turn and
+  // updated in place before each call: rules are pure and keep nothing (the contract of
+  // StatementContext), and a history of thousands of migrations times 30 rules would otherwise
+  // allocate a context, its reporter and its closures per migration.
+  const frame: MigrationFrame = { migration: history[0], findings: [], newTables: new Set(), emptiedTables: new Set(), skipped: [], grouped: new Map(), fixes: () => undefined as unknown as FixResolver };
+  // Findings left out because their table is young: they still count as suppressed by a comment.
+  const gate: Gate = (d, finding, covered) => {
+    if (d.lockOn === undefined || frame.newTables.has(d.lockOn) || !ages.isYoung(d.lockOn)) return true;
+    // Its words (message, help, fixes) only for --explain-skips: a long history leaves out thousands.
+    if (!input.onSkip) {
+      frame.skipped.push(covered());
+      return false;
+    }
+    const f = finding();
+    frame.skipped.push(f);
+    input.onSkip({ rule: f.rule, file: f.file, line: f.line, column: f.column, migration: f.migration, message: f.message, reason: `${keyLabel(d.lockOn)} is young: ${ages.youth(d.lockOn)}` });
+    return false;
+  };
+  const contexts = statementRules.map((rule) => {
+    const context = {
+      migration: frame.migration,
+      history,
+      settings: input.settings,
+      folder,
+      schemaSource: input.schemaSource,
+      statement: undefined as unknown as Statement,
+      schema: state,
+      inTransaction: true,
+      isNewTable: (k: string) => frame.newTables.has(k),
+      isEmptyTable: (k: string) => frame.newTables.has(k) || frame.emptiedTables.has(k),
+      isRecentTable: (k: string) => frame.newTables.has(k) || ages.isYoung(k),
+      report: undefined as unknown as (d: ReportDescriptor) => void,
+    };
+    context.report = reporter(rule, severityOf(rule) as Severity, frame, () => context.statement, gate);
+    return { rule, context };
+  });
+  const migrationReporters = migrationRules.map((rule) => reporter(rule, severityOf(rule) as Severity, frame, () => undefined, gate));
+
   for (const migration of history) {
     const effects: Effect[][] = [];
     (migration as { effects: readonly (readonly Effect[])[] }).effects = effects;
@@ -175,22 +213,9 @@ export function runEngine(input: EngineInput): EngineOutput {
     const newTables = new Set<string>();
     const emptiedTables = new Set<string>();
     let inTransaction = true;
-    // Findings left out because their table is young: they still count as suppressed by a comment.
     const skipped: Covered[] = [];
     // Reports of one root cause, merged once the migration's findings are final (groups.ts).
     const grouped = new Map<Finding, GroupedReport>();
-    const gate: Gate = (d, finding, covered) => {
-      if (d.lockOn === undefined || newTables.has(d.lockOn) || !ages.isYoung(d.lockOn)) return true;
-      // Its words (message, help, fixes) only for --explain-skips: a long history leaves out thousands.
-      if (!input.onSkip) {
-        skipped.push(covered());
-        return false;
-      }
-      const f = finding();
-      skipped.push(f);
-      input.onSkip({ rule: f.rule, file: f.file, line: f.line, column: f.column, migration: f.migration, message: f.message, reason: `${keyLabel(d.lockOn)} is young: ${ages.youth(d.lockOn)}` });
-      return false;
-    };
 
     if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
       for (const failure of parsed.parseFailures) {
@@ -210,35 +235,21 @@ export function runEngine(input: EngineInput): EngineOutput {
       }
     }
 
-    // One context per rule for the whole migration, updated in place before each call: rules are
-    // pure and keep nothing (the contract of StatementContext), and a history of thousands of
-    // statements times 25 rules would otherwise allocate a context and a reporter per call.
     // Fix requests become edits of this migration's text (see fixes.ts), made when a rule asks.
     let resolver: FixResolver | undefined;
     const fixes = () => (resolver ??= new FixResolver(migration.file, parsed.text, migration.statements));
-    const contexts = migration.selected
-      ? statementRules.map((rule) => {
-          const context = {
-            migration,
-            history,
-            settings: input.settings,
-            folder,
-            schemaSource: input.schemaSource,
-            statement: undefined as unknown as Statement,
-            schema: state,
-            inTransaction,
-            isNewTable: (k: string) => newTables.has(k),
-            isEmptyTable: (k: string) => newTables.has(k) || emptiedTables.has(k),
-            isRecentTable: (k: string) => newTables.has(k) || ages.isYoung(k),
-            report: undefined as unknown as (d: ReportDescriptor) => void,
-          };
-          context.report = reporter(rule, severityOf(rule) as Severity, migration, () => context.statement, findings, gate, fixes, grouped);
-          return { rule, context };
-        })
-      : [];
+    frame.migration = migration;
+    frame.findings = findings;
+    frame.newTables = newTables;
+    frame.emptiedTables = emptiedTables;
+    frame.skipped = skipped;
+    frame.grouped = grouped;
+    frame.fixes = fixes;
+    const checked = migration.selected ? contexts : [];
+    for (const { context } of checked) context.migration = migration;
     for (const statement of migration.statements) {
       inTransaction = transactionAfter(statement, inTransaction);
-      for (const { rule, context } of contexts) {
+      for (const { rule, context } of checked) {
         context.statement = statement;
         context.inTransaction = inTransaction;
         const started = time ? performance.now() : 0;
@@ -259,8 +270,9 @@ export function runEngine(input: EngineInput): EngineOutput {
     }
 
     if (migration.selected) {
-      for (const rule of migrationRules) {
-        const report = reporter(rule, severityOf(rule) as Severity, migration, () => undefined, findings, gate, fixes, grouped);
+      for (let r = 0; r < migrationRules.length; r++) {
+        const rule = migrationRules[r];
+        const report = migrationReporters[r];
         guard(rule, migration, findings, time, () => rule.checkMigration!({ migration, history, settings: input.settings, folder, schemaSource: input.schemaSource, schema: state, report }));
       }
     }
@@ -423,8 +435,20 @@ type Covered = Pick<Finding, 'rule' | 'file' | 'line'>;
  */
 type Gate = (descriptor: ReportDescriptor, finding: () => Finding, covered: () => Covered) => boolean;
 
-function reporter(rule: Rule, severity: Severity, migration: MigrationInfo, current: () => Statement | undefined, findings: Finding[], gate: Gate, fixes: () => FixResolver, grouped: Map<Finding, GroupedReport>) {
+/** The migration the rules are checking, and where their reports go: the engine points it at each migration in turn. */
+interface MigrationFrame {
+  migration: MigrationInfo;
+  findings: Finding[];
+  newTables: Set<string>;
+  emptiedTables: Set<string>;
+  skipped: Covered[];
+  grouped: Map<Finding, GroupedReport>;
+  fixes: () => FixResolver;
+}
+
+function reporter(rule: Rule, severity: Severity, frame: MigrationFrame, current: () => Statement | undefined, gate: Gate) {
   return (d: ReportDescriptor) => {
+    const { migration, findings, fixes, grouped } = frame;
     const statement = d.statement ?? current();
     const where = d.location ?? statement?.location;
     // Built field by field, in the order the spreads gave (one object shape for every finding:
