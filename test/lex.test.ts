@@ -22,6 +22,27 @@ describe('eachRegion: PostgreSQL lexical regions, in order', () => {
     expect(lexed(text, semicolons)).toEqual(expected);
   });
 
+  it('between regions there is nothing that starts one (random texts of the characters that matter)', () => {
+    // A seeded generator: the same texts every run.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const alphabet = ['-', '-', '/', '*', "'", '"', '$', ';', 'a', 'e', 'E', '\\', '\n', ' ', '1'];
+    for (let t = 0; t < 3000; t++) {
+      const text = Array.from({ length: 1 + Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      for (const semicolons of [false, true]) {
+        const regions: [number, number][] = [];
+        eachRegion(text, (_kind, start, end) => regions.push([start, end]), { semicolons });
+        let at = 0;
+        for (const [start, end] of [...regions, [text.length, text.length]]) {
+          const gap = text.slice(at, start);
+          expect(gap, JSON.stringify({ text, semicolons, at, start })).not.toMatch(semicolons ? /--|\/\*|['";]/ : /--|\/\*|['"]/);
+          expect(start).toBeGreaterThanOrEqual(at);
+          at = end;
+        }
+      }
+    }
+  });
+
   it('splitStatements cuts after each top-level semicolon', () => {
     expect(splitStatements("SELECT ';'; SELECT $$;$$;\nSELECT 3")).toEqual([
       { start: 0, text: "SELECT ';';" },

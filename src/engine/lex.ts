@@ -15,10 +15,23 @@ export interface Region {
   tag?: string;
 }
 
-const SPECIAL = /--|\/\*|['"$]/g;
-const SPECIAL_OR_SEMICOLON = /--|\/\*|['"$;]/g;
 const WORD_CHARACTER = /[A-Za-z0-9_]/;
 const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+/** Where the next region can start at or after `from` (`--`, `/*`, a quote, `$`, and `;` when asked), or -1. */
+function nextSpecial(text: string, from: number, semicolons: boolean): number {
+  const n = text.length;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 39 || c === 34 || c === 36) return i; // ' " $
+    if (c === 45) {
+      if (text.charCodeAt(i + 1) === 45) return i; // --
+    } else if (c === 47) {
+      if (text.charCodeAt(i + 1) === 42) return i; // /*
+    } else if (c === 59 && semicolons) return i; // ;
+  }
+  return -1;
+}
 
 /** What `eachRegion` hands its visitor: a region's kind, start, end and (dollar quotes) delimiter. */
 export type RegionVisitor = (kind: Region['kind'], start: number, end: number, tag?: string) => void;
@@ -31,14 +44,12 @@ export type RegionVisitor = (kind: Region['kind'], start: number, end: number, t
  */
 export function eachRegion(text: string, visit: RegionVisitor, { semicolons = false }: { semicolons?: boolean } = {}): void {
   const n = text.length;
-  const special = new RegExp(semicolons ? SPECIAL_OR_SEMICOLON : SPECIAL);
   let i = 0;
   while (i < n) {
-    // Plain SQL text between regions needs no look: jump to the next character that can start one.
-    special.lastIndex = i;
-    const next = special.exec(text);
-    if (!next) return;
-    i = next.index;
+    // Plain SQL text between regions needs no look: on to the next character that can start one
+    // (a loop over char codes: a regular expression's search per region cost twice as much).
+    i = nextSpecial(text, i, semicolons);
+    if (i === -1) return;
     const c = text[i];
     if (c === ';') {
       visit('semicolon', i, i + 1);
