@@ -8,13 +8,29 @@ export interface Change<E extends Effect = Effect> {
   order: number;
 }
 
-/** The migration's effects, flattened, each with the statement that caused it. */
-export function changesOf(migration: MigrationInfo): Change[] {
-  const out: Change[] = [];
+/**
+ * The migration's effects, flattened, each with the statement that caused it. Made once per
+ * migration (five rules and analyses ask for it in every migration of a long history), and again
+ * only if statements were replayed since (the effects grow by one list per statement; a list is
+ * never changed once added). Callers never change it.
+ */
+export function changesOf(migration: MigrationInfo): readonly Change[] {
+  const known = flattened.get(migration.effects);
+  if (known && known.statements === migration.effects.length) return known.changes;
+  const changes: Change[] = [];
   migration.effects.forEach((effects, i) => {
-    for (const effect of effects) out.push({ effect, statement: migration.statements[i], order: out.length });
+    for (const effect of effects) changes.push({ effect, statement: migration.statements[i], order: changes.length });
   });
-  return out;
+  flattened.set(migration.effects, { statements: migration.effects.length, changes });
+  return changes;
+}
+
+const flattened = new WeakMap<MigrationInfo['effects'], { statements: number; changes: Change[] }>();
+
+/** Whether the migration's statements had an effect of this kind (without flattening them). */
+export function hasEffect(migration: MigrationInfo, kind: Effect['kind']): boolean {
+  for (const effects of migration.effects) for (const effect of effects) if (effect.kind === kind) return true;
+  return false;
 }
 
 /** The changes of one kind, typed. */

@@ -1,4 +1,4 @@
-import { changesOf, changesOfKind, finalTableKeys, tablesCreatedIn, type Change } from './changes.js';
+import { changesOf, changesOfKind, finalTableKeys, hasEffect, tablesCreatedIn, type Change } from './changes.js';
 import { compatibility, typeLabel } from './type-compat.js';
 import { exprText } from '../schema/expr.js';
 import { quoteIdent } from '../schema/model.js';
@@ -72,6 +72,8 @@ export function askedRenames(migration: MigrationInfo): AskedRename[] {
 function columnReplacements(migration: MigrationInfo): { pairs: ColumnRenameByDrop[]; asked: AskedRename[] } {
   const cached = columnCache.get(migration.effects);
   if (cached) return cached;
+  // Most migrations drop no column: nothing to pair, nothing to flatten.
+  if (!hasEffect(migration, 'drop-column') || !hasEffect(migration, 'add-column')) return { pairs: [], asked: [] };
   const changes = changesOf(migration);
   const finalKey = finalTableKeys(changes);
   const created = tablesCreatedIn(changes);
@@ -113,6 +115,7 @@ function columnReplacements(migration: MigrationInfo): { pairs: ColumnRenameByDr
 export function tableRenamesByDrop(migration: MigrationInfo): TableRenameByDrop[] {
   const cached = tableCache.get(migration.effects);
   if (cached) return cached;
+  if (!hasEffect(migration, 'drop-table') || !hasEffect(migration, 'create-table')) return [];
   const changes = changesOf(migration);
   const created = changesOfKind(changes, 'create-table');
   const used = new Set<string>();
