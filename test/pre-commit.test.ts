@@ -196,14 +196,23 @@ describe('the git processes a hook run starts', () => {
     const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     mkdirSync(shim, { recursive: true });
     writeFileSync(join(shim, 'git'), `#!/bin/sh\necho "$*" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`, { mode: 0o755 });
-    const calls = (args: string[]) => {
+    const calls = (args: string[], code = 0) => {
       writeFileSync(log, '');
-      expect(runCli(args, { cwd: dir, env: { PATH: `${shim}:${process.env.PATH}` } }).code).toBe(0);
+      expect(runCli(args, { cwd: dir, env: { PATH: `${shim}:${process.env.PATH}` } }).code).toBe(code);
       return readFileSync(log, 'utf8').trim().split('\n');
     };
     const listAll = (lines: string[]) => lines.filter((l) => l.startsWith('diff --cached --name-only')).length;
+    const statuses = (lines: string[]) => lines.filter((l) => l.startsWith('status')).length;
     expect(listAll(calls(['--staged']))).toBe(1);
     expect(listAll(calls(['--staged', 'drizzle']))).toBe(0);
+    // Nothing the linter reads is staged: answered from that list, no `git status` at all (was: one, started beside it).
+    expect(statuses(calls(['--staged']))).toBe(0);
+    // A migration file staged: the status, once, after the list (not beside it: two git processes at once beside Node's start slowed each other).
+    appendFileSync(join(dir, 'drizzle', '0000_init.sql'), '\n-- touched\n');
+    git('add', 'drizzle');
+    const withMigration = calls(['--staged'], 1); // an edit to a committed migration: hash-drift
+    expect(statuses(withMigration)).toBe(1);
+    expect(withMigration.findIndex((l) => l.startsWith('status'))).toBeGreaterThan(withMigration.findIndex((l) => l.startsWith('diff --cached --name-only')));
   });
 });
 
