@@ -16,7 +16,7 @@ import { readJson, resolveTarget, type Project, type TextReader } from './projec
 import { maxFileBytes, ProjectFiles } from './files.js';
 import { loadConfig, tagMatches, type LintConfig } from './config.js';
 import { resolveSince, selectSince, selectStaged, type Selection } from './selection.js';
-import { prefetchedStaged, stagesNothingLinted } from './staged-query.js';
+import { mayBeMigrationFile, prefetchedStaged, stagesNothingLinted } from './staged-query.js';
 import { commitView } from './staged-view.js';
 import { engineTimer, mark } from './timings.js';
 import { contextPlan } from './context-plan.js';
@@ -313,7 +313,7 @@ function startParserEarly(options: LintOptions, cwd: string): void {
   if (options.cache) return;
   const start = () => loadParser().catch(() => undefined); // awaited later; a failure surfaces there
   if (options.staged) {
-    prefetchedStaged(cwd)?.then((q) => (q.staged.some((f) => f.endsWith('.sql') || f.endsWith('.json')) ? start() : undefined), () => undefined);
+    prefetchedStaged(cwd)?.then((q) => (q.staged.some(mayBeMigrationFile) ? start() : undefined), () => undefined);
   } else if (resolveSince(options.since, cwd, options.env) === undefined) void start();
 }
 

@@ -157,9 +157,18 @@ export function prefetchStaged(cwd: string, { anywhere: wanted = true }: { anywh
   anywhere.then((paths) => (mayStageLinted(paths) ? start() : undefined), start);
 }
 
-/** Whether these staged paths may hold something the linter reads (see stagesNothingLinted, which decides). */
+/**
+ * Whether these staged paths may hold something the linter reads: a file a migrations folder
+ * holds (wherever the drizzle config's `out` points), or one the deploy-path rules may read.
+ * stagesNothingLinted decides on the deploy-path files by their content.
+ */
 function mayStageLinted(paths: readonly string[]): boolean {
-  return paths.some((path) => path.endsWith('.sql') || path.endsWith('.json') || SOURCE_FILE.test(path) || DEPLOY_FILE.test(path));
+  return paths.some((path) => mayBeMigrationFile(path) || SOURCE_FILE.test(path) || DEPLOY_FILE.test(path));
+}
+
+/** A file a migrations folder holds: its SQL, its journal and snapshots. */
+export function mayBeMigrationFile(path: string): boolean {
+  return path.endsWith('.sql') || path.endsWith('.json');
 }
 
 /** The repository's top folder once per directory (queryStaged and stagesNothingLinted share it). */
@@ -235,8 +244,8 @@ export async function stagesNothingLinted(cwd: string): Promise<boolean> {
   if (!anywhere) return false;
   try {
     const paths = await anywhere;
-    if (paths.some((path) => path.endsWith('.sql') || path.endsWith('.json'))) return false;
-    if (!paths.some((path) => SOURCE_FILE.test(path) || DEPLOY_FILE.test(path))) return true;
+    if (!mayStageLinted(paths)) return true;
+    if (paths.some(mayBeMigrationFile)) return false;
     const root = await repoRootOf(cwd);
     if (!root) return false;
     return !paths.some((path) => mayConcernDeployPath(path, (p) => readHead(join(root, p))));
