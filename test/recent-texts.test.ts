@@ -58,6 +58,15 @@ describe('RecentTexts: the history read in batches, in order', () => {
     expect(() => texts.get(h.files[3])).toThrow(/broken\.sql: cannot read \(EACCES\)/);
   });
 
+  it('reading in order elsewhere in the history: a batch left from an earlier text does not stop the next ones', () => {
+    const h = history(300);
+    const texts = new RecentTexts(h.read, undefined, h.files);
+    texts.get(h.files[250]); // a look at one migration out of order: 251…299 read with it, never asked for
+    for (const f of h.files.slice(0, 101)) texts.get(f);
+    // From the second text on, the reads come in batches again: 0, then 1 with 2…65, 66 with 67…130.
+    expect(h.reads.slice(50)).toEqual(h.files.slice(0, 131).map((f) => f.path));
+  });
+
   it('a text asked for again (a code frame of an earlier migration) is read again, without a new batch', () => {
     const h = history(200);
     const texts = new RecentTexts(h.read, undefined, h.files);

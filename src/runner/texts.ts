@@ -75,6 +75,8 @@ export class RecentTexts {
   private readonly texts = new Map<string, string>();
   private readonly ahead = new Map<string, string>();
   private readonly positions: Map<string, number>;
+  /** Position of the text asked for last. */
+  private last: number | undefined;
   constructor(
     readonly read: TextReader,
     readonly bytes?: (path: string) => Buffer,
@@ -84,6 +86,7 @@ export class RecentTexts {
   }
 
   get(m: MigrationFile): string {
+    const at = this.positions.get(m.path);
     let text = this.texts.get(m.path);
     if (text !== undefined) {
       this.texts.delete(m.path);
@@ -92,18 +95,23 @@ export class RecentTexts {
       if (text !== undefined) this.ahead.delete(m.path);
       else {
         text = readMigration(m, this.read);
-        if (this.ahead.size === 0) this.readAhead(m);
+        // A batch for a reader going through the history in order (the first text asked, or the
+        // one after the last): a text asked out of order (a code frame of an earlier migration)
+        // brings none, and a batch read for one that was is let go.
+        if (at !== undefined && (this.last === undefined || at === this.last + 1)) {
+          this.ahead.clear();
+          this.readAhead(at);
+        }
       }
       if (this.texts.size >= RECENT) this.texts.delete(this.texts.keys().next().value!);
     }
+    this.last = at;
     this.texts.set(m.path, text);
     return text;
   }
 
-  /** The migrations after `m`, as many as the limits allow; one that cannot be read ends the batch (its error comes when it is asked for). */
-  private readAhead(m: MigrationFile): void {
-    const from = this.positions.get(m.path);
-    if (from === undefined) return;
+  /** The migrations after position `from`, as many as the limits allow; one that cannot be read ends the batch (its error comes when it is asked for). */
+  private readAhead(from: number): void {
     let chars = 0;
     for (let i = from + 1; i < this.order.length && this.ahead.size < READ_AHEAD_FILES && chars < READ_AHEAD_CHARS; i++) {
       const next = this.order[i];
