@@ -11,6 +11,10 @@
  * With GNU time (`/usr/bin/time`) it also prints the CPU time (user + system, every thread) of each run, paired
  * the same way: on a virtual machine whose host is busy, wall time also counts the time the CPU was taken away
  * (steal), CPU time does not, so CPU differences settle with far fewer runs.
+ *
+ * `--env-a NAME=VALUE` / `--env-b NAME=VALUE` (repeatable) set a variable for one build's runs only: each its
+ * own MIGRATION_LINT_CACHE_DIR, for instance, when the builds keep verify's PGlite data directory in different
+ * layouts (each removes the other's file when it writes its own).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,13 +28,18 @@ const args = dash < 0 ? [] : argv.slice(dash + 1);
 let runs = 20;
 let cwd = process.cwd();
 const builds = [];
+const envOf = [{}, {}];
 for (let i = 0; i < own.length; i++) {
   if (own[i] === '--runs') runs = Number(own[++i]);
+  else if (own[i] === '--env-a' || own[i] === '--env-b') {
+    const [name, ...value] = String(own[++i]).split('=');
+    envOf[own[i - 1] === '--env-a' ? 0 : 1][name] = value.join('=');
+  }
   else if (own[i] === '--cwd') cwd = resolve(own[++i]);
   else builds.push(resolve(own[i]));
 }
 if (builds.length !== 2 || !(runs >= 2)) {
-  process.stderr.write('usage: node bench/paired.mjs [--runs N] [--cwd DIR] BUILD_A BUILD_B -- ARGS…\n');
+  process.stderr.write('usage: node bench/paired.mjs [--runs N] [--cwd DIR] [--env-a NAME=VALUE] [--env-b NAME=VALUE] BUILD_A BUILD_B -- ARGS…\n');
   process.exitCode = 2;
 } else {
   const env = { ...process.env };
@@ -41,9 +50,10 @@ if (builds.length !== 2 || !(runs >= 2)) {
   /** One run: wall ms (the time wrapper's own start is ~1 ms, the same for both builds) and CPU ms. */
   const run = (build) => {
     const cli = [`${build}/bin/migration-lint.js`, ...args];
+    const own = { ...env, ...envOf[builds.indexOf(build)] };
     const started = process.hrtime.bigint();
-    if (gnuTime) spawnSync(gnuTime, ['-o', cpuFile, '-f', '%U %S', process.execPath, ...cli], { cwd, env, stdio: 'ignore' });
-    else spawnSync(process.execPath, cli, { cwd, env, stdio: 'ignore' });
+    if (gnuTime) spawnSync(gnuTime, ['-o', cpuFile, '-f', '%U %S', process.execPath, ...cli], { cwd, env: own, stdio: 'ignore' });
+    else spawnSync(process.execPath, cli, { cwd, env: own, stdio: 'ignore' });
     const wall = Number(process.hrtime.bigint() - started) / 1e6;
     const cpu = gnuTime ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').reduce((n, s) => n + Number(s) * 1000, 0) : NaN;
     return { wall, cpu };

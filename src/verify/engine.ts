@@ -9,7 +9,7 @@ import { UsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
 import { baselineWasm } from './wasm-flags.js';
-import { memoryFsWith, readTar, tarFile, type MemoryFsClass, type TarEntry } from './datadir.js';
+import { dumpFs, memoryFsWith, readTar, tarFile, writeTar, type EmscriptenFsReader, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 export { isServerError, toPgError, type PgError } from './pg-error.js';
 import type { StepOptions, StepOutcome } from './step.js';
@@ -81,16 +81,24 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
  * PostgreSQL's settings for verify's PGlite: initdb with 1 MB WAL segments (the data directory a run
  * starts from is ~30 MB instead of ~40), and a small buffer cache (PGlite's default is 128 MB of
  * shared buffers in WASM memory), and WAL kept to a few segments (it lives in memory too: by
- * default it grows to 1 GB between checkpoints). The buffer cache is zeroed at every start (PGlite's
- * mmap), ~2.5 ms per MB here; a page not in it is a copy from PGlite's in-memory file system away, so
- * 4 MB costs nothing measurable: simstudioai__sim (298 migrations) reads 1,913 pages into it instead
- * of 509 with 16 MB, in the same time, and the start zeroes 38 ms less. A sequential scan of a table
+ * default it grows to 1 GB between checkpoints). Shared memory is zeroed at every start (PGlite's
+ * mmap), ~2.5-4 ms per MB here; a page not in the buffer cache is a copy from PGlite's in-memory file
+ * system away, so a small cache costs nothing measurable: simstudioai__sim (298 migrations) reads
+ * 1,913 pages into 4 MB instead of 509 with 16 MB, in the same time, and 1 MB gives it the same
+ * report in the same time again. With one connection's processes (below), shared memory is 6 MB
+ * instead of 11, and making it took 23-25 ms of the start instead of 36-40 (profiles). A sequential scan of a table
  * larger than a quarter of the cache would start where the last one stopped (synchronize_seqscans,
  * for concurrent scans, of which a single-user engine has none): off, rows come in the same order
  * whatever the cache's size.
  */
 const PGLITE_INITDB = ['--wal-segsize=1'];
-const PGLITE_SETTINGS = ['-c', 'shared_buffers=4MB', '-c', 'synchronize_seqscans=off', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB'];
+const PGLITE_SETTINGS = [
+  '-c', 'shared_buffers=1MB', '-c', 'synchronize_seqscans=off', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB',
+  // One backend: shared memory for 1 connection's processes instead of 100's (plus 16 autovacuum
+  // workers' and 10 WAL senders'), and the lock table as large as before: 2,048 locks × 4
+  // processes = 64 × 128 = 8,192 (simstudioai__sim's 298 migrations end holding 3,637).
+  '-c', 'max_connections=1', '-c', 'superuser_reserved_connections=0', '-c', 'autovacuum_worker_slots=1', '-c', 'max_wal_senders=0', '-c', 'max_locks_per_transaction=2048',
+];
 
 /** PGlite's package version (its package.json is not exported, so it is found from its entry point). */
 function pgliteVersion(): string {
@@ -114,7 +122,7 @@ function pgliteVersion(): string {
  */
 export function pgliteDataDirCache(version = pgliteVersion()): string {
   const base = process.env.MIGRATION_LINT_CACHE_DIR || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'migration-lint') : join(homedir() || tmpdir(), '.cache', 'migration-lint'));
-  return join(base, `pglite-${version}-datadir-v3${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
+  return join(base, `pglite-${version}-datadir-v4${PGLITE_INITDB.join('').replace(/[^\w=-]/g, '')}.tar`);
 }
 
 type PgliteModule = { PGlite: (new (options?: unknown) => PgliteDb) & { defaultStartParams: string[] }; MemoryFS: MemoryFsClass };
@@ -215,13 +223,27 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
     }
   }
   if (!db) {
-    db = new mod.PGlite({ ...options, initDbStartParams: PGLITE_INITDB });
-    await db.waitReady;
-    await saveDataDir(db, cacheFile);
+    // No cache (or a damaged one): initdb, and the data directory it made, shut down cleanly, kept
+    // for the next run; this run starts from it too, as the next ones will.
+    const fresh = await freshDataDir(mod, options, cacheFile).catch(() => undefined);
+    if (fresh) {
+      try {
+        db = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, fresh) });
+        await db.waitReady;
+      } catch {
+        db = undefined;
+        rmSync(cacheFile, { force: true });
+      }
+    }
+    if (!db) {
+      db = new mod.PGlite({ ...options, initDbStartParams: PGLITE_INITDB });
+      await db.waitReady;
+    }
   }
   const ready = db;
-  const version = String((await ready.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?');
-  const num = Number((await ready.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]?.n ?? 0);
+  const [settings] = (await ready.query<{ v: string; n: string }>("SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n")).rows;
+  const version = String(settings?.v ?? '?');
+  const num = Number(settings?.n ?? 0);
   let closed = false;
   const sql = {
     async exec(text: string) {
@@ -269,11 +291,28 @@ async function trimWal(db: PgliteDb): Promise<void> {
   }
 }
 
-/** Keep the freshly initialised data directory for the next run (best effort: a read-only cache only costs time). */
-async function saveDataDir(db: PgliteDb, file: string): Promise<void> {
+/**
+ * A data directory made by initdb, after PostgreSQL's clean shutdown (its entries, in memory), and
+ * kept in `file` for the next runs (best effort: a read-only cache only costs time). Shut down
+ * cleanly, it starts without crash recovery: PGlite's own dump of a running database made every
+ * start replay the WAL from the last checkpoint and rebuild the relation cache's init files
+ * (~70 ms of a 450 ms start). postgresql.conf keeps its settings without initdb's 800 lines of
+ * comments, which PostgreSQL read at every start.
+ */
+async function freshDataDir(mod: PgliteModule, options: Record<string, unknown>, file: string): Promise<TarEntry[]> {
+  const init = new mod.PGlite({ ...options, extensions: {}, initDbStartParams: PGLITE_INITDB });
+  await init.waitReady;
+  await trimWal(init);
+  const fs = (init as unknown as { mod: { FS: EmscriptenFsReader } }).mod.FS;
+  // PGlite's close() ends its Emscripten runtime, which sets process.exitCode to 0 on the way.
+  const exitCode = process.exitCode;
   try {
-    await trimWal(db);
-    const tar = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
+    await init.close();
+  } finally {
+    process.exitCode = exitCode;
+  }
+  const tar = writeTar(dumpFs(fs, PGDATA, (path, data) => (path === 'postmaster.pid' ? undefined : path === 'postgresql.conf' ? withoutComments(data) : data)));
+  try {
     mkdirSync(dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, tar);
@@ -283,11 +322,20 @@ async function saveDataDir(db: PgliteDb, file: string): Promise<void> {
   } catch {
     /* no cache then */
   }
+  return readTar(tar);
+}
+
+/** PGlite's data directory in its file system. */
+const PGDATA = '/pglite/data';
+
+/** A configuration file's lines without the blank ones and the comments (PostgreSQL reads the rest the same). */
+function withoutComments(data: Uint8Array): Uint8Array {
+  const lines = new TextDecoder().decode(data).split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
 interface PgliteDb {
   waitReady: Promise<void>;
-  dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob>;
   exec(sql: string): Promise<{ rows: unknown[] }[]>;
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   close(): Promise<void>;
