@@ -62,12 +62,12 @@ const traced = (r: VerifyResult) => r.migrations.map((m) => ({ tag: m.tag, statu
 
 const url = process.env.MIGRATION_LINT_PG_URL;
 
-async function run(dir: string, plain: boolean, transaction: 'batch' | 'each', server = false): Promise<VerifyResult> {
+async function run(dir: string, plain: boolean, transaction: 'batch' | 'each', server = false, seed = true): Promise<VerifyResult> {
   const history = await loadHistory({ cwd: dir, paths: [dir] });
   history.reviewFrom = 1;
   const engine = server ? await startPostgres(url!) : (await startPglite([])).engine;
   try {
-    return await runHistory(plain ? { ...engine, step: plainStep(engine) } : engine, history, { transaction });
+    return await runHistory(plain ? { ...engine, step: plainStep(engine) } : engine, history, { transaction, seed });
   } finally {
     await engine.close();
   }
@@ -152,6 +152,30 @@ describe('verify lock trace', { timeout: 180_000 }, () => {
       expect(fast[3].statements[1].locks).toEqual([expect.objectContaining({ relation: 'public.spare2', mode: 'ShareLock' })]);
       expect(fast.flatMap((m) => m.statements).filter((s) => s.rewrites?.length).length).toBeGreaterThanOrEqual(3);
       expect(fast[4].statements.at(-1)!.rewrites).toEqual(['public.copy']);
+    });
+  }
+
+  // Migrations that meet no new table to seed (or no seeding at all): the trace goes on from the
+  // state after the migration before without reading it again, except after the transaction's
+  // first bookkeeping row (its locks on drizzle's table are not the next statement's).
+  write(join(temp, 'quiet'), {
+    '0000_init.sql': ['CREATE TABLE "a" ("id" serial PRIMARY KEY NOT NULL, "n" integer);', 'CREATE TABLE "b" ("id" integer);'],
+    '0001_first.sql': ['ALTER TABLE "a" ADD COLUMN "x" integer;'],
+    '0002_second.sql': ['LOCK TABLE "b" IN SHARE MODE;', 'ALTER TABLE "a" ADD COLUMN "y" integer;'],
+    '0003_fails.sql': ['LOCK TABLE "b" IN ACCESS EXCLUSIVE MODE;', 'ALTER TABLE "a" ADD COLUMN "x" integer;'],
+    '0004_after.sql': ['LOCK TABLE "b" IN SHARE ROW EXCLUSIVE MODE;', 'CREATE INDEX "a_n_idx" ON "a" ("n");'],
+    '0005_last.sql': ['ALTER TABLE "b" ADD COLUMN "z" integer;'],
+  });
+  for (const seed of [true, false]) {
+    it(`reads what the plain reads read when no table is new to seed (${seed ? 'seeding on' : '--no-seed'})`, async () => {
+      const dir = join(temp, 'quiet');
+      const fast = traced(await run(dir, false, 'batch', false, seed));
+      expect(fast).toEqual(traced(await run(dir, true, 'batch', false, seed)));
+      expect(fast.map((m) => m.status)).toEqual(['applied', 'applied', 'applied', 'failed', 'applied', 'applied']);
+      const first = (i: number) => fast[i].statements[0].locks?.map((l) => `${l.relation} ${l.mode}`);
+      expect(first(2)).toEqual(['public.b ShareLock']); // not drizzle's table: its first row's locks came before
+      expect(first(4)).toEqual(['public.b ShareRowExclusiveLock']); // after the failed migration: its ACCESS EXCLUSIVE was let go
+      expect(first(5)).toEqual(['public.b AccessExclusiveLock']);
     });
   }
 

@@ -176,8 +176,15 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
 
   /** How the trace starts a migration under review (see StepOptions.trace): after the first, in batch mode, from what it knows. */
   let traceStart: 'fresh' | 'continue' | 'rewind' = 'fresh';
+  /**
+   * Since the state traceStart continues from, the bookkeeping INSERT may have taken locks: the
+   * first row of the transaction takes them on drizzle's table, its index and its sequence, and
+   * later rows take none unless a migration did something to that table.
+   */
+  let bookkeepingLocks = false;
+  let bookkeepingRows = false;
 
-  const applyMigration = async (m: ParsedMigration, phase: 'context' | 'review', inBatch: boolean): Promise<MigrationResult> => {
+  const applyMigration = async (m: ParsedMigration, phase: 'context' | 'review', inBatch: boolean, unchanged = false): Promise<MigrationResult> => {
     const t0 = performance.now();
     const lines = new LineIndex(m.text);
     const list = units(m);
@@ -211,7 +218,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       engine.activity = activity;
       options.progress?.(activity);
       const s0 = performance.now();
-      const outcome = await engine.step(u.sql, { savepoint: 'migration_lint_statement', ...(traced ? { trace: traced } : {}) });
+      const outcome = await engine.step(u.sql, { savepoint: 'migration_lint_statement', ...(traced ? { trace: traced, ...(unchanged && traced !== 'diff' ? { unchanged } : {}) } : {}) });
       base.ms = outcome.ms ?? performance.now() - s0;
       if (traced) traced = 'diff';
       if (!outcome.error) {
@@ -263,7 +270,11 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       ? inBatch ? 'ROLLBACK TO SAVEPOINT migration_lint_migration; RELEASE SAVEPOINT migration_lint_migration' : 'ROLLBACK'
       : `INSERT INTO ${bookkeeping} (hash, created_at) VALUES ('${sha256(m.text)}', ${Number.isSafeInteger(m.when) ? m.when : Date.now()}); ${inBatch ? 'RELEASE SAVEPOINT migration_lint_migration' : 'COMMIT'}`;
     await engine.exec(end);
-    if (phase === 'review') traceStart = !inBatch ? 'fresh' : failedMigration ? 'rewind' : 'continue';
+    if (phase === 'review') {
+      traceStart = !inBatch ? 'fresh' : failedMigration ? 'rewind' : 'continue';
+      bookkeepingLocks = !failedMigration && (!bookkeepingRows || m.text.toLowerCase().includes(table.toLowerCase()));
+      if (!failedMigration) bookkeepingRows = true;
+    }
     for (const u of deferred) {
       try {
         await engine.exec(u.sql, { user: true });
@@ -317,7 +328,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
       for (const [i, m] of review.entries()) {
         // Tables created by earlier migrations under review get rows too: each migration meets populated tables.
         const fresh = seed && i > 0 ? await seedNow(mode === 'batch') : [];
-        const r = await applyMigration(m, 'review', mode === 'batch');
+        const r = await applyMigration(m, 'review', mode === 'batch', fresh.length === 0 && !bookkeepingLocks);
         if (fresh.length) r.seeded = fresh;
         results.push(r);
       }

@@ -1,5 +1,5 @@
 import { isServerError, toPgError, type PgError } from './pg-error.js';
-import { copyState, tracer, type LockEntry, type TraceState } from './trace.js';
+import { copyState, settle, tracer, type LockEntry, type TraceState } from './trace.js';
 
 /** How a statement of the migrations is run (see Engine.step). */
 export interface StepOptions {
@@ -16,6 +16,13 @@ export interface StepOptions {
    * seeding) taken in without being reported, for the cost of a `diff`.
    */
   trace?: 'fresh' | 'diff' | 'continue' | 'rewind';
+  /**
+   * With `continue` or `rewind`: nothing that ran since that state took a relation lock or wrote
+   * pg_class (no table was seeded, no bookkeeping row took a new lock), so it is the state before
+   * this statement as it is, without the read. In a long history most migrations meet no new
+   * table to seed, and each read lists every lock the transaction holds (thousands).
+   */
+  unchanged?: boolean;
 }
 
 export interface StepOutcome {
@@ -44,9 +51,9 @@ export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: s
   /** The state at the start of the migration in progress (for `rewind`). */
   let start: TraceState | undefined;
   const reader = tracer(engine, options.alone);
-  return async (sql, { savepoint, trace }) => {
+  return async (sql, { savepoint, trace, unchanged }) => {
     const from = trace === 'continue' ? state : trace === 'rewind' ? start : undefined;
-    if (from) state = (await reader.absorb(copyState(from))).state;
+    if (from) state = unchanged ? settle(copyState(from)) : (await reader.absorb(copyState(from))).state;
     else if (trace && (trace !== 'diff' || !state)) state = (await reader.snapshot()).state;
     if (trace && trace !== 'diff') start = copyState(state!);
     // The trace's reads are prepared statements: a migration that deallocates them (rare, and

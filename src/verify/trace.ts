@@ -191,14 +191,15 @@ export function tracer(engine: Reader, alone = false): { recheck: () => void; sn
      * statement, in the same transaction with nothing rolled back since (the seeding in between
      * only adds locks and rows): what a snapshot would read, for the cost of a statement's read.
      */
-    absorb: async (before) => {
-      const { state } = await diff(engine, before, read);
-      // A snapshot reads only the relations traced now: those that left the set are forgotten.
-      for (const oid of state.moved.keys()) state.files.delete(oid);
-      state.moved.clear();
-      return { state };
-    },
+    absorb: async (before) => ({ state: settle((await diff(engine, before, read)).state) }),
   };
+}
+
+/** A state as a snapshot would read it at a migration's start: it reads only the relations traced now, so those that left the set are forgotten. */
+export function settle(state: TraceState): TraceState {
+  for (const oid of state.moved.keys()) state.files.delete(oid);
+  state.moved.clear();
+  return state;
 }
 
 interface ChangesRow {
