@@ -254,6 +254,46 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
     expect(pretty).not.toMatch(/not-run|8 statement/);
   }, 120_000);
 
+  it('without the trace, the release sent after a statement changes nothing: a trailing -- comment, a statement cut short, a syntax error', async () => {
+    const dir = join(temp, 'untraced');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, '0000_x.sql');
+    writeFileSync(
+      file,
+      [
+        'CREATE TABLE "a" ("id" integer) -- no semicolon, a comment to the end of the line',
+        'CREATE TABLE "b" ("id" integer',
+        'CREATE TABLE "c" ("id" integer);\nCREATE TABLE "d" ("id" intege r);',
+        'CREATE TABLE "e" ("id" integer); /* a comment left open',
+      ].join('\n--> statement-breakpoint\n'),
+    );
+    writeFileSync(join(dir, '0001_y.sql'), 'CREATE TABLE "f" ("id" integer);');
+    const history = await loadHistory({ cwd: process.cwd(), paths: [file, join(dir, '0001_y.sql')] });
+    history.reviewFrom = 0;
+    const results: VerifyResult[] = [];
+    for (const trace of [false, true]) {
+      const { engine } = await startPglite([]);
+      try {
+        results.push(await runHistory(engine, history, { trace, transaction: 'each' }));
+      } finally {
+        await engine.close();
+      }
+    }
+    const [untraced, traced] = results.map((r) => r.migrations.map((m) => ({ status: m.status, statements: m.statements.map((st) => ({ status: st.status, message: st.failure?.message, code: st.failure?.code, at: st.failure?.at })) })));
+    // The same answers as a statement sent alone (the trace sends each alone).
+    expect(untraced).toEqual(traced);
+    expect(untraced[0].statements.map((st) => [st.status, st.message])).toEqual([
+      ['rolled-back', undefined],
+      ['failed', 'syntax error at end of input'],
+      ['rolled-back', undefined],
+      ['failed', 'syntax error at or near "r"'],
+      ['failed', expect.stringMatching(/^unterminated \/\* comment/)],
+    ]);
+    expect(untraced[0].statements.map((st) => st.at)).toEqual([undefined, { line: 3, column: 31 }, undefined, { line: 6, column: 31 }, { line: 8, column: 34 }]);
+    expect(untraced[1].status).toBe('applied');
+  }, 120_000);
+
   it('CREATE EXTENSION vector loads PGlite\'s pgvector package: vector columns and an HNSW index apply', async () => {
     const dir = join(temp, 'vector');
     const { mkdirSync } = await import('node:fs');

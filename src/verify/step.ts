@@ -26,7 +26,7 @@ export interface StepOptions {
 }
 
 export interface StepOutcome {
-  /** Milliseconds the statement itself took (without the savepoint and the trace reads). */
+  /** Milliseconds the statement took (without the savepoint and the trace reads; with the release, when it is sent with the statement). */
   ms?: number;
   /** PostgreSQL rejected it: the savepoint was rolled back to, so nothing of it remains. */
   error?: PgError;
@@ -62,22 +62,47 @@ export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: s
     if (/\b(deallocate|discard)\b/i.test(sql)) reader.recheck();
     await engine.exec(`SAVEPOINT ${savepoint}`);
     const t0 = performance.now();
-    try {
-      await engine.exec(sql);
-    } catch (error) {
+    const failure = await failureOf(
+      // Without a trace, the release goes with the statement (a call to PGlite costs ~0.1-0.2 ms of
+      // its own): on a line of its own, so a trailing `--` comment cannot swallow it. PostgreSQL
+      // parses the whole text before it runs any of it, so a statement it cannot parse fails with
+      // nothing run; the savepoint, sent before, is there to roll back to.
+      engine.exec(trace ? sql : `${sql}\n;RELEASE SAVEPOINT ${savepoint}`),
+    );
+    if (failure && !trace && failure.code === SYNTAX_ERROR) {
+      // What PostgreSQL could not parse may be the release after a statement cut short: the
+      // statement alone says what is wrong with it, where (nothing of it ran, or it was rolled back).
+      await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      const alone = await failureOf(engine.exec(sql));
+      if (!alone) await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
+      else {
+        await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
+        return { ms: performance.now() - t0, error: alone };
+      }
+    } else if (failure) {
       const ms = performance.now() - t0;
-      if (!isServerError(error)) throw error;
       await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
-      return { ms, error: toPgError(error) };
+      return { ms, error: failure };
     }
     const ms = performance.now() - t0;
-    if (!trace) {
-      await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
-      return { ms };
-    }
+    if (!trace) return { ms };
     // The release and the trace's read in one call.
     const d = await reader.diff(state!, `RELEASE SAVEPOINT ${savepoint}`);
     state = d.state;
     return { ms, locks: d.locks, rewrites: d.rewrites };
   };
+}
+
+/** PostgreSQL's SQLSTATE for a statement it cannot parse. */
+const SYNTAX_ERROR = '42601';
+
+/** The error PostgreSQL answered `call` with, or undefined when it succeeded (anything else is thrown). */
+async function failureOf(call: Promise<unknown>): Promise<PgError | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (!isServerError(error)) throw error;
+    return toPgError(error);
+  }
 }
