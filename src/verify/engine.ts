@@ -83,17 +83,17 @@ export function extensionsUsed(texts: Iterable<string>, extra: readonly string[]
  * shared buffers in WASM memory), and WAL kept to a few segments (it lives in memory too: by
  * default it grows to 1 GB between checkpoints). Shared memory is zeroed at every start (PGlite's
  * mmap), ~2.5-4 ms per MB here; a page not in the buffer cache is a copy from PGlite's in-memory file
- * system away, so a small cache costs nothing measurable: simstudioai__sim (298 migrations) reads
- * 1,913 pages into 4 MB instead of 509 with 16 MB, in the same time, and 1 MB gives it the same
- * report in the same time again. With one connection's processes (below), shared memory is 6 MB
- * instead of 11, and making it took 23-25 ms of the start instead of 36-40 (profiles). A sequential scan of a table
+ * system away, so 4 MB costs nothing measurable: simstudioai__sim (298 migrations) reads 1,913
+ * pages into it instead of 509 with 16 MB, in the same time; 1 MB makes the start ~10 ms shorter
+ * but simstudioai__sim +430 +/- 310 ms slower (paired, 6 runs). With one connection's processes
+ * (below), shared memory is 9 MB instead of 11. A sequential scan of a table
  * larger than a quarter of the cache would start where the last one stopped (synchronize_seqscans,
  * for concurrent scans, of which a single-user engine has none): off, rows come in the same order
  * whatever the cache's size.
  */
 const PGLITE_INITDB = ['--wal-segsize=1'];
 const PGLITE_SETTINGS = [
-  '-c', 'shared_buffers=1MB', '-c', 'synchronize_seqscans=off', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB',
+  '-c', 'shared_buffers=4MB', '-c', 'synchronize_seqscans=off', '-c', 'maintenance_work_mem=32MB', '-c', 'min_wal_size=2MB', '-c', 'max_wal_size=32MB',
   // One backend: shared memory for 1 connection's processes instead of 100's (plus 16 autovacuum
   // workers' and 10 WAL senders'), and the lock table as large as before: 2,048 locks × 4
   // processes = 64 × 128 = 8,192 (simstudioai__sim's 298 migrations end holding 3,637).
