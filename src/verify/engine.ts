@@ -218,31 +218,27 @@ export async function startPglite(extensions: readonly string[]): Promise<{ engi
   } catch {
     closeCache(); // first run, or a damaged file (replaced below)
   }
-  let db: PgliteDb | undefined;
-  if (cached) {
+  /** PGlite on a data directory's entries; undefined when it does not start there (a damaged one). */
+  const startOn = async (entries: TarEntry[]): Promise<PgliteDb | undefined> => {
     try {
-      db = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, cached) });
-      await db.waitReady;
+      const started = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, entries) });
+      await started.waitReady;
+      return started;
     } catch {
-      // A damaged cache file: start from initdb, and replace it.
-      db = undefined;
+      return undefined;
+    }
+  };
+  let db = cached ? await startOn(cached) : undefined;
+  if (!db) {
+    // No cache, or a damaged one (removed): initdb, and the data directory it made, shut down
+    // cleanly, kept for the next run; this run starts from it too, as the next ones will.
+    if (cached) {
       closeCache();
       rmSync(cacheFile, { force: true });
     }
-  }
-  if (!db) {
-    // No cache (or a damaged one): initdb, and the data directory it made, shut down cleanly, kept
-    // for the next run; this run starts from it too, as the next ones will.
     const fresh = await freshDataDir(mod, options, cacheFile).catch(() => undefined);
-    if (fresh) {
-      try {
-        db = new mod.PGlite({ ...options, fs: memoryFsWith(mod.MemoryFS, fresh) });
-        await db.waitReady;
-      } catch {
-        db = undefined;
-        rmSync(cacheFile, { force: true });
-      }
-    }
+    db = fresh ? await startOn(fresh) : undefined;
+    if (fresh && !db) rmSync(cacheFile, { force: true });
     if (!db) {
       db = new mod.PGlite({ ...options, initDbStartParams: PGLITE_INITDB });
       await db.waitReady;
