@@ -7,7 +7,7 @@ import type { ParsedMigration, Statement } from '../engine/types.js';
 import { toPgError, isServerError, type Engine, type PgError } from './engine.js';
 import type { LoadedHistory } from './load.js';
 import { notRunReason, restriction } from './sandbox.js';
-import { seedTables, type SeedTable } from './seed.js';
+import { newTableListing, seedTables, type SeedTable } from './seed.js';
 import type { StepOptions } from './step.js';
 import type { LockEntry } from './trace.js';
 
@@ -163,6 +163,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
   const bookkeeping = `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const results: MigrationResult[] = [];
   const seeded = new Set<number>();
+  const listing = newTableListing();
   const seedReport: VerifyResult['seed'] = { tables: [] };
   /** Failed (or not sent) statements so far (text), to tell a consequence from a failure of its own. */
   const failedSql: { tag: string; index: number; sql: string; notRun?: boolean }[] = [];
@@ -297,7 +298,7 @@ export async function runHistory(engine: Engine, history: LoadedHistory, options
     timed('seed', async () => {
       engine.activity = 'seeding the tables';
       if (!inTransaction) await engine.exec('BEGIN');
-      const outcome = await seedTables(engine, seeded, excludeTable);
+      const outcome = await seedTables(engine, seeded, excludeTable, listing);
       if (!inTransaction) await engine.exec('COMMIT');
       for (const table of outcome.tables) seedReport.tables.push(table);
       return outcome.tables;

@@ -51,20 +51,43 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const systemSchema = (nspname: string) => nspname === 'pg_catalog' || nspname === 'information_schema' || nspname.startsWith('pg_');
 
 /**
+ * What the listing of tables remembers from one seeding to the next in a run: oids are handed out
+ * in increasing order, so a table made since the last listing has an oid above every table listed
+ * then (`top`); the tables listed and not seeded (partitions, drizzle's table, PostgreSQL's own,
+ * extensions' tables: any may become seedable) are asked about again by oid (`recheck`).
+ */
+export interface TableListing {
+  top: number;
+  recheck: Set<number>;
+}
+
+export const newTableListing = (): TableListing => ({ top: 16383, recheck: new Set() });
+
+/**
  * User tables (not partitions, not owned by an extension, not drizzle's bookkeeping) with the facts
  * seeding needs. Run before every migration under review, and usually nothing is new: the tables
- * are listed first with the cheapest query that can name them (pg_class and schema only: oids from
- * 16384 up are every object made after initdb, the only ones a user schema holds), and only the
- * tables left once those seeded, drizzle's and PostgreSQL's own are taken out are asked about
- * extensions, in their order. At the end of simstudioai__sim's 298 migrations the one query that
- * did both cost 2.9-3.0 ms, the listing alone 2.3-2.5 ms (what is left is reading pg_class).
+ * are listed first with the cheapest query that can name them (pg_class and schema only, and only
+ * the rows above the last listing's top or to check again, found through pg_class's oid index), and
+ * only the tables left once those seeded, drizzle's and PostgreSQL's own are taken out are asked
+ * about extensions, in their order. At the end of simstudioai__sim's 298 migrations, listing every
+ * table (a scan of pg_class, whose every row version of the transaction is checked) cost 2.3-2.5 ms.
  */
-async function readTables(engine: Engine, skip: Set<number>, exclude: string): Promise<TableInfo[]> {
-  const listed = await engine.query<{ oid: number; nspname: string; relname: string }>(
-    `SELECT c.oid::int8 AS oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+async function readTables(engine: Engine, skip: Set<number>, exclude: string, listing: TableListing): Promise<TableInfo[]> {
+  for (const oid of listing.recheck) if (skip.has(oid)) listing.recheck.delete(oid);
+  const listed = await engine.query<{ oid: number; nspname: string; relname: string; part: boolean }>(
+    `SELECT c.oid::int8 AS oid, n.nspname, c.relname, c.relispartition AS part FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND (c.oid > $1::oid OR c.oid = ANY($2::oid[]))`,
+    [listing.top, [...listing.recheck]],
   );
-  const candidates = listed.filter((t) => !skip.has(Number(t.oid)) && `${t.nspname}.${t.relname}` !== exclude && !systemSchema(t.nspname)).map((t) => Number(t.oid));
+  listing.recheck.clear();
+  const candidates: number[] = [];
+  for (const t of listed) {
+    const oid = Number(t.oid);
+    listing.top = Math.max(listing.top, oid);
+    if (skip.has(oid)) continue;
+    listing.recheck.add(oid);
+    if (!t.part && `${t.nspname}.${t.relname}` !== exclude && !systemSchema(t.nspname)) candidates.push(oid);
+  }
   if (candidates.length === 0) return [];
   const wanted = await engine.query<{ oid: number; nspname: string; relname: string }>(
     `SELECT c.oid::int8 AS oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -237,8 +260,8 @@ function rowSql(t: TableInfo, i: number): { sql: string } {
  * row runs in a savepoint; tables where rows failed are reported with PostgreSQL's reason.
  * Must be called inside a transaction.
  */
-export async function seedTables(engine: Engine, seeded: Set<number>, exclude: string): Promise<SeedOutcome> {
-  const tables = dependencyOrder(await readTables(engine, seeded, exclude));
+export async function seedTables(engine: Engine, seeded: Set<number>, exclude: string, listing: TableListing = newTableListing()): Promise<SeedOutcome> {
+  const tables = dependencyOrder(await readTables(engine, seeded, exclude, listing));
   const out: SeedTable[] = [];
   for (const t of tables) {
     seeded.add(t.oid);
