@@ -213,6 +213,9 @@ function lazyContents(node: FsNode, size: number, read: () => Uint8Array): void 
   });
 }
 
+/** PGlite's data directory in its file system. */
+export const PGDATA = '/pglite/data';
+
 /** PGlite's in-memory file system class (`MemoryFS`, exported by PGlite), as seen from here. */
 export type MemoryFsClass = new () => { initialSyncFs(): Promise<void> };
 
@@ -222,7 +225,7 @@ export type MemoryFsClass = new () => { initialSyncFs(): Promise<void> };
  * before it looks for a database, finds one, and starts it (no initdb, no loadDataDir). The nodes
  * are made directly under their parent's (no path lookup per file).
  */
-export function memoryFsWith(MemoryFS: MemoryFsClass, entries: readonly TarEntry[], root = '/pglite/data'): InstanceType<MemoryFsClass> {
+export function memoryFsWith(MemoryFS: MemoryFsClass, entries: readonly TarEntry[], root = PGDATA): InstanceType<MemoryFsClass> {
   return new (class extends MemoryFS {
     override async initialSyncFs(): Promise<void> {
       const fs = (this as unknown as { pg: { Module: { FS: EmscriptenFs } } }).pg.Module.FS;

@@ -9,7 +9,7 @@ import { UsageError } from '../runner/errors.js';
 import { builtin } from '../runtime.js';
 import { importPglite, PGLITE, PgliteMissing } from './pglite-module.js';
 import { baselineWasm } from './wasm-flags.js';
-import { dumpFs, memoryFsWith, readTar, tarFile, writeTar, type EmscriptenFsReader, type MemoryFsClass, type TarEntry } from './datadir.js';
+import { dumpFs, memoryFsWith, PGDATA, readTar, tarFile, writeTar, type EmscriptenFsReader, type MemoryFsClass, type TarEntry } from './datadir.js';
 
 export { isServerError, toPgError, type PgError } from './pg-error.js';
 import type { StepOptions, StepOutcome } from './step.js';
@@ -328,9 +328,6 @@ async function freshDataDir(mod: PgliteModule, options: Record<string, unknown>,
   }
   return readTar(tar);
 }
-
-/** PGlite's data directory in its file system. */
-const PGDATA = '/pglite/data';
 
 /** A configuration file's lines without the blank ones and the comments (PostgreSQL reads the rest the same). */
 function withoutComments(data: Uint8Array): Uint8Array {
