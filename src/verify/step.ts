@@ -62,7 +62,7 @@ export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: s
     if (/\b(deallocate|discard)\b/i.test(sql)) reader.recheck();
     await engine.exec(`SAVEPOINT ${savepoint}`);
     const t0 = performance.now();
-    const failure = await failureOf(
+    let failure = await failureOf(
       // Without a trace, the release goes with the statement (a call to PGlite costs 30-50 us of its
       // own: a seeded row's INSERT in its savepoint took 149-184 us in three calls, 121-131 us in
       // two): on a line of its own, so a trailing `--` comment cannot swallow it. PostgreSQL
@@ -74,13 +74,10 @@ export function stepper(engine: Sql, options: { alone?: boolean } = {}): (sql: s
       // What PostgreSQL could not parse may be the release after a statement cut short: the
       // statement alone says what is wrong with it, where (nothing of it ran, or it was rolled back).
       await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`);
-      const alone = await failureOf(engine.exec(sql));
-      if (!alone) await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
-      else {
-        await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
-        return { ms: performance.now() - t0, error: alone };
-      }
-    } else if (failure) {
+      failure = await failureOf(engine.exec(sql));
+      if (!failure) await engine.exec(`RELEASE SAVEPOINT ${savepoint}`);
+    }
+    if (failure) {
       const ms = performance.now() - t0;
       await engine.exec(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
       return { ms, error: failure };
