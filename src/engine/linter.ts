@@ -210,13 +210,6 @@ export function runEngine(input: EngineInput): EngineOutput {
       if (time) time('(parse)', performance.now() - started);
       (migration as { statements: readonly Statement[] }).statements = parsed.statements;
     }
-    const newTables = new Set<string>();
-    const emptiedTables = new Set<string>();
-    let inTransaction = true;
-    const skipped: Covered[] = [];
-    // Reports of one root cause, merged once the migration's findings are final (groups.ts).
-    const grouped = new Map<Finding, GroupedReport>();
-
     if (migration.selected && parseErrorRule && severityOf(parseErrorRule) !== 'off') {
       for (const failure of parsed.parseFailures) {
         findings.push({
@@ -238,13 +231,16 @@ export function runEngine(input: EngineInput): EngineOutput {
     // Fix requests become edits of this migration's text (see fixes.ts), made when a rule asks.
     let resolver: FixResolver | undefined;
     const fixes = () => (resolver ??= new FixResolver(migration.file, parsed.text, migration.statements));
+    // This migration's state, made where the reporters (made once per run) find it.
     frame.migration = migration;
     frame.findings = findings;
-    frame.newTables = newTables;
-    frame.emptiedTables = emptiedTables;
-    frame.skipped = skipped;
-    frame.grouped = grouped;
     frame.fixes = fixes;
+    const newTables = (frame.newTables = new Set<string>());
+    const emptiedTables = (frame.emptiedTables = new Set<string>());
+    const skipped: Covered[] = (frame.skipped = []);
+    // Reports of one root cause, merged once the migration's findings are final (groups.ts).
+    const grouped = (frame.grouped = new Map<Finding, GroupedReport>());
+    let inTransaction = true;
     const checked = migration.selected ? contexts : [];
     for (const { context } of checked) context.migration = migration;
     for (const statement of migration.statements) {
