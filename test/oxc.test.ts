@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { direct, loadOxcParseSync } from '../src/runner/oxc.js';
+import { installedPackageDir } from '../src/runtime.js';
 
 /**
  * The drizzle config and the app's modules are parsed with oxc-parser's native binding required
@@ -26,5 +30,16 @@ describe('oxc-parser loaded without its ES module wrapper', () => {
     const actual = (await loadOxcParseSync())(file, text);
     expect(actual.program).toEqual(expected.program);
     expect(actual.errors).toEqual(expected.errors);
+  });
+});
+
+describe('installedPackageDir: a package beside the code, found as Node finds it, without require.resolve', () => {
+  it.each(['oxc-parser', 'libpg-query', 'fast-glob', 'picomatch'])('%s: the folder require.resolve names', (name) => {
+    const resolved = dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+    expect(installedPackageDir(name)).toBe(realpathSync.native(resolved));
+  });
+
+  it('undefined for a package that is not installed', () => {
+    expect(installedPackageDir('no-such-package-migration-lint')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { importExternal } from '../runtime.js';
+import { join } from 'node:path';
+import { importExternal, installedPackageDir } from '../runtime.js';
 
 /**
  * oxc-parser's `parseSync`, loaded the cheapest way. The package is ES modules (a dozen files
@@ -36,12 +37,12 @@ export function direct(): OxcParseSync | undefined {
   const platform = bindingName();
   if (!platform) return undefined;
   try {
-    const fromHere = createRequire(import.meta.url);
-    const packageJson = fromHere.resolve('oxc-parser/package.json');
-    const fromOxc = createRequire(packageJson);
-    const version = (fromOxc('./package.json') as { version?: string }).version;
+    const oxc = installedPackageDir('oxc-parser');
+    if (!oxc) return undefined;
+    const fromOxc = createRequire(join(oxc, 'package.json'));
     const name = `@oxc-parser/binding-${platform}`;
-    if (!version || (fromOxc(`${name}/package.json`) as { version?: string }).version !== version) return undefined;
+    const version = versionOf(join(oxc, 'package.json'));
+    if (!version || versionOf(fromOxc.resolve(`${name}/package.json`)) !== version) return undefined;
     const binding = fromOxc(name) as Binding;
     const parseSync: OxcParseSync = (filename, text) => {
       const result = binding.parseSync(filename, text);
@@ -52,6 +53,10 @@ export function direct(): OxcParseSync | undefined {
   } catch {
     return undefined;
   }
+}
+
+function versionOf(packageJson: string): string | undefined {
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version?: string }).version;
 }
 
 /** The binding's JSON: the program, and the paths of the literals JSON cannot hold (BigInt, RegExp), whose `value` is set as oxc-parser sets it. */
