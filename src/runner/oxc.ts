@@ -39,9 +39,10 @@ export function direct(): OxcParseSync | undefined {
   try {
     const oxc = installedPackageDir('oxc-parser');
     if (!oxc) return undefined;
-    const fromOxc = createRequire(join(oxc, 'package.json'));
+    const packageJson = join(oxc, 'package.json');
+    const fromOxc = createRequire(packageJson);
     const name = `@oxc-parser/binding-${platform}`;
-    const version = versionOf(join(oxc, 'package.json'));
+    const version = versionOf(packageJson);
     if (!version || versionOf(fromOxc.resolve(`${name}/package.json`)) !== version) return undefined;
     const binding = fromOxc(name) as Binding;
     const parseSync: OxcParseSync = (filename, text) => {

@@ -28,6 +28,8 @@ export interface TarSource {
 }
 
 const BLOCK = 512;
+/** `n` bytes rounded up to whole blocks (an entry's data is padded to them). */
+const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
 
 /** An archive in a file open as `fd` (kept open while its entries may be read). */
 export function tarFile(fd: number): TarSource {
@@ -99,9 +101,9 @@ export function readTar(archive: Uint8Array | TarSource): TarEntry[] {
     if (!Number.isSafeInteger(size) || size < 0 || start + size > source.size) throw new Error(`damaged tar entry at byte ${at}`);
     const path = entryPath(`${prefix}/${field(header, 0, 100)}`, at);
     if (type !== '0' && type !== '\0' && type !== '5') throw new Error(`unexpected tar entry type at byte ${at}`);
-    if (at === 0 && path === TAR_INDEX) return indexed(source, source.bytes(start, size), start + Math.ceil(size / BLOCK) * BLOCK);
+    if (at === 0 && path === TAR_INDEX) return indexed(source, source.bytes(start, size), start + padded(size));
     out.push({ path, directory: type === '5', size, read: () => source.bytes(start, size) });
-    at = start + Math.ceil(size / BLOCK) * BLOCK;
+    at = start + padded(size);
   }
   return out;
 }
@@ -127,12 +129,14 @@ function indexed(source: TarSource, index: Uint8Array, dataStart: number): TarEn
   });
 }
 
+const utf8 = new TextEncoder();
+
 /** A ustar header for `path` (at most 100 bytes: PostgreSQL's data directory paths are short). */
 function header(path: string, size: number, directory: boolean): Uint8Array {
-  const name = new TextEncoder().encode(path);
+  const name = utf8.encode(path);
   if (name.length > 100) throw new Error(`tar path too long: ${path}`);
   const out = new Uint8Array(BLOCK);
-  const put = (text: string, at: number) => out.set(new TextEncoder().encode(text), at);
+  const put = (text: string, at: number) => out.set(utf8.encode(text), at);
   out.set(name, 0);
   put(directory ? '0000755\0' : '0000644\0', 100);
   put('0000000\0', 108);
@@ -157,7 +161,7 @@ export interface TarInput {
  * (TAR_INDEX) that readTar reads instead of every header.
  */
 export function writeTar(entries: readonly TarInput[]): Uint8Array {
-  const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
+  // Each entry's data offset from the end of the index, as the index says it: the archive's layout.
   const rows: IndexRow[] = [];
   let offset = 0;
   for (const e of entries) {
@@ -165,17 +169,16 @@ export function writeTar(entries: readonly TarInput[]): Uint8Array {
     rows.push([e.path, e.directory ? 'd' : 'f', offset + BLOCK, size]);
     offset += BLOCK + padded(size);
   }
-  const index = new TextEncoder().encode(JSON.stringify(rows));
-  const out = new Uint8Array(BLOCK + padded(index.length) + offset + 2 * BLOCK);
+  const index = utf8.encode(JSON.stringify(rows));
+  const dataStart = BLOCK + padded(index.length);
+  const out = new Uint8Array(dataStart + offset + 2 * BLOCK);
   out.set(header(TAR_INDEX, index.length, false), 0);
   out.set(index, BLOCK);
-  let at = BLOCK + padded(index.length);
-  for (const e of entries) {
-    const data = e.directory ? undefined : e.data;
-    out.set(header(e.path, data?.length ?? 0, e.directory), at);
-    if (data) out.set(data, at + BLOCK);
-    at += BLOCK + padded(data?.length ?? 0);
-  }
+  entries.forEach((e, i) => {
+    const [, , at, size] = rows[i];
+    out.set(header(e.path, size, e.directory), dataStart + at - BLOCK);
+    if (size > 0) out.set(e.data!, dataStart + at);
+  });
   return out;
 }
 
