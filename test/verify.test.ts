@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,20 @@ import { EngineHost } from '../src/verify/host.js';
 /** `migration-lint verify` on embedded PGlite (no server needed). */
 const temp = mkdtempSync(join(tmpdir(), 'ml-verify-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+/** A folder of migrations for one test, under the suite's temporary folder. */
+function folder(name: string): string {
+  const dir = join(temp, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A migration file holding these statements, drizzle-kit's breakpoint between them; its path. */
+function migration(dir: string, name: string, statements: readonly string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, statements.join('\n--> statement-breakpoint\n'));
+  return file;
+}
 
 function failures(result: VerifyResult) {
   return result.migrations.flatMap((m) => m.statements.filter((s) => s.failure).map((s) => ({ tag: m.tag, status: s.status, line: s.failure!.line, code: s.failure!.code, message: s.failure!.message, hint: s.failure!.hint })));
@@ -85,10 +99,8 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   }, 120_000);
 
   it('trace: a column type change that rewrites the table shows a new relfilenode, as column-type-rewrite claims', async () => {
-    const dir = join(temp, 'rewrite');
-    rmSync(dir, { recursive: true, force: true });
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    rmSync(join(temp, 'rewrite'), { recursive: true, force: true });
+    const dir = folder('rewrite');
     writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE "events" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"n" integer NOT NULL\n);\n');
     writeFileSync(join(dir, '0001_widen.sql'), 'ALTER TABLE "events" ALTER COLUMN "n" SET DATA TYPE bigint;--> statement-breakpoint\nALTER TABLE "events" ADD COLUMN "note" text;');
     const files = [join(dir, '0000_init.sql'), join(dir, '0001_widen.sql')];
@@ -113,9 +125,7 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   it('trace in one transaction: rewrites under locks already held (TRUNCATE after ALTER), renames and drops (the same as reading every relation after each statement)', async () => {
     // The trace reads again only the relations the transaction holds a lock on: a rewrite takes
     // no new lock when an earlier statement already holds ACCESS EXCLUSIVE, and must still show.
-    const dir = join(temp, 'rewrite-batch');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    const dir = folder('rewrite-batch');
     writeFileSync(join(dir, '0000_init.sql'), 'CREATE TABLE "events" ("id" serial PRIMARY KEY NOT NULL, "n" integer NOT NULL);--> statement-breakpoint\nCREATE TABLE "old" ("id" integer);--> statement-breakpoint\nCREATE TABLE "logs" ("id" integer);');
     writeFileSync(
       join(dir, '0001_change.sql'),
@@ -157,9 +167,7 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   }, 120_000);
 
   it('seeds the tables each migration meets, not partitions, tables of an extension or drizzle\'s own; a detached partition once detached', async () => {
-    const dir = join(temp, 'seed-tables');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    const dir = folder('seed-tables');
     const write = (name: string, statements: string[]) => writeFileSync(join(dir, name), statements.join('--> statement-breakpoint\n'));
     write('0000_init.sql', [
       'CREATE SCHEMA "app";',
@@ -212,9 +220,7 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   }, 120_000);
 
   it('continues past a failure and says which later migrations could not be checked', async () => {
-    const dir = join(temp, 'chain');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    const dir = folder('chain');
     writeFileSync(join(dir, '0000_a.sql'), 'CREATE TABLE "teams" ("id" serial PRIMARY KEY);');
     writeFileSync(join(dir, '0001_b.sql'), 'CREATE TABLE "members" ("id" serial PRIMARY KEY, "role" "member_role" NOT NULL);');
     writeFileSync(join(dir, '0002_c.sql'), 'CREATE INDEX "members_role_idx" ON "members" ("role");');
@@ -228,12 +234,9 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   });
 
   it('a failed migration counts what ran: the statements before the failure, and those after it verify checked (migrate() never reaches them)', async () => {
-    const dir = join(temp, 'nine');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    const dir = folder('nine');
     const tables = ['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((t) => `CREATE TABLE "${t}" ("id" integer);`);
-    const file = join(dir, '0000_nine.sql');
-    writeFileSync(file, ['CREATE TABLE "a" ("id" integer);', 'ALTER TABLE "nope" ADD COLUMN "x" integer;', ...tables].join('\n--> statement-breakpoint\n'));
+    const file = migration(dir, '0000_nine.sql', ['CREATE TABLE "a" ("id" integer);', 'ALTER TABLE "nope" ADD COLUMN "x" integer;', ...tables]);
     const history = await loadHistory({ cwd: process.cwd(), paths: [file] });
     const { engine } = await startPglite([]);
     let result: VerifyResult;
@@ -255,21 +258,14 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   }, 120_000);
 
   it('without the trace, the release sent after a statement changes nothing: a trailing -- comment, a statement cut short, a syntax error', async () => {
-    const dir = join(temp, 'untraced');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, '0000_x.sql');
-    writeFileSync(
-      file,
-      [
-        'CREATE TABLE "a" ("id" integer) -- no semicolon, a comment to the end of the line',
-        'CREATE TABLE "b" ("id" integer',
-        'CREATE TABLE "c" ("id" integer);\nCREATE TABLE "d" ("id" intege r);',
-        'CREATE TABLE "e" ("id" integer); /* a comment left open',
-      ].join('\n--> statement-breakpoint\n'),
-    );
-    writeFileSync(join(dir, '0001_y.sql'), 'CREATE TABLE "f" ("id" integer);');
-    const history = await loadHistory({ cwd: process.cwd(), paths: [file, join(dir, '0001_y.sql')] });
+    const dir = folder('untraced');
+    const file = migration(dir, '0000_x.sql', [
+      'CREATE TABLE "a" ("id" integer) -- no semicolon, a comment to the end of the line',
+      'CREATE TABLE "b" ("id" integer',
+      'CREATE TABLE "c" ("id" integer);\nCREATE TABLE "d" ("id" intege r);',
+      'CREATE TABLE "e" ("id" integer); /* a comment left open',
+    ]);
+    const history = await loadHistory({ cwd: process.cwd(), paths: [file, migration(dir, '0001_y.sql', ['CREATE TABLE "f" ("id" integer);'])] });
     history.reviewFrom = 0;
     const results: VerifyResult[] = [];
     for (const trace of [false, true]) {
@@ -295,14 +291,8 @@ describe('verify on PGlite', { timeout: 180_000 }, () => {
   }, 120_000);
 
   it('CREATE EXTENSION vector loads PGlite\'s pgvector package: vector columns and an HNSW index apply', async () => {
-    const dir = join(temp, 'vector');
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, '0000_vector.sql');
-    writeFileSync(
-      file,
-      ['CREATE EXTENSION IF NOT EXISTS vector;', 'CREATE TABLE "docs" ("id" serial PRIMARY KEY, "embedding" vector(3));', 'CREATE INDEX "docs_embedding_idx" ON "docs" USING hnsw ("embedding" vector_cosine_ops);', 'ALTER TABLE "docs" ALTER COLUMN "embedding" SET NOT NULL;'].join('\n--> statement-breakpoint\n'),
-    );
+    const dir = folder('vector');
+    const file = migration(dir, '0000_vector.sql', ['CREATE EXTENSION IF NOT EXISTS vector;', 'CREATE TABLE "docs" ("id" serial PRIMARY KEY, "embedding" vector(3));', 'CREATE INDEX "docs_embedding_idx" ON "docs" USING hnsw ("embedding" vector_cosine_ops);', 'ALTER TABLE "docs" ALTER COLUMN "embedding" SET NOT NULL;']);
     const run = runCli(['verify', file, '--format', 'json'], { timeout: 120_000 });
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout) as VerifyResult & { notes?: string[] };
