@@ -5,18 +5,24 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readTar, tarFile, TAR_INDEX, writeTar } from '../src/verify/datadir.js';
 import { pgliteDataDirCache, startPglite } from '../src/verify/engine.js';
 
-/** A ustar header block + data, as PGlite's dumpDataDir writes them (checksum over the header with its own field as spaces). */
+/** Set a ustar header's checksum: the sum of its bytes with its own field as spaces (or `checksum`, to damage it). */
+function seal(header: Uint8Array, checksum?: number): void {
+  const encoder = new TextEncoder();
+  header.set(encoder.encode('        '), 148);
+  const sum = checksum ?? header.reduce((a, b) => a + b, 0);
+  header.set(encoder.encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+}
+
+/** A ustar header block + data, as PGlite's dumpDataDir writes them. */
 function entry(name: string, type: '0' | '5', data = new Uint8Array(0), { checksum }: { checksum?: number } = {}): Uint8Array {
   const header = new Uint8Array(512);
   const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at);
   put(name, 0);
   put('0000644\0', 100);
   put(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  put('        ', 148);
   put(type, 156);
   put('ustar\x0000', 257);
-  const sum = checksum ?? header.reduce((a, b) => a + b, 0);
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  seal(header, checksum);
   const out = new Uint8Array(512 + Math.ceil(data.length / 512) * 512);
   out.set(header);
   out.set(data, 512);
@@ -27,9 +33,7 @@ function entry(name: string, type: '0' | '5', data = new Uint8Array(0), { checks
 function zeroName(header: Uint8Array): Uint8Array {
   const out = new Uint8Array(header);
   out.set(new TextEncoder().encode('x'.repeat(TAR_INDEX.length)), 0);
-  out.set(new TextEncoder().encode('        '), 148);
-  const sum = out.reduce((a, b) => a + b, 0);
-  out.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+  seal(out);
   return out;
 }
 
